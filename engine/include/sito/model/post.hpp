@@ -1,0 +1,71 @@
+// File: sito/model/post.hpp
+//
+// A post of the firehose (DESIGN §2) and its JSON form. The engine reads the
+// text fields (title, text, image) and the metadata that filters test.
+//
+// Thread-safety: plain values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sito/base/status.hpp"
+
+namespace sito {
+
+struct author_info {
+  std::string id;
+  std::string handle;
+  std::string name;
+  std::optional<int64_t> followers;
+  bool verified = false;
+  std::string gender;   ///< "f", "m" or empty
+  std::optional<int32_t> age;
+  std::string country;  ///< e.g. "RU"
+  std::string city;
+};
+
+struct post {
+  std::string id;           ///< unique per source; required
+  std::string source;       ///< vk, telegram, otzovik, ...
+  std::string source_type;  ///< social, review, news, forum, messenger, video, blog, marketplace, app_store, maps
+  std::string channel;      ///< the page or card reviews are left on
+  std::string place;        ///< group, chat or community
+  std::string url;
+  author_info author;
+  int64_t published_at = 0;  ///< Unix seconds, 0 when unknown
+  std::string lang;
+  std::string title;
+  std::string text;
+  /// Text read from the post's images (OCR); searched as field `image`.
+  std::string image_text;
+  uint32_t image_count = 0;  ///< how many images the post carries
+  std::string parent_id;     ///< set when the post replies to another
+  bool is_repost = false;
+  int64_t reach = 0;
+  int64_t engagement = 0;
+};
+
+/// Limits a post must respect to be scanned.
+struct post_limits {
+  size_t max_field_bytes = 1 << 20;  ///< per text field (title, text, image)
+};
+
+/// Checks the fields a scan relies on: a non-empty id, valid UTF-8 in
+/// every text field, no field above the limit. The message names the field
+/// and, for UTF-8, the byte offset.
+status validate_post(const post& p, const post_limits& limits = {});
+
+/// Parses one JSON object with the field names of DESIGN §2 (`author` is an
+/// object; `images` is an array of base64 strings, only counted here;
+/// `image_text` carries OCR output when an upstream produced it). Unknown
+/// fields are ignored; wrongly-typed known fields are an error that names them.
+result<post> post_from_json(std::string_view json);
+
+/// The JSON form of a post (without image bytes).
+std::string post_to_json(const post& p);
+
+}  // namespace sito

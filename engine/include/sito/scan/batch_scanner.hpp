@@ -1,0 +1,94 @@
+// File: sito/scan/batch_scanner.hpp
+//
+// Matches batches of posts against one ruleset_snapshot.
+//
+//   auto snap = sito::compile_topics(topics).value();
+//   sito::batch_scanner scanner(snap);
+//   sito::scan_output out;
+//   scanner.scan(posts, out);                 // TBB-parallel over the batch
+//   for (const auto& m : out.matches)
+//     print(posts[m.post].id, snap->topics[m.topic].id, out.highlights_of(m));
+//
+// Per post: normalize and tokenize title/text/image, look every token up in
+// the term index (through a per-thread cache of token → atoms, so Snowball
+// runs once per distinct token), run the Hyperscan databases over the
+// concatenated folded fields of the batch chunk, then evaluate only the
+// topics a hit atom or the post's metadata triggers.
+//
+// Thread-safety: a batch_scanner is safe for concurrent use; each thread
+// that calls it gets its own scratch (Hyperscan scratch, stemmers, caches)
+// from a tbb::enumerable_thread_specific. The snapshot is shared read-only.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "sito/base/status.hpp"
+#include "sito/compile/ruleset_snapshot.hpp"
+#include "sito/model/post.hpp"
+#include "sito/query/ast.hpp"
+
+namespace sito {
+
+/// Why a topic matched: a query term hit this byte range of a field.
+struct highlight {
+  query::field field = query::field::text;  ///< title, text or image
+  uint32_t begin = 0;  ///< byte offset in the original field text
+  uint32_t end = 0;    ///< one past the last byte
+  uint32_t label = 0;  ///< the query term, as ruleset_snapshot::label(label)
+  auto operator<=>(const highlight&) const = default;
+};
+
+struct scan_output {
+  struct match {
+    uint32_t post;      ///< index into the scanned span
+    uint32_t topic;     ///< index into ruleset_snapshot::topics
+    uint32_t hl_begin;  ///< highlights[hl_begin, hl_begin + hl_count)
+    uint32_t hl_count;
+  };
+  struct rejected_post {
+    uint32_t post;
+    status reason;
+  };
+  std::vector<match> matches;  ///< ordered by post, then topic
+  std::vector<highlight> highlights;  ///< sorted and unique per match
+  std::vector<rejected_post> rejected;  ///< posts not scanned (invalid UTF-8, too large, no id)
+
+  std::span<const highlight> highlights_of(const match& m) const {
+    return {highlights.data() + m.hl_begin, m.hl_count};
+  }
+  void clear() { matches.clear(); highlights.clear(); rejected.clear(); }
+};
+
+struct scan_options {
+  post_limits limits;
+  /// Posts per TBB task; per-call overhead dominates small chunks.
+  size_t chunk_size = 64;
+  /// Tokens kept in each thread's token → atoms cache before it is reset.
+  size_t token_cache_entries = 1 << 18;
+};
+
+class batch_scanner {
+ public:
+  explicit batch_scanner(std::shared_ptr<const ruleset_snapshot> snapshot, scan_options options = {});
+  ~batch_scanner();
+  batch_scanner(batch_scanner&&) noexcept;
+  batch_scanner& operator=(batch_scanner&&) noexcept;
+
+  /// Scans `posts` on TBB workers; `out` is cleared first. Posts that fail
+  /// validate_post() are listed in out.rejected and the rest are scanned.
+  void scan(std::span<const post> posts, scan_output& out) const;
+
+  /// Scans `posts` on the calling thread only (benchmarks, tiny batches).
+  void scan_serial(std::span<const post> posts, scan_output& out) const;
+
+  const std::shared_ptr<const ruleset_snapshot>& snapshot() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace sito

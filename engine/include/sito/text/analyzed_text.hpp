@@ -1,0 +1,114 @@
+// File: sito/text/analyzed_text.hpp
+//
+// Normalization and tokenization of one text field (DESIGN §3):
+//
+//   * NFKC, then Unicode lower-casing (simple per-code-point mapping), then
+//     ё→е; variation selectors U+FE0E/U+FE0F are dropped. Kazakh letters stay.
+//   * A token is a run of letters, combining marks and digits (L, M, Nd);
+//     everything else separates (so `интернет-магазин` and `don't` yield
+//     adjacent tokens). Positions count from 0 within the field.
+//   * An emoji — a grapheme cluster of an Extended_Pictographic code point
+//     with its modifiers, ZWJ sequences and tag characters, or a pair of
+//     regional indicators (a flag) — is a token of its own.
+//   * `#` or `@` directly before a token starts a hashtag/mention whose body
+//     runs over letters, digits and `_`; the body splits into word tokens as
+//     usual and the first of them also carries the whole tag (`#flowwow_ru`).
+//
+// Output is the folded text (fold.hpp) of the whole normalized field plus
+// tokens that point both into it and into the original bytes, so every
+// match maps back to a byte range of what the vendor sent.
+//
+// Invalid UTF-8 is rejected, never repaired: analyze() returns an error
+// naming the byte offset, and the post is reported as not scanned.
+//
+// Thread-safety: analyzer is NOT safe for concurrent use (it owns scratch);
+// give each thread its own. The tables behind it are shared and immutable.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sito/base/status.hpp"
+
+namespace sito::text {
+
+struct token {
+  uint32_t fold_begin = 0;  ///< the token's key: folded[fold_begin, fold_end)
+  uint32_t fold_end = 0;
+  uint32_t orig_begin = 0;  ///< the token's bytes in the original field text
+  uint32_t orig_end = 0;
+  uint32_t position = 0;    ///< ordinal within the field, from 0
+  bool is_emoji = false;    ///< an emoji cluster token
+  bool has_tag = false;     ///< this token also carries a whole #tag / @mention
+  uint32_t tag_fold_begin = 0;  ///< the tag key (with its sigil) in folded text
+  uint32_t tag_fold_end = 0;
+  uint32_t tag_orig_begin = 0;  ///< the tag's bytes in the original text
+  uint32_t tag_orig_end = 0;
+};
+
+struct analyzed_text {
+  std::string folded;          ///< the whole normalized field, folded
+  std::vector<token> tokens;   ///< in text order
+  /// For each folded byte, the original byte range of the code point it came
+  /// from; filled only when requested (contains: highlights need it).
+  std::vector<uint32_t> orig_begin_of;
+  std::vector<uint32_t> orig_end_of;
+
+  std::string_view key(const token& t) const {
+    return std::string_view(folded).substr(t.fold_begin, t.fold_end - t.fold_begin);
+  }
+  std::string_view tag_key(const token& t) const {
+    return std::string_view(folded).substr(t.tag_fold_begin, t.tag_fold_end - t.tag_fold_begin);
+  }
+  void clear() {
+    folded.clear();
+    tokens.clear();
+    orig_begin_of.clear();
+    orig_end_of.clear();
+  }
+};
+
+class analyzer {
+ public:
+  analyzer();
+
+  /// Normalizes and tokenizes `utf8` into `out` (cleared first). With
+  /// `with_byte_map`, also fills out.orig_begin_of/orig_end_of.
+  /// Errors: invalid_argument "invalid UTF-8 at byte N".
+  status analyze(std::string_view utf8, analyzed_text& out, bool with_byte_map = false);
+
+ private:
+  struct unit {
+    char32_t cp;
+    uint32_t orig_begin;
+    uint32_t orig_end;
+  };
+  std::vector<unit> units_;
+  std::vector<uint32_t> fold_offsets_;
+  std::u16string seg16_;
+  std::u16string norm16_;
+};
+
+/// Normalized UTF-8 of arbitrary text: NFKC, lower case, ё→е, variation
+/// selectors dropped. Used for query terms. Invalid bytes become U+FFFD.
+std::string normalize(std::string_view utf8);
+
+/// NFKC only, keeping case and ё: the form `{Case}` terms compare.
+std::string normalize_keep_case(std::string_view utf8);
+
+/// The normalized UTF-8 text of each token of `utf8`, as analyze() would
+/// produce it (for query terms: `интернет-магазин` → {"интернет","магазин"}).
+struct term_token {
+  std::string text;      ///< normalized UTF-8
+  std::string original;  ///< the bytes of the input this token came from
+  bool is_emoji = false;
+};
+std::vector<term_token> tokenize_term(std::string_view utf8);
+
+/// Character classes the tokenizer uses, exposed for the query parser and tests.
+bool is_token_char(char32_t cp);   ///< Unicode L, M or Nd
+bool is_emoji_start(char32_t cp);  ///< Extended_Pictographic or Regional_Indicator
+
+}  // namespace sito::text

@@ -1,0 +1,307 @@
+#include "sito/compile/compiler.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include "compile/planner.hpp"
+#include "sito/query/parser.hpp"
+#include "sito/text/analyzed_text.hpp"
+#include "sito/text/fold.hpp"
+
+namespace sito {
+namespace {
+
+/// True when the tree can be true only if some non-negated leaf or filter
+/// holds (the parser's definition of a positive query).
+bool anchored(const query::node& n) {
+  using query::node_kind;
+  switch (n.kind) {
+    case node_kind::not_: return false;
+    case node_kind::and_:
+      return std::any_of(n.children.begin(), n.children.end(), anchored);
+    case node_kind::or_:
+      return std::all_of(n.children.begin(), n.children.end(), anchored);
+    case node_kind::field_scope: return n.children.empty() || anchored(n.children[0]);
+    default: return true;
+  }
+}
+
+void escape_byte(std::string& out, unsigned char b) {
+  static const char* hex = "0123456789abcdef";
+  out += "\\x";
+  out.push_back(hex[b >> 4]);
+  out.push_back(hex[b & 15]);
+}
+
+/// One token character in the folded token stream (see fold.hpp).
+constexpr const char* token_char_class = "(?:[0-9a-z\\x80-\\xa8]|\\xf8[\\xc0-\\xf7]{4})";
+
+/// A wildcard atom as a regex over the token stream "\x01tok\x01tok\x01".
+std::string wildcard_regex(std::string_view pattern) {
+  std::string re = "\\x01";
+  std::string run;
+  auto flush = [&] {
+    for (char c : text::fold(run)) escape_byte(re, static_cast<unsigned char>(c));
+    run.clear();
+  };
+  for (char c : pattern) {
+    if (c == '*') { flush(); re += token_char_class; re += "*"; }
+    else if (c == '?') { flush(); re += token_char_class; }
+    else run.push_back(c);
+  }
+  flush();
+  re += "\\x01";
+  return re;
+}
+
+struct posting_builder {
+  absl::flat_hash_map<std::string, std::vector<uint32_t>> by_string;
+  absl::flat_hash_map<uint32_t, std::vector<uint32_t>> by_id;
+};
+
+void flatten(absl::flat_hash_map<std::string, std::vector<uint32_t>>& src, posting_map& dst,
+             std::vector<uint32_t>& postings) {
+  dst.reserve(src.size());
+  for (auto& [key, list] : src) {
+    std::sort(list.begin(), list.end());
+    list.erase(std::unique(list.begin(), list.end()), list.end());
+    dst.emplace(key, posting_range{static_cast<uint32_t>(postings.size()), static_cast<uint32_t>(list.size())});
+    postings.insert(postings.end(), list.begin(), list.end());
+  }
+}
+
+struct hs_compiled {
+  hs_database_ptr db;
+  std::vector<uint32_t> atoms;  // hs id → atom
+};
+
+/// Compiles `patterns` (one per atom in `atom_ids`); a pattern Hyperscan
+/// rejects is dropped and reported through `rejected`, the rest compile.
+result<hs_compiled> compile_hs(std::vector<std::string> patterns, std::vector<uint32_t> atom_ids,
+                               unsigned flags, std::vector<std::pair<uint32_t, std::string>>& rejected) {
+  hs_compiled out;
+  while (!patterns.empty()) {
+    std::vector<const char*> exprs;
+    std::vector<unsigned> flag_list(patterns.size(), flags);
+    std::vector<unsigned> ids(patterns.size());
+    for (size_t i = 0; i < patterns.size(); ++i) {
+      exprs.push_back(patterns[i].c_str());
+      ids[i] = static_cast<unsigned>(i);
+    }
+    hs_database_t* db = nullptr;
+    hs_compile_error_t* err = nullptr;
+    hs_error_t rc = hs_compile_multi(exprs.data(), flag_list.data(), ids.data(),
+                                     static_cast<unsigned>(patterns.size()), HS_MODE_BLOCK, nullptr,
+                                     &db, &err);
+    if (rc == HS_SUCCESS) {
+      out.db.reset(db);
+      out.atoms = std::move(atom_ids);
+      return out;
+    }
+    std::string message = err && err->message ? err->message : "unknown Hyperscan error";
+    int bad = err ? err->expression : -1;
+    hs_free_compile_error(err);
+    if (bad < 0 || static_cast<size_t>(bad) >= patterns.size()) {
+      return internal_error("Hyperscan failed to compile the database: " + message);
+    }
+    rejected.emplace_back(atom_ids[bad], message);
+    patterns.erase(patterns.begin() + bad);
+    atom_ids.erase(atom_ids.begin() + bad);
+  }
+  return out;
+}
+
+}  // namespace
+
+result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const topic_spec> topics,
+                                                               const compile_options& options,
+                                                               compile_report* report) {
+  const auto started = std::chrono::steady_clock::now();
+  compile_report local_report;
+  compile_report& rep = report ? *report : local_report;
+  auto snap = std::make_shared<ruleset_snapshot>();
+  snap->morphology = options.morphology ? options.morphology : morph::morphology::default_instance();
+  detail::planner plan(*snap);
+
+  std::vector<detail::trigger_set> topic_triggers;
+  std::vector<uint32_t> topic_source;  // compiled topic → index into `topics`
+
+  for (size_t ti = 0; ti < topics.size(); ++ti) {
+    const topic_spec& spec = topics[ti];
+    auto report_error = [&](query::diagnostic d) {
+      query::locate(spec.query, d);
+      rep.errors.push_back({spec.tenant, spec.id, std::move(d)});
+    };
+    if (spec.id.empty()) {
+      query::diagnostic d;
+      d.message = "topic has no id";
+      report_error(d);
+      continue;
+    }
+    compiled_topic ct;
+    ct.tenant = spec.tenant;
+    ct.id = spec.id;
+    ct.name = spec.name;
+    ct.query = spec.query;
+    for (const auto& c : spec.channels) ct.channels.push_back(text::normalize(c));
+    plan.current_topic = static_cast<uint32_t>(snap->topics.size());
+
+    detail::trigger_set triggers = std::vector<detail::trigger>{};
+    const bool has_query = spec.query.find_first_not_of(" \t\r\n") != std::string::npos;
+    if (!has_query && ct.channels.empty()) {
+      query::diagnostic d;
+      d.message = "a topic needs a query or at least one channel";
+      report_error(d);
+      continue;
+    }
+    if (has_query) {
+      query::parse_result parsed = query::parse(spec.query, !ct.channels.empty());
+      bool bad = false;
+      for (auto& d : parsed.diagnostics) {
+        if (d.level == query::severity::error) { bad = true; rep.errors.push_back({spec.tenant, spec.id, d}); }
+        else rep.warnings.push_back({spec.tenant, spec.id, d});
+      }
+      if (bad || !parsed.root) {
+        if (!bad) report_error(query::diagnostic{query::severity::error, 0, 1, 1, "query did not parse", {}});
+        continue;
+      }
+      // Roll back atoms/nodes of a topic that fails planning: keep sizes.
+      const size_t nodes_before = snap->nodes.size(), children_before = snap->children.size();
+      const size_t filters_before = snap->filters.size();
+      query::diagnostic d;
+      auto root = plan.plan(*parsed.root, d);
+      if (!root) {
+        snap->nodes.resize(nodes_before);
+        snap->children.resize(children_before);
+        snap->filters.resize(filters_before);
+        report_error(std::move(d));
+        continue;
+      }
+      ct.root = *root;
+      ct.channel_and_query = !anchored(*parsed.root);
+      triggers = plan.triggers(*root);
+    }
+    // Channels widen (or, for a purely negative query, replace) the triggers.
+    std::vector<detail::trigger> channel_triggers;
+    for (const auto& c : ct.channels)
+      channel_triggers.push_back({false, 0, detail::planner::meta_key(query::to_string(query::filter_field::channel), c)});
+    if (!ct.channels.empty()) snap->meta_fields_used |= ruleset_snapshot::channel_bit;
+    if (ct.root == no_node || ct.channel_and_query) {
+      triggers = channel_triggers;
+    } else if (triggers) {
+      triggers->insert(triggers->end(), channel_triggers.begin(), channel_triggers.end());
+    }
+    topic_triggers.push_back(std::move(triggers));
+    topic_source.push_back(static_cast<uint32_t>(ti));
+    snap->topics.push_back(std::move(ct));
+  }
+
+  // Term index.
+  morph::stemmer stem;
+  absl::flat_hash_map<std::string, std::vector<uint32_t>> exact, stems;
+  absl::flat_hash_map<uint32_t, std::vector<uint32_t>> entries;
+  std::vector<std::string> wildcard_patterns, contains_patterns;
+  std::vector<uint32_t> wildcard_atoms, contains_atoms;
+  const morph::dictionary* dict = snap->morphology ? snap->morphology->dict() : nullptr;
+  std::string stem_buf;
+  for (uint32_t a = 0; a < snap->atoms.size(); ++a) {
+    const atom& at = snap->atoms[a];
+    switch (at.kind) {
+      case atom_kind::word: {
+        exact[at.text].push_back(a);
+        const std::string term = text::unfold(at.text);
+        if (morph::stemmer::has_stemmer(morph::classify(term))) {
+          if (stem.stem(term, stem_buf)) stems[stem_buf].push_back(a);
+          stems[term].push_back(a);
+          if (dict)
+            for (uint32_t e : dict->entries_of(term)) entries[e].push_back(a);
+        }
+        break;
+      }
+      case atom_kind::exact:
+      case atom_kind::case_sensitive:
+      case atom_kind::tag:
+        exact[at.text].push_back(a);
+        break;
+      case atom_kind::wildcard:
+        wildcard_patterns.push_back(wildcard_regex(at.text));
+        wildcard_atoms.push_back(a);
+        break;
+      case atom_kind::contains: {
+        std::string re;
+        for (char c : at.text) escape_byte(re, static_cast<unsigned char>(c));
+        contains_patterns.push_back(std::move(re));
+        contains_atoms.push_back(a);
+        break;
+      }
+    }
+  }
+  flatten(exact, snap->exact_index, snap->postings);
+  flatten(stems, snap->stem_index, snap->postings);
+  snap->entry_index.reserve(entries.size());
+  for (auto& [e, list] : entries) {
+    std::sort(list.begin(), list.end());
+    list.erase(std::unique(list.begin(), list.end()), list.end());
+    snap->entry_index.emplace(e, posting_range{static_cast<uint32_t>(snap->postings.size()),
+                                               static_cast<uint32_t>(list.size())});
+    snap->postings.insert(snap->postings.end(), list.begin(), list.end());
+  }
+  snap->needs_stemming = !snap->stem_index.empty();
+
+  // Hyperscan databases. A rejected pattern removes only the topics using it.
+  std::vector<std::pair<uint32_t, std::string>> rejected;
+  rep.wildcard_patterns = wildcard_patterns.size();
+  rep.contains_patterns = contains_patterns.size();
+  if (!wildcard_patterns.empty()) {
+    SITO_ASSIGN_OR_RETURN(auto hs, compile_hs(std::move(wildcard_patterns), std::move(wildcard_atoms), 0, rejected));
+    snap->token_db = std::move(hs.db);
+    snap->token_db_atoms = std::move(hs.atoms);
+  }
+  if (!contains_patterns.empty()) {
+    SITO_ASSIGN_OR_RETURN(auto hs, compile_hs(std::move(contains_patterns), std::move(contains_atoms), 0, rejected));
+    snap->text_db = std::move(hs.db);
+    snap->text_db_atoms = std::move(hs.atoms);
+    for (uint32_t a : snap->text_db_atoms) snap->text_db_lengths.push_back(static_cast<uint32_t>(snap->atoms[a].text.size()));
+    snap->needs_byte_map = true;
+  }
+  std::vector<bool> dead_topic(snap->topics.size(), false);
+  for (auto& [a, message] : rejected) {
+    for (uint32_t t : plan.atom_topics[a]) {
+      if (dead_topic[t]) continue;
+      dead_topic[t] = true;
+      query::diagnostic d;
+      d.message = "pattern rejected by Hyperscan: " + message;
+      rep.errors.push_back({snap->topics[t].tenant, snap->topics[t].id, d});
+    }
+  }
+
+  // Triggers: atom → topics, metadata key → topics, and the always list.
+  std::vector<std::vector<uint32_t>> by_atom(snap->atoms.size());
+  absl::flat_hash_map<std::string, std::vector<uint32_t>> by_meta;
+  for (uint32_t t = 0; t < snap->topics.size(); ++t) {
+    if (dead_topic[t]) continue;
+    const auto& trig = topic_triggers[t];
+    if (!trig) { snap->always_topics.push_back(t); continue; }
+    for (const auto& tr : *trig) {
+      if (tr.is_atom) by_atom[tr.atom].push_back(t);
+      else by_meta[tr.meta_key].push_back(t);
+    }
+  }
+  snap->atom_trigger_begin.reserve(snap->atoms.size() + 1);
+  for (auto& list : by_atom) {
+    snap->atom_trigger_begin.push_back(static_cast<uint32_t>(snap->trigger_topics.size()));
+    std::sort(list.begin(), list.end());
+    list.erase(std::unique(list.begin(), list.end()), list.end());
+    snap->trigger_topics.insert(snap->trigger_topics.end(), list.begin(), list.end());
+  }
+  snap->atom_trigger_begin.push_back(static_cast<uint32_t>(snap->trigger_topics.size()));
+  flatten(by_meta, snap->meta_index, snap->postings);
+
+  rep.topics_compiled = snap->topics.size() - static_cast<size_t>(std::count(dead_topic.begin(), dead_topic.end(), true));
+  rep.atoms = snap->atoms.size();
+  rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return std::shared_ptr<const ruleset_snapshot>(std::move(snap));
+}
+
+}  // namespace sito

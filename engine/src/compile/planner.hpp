@@ -1,0 +1,59 @@
+// Private: turns query ASTs into program nodes and interned atoms, and
+// computes each topic's trigger set.
+#pragma once
+
+#include <absl/container/flat_hash_map.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sito/compile/ruleset_snapshot.hpp"
+#include "sito/query/ast.hpp"
+#include "sito/query/diagnostic.hpp"
+
+namespace sito::detail {
+
+/// A condition that must hold for a topic to possibly match: an atom hit or
+/// a metadata key present on the post.
+struct trigger {
+  bool is_atom = true;
+  uint32_t atom = 0;
+  std::string meta_key;
+};
+
+/// nullopt: no finite set of triggers bounds the expression.
+using trigger_set = std::optional<std::vector<trigger>>;
+
+class planner {
+ public:
+  explicit planner(ruleset_snapshot& snap) : snap_(snap) {}
+
+  /// Plans `root` into snap_.nodes; returns the root node, or an error
+  /// diagnostic (offset into the query source).
+  std::optional<uint32_t> plan(const query::node& root, query::diagnostic& error);
+
+  /// Triggers of a planned node.
+  trigger_set triggers(uint32_t node) const;
+
+  /// The key a post carries for metadata `field` with normalized `value`.
+  static std::string meta_key(std::string_view field, std::string_view value);
+
+  /// Which topics reference each atom (for error attribution).
+  std::vector<std::vector<uint32_t>> atom_topics;
+  uint32_t current_topic = 0;
+
+ private:
+  uint32_t plan_node(const query::node& n, uint8_t fields, query::diagnostic& error, bool& failed);
+  uint32_t add_node(program_node node, const std::vector<uint32_t>& kids);
+  uint32_t intern_atom(atom_kind kind, std::string text, std::string case_text = {});
+  uint32_t intern_label(const std::string& label);
+  uint32_t leaf(uint32_t atom, uint8_t fields, uint32_t label);
+  uint32_t rarity(uint32_t node) const;
+
+  ruleset_snapshot& snap_;
+  absl::flat_hash_map<std::string, uint32_t> atom_ids_;
+  absl::flat_hash_map<std::string, uint32_t> label_ids_;
+};
+
+}  // namespace sito::detail

@@ -1,0 +1,112 @@
+#include <nlohmann/json.hpp>
+
+#include "sito/model/post.hpp"
+
+namespace sito {
+namespace {
+
+using json = nlohmann::json;
+
+status read_string(const json& obj, const char* key, std::string& out) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return ok_status();
+  if (it->is_string()) { out = it->get<std::string>(); return ok_status(); }
+  if (it->is_number_integer()) { out = std::to_string(it->get<int64_t>()); return ok_status(); }
+  return invalid_argument(std::string("field '") + key + "' must be a string");
+}
+
+status read_int(const json& obj, const char* key, int64_t& out) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return ok_status();
+  if (!it->is_number_integer()) return invalid_argument(std::string("field '") + key + "' must be an integer");
+  out = it->get<int64_t>();
+  return ok_status();
+}
+
+status read_bool(const json& obj, const char* key, bool& out) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return ok_status();
+  if (!it->is_boolean()) return invalid_argument(std::string("field '") + key + "' must be true or false");
+  out = it->get<bool>();
+  return ok_status();
+}
+
+}  // namespace
+
+result<post> post_from_json(std::string_view text) {
+  json obj = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  if (obj.is_discarded()) return invalid_argument("not valid JSON (or not valid UTF-8)");
+  if (!obj.is_object()) return invalid_argument("a post must be a JSON object");
+  post p;
+  SITO_RETURN_IF_ERROR(read_string(obj, "id", p.id));
+  SITO_RETURN_IF_ERROR(read_string(obj, "source", p.source));
+  SITO_RETURN_IF_ERROR(read_string(obj, "source_type", p.source_type));
+  SITO_RETURN_IF_ERROR(read_string(obj, "channel", p.channel));
+  SITO_RETURN_IF_ERROR(read_string(obj, "place", p.place));
+  SITO_RETURN_IF_ERROR(read_string(obj, "url", p.url));
+  SITO_RETURN_IF_ERROR(read_string(obj, "lang", p.lang));
+  SITO_RETURN_IF_ERROR(read_string(obj, "title", p.title));
+  SITO_RETURN_IF_ERROR(read_string(obj, "text", p.text));
+  SITO_RETURN_IF_ERROR(read_string(obj, "image_text", p.image_text));
+  SITO_RETURN_IF_ERROR(read_string(obj, "parent_id", p.parent_id));
+  SITO_RETURN_IF_ERROR(read_int(obj, "published_at", p.published_at));
+  SITO_RETURN_IF_ERROR(read_int(obj, "reach", p.reach));
+  SITO_RETURN_IF_ERROR(read_int(obj, "engagement", p.engagement));
+  SITO_RETURN_IF_ERROR(read_bool(obj, "is_repost", p.is_repost));
+  if (auto it = obj.find("images"); it != obj.end() && !it->is_null()) {
+    if (!it->is_array()) return invalid_argument("field 'images' must be an array");
+    p.image_count = static_cast<uint32_t>(it->size());
+  }
+  if (auto it = obj.find("author"); it != obj.end() && !it->is_null()) {
+    if (!it->is_object()) return invalid_argument("field 'author' must be an object");
+    const json& a = *it;
+    SITO_RETURN_IF_ERROR(read_string(a, "id", p.author.id));
+    SITO_RETURN_IF_ERROR(read_string(a, "handle", p.author.handle));
+    SITO_RETURN_IF_ERROR(read_string(a, "name", p.author.name));
+    SITO_RETURN_IF_ERROR(read_string(a, "gender", p.author.gender));
+    SITO_RETURN_IF_ERROR(read_string(a, "country", p.author.country));
+    SITO_RETURN_IF_ERROR(read_string(a, "city", p.author.city));
+    SITO_RETURN_IF_ERROR(read_bool(a, "verified", p.author.verified));
+    int64_t followers = -1, age = -1;
+    SITO_RETURN_IF_ERROR(read_int(a, "followers", followers));
+    SITO_RETURN_IF_ERROR(read_int(a, "age", age));
+    if (a.contains("followers") && !a["followers"].is_null()) p.author.followers = followers;
+    if (a.contains("age") && !a["age"].is_null()) p.author.age = static_cast<int32_t>(age);
+  }
+  return p;
+}
+
+std::string post_to_json(const post& p) {
+  json obj;
+  obj["id"] = p.id;
+  auto put = [&](const char* k, const std::string& v) { if (!v.empty()) obj[k] = v; };
+  put("source", p.source);
+  put("source_type", p.source_type);
+  put("channel", p.channel);
+  put("place", p.place);
+  put("url", p.url);
+  put("lang", p.lang);
+  put("title", p.title);
+  put("text", p.text);
+  put("image_text", p.image_text);
+  put("parent_id", p.parent_id);
+  if (p.published_at) obj["published_at"] = p.published_at;
+  if (p.is_repost) obj["is_repost"] = true;
+  if (p.reach) obj["reach"] = p.reach;
+  if (p.engagement) obj["engagement"] = p.engagement;
+  json a = json::object();
+  auto aput = [&](const char* k, const std::string& v) { if (!v.empty()) a[k] = v; };
+  aput("id", p.author.id);
+  aput("handle", p.author.handle);
+  aput("name", p.author.name);
+  aput("gender", p.author.gender);
+  aput("country", p.author.country);
+  aput("city", p.author.city);
+  if (p.author.followers) a["followers"] = *p.author.followers;
+  if (p.author.age) a["age"] = *p.author.age;
+  if (p.author.verified) a["verified"] = true;
+  if (!a.empty()) obj["author"] = a;
+  return obj.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace sito

@@ -1,0 +1,414 @@
+#include "sito/scan/batch_scanner.hpp"
+
+#include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+
+#include "compile/planner.hpp"
+#include "scan/filter_eval.hpp"
+#include "scan/program_evaluator.hpp"
+#include "sito/morph/stemmer.hpp"
+#include "sito/text/fold.hpp"
+
+namespace sito {
+namespace {
+
+using detail::hit;
+
+struct hs_scratch_deleter {
+  void operator()(hs_scratch_t* s) const { hs_free_scratch(s); }
+};
+
+/// One analyzed post of a chunk.
+struct post_slot {
+  bool valid = false;
+  text::analyzed_text fields[detail::field_count];
+  std::vector<hit> hits;
+  detail::post_meta meta;
+};
+
+/// Everything a thread needs to scan: owned by one thread at a time.
+struct thread_scratch {
+  std::unique_ptr<hs_scratch_t, hs_scratch_deleter> hs;
+  text::analyzer analyzer;
+  morph::stemmer stemmer;
+  std::string stem_buf;
+  std::vector<post_slot> slots;
+
+  // token → atoms cache (postings into cache_arena)
+  posting_map cache;
+  std::vector<uint32_t> cache_arena;
+  std::vector<uint32_t> lookup_tmp;
+
+  // Hyperscan input for a chunk: concatenated streams and their owners.
+  std::string stream;
+  struct segment {
+    uint32_t stream_begin;
+    uint32_t slot;
+    uint8_t field;
+  };
+  std::vector<segment> segments;
+  std::vector<uint32_t> token_stream_end;  // per token in stream order: offset after its key
+  std::vector<uint32_t> segment_token_base;
+
+  // evaluation state
+  std::vector<uint32_t> atom_begin, atom_end, atom_stamp;
+  std::vector<uint32_t> topic_stamp;
+  uint32_t stamp = 0;
+  std::vector<uint32_t> candidates;
+  std::vector<std::string> meta_keys;
+  detail::program_evaluator evaluator;
+  std::vector<highlight> hl_tmp;
+};
+
+}  // namespace
+
+struct batch_scanner::impl {
+  std::shared_ptr<const ruleset_snapshot> snap;
+  scan_options options;
+  hs_scratch_t* prototype = nullptr;  // allocated for both databases
+  mutable tbb::enumerable_thread_specific<thread_scratch> scratch;
+
+  impl(std::shared_ptr<const ruleset_snapshot> s, scan_options o) : snap(std::move(s)), options(o) {
+    if (snap->token_db) hs_alloc_scratch(snap->token_db.get(), &prototype);
+    if (snap->text_db) hs_alloc_scratch(snap->text_db.get(), &prototype);
+  }
+  ~impl() {
+    if (prototype) hs_free_scratch(prototype);
+  }
+
+  thread_scratch& local() const {
+    thread_scratch& ts = scratch.local();
+    if (!ts.hs && prototype) {
+      hs_scratch_t* clone = nullptr;
+      hs_clone_scratch(prototype, &clone);
+      ts.hs.reset(clone);
+    }
+    if (ts.atom_stamp.size() != snap->atoms.size()) {
+      ts.atom_begin.assign(snap->atoms.size(), 0);
+      ts.atom_end.assign(snap->atoms.size(), 0);
+      ts.atom_stamp.assign(snap->atoms.size(), 0);
+      ts.topic_stamp.assign(snap->topics.size(), 0);
+    }
+    return ts;
+  }
+
+  void scan_chunk(std::span<const post> posts, uint32_t base, scan_output& out) const;
+  posting_range lookup_token(thread_scratch& ts, std::string_view key) const;
+  void collect_term_hits(thread_scratch& ts, const post& p, post_slot& slot) const;
+  void run_token_db(thread_scratch& ts, size_t nslots) const;
+  void run_text_db(thread_scratch& ts, size_t nslots) const;
+  void evaluate(thread_scratch& ts, const post& p, post_slot& slot, uint32_t post_index,
+                scan_output& out) const;
+};
+
+posting_range batch_scanner::impl::lookup_token(thread_scratch& ts, std::string_view key) const {
+  if (auto it = ts.cache.find(key); it != ts.cache.end()) return it->second;
+  const ruleset_snapshot& s = *snap;
+  auto& list = ts.lookup_tmp;
+  list.clear();
+  if (auto it = s.exact_index.find(key); it != s.exact_index.end())
+    list.insert(list.end(), s.postings.begin() + it->second.begin,
+                s.postings.begin() + it->second.begin + it->second.count);
+  if (s.needs_stemming) {
+    const std::string utf8 = text::unfold(key);
+    if (morph::stemmer::has_stemmer(morph::classify(utf8))) {
+      if (ts.stemmer.stem(utf8, ts.stem_buf)) {
+        if (auto it = s.stem_index.find(ts.stem_buf); it != s.stem_index.end())
+          list.insert(list.end(), s.postings.begin() + it->second.begin,
+                      s.postings.begin() + it->second.begin + it->second.count);
+      }
+      if (!s.entry_index.empty() && s.morphology && s.morphology->dict()) {
+        for (uint32_t e : s.morphology->dict()->entries_of(utf8)) {
+          if (auto it = s.entry_index.find(e); it != s.entry_index.end())
+            list.insert(list.end(), s.postings.begin() + it->second.begin,
+                        s.postings.begin() + it->second.begin + it->second.count);
+        }
+      }
+    }
+  }
+  std::sort(list.begin(), list.end());
+  list.erase(std::unique(list.begin(), list.end()), list.end());
+  if (ts.cache.size() >= options.token_cache_entries) {
+    ts.cache.clear();
+    ts.cache_arena.clear();
+  }
+  posting_range r{static_cast<uint32_t>(ts.cache_arena.size()), static_cast<uint32_t>(list.size())};
+  ts.cache_arena.insert(ts.cache_arena.end(), list.begin(), list.end());
+  ts.cache.emplace(std::string(key), r);
+  return r;
+}
+
+void batch_scanner::impl::collect_term_hits(thread_scratch& ts, const post& p, post_slot& slot) const {
+  const ruleset_snapshot& s = *snap;
+  for (uint8_t f = 0; f < detail::field_count; ++f) {
+    const text::analyzed_text& at = slot.fields[f];
+    for (const text::token& tok : at.tokens) {
+      const posting_range r = lookup_token(ts, at.key(tok));
+      for (uint32_t k = 0; k < r.count; ++k) {
+        const uint32_t a = ts.cache_arena[r.begin + k];
+        if (s.atoms[a].kind == atom_kind::case_sensitive) {
+          const std::string& field_text = f == 0 ? p.title : f == 1 ? p.text : p.image_text;
+          std::string_view original =
+              std::string_view(field_text).substr(tok.orig_begin, tok.orig_end - tok.orig_begin);
+          if (text::normalize_keep_case(original) != s.atoms[a].case_text) continue;
+        }
+        slot.hits.push_back({a, f, tok.position, tok.orig_begin, tok.orig_end});
+      }
+      if (tok.has_tag) {
+        if (auto it = s.exact_index.find(at.tag_key(tok)); it != s.exact_index.end()) {
+          for (uint32_t k = 0; k < it->second.count; ++k) {
+            const uint32_t a = s.postings[it->second.begin + k];
+            if (s.atoms[a].kind == atom_kind::tag)
+              slot.hits.push_back({a, f, tok.position, tok.tag_orig_begin, tok.tag_orig_end});
+          }
+        }
+      }
+    }
+  }
+}
+
+namespace {
+
+struct token_db_context {
+  thread_scratch* ts;
+};
+
+int on_token_match(unsigned int id, unsigned long long /*from*/, unsigned long long to, unsigned int,
+                   void* ctx_ptr) {
+  auto* ctx = static_cast<std::pair<thread_scratch*, const ruleset_snapshot*>*>(ctx_ptr);
+  thread_scratch& ts = *ctx->first;
+  const uint32_t key_end = static_cast<uint32_t>(to - 1);
+  auto seg_it = std::upper_bound(ts.segments.begin(), ts.segments.end(), key_end,
+                                 [](uint32_t off, const thread_scratch::segment& s) { return off < s.stream_begin; });
+  if (seg_it == ts.segments.begin()) return 0;
+  --seg_it;
+  const size_t seg_index = static_cast<size_t>(seg_it - ts.segments.begin());
+  const uint32_t tb = ts.segment_token_base[seg_index], te = ts.segment_token_base[seg_index + 1];
+  auto tok_it = std::lower_bound(ts.token_stream_end.begin() + tb, ts.token_stream_end.begin() + te, key_end);
+  if (tok_it == ts.token_stream_end.begin() + te || *tok_it != key_end) return 0;
+  post_slot& slot = ts.slots[seg_it->slot];
+  const text::token& tok = slot.fields[seg_it->field].tokens[static_cast<size_t>(tok_it - ts.token_stream_end.begin()) - tb];
+  slot.hits.push_back({ctx->second->token_db_atoms[id], seg_it->field, tok.position, tok.orig_begin, tok.orig_end});
+  return 0;
+}
+
+int on_text_match(unsigned int id, unsigned long long /*from*/, unsigned long long to, unsigned int,
+                  void* ctx_ptr) {
+  auto* ctx = static_cast<std::pair<thread_scratch*, const ruleset_snapshot*>*>(ctx_ptr);
+  thread_scratch& ts = *ctx->first;
+  const ruleset_snapshot& s = *ctx->second;
+  const uint32_t end = static_cast<uint32_t>(to);
+  const uint32_t start = end - s.text_db_lengths[id];
+  auto seg_it = std::upper_bound(ts.segments.begin(), ts.segments.end(), start,
+                                 [](uint32_t off, const thread_scratch::segment& sg) { return off < sg.stream_begin; });
+  if (seg_it == ts.segments.begin()) return 0;
+  --seg_it;
+  const uint32_t seg_end = (seg_it + 1 == ts.segments.end()) ? static_cast<uint32_t>(ts.stream.size())
+                                                              : (seg_it + 1)->stream_begin;
+  if (end > seg_end) return 0;  // straddles two fields
+  post_slot& slot = ts.slots[seg_it->slot];
+  const text::analyzed_text& at = slot.fields[seg_it->field];
+  const uint32_t b = start - seg_it->stream_begin, e = end - seg_it->stream_begin;
+  slot.hits.push_back({s.text_db_atoms[id], seg_it->field, b, at.orig_begin_of[b], at.orig_end_of[e - 1]});
+  return 0;
+}
+
+}  // namespace
+
+void batch_scanner::impl::run_token_db(thread_scratch& ts, size_t nslots) const {
+  ts.stream.clear();
+  ts.segments.clear();
+  ts.token_stream_end.clear();
+  ts.segment_token_base.clear();
+  for (uint32_t i = 0; i < nslots; ++i) {
+    if (!ts.slots[i].valid) continue;
+    for (uint8_t f = 0; f < detail::field_count; ++f) {
+      const text::analyzed_text& at = ts.slots[i].fields[f];
+      if (at.tokens.empty()) continue;
+      ts.segments.push_back({static_cast<uint32_t>(ts.stream.size()), i, f});
+      ts.segment_token_base.push_back(static_cast<uint32_t>(ts.token_stream_end.size()));
+      for (const text::token& tok : at.tokens) {
+        ts.stream.push_back('\x01');
+        ts.stream.append(at.key(tok));
+        ts.token_stream_end.push_back(static_cast<uint32_t>(ts.stream.size()));
+      }
+      ts.stream.push_back('\x01');
+    }
+  }
+  ts.segment_token_base.push_back(static_cast<uint32_t>(ts.token_stream_end.size()));
+  if (ts.stream.empty()) return;
+  std::pair<thread_scratch*, const ruleset_snapshot*> ctx{&ts, snap.get()};
+  hs_scan(snap->token_db.get(), ts.stream.data(), static_cast<unsigned>(ts.stream.size()), 0, ts.hs.get(),
+          on_token_match, &ctx);
+}
+
+void batch_scanner::impl::run_text_db(thread_scratch& ts, size_t nslots) const {
+  ts.stream.clear();
+  ts.segments.clear();
+  for (uint32_t i = 0; i < nslots; ++i) {
+    if (!ts.slots[i].valid) continue;
+    for (uint8_t f = 0; f < detail::field_count; ++f) {
+      const text::analyzed_text& at = ts.slots[i].fields[f];
+      if (at.folded.empty()) continue;
+      ts.segments.push_back({static_cast<uint32_t>(ts.stream.size()), i, f});
+      ts.stream.append(at.folded);
+    }
+  }
+  if (ts.stream.empty()) return;
+  std::pair<thread_scratch*, const ruleset_snapshot*> ctx{&ts, snap.get()};
+  hs_scan(snap->text_db.get(), ts.stream.data(), static_cast<unsigned>(ts.stream.size()), 0, ts.hs.get(),
+          on_text_match, &ctx);
+}
+
+void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot& slot, uint32_t post_index,
+                                   scan_output& out) const {
+  const ruleset_snapshot& s = *snap;
+  auto& hits = slot.hits;
+  std::sort(hits.begin(), hits.end());
+  hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
+  if (++ts.stamp == 0) {
+    std::fill(ts.atom_stamp.begin(), ts.atom_stamp.end(), 0);
+    std::fill(ts.topic_stamp.begin(), ts.topic_stamp.end(), 0);
+    ts.stamp = 1;
+  }
+  const uint32_t stamp = ts.stamp;
+  ts.candidates.clear();
+  auto add_candidate = [&](uint32_t t) {
+    if (ts.topic_stamp[t] != stamp) {
+      ts.topic_stamp[t] = stamp;
+      ts.candidates.push_back(t);
+    }
+  };
+  for (uint32_t i = 0; i < hits.size();) {
+    const uint32_t a = hits[i].atom;
+    uint32_t j = i + 1;
+    while (j < hits.size() && hits[j].atom == a) ++j;
+    ts.atom_stamp[a] = stamp;
+    ts.atom_begin[a] = i;
+    ts.atom_end[a] = j;
+    for (uint32_t k = s.atom_trigger_begin[a]; k < s.atom_trigger_begin[a + 1]; ++k) add_candidate(s.trigger_topics[k]);
+    i = j;
+  }
+  const bool needs_meta = s.meta_fields_used != 0 || !s.always_topics.empty() || !ts.candidates.empty();
+  if (needs_meta) detail::build_post_meta(p, slot.fields[0].folded, slot.fields[1].folded, slot.meta);
+  if (s.meta_fields_used != 0 && !s.meta_index.empty()) {
+    using query::filter_field;
+    auto probe = [&](filter_field f, std::string_view value) {
+      if (value.empty()) return;
+      std::string key = detail::planner::meta_key(query::to_string(f), value);
+      if (auto it = s.meta_index.find(key); it != s.meta_index.end())
+        for (uint32_t k = 0; k < it->second.count; ++k) add_candidate(s.postings[it->second.begin + k]);
+    };
+    const detail::post_meta& m = slot.meta;
+    probe(filter_field::lang, m.lang);
+    probe(filter_field::source, m.source);
+    probe(filter_field::type, m.type);
+    probe(filter_field::channel, m.channel);
+    probe(filter_field::place, m.place);
+    probe(filter_field::author, m.author_id);
+    probe(filter_field::author, m.author_handle);
+    probe(filter_field::country, m.country);
+    probe(filter_field::city, m.city);
+    probe(filter_field::gender, m.gender);
+    for (std::string_view h = m.host; !h.empty();) {
+      probe(filter_field::site, h);
+      size_t dot = h.find('.');
+      if (dot == std::string_view::npos) break;
+      h = h.substr(dot + 1);
+    }
+    if (m.has_image) probe(filter_field::has_image, "1");
+    if (m.has_link) probe(filter_field::has_link, "1");
+    if (m.is_reply) probe(filter_field::is_reply, "1");
+    if (m.is_repost) probe(filter_field::is_repost, "1");
+  }
+  for (uint32_t t : s.always_topics) add_candidate(t);
+  if (ts.candidates.empty()) return;
+  std::sort(ts.candidates.begin(), ts.candidates.end());
+
+  detail::program_evaluator::hit_view view{hits, ts.atom_begin.data(), ts.atom_end.data(), ts.atom_stamp.data(), stamp};
+  for (uint32_t t : ts.candidates) {
+    const size_t before = out.highlights.size();
+    if (ts.evaluator.evaluate_topic(s, s.topics[t], view, slot.meta, out.highlights)) {
+      out.matches.push_back({post_index, t, static_cast<uint32_t>(before),
+                             static_cast<uint32_t>(out.highlights.size() - before)});
+    } else {
+      out.highlights.resize(before);
+    }
+  }
+}
+
+void batch_scanner::impl::scan_chunk(std::span<const post> posts, uint32_t base, scan_output& out) const {
+  thread_scratch& ts = local();
+  if (ts.slots.size() < posts.size()) ts.slots.resize(posts.size());
+  const bool byte_map = snap->needs_byte_map;
+  for (uint32_t i = 0; i < posts.size(); ++i) {
+    post_slot& slot = ts.slots[i];
+    slot.hits.clear();
+    slot.valid = false;
+    status st = validate_post(posts[i], options.limits);
+    if (!st.ok()) {
+      out.rejected.push_back({base + i, std::move(st)});
+      for (auto& f : slot.fields) f.clear();
+      continue;
+    }
+    const std::string* texts[detail::field_count] = {&posts[i].title, &posts[i].text, &posts[i].image_text};
+    for (int f = 0; f < detail::field_count; ++f) {
+      // validate_post() checked UTF-8, so analyze() cannot fail here.
+      (void)ts.analyzer.analyze(*texts[f], slot.fields[f], byte_map);
+    }
+    slot.valid = true;
+    collect_term_hits(ts, posts[i], slot);
+  }
+  if (snap->token_db) run_token_db(ts, posts.size());
+  if (snap->text_db) run_text_db(ts, posts.size());
+  for (uint32_t i = 0; i < posts.size(); ++i)
+    if (ts.slots[i].valid) evaluate(ts, posts[i], ts.slots[i], base + i, out);
+}
+
+batch_scanner::batch_scanner(std::shared_ptr<const ruleset_snapshot> snapshot, scan_options options)
+    : impl_(std::make_unique<impl>(std::move(snapshot), options)) {}
+batch_scanner::~batch_scanner() = default;
+batch_scanner::batch_scanner(batch_scanner&&) noexcept = default;
+batch_scanner& batch_scanner::operator=(batch_scanner&&) noexcept = default;
+
+const std::shared_ptr<const ruleset_snapshot>& batch_scanner::snapshot() const { return impl_->snap; }
+
+void batch_scanner::scan_serial(std::span<const post> posts, scan_output& out) const {
+  out.clear();
+  const size_t chunk = std::max<size_t>(1, impl_->options.chunk_size);
+  for (size_t b = 0; b < posts.size(); b += chunk) {
+    const size_t e = std::min(posts.size(), b + chunk);
+    impl_->scan_chunk(posts.subspan(b, e - b), static_cast<uint32_t>(b), out);
+  }
+}
+
+void batch_scanner::scan(std::span<const post> posts, scan_output& out) const {
+  out.clear();
+  const size_t chunk = std::max<size_t>(1, impl_->options.chunk_size);
+  const size_t nchunks = (posts.size() + chunk - 1) / chunk;
+  if (nchunks <= 1) {
+    scan_serial(posts, out);
+    return;
+  }
+  std::vector<scan_output> parts(nchunks);
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, nchunks, 1), [&](const tbb::blocked_range<size_t>& r) {
+    for (size_t c = r.begin(); c != r.end(); ++c) {
+      const size_t b = c * chunk, e = std::min(posts.size(), b + chunk);
+      impl_->scan_chunk(posts.subspan(b, e - b), static_cast<uint32_t>(b), parts[c]);
+    }
+  });
+  for (auto& part : parts) {
+    const auto offset = static_cast<uint32_t>(out.highlights.size());
+    for (auto m : part.matches) {
+      m.hl_begin += offset;
+      out.matches.push_back(m);
+    }
+    out.highlights.insert(out.highlights.end(), part.highlights.begin(), part.highlights.end());
+    for (auto& r : part.rejected) out.rejected.push_back(std::move(r));
+  }
+}
+
+}  // namespace sito

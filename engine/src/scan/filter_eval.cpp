@@ -1,0 +1,81 @@
+#include "scan/filter_eval.hpp"
+
+#include "sito/text/analyzed_text.hpp"
+
+namespace sito::detail {
+
+std::string normalize_meta(std::string_view value) {
+  bool ascii = true;
+  for (char c : value) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
+  if (!ascii) return text::normalize(value);
+  std::string out(value);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+namespace {
+std::string host_of(std::string_view url) {
+  size_t p = url.find("://");
+  std::string_view rest = p == std::string_view::npos ? url : url.substr(p + 3);
+  size_t end = rest.find_first_of("/?#");
+  if (end != std::string_view::npos) rest = rest.substr(0, end);
+  if (size_t at = rest.rfind('@'); at != std::string_view::npos) rest = rest.substr(at + 1);
+  if (size_t colon = rest.rfind(':'); colon != std::string_view::npos) rest = rest.substr(0, colon);
+  return std::string(rest);
+}
+
+bool has_link_text(std::string_view folded) {
+  return folded.find("http://") != std::string_view::npos || folded.find("https://") != std::string_view::npos ||
+         folded.find("www.") != std::string_view::npos;
+}
+}  // namespace
+
+void build_post_meta(const post& p, std::string_view folded_title, std::string_view folded_text, post_meta& m) {
+  m.lang = normalize_meta(p.lang);
+  m.source = normalize_meta(p.source);
+  m.type = normalize_meta(p.source_type);
+  m.channel = normalize_meta(p.channel);
+  m.place = normalize_meta(p.place);
+  m.author_id = normalize_meta(p.author.id);
+  m.author_handle = normalize_meta(p.author.handle);
+  m.country = normalize_meta(p.author.country);
+  m.city = normalize_meta(p.author.city);
+  m.gender = normalize_meta(p.author.gender);
+  m.url = normalize_meta(p.url);
+  m.host = host_of(m.url);
+  m.followers = p.author.followers;
+  m.has_image = p.image_count > 0 || !p.image_text.empty();
+  m.has_link = !p.url.empty() || has_link_text(folded_title) || has_link_text(folded_text);
+  m.is_reply = !p.parent_id.empty();
+  m.is_repost = p.is_repost;
+}
+
+bool eval_filter(const query::filter_spec& f, const post_meta& m) {
+  using query::filter_field;
+  switch (f.field) {
+    case filter_field::lang: return m.lang == f.value;
+    case filter_field::source: return m.source == f.value;
+    case filter_field::type: return m.type == f.value;
+    case filter_field::channel: return m.channel == f.value;
+    case filter_field::place: return m.place == f.value;
+    case filter_field::author: return !f.value.empty() && (m.author_id == f.value || m.author_handle == f.value);
+    case filter_field::site:
+      return !f.value.empty() &&
+             (m.host == f.value || (m.host.size() > f.value.size() &&
+                                    m.host.compare(m.host.size() - f.value.size(), f.value.size(), f.value) == 0 &&
+                                    m.host[m.host.size() - f.value.size() - 1] == '.'));
+    case filter_field::url: return !f.value.empty() && m.url.find(f.value) != std::string::npos;
+    case filter_field::country: return m.country == f.value;
+    case filter_field::city: return m.city == f.value;
+    case filter_field::gender: return m.gender == f.value;
+    case filter_field::followers: return m.followers && *m.followers >= f.lo && *m.followers <= f.hi;
+    case filter_field::has_image: return m.has_image;
+    case filter_field::has_link: return m.has_link;
+    case filter_field::is_reply: return m.is_reply;
+    case filter_field::is_repost: return m.is_repost;
+  }
+  return false;
+}
+
+}  // namespace sito::detail

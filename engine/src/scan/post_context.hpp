@@ -1,0 +1,53 @@
+// Private: what the evaluator knows about one post after the scan phase.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sito/compile/program.hpp"
+#include "sito/model/post.hpp"
+#include "sito/text/analyzed_text.hpp"
+
+namespace sito::detail {
+
+/// One occurrence of an atom in a field.
+struct hit {
+  uint32_t atom;
+  uint8_t field;        ///< 0 title, 1 text, 2 image
+  uint32_t position;    ///< token position; contains: hits use the folded offset
+  uint32_t orig_begin;  ///< bytes in the original field
+  uint32_t orig_end;
+  bool operator<(const hit& o) const {
+    if (atom != o.atom) return atom < o.atom;
+    if (field != o.field) return field < o.field;
+    if (position != o.position) return position < o.position;
+    return orig_begin < o.orig_begin;
+  }
+  bool operator==(const hit& o) const {
+    return atom == o.atom && field == o.field && position == o.position && orig_begin == o.orig_begin &&
+           orig_end == o.orig_end;
+  }
+};
+
+inline constexpr int field_count = 3;
+inline uint8_t field_bit(uint8_t field) { return static_cast<uint8_t>(1u << field); }
+
+/// Normalized metadata of a post, as filters compare it.
+struct post_meta {
+  std::string lang, source, type, channel, place, author_id, author_handle, country, city, gender;
+  std::string url;   ///< lower-cased
+  std::string host;  ///< lower-cased host of url, without port
+  std::optional<int64_t> followers;
+  bool has_image = false, has_link = false, is_reply = false, is_repost = false;
+};
+
+/// Lower-cases ASCII directly and sends anything else through text::normalize.
+std::string normalize_meta(std::string_view value);
+
+/// Fills `meta` from `p`; `folded_title`/`folded_text` feed has:link.
+void build_post_meta(const post& p, std::string_view folded_title, std::string_view folded_text,
+                     post_meta& meta);
+
+}  // namespace sito::detail

@@ -1,0 +1,82 @@
+// Private: evaluates a topic's program over the hits of one post.
+//
+// Semantics (DESIGN §3, made exact so the reference evaluator can agree):
+//   * leaf: one span per hit in an allowed field; the highlight is the hit.
+//   * seq: children hit at consecutive positions of one field; one highlight
+//     from the first token's start to the last token's end.
+//   * prox_phrase: every window [L, R] with L and R positions of the words,
+//     R − L ≤ n, that holds each word as many times as the phrase has it;
+//     highlights are the word hits inside the window.
+//   * near: every pair of spans in one field with gap ≤ n (ordered: the
+//     second starts 1..n after the first ends); the span covers both and
+//     carries both operands' highlights.
+//   * and/or/not/filter/contains: boolean; an AND's highlights are all its
+//     children's, an OR's those of its true children, a NOT's none.
+// A topic's highlights are the union over its true parts, sorted and unique.
+#pragma once
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "scan/post_context.hpp"
+#include "sito/compile/ruleset_snapshot.hpp"
+#include "sito/scan/batch_scanner.hpp"
+
+namespace sito::detail {
+
+struct span_value {
+  uint8_t field;
+  uint32_t start, end;  ///< token positions, inclusive
+  uint32_t hl_begin, hl_count;
+};
+
+/// Per-node outcome, recorded when tracing (explain).
+struct node_trace {
+  uint32_t node;
+  uint32_t depth;
+  bool truth;
+  uint32_t spans;
+};
+
+class program_evaluator {
+ public:
+  /// `hits` sorted (hit::operator<); `atom_range(a)` gives the hits of atom a.
+  struct hit_view {
+    std::span<const hit> all;
+    const uint32_t* begin_of;  ///< by atom, valid where stamp_of[atom] == stamp
+    const uint32_t* end_of;
+    const uint32_t* stamp_of;
+    uint32_t stamp;
+    std::span<const hit> of(uint32_t atom) const {
+      if (stamp_of[atom] != stamp) return {};
+      return all.subspan(begin_of[atom], end_of[atom] - begin_of[atom]);
+    }
+  };
+
+  /// Evaluates topic `t`; on a match appends its sorted, unique highlights
+  /// to `out` and returns true.
+  bool evaluate_topic(const ruleset_snapshot& snap, const compiled_topic& t, const hit_view& hits,
+                      const post_meta& meta, std::vector<highlight>& out,
+                      std::vector<node_trace>* trace = nullptr);
+
+ private:
+  struct value {
+    bool truth = false;
+    uint32_t span_begin = 0, span_count = 0;  ///< positional nodes
+    uint32_t hl_begin = 0, hl_count = 0;      ///< boolean nodes
+  };
+  value eval(uint32_t node, uint32_t depth);
+  /// Highlights of a value as one contiguous range of hls_.
+  void collect_highlights(const value& v, std::vector<highlight>& dst) const;
+  uint32_t add_hl(const highlight& h);
+
+  const ruleset_snapshot* snap_ = nullptr;
+  const hit_view* hits_ = nullptr;
+  const post_meta* meta_ = nullptr;
+  std::vector<node_trace>* trace_ = nullptr;
+  std::vector<span_value> spans_;
+  std::vector<highlight> hls_;
+};
+
+}  // namespace sito::detail

@@ -1,0 +1,193 @@
+#include "sito/text/analyzed_text.hpp"
+
+#include <unicode/uchar.h>
+
+#include "sito/base/utf8.hpp"
+#include "sito/text/fold.hpp"
+#include "text/char_table.hpp"
+
+namespace sito::text {
+namespace {
+
+inline bool token_char(char32_t cp) {
+  if (cp < detail::table_limit) return detail::tables().token_char[cp];
+  return is_token_char(cp);
+}
+
+inline bool emoji_start(char32_t cp) {
+  if (cp < 0xA9) return false;  // nothing below © is pictographic
+  return is_emoji_start(cp);
+}
+
+inline bool is_regional_indicator(char32_t cp) { return cp >= 0x1F1E6 && cp <= 0x1F1FF; }
+
+/// Grapheme-extending code points inside an emoji cluster (UAX #29 GB9/GB11):
+/// combining marks, skin-tone modifiers and tag characters.
+inline bool emoji_extend(char32_t cp) {
+  if (cp >= 0x1F3FB && cp <= 0x1F3FF) return true;
+  if (cp >= 0xE0020 && cp <= 0xE007F) return true;
+  return (U_GET_GC_MASK(static_cast<UChar32>(cp)) & U_GC_M_MASK) != 0;
+}
+
+}  // namespace
+
+analyzer::analyzer() { (void)detail::tables(); }
+
+status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_map) {
+  out.clear();
+  units_.clear();
+  const auto& tab = detail::tables();
+
+  // Pass 1: decode, split into normalization segments, normalize each.
+  std::u32string segment_out;
+  size_t i = 0;
+  const size_t n = s.size();
+  char32_t seg_buf[32];
+  while (i < n) {
+    const size_t seg_begin = i;
+    char32_t cp;
+    if (!utf8::decode(s, i, cp)) {
+      return invalid_argument("invalid UTF-8 at byte " + std::to_string(i));
+    }
+    // Peek: does the segment continue past this code point?
+    size_t peek = i;
+    char32_t next = 0;
+    bool continues = false;
+    if (peek < n) {
+      size_t p2 = peek;
+      if (utf8::decode(s, p2, next)) continues = !detail::has_boundary_before(next);
+    }
+    if (!continues) {
+      const auto b = static_cast<uint32_t>(seg_begin), e = static_cast<uint32_t>(i);
+      if (cp < detail::table_limit) {
+        const detail::mapped_cp& m = tab.mapped[cp];
+        for (uint8_t k = 0; k < m.count; ++k) units_.push_back({m.out[k], b, e});
+      } else {
+        segment_out.clear();
+        detail::normalize_segment(&cp, 1, segment_out);
+        for (char32_t c : segment_out) units_.push_back({c, b, e});
+      }
+      continue;
+    }
+    // Slow path: a starter followed by non-starters (e.g. е + U+0308).
+    size_t count = 0;
+    seg_buf[count++] = cp;
+    while (i < n) {
+      size_t p2 = i;
+      char32_t c2;
+      if (!utf8::decode(s, p2, c2)) break;  // reported on the next iteration
+      if (detail::has_boundary_before(c2) || count == std::size(seg_buf)) break;
+      seg_buf[count++] = c2;
+      i = p2;
+    }
+    segment_out.clear();
+    detail::normalize_segment(seg_buf, count, segment_out);
+    for (char32_t c : segment_out)
+      units_.push_back({c, static_cast<uint32_t>(seg_begin), static_cast<uint32_t>(i)});
+  }
+
+  // Pass 2: fold every unit, remembering where each starts in the folded text.
+  const size_t nu = units_.size();
+  std::vector<uint32_t>& fold_off = fold_offsets_;
+  fold_off.resize(nu + 1);
+  out.folded.reserve(n + 8);
+  for (size_t k = 0; k < nu; ++k) {
+    fold_off[k] = static_cast<uint32_t>(out.folded.size());
+    fold_append(out.folded, units_[k].cp);
+    if (with_byte_map) {
+      const size_t added = out.folded.size() - fold_off[k];
+      out.orig_begin_of.insert(out.orig_begin_of.end(), added, units_[k].orig_begin);
+      out.orig_end_of.insert(out.orig_end_of.end(), added, units_[k].orig_end);
+    }
+  }
+  fold_off[nu] = static_cast<uint32_t>(out.folded.size());
+
+  // Pass 3: tokens.
+  uint32_t position = 0;
+  auto emit = [&](size_t b, size_t e, bool emoji) -> token& {
+    token t;
+    t.fold_begin = fold_off[b];
+    t.fold_end = fold_off[e];
+    t.orig_begin = units_[b].orig_begin;
+    t.orig_end = units_[e - 1].orig_end;
+    t.position = position++;
+    t.is_emoji = emoji;
+    out.tokens.push_back(t);
+    return out.tokens.back();
+  };
+  size_t k = 0;
+  while (k < nu) {
+    const char32_t cp = units_[k].cp;
+    if (token_char(cp)) {
+      size_t j = k + 1;
+      while (j < nu && token_char(units_[j].cp)) ++j;
+      emit(k, j, false);
+      k = j;
+    } else if ((cp == '#' || cp == '@') && k + 1 < nu && token_char(units_[k + 1].cp)) {
+      size_t body_end = k + 1;
+      while (body_end < nu && (token_char(units_[body_end].cp) || units_[body_end].cp == '_')) ++body_end;
+      bool first = true;
+      size_t w = k + 1;
+      while (w < body_end) {
+        if (units_[w].cp == '_') { ++w; continue; }
+        size_t j = w + 1;
+        while (j < body_end && units_[j].cp != '_') ++j;
+        token& t = emit(w, j, false);
+        if (first) {
+          t.has_tag = true;
+          t.tag_fold_begin = fold_off[k];
+          t.tag_fold_end = fold_off[body_end];
+          t.tag_orig_begin = units_[k].orig_begin;
+          t.tag_orig_end = units_[body_end - 1].orig_end;
+          first = false;
+        }
+        w = j;
+      }
+      k = body_end;
+    } else if (emoji_start(cp)) {
+      size_t j = k + 1;
+      if (is_regional_indicator(cp)) {
+        if (j < nu && is_regional_indicator(units_[j].cp)) ++j;
+      } else {
+        for (;;) {
+          while (j < nu && emoji_extend(units_[j].cp)) ++j;
+          if (j + 1 < nu && units_[j].cp == 0x200D && emoji_start(units_[j + 1].cp)) {
+            j += 2;
+            continue;
+          }
+          break;
+        }
+      }
+      emit(k, j, true);
+      k = j;
+    } else {
+      ++k;
+    }
+  }
+  return ok_status();
+}
+
+std::vector<term_token> tokenize_term(std::string_view utf8_text) {
+  std::string repaired;
+  if (utf8::find_invalid(utf8_text) != std::string_view::npos) {
+    size_t i = 0;
+    while (i < utf8_text.size()) {
+      char32_t cp;
+      if (!utf8::decode(utf8_text, i, cp)) { cp = 0xFFFD; ++i; }
+      utf8::append(repaired, cp);
+    }
+    utf8_text = repaired;
+  }
+  analyzer a;
+  analyzed_text t;
+  std::vector<term_token> out;
+  if (!a.analyze(utf8_text, t).ok()) return out;
+  for (const token& tok : t.tokens) {
+    out.push_back({unfold(t.key(tok)),
+                   std::string(utf8_text.substr(tok.orig_begin, tok.orig_end - tok.orig_begin)),
+                   tok.is_emoji});
+  }
+  return out;
+}
+
+}  // namespace sito::text
