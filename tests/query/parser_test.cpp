@@ -315,7 +315,8 @@ TEST(Parser, FollowersForms) {
                            c{"followers:[1000 TO 50000]", 1000, 50000},
                            c{"followers:[* TO 50000]", INT64_MIN, 50000},
                            c{"followers:[1000 TO *]", 1000, INT64_MAX},
-                           c{"followers:[  5 to 7 ]", 5, 7}}) {
+                           c{"followers:[  5 to 7 ]", 5, 7}, c{"followers:>=-5", -5, INT64_MAX},
+                           c{"followers:1000000000000000000", 1000000000000000000, 1000000000000000000}}) {
     node n = root_of(q);
     EXPECT_EQ(n.kind, node_kind::filter) << q;
     EXPECT_EQ(n.filter.field, filter_field::followers) << q;
@@ -379,6 +380,9 @@ TEST(ParserErrors, NearDistances) {
   expect_error("a NEAR/10001 b", 2, "distance is too large: at most 10000");
   expect_error("a /99999999999999999999 b", 2, "distance is too large: at most 10000");
   expect_error("\"a b\"~10001", 5, "distance is too large: at most 10000");
+  expect_error("\"a b\"~x", 5, "a proximity phrase needs a distance, e.g. \"a b\"~5");
+  expect_error("\"a b\"~", 5, "a proximity phrase needs a distance, e.g. \"a b\"~5");
+  EXPECT_EQ(canon("x \"a b\"~~c"), "(x AND \"a b\" AND NOT c)");
   EXPECT_TRUE(parse("a NEAR/10000 b").ok());
   auto d = first_error("a NEAR b");
   EXPECT_FALSE(d.hint.empty());
@@ -421,6 +425,8 @@ TEST(ParserErrors, FieldsAndFilters) {
   expect_error("a followers:[1 TO 5", 12, "unclosed '[' in followers range");
   expect_error("a followers:[9 TO 5]", 2, "followers range is empty: the lower bound is above the upper one");
   expect_error("a followers:>1000000000000000000", 2, "followers bound is out of range");
+  expect_error("a followers:9999999999999999999", 2, "followers: needs a number, a comparison or a range");
+  expect_error("a followers:[0 TO 99999999999999999999]", 2, "bad followers range");
   expect_error("a contains:\"  \"", 2, "contains: needs a text to look for");
   expect_error("a contains:", 2, "contains: needs a text to look for");
 }

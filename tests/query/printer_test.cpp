@@ -129,7 +129,7 @@ TEST(Printer, LeafLabels) {
 }
 
 TEST(Printer, PrintIsAFixedPoint) {
-  for (const char* q : {"a b, c", "title:(x y) -z", "(a OR b) NEAR/3 c*ccc", "lang:ru followers:>10 x"}) {
+  for (const char* q : {"a b, c", "title:(x y) -z", "(a OR b) NEAR/3 ccc*c", "lang:ru followers:>10 x"}) {
     auto r = parse(q);
     ASSERT_TRUE(r.ok()) << q;
     std::string once = print(*r.root);

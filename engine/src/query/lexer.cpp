@@ -90,13 +90,13 @@ std::optional<int64_t> parse_bound(std::string_view s) {
     s.remove_prefix(1);
   }
   if (s.empty() || s.size() > 19) return std::nullopt;
-  int64_t v = 0;
+  uint64_t v = 0;  // 19 decimal digits always fit in 64 unsigned bits
   for (char c : s) {
     if (!is_ascii_digit(c)) return std::nullopt;
-    v = v * 10 + (c - '0');  // 19 digits fit: at most 9999999999999999999 > INT64_MAX, checked below
-    if (v > max_followers_bound) return std::nullopt;
+    v = v * 10 + uint64_t(c - '0');
   }
-  return negative ? -v : v;
+  if (v > uint64_t(max_followers_bound)) return std::nullopt;
+  return negative ? -int64_t(v) : int64_t(v);
 }
 
 class lexer {
@@ -280,6 +280,11 @@ class lexer {
       if (!d) return;
       n.kind = node_kind::proximity_phrase;
       n.distance = *d;
+    } else if (pos_ < s_.size() && s_[pos_] == '~' && s_.substr(pos_, 2) != "~~") {
+      // `"a b"~` with no number: a forgotten distance, not a NOT.
+      error(pos_, "a proximity phrase needs a distance, e.g. \"a b\"~5",
+            "write the largest window in words after '~', or put a space before '~' to negate");
+      return;
     }
     if (!has_wordish(n.text)) {
       error(b, n.text.empty() ? "empty phrase" : "a phrase needs at least one letter, digit or emoji",

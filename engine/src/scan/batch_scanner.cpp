@@ -412,3 +412,136 @@ void batch_scanner::scan(std::span<const post> posts, scan_output& out) const {
 }
 
 }  // namespace sito
+
+namespace sito {
+namespace {
+
+const char* field_name(uint8_t f) { return f == 0 ? "title" : f == 1 ? "text" : "image"; }
+
+const char* atom_kind_name(atom_kind k) {
+  switch (k) {
+    case atom_kind::word: return "word";
+    case atom_kind::exact: return "exact";
+    case atom_kind::case_sensitive: return "case";
+    case atom_kind::tag: return "tag";
+    case atom_kind::wildcard: return "wildcard";
+    case atom_kind::contains: return "contains";
+  }
+  return "?";
+}
+
+std::string describe_node(const ruleset_snapshot& s, const program_node& n) {
+  auto fields = [&] {
+    if (n.fields == field_default) return std::string();
+    std::string f = " in";
+    for (uint8_t b = 0; b < detail::field_count; ++b)
+      if (n.fields & detail::field_bit(b)) f += std::string(" ") + field_name(b);
+    return f;
+  };
+  switch (n.kind) {
+    case op::leaf: {
+      const atom& a = s.atoms[n.atom];
+      std::string text = a.kind == atom_kind::wildcard ? a.text : text::unfold(a.text);
+      return std::string(atom_kind_name(a.kind)) + " '" + text + "'" + fields();
+    }
+    case op::seq: return "sequence " + std::string(s.label(n.label)) + fields();
+    case op::prox_phrase: return "proximity " + std::string(s.label(n.label)) + fields();
+    case op::near: return std::string(n.ordered ? "ONEAR/" : "NEAR/") + std::to_string(n.distance);
+    case op::and_: return "AND";
+    case op::or_: return "OR";
+    case op::not_: return "NOT";
+    case op::filter: {
+      const auto& f = s.filters[n.filter];
+      if (f.field == query::filter_field::followers)
+        return "filter followers in [" + std::to_string(f.lo) + ", " + std::to_string(f.hi) + "]";
+      return std::string("filter ") + query::to_string(f.field) + ":" + f.value;
+    }
+    case op::contains: return "contains '" + text::unfold(s.atoms[n.atom].text) + "'" + fields();
+  }
+  return "?";
+}
+
+}  // namespace
+
+result<std::string> batch_scanner::explain(const post& p, uint32_t topic) const {
+  const ruleset_snapshot& s = *impl_->snap;
+  if (topic >= s.topics.size()) return out_of_range("no topic with index " + std::to_string(topic));
+  SITO_RETURN_IF_ERROR(validate_post(p, impl_->options.limits));
+  thread_scratch& ts = impl_->local();
+  if (ts.slots.empty()) ts.slots.resize(1);
+  post_slot& slot = ts.slots[0];
+  slot.hits.clear();
+  const std::string* texts[detail::field_count] = {&p.title, &p.text, &p.image_text};
+  for (int f = 0; f < detail::field_count; ++f) (void)ts.analyzer.analyze(*texts[f], slot.fields[f], s.needs_byte_map);
+  slot.valid = true;
+  impl_->collect_term_hits(ts, p, slot);
+  if (s.token_db) impl_->run_token_db(ts, 1);
+  if (s.text_db) impl_->run_text_db(ts, 1);
+  std::sort(slot.hits.begin(), slot.hits.end());
+  slot.hits.erase(std::unique(slot.hits.begin(), slot.hits.end()), slot.hits.end());
+
+  const compiled_topic& t = s.topics[topic];
+  std::string out = "topic " + t.tenant + "/" + t.id + "\n  query: " + t.query + "\n";
+  if (!t.channels.empty()) {
+    out += "  channels:";
+    for (const auto& c : t.channels) out += " " + c;
+    out += "  (post channel: " + (p.channel.empty() ? std::string("none") : p.channel) + ")\n";
+  }
+  // Which atoms of this topic hit, and where.
+  std::vector<bool> used(s.atoms.size(), false);
+  std::vector<uint32_t> stack;
+  if (t.root != no_node) stack.push_back(t.root);
+  while (!stack.empty()) {
+    const program_node& n = s.nodes[stack.back()];
+    stack.pop_back();
+    if (n.kind == op::leaf || n.kind == op::contains) used[n.atom] = true;
+    for (uint32_t k = 0; k < n.child_count; ++k) stack.push_back(s.children[n.first_child + k]);
+  }
+  out += "hits:\n";
+  bool any_hit = false;
+  for (const detail::hit& h : slot.hits) {
+    if (!used[h.atom]) continue;
+    any_hit = true;
+    const std::string& field_text = *texts[h.field];
+    out += "  " + std::string(atom_kind_name(s.atoms[h.atom].kind)) + " '" +
+           (s.atoms[h.atom].kind == atom_kind::wildcard ? s.atoms[h.atom].text : text::unfold(s.atoms[h.atom].text)) +
+           "' in " + field_name(h.field) + " bytes [" + std::to_string(h.orig_begin) + ", " +
+           std::to_string(h.orig_end) + "): \"" + field_text.substr(h.orig_begin, h.orig_end - h.orig_begin) + "\"\n";
+  }
+  if (!any_hit) out += "  (none)\n";
+
+  // Evaluate with a trace, building metadata the way the scanner does.
+  if (ts.atom_stamp.size() != s.atoms.size()) impl_->local();
+  if (++ts.stamp == 0) ts.stamp = 1;
+  for (uint32_t i = 0; i < slot.hits.size();) {
+    uint32_t j = i + 1;
+    while (j < slot.hits.size() && slot.hits[j].atom == slot.hits[i].atom) ++j;
+    ts.atom_stamp[slot.hits[i].atom] = ts.stamp;
+    ts.atom_begin[slot.hits[i].atom] = i;
+    ts.atom_end[slot.hits[i].atom] = j;
+    i = j;
+  }
+  detail::build_post_meta(p, slot.fields[0].folded, slot.fields[1].folded, slot.meta);
+  detail::program_evaluator::hit_view view{slot.hits, ts.atom_begin.data(), ts.atom_end.data(),
+                                           ts.atom_stamp.data(), ts.stamp};
+  std::vector<detail::node_trace> trace;
+  std::vector<highlight> hls;
+  const bool matched = ts.evaluator.evaluate_topic(s, t, view, slot.meta, hls, &trace);
+  out += "evaluation:\n";
+  for (const auto& tr : trace) {
+    out += std::string(2 + 2 * tr.depth, ' ') + (tr.truth ? "[true]  " : "[false] ") +
+           describe_node(s, s.nodes[tr.node]);
+    if (s.nodes[tr.node].positional) out += "  (" + std::to_string(tr.spans) + " spans)";
+    out += "\n";
+  }
+  out += matched ? "result: MATCH\n" : "result: no match\n";
+  for (const highlight& h : hls) {
+    const std::string& field_text = *texts[static_cast<int>(h.field) - 1];
+    out += "  highlight " + std::string(query::to_string(h.field)) + " [" + std::to_string(h.begin) + ", " +
+           std::to_string(h.end) + ") " + std::string(s.label(h.label)) + ": \"" +
+           field_text.substr(h.begin, h.end - h.begin) + "\"\n";
+  }
+  return out;
+}
+
+}  // namespace sito

@@ -19,6 +19,10 @@ inline bool emoji_start(char32_t cp) {
   return is_emoji_start(cp);
 }
 
+inline bool is_extended_pictographic(char32_t cp) {
+  return cp >= 0xA9 && u_hasBinaryProperty(static_cast<UChar32>(cp), UCHAR_EXTENDED_PICTOGRAPHIC);
+}
+
 inline bool is_regional_indicator(char32_t cp) { return cp >= 0x1F1E6 && cp <= 0x1F1FF; }
 
 /// Grapheme-extending code points inside an emoji cluster (UAX #29 GB9/GB11):
@@ -26,6 +30,7 @@ inline bool is_regional_indicator(char32_t cp) { return cp >= 0x1F1E6 && cp <= 0
 inline bool emoji_extend(char32_t cp) {
   if (cp >= 0x1F3FB && cp <= 0x1F3FF) return true;
   if (cp >= 0xE0020 && cp <= 0xE007F) return true;
+  if (cp == 0x200C) return true;  // ZWNJ is Grapheme_Cluster_Break=Extend
   return (U_GET_GC_MASK(static_cast<UChar32>(cp)) & U_GC_M_MASK) != 0;
 }
 
@@ -149,13 +154,12 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
       if (is_regional_indicator(cp)) {
         if (j < nu && is_regional_indicator(units_[j].cp)) ++j;
       } else {
-        for (;;) {
-          while (j < nu && emoji_extend(units_[j].cp)) ++j;
-          if (j + 1 < nu && units_[j].cp == 0x200D && emoji_start(units_[j + 1].cp)) {
-            j += 2;
-            continue;
-          }
-          break;
+        // UAX #29: Extend and ZWJ continue the cluster (GB9); a ZWJ followed
+        // by a pictographic joins it (GB11).
+        while (j < nu && (emoji_extend(units_[j].cp) || units_[j].cp == 0x200D)) {
+          const bool zwj = units_[j].cp == 0x200D;
+          ++j;
+          if (zwj && j < nu && is_extended_pictographic(units_[j].cp)) ++j;
         }
       }
       emit(k, j, true);

@@ -86,6 +86,12 @@ class batch_scanner {
 
   const std::shared_ptr<const ruleset_snapshot>& snapshot() const;
 
+  /// Why `topic` (an index into snapshot()->topics) does or does not match
+  /// `p`: the atoms that hit (field, bytes, token) and the evaluation of
+  /// every program node, regardless of triggers. For people, not parsers.
+  /// Errors: the post fails validation, or `topic` is out of range.
+  result<std::string> explain(const post& p, uint32_t topic) const;
+
  private:
   struct impl;
   std::unique_ptr<impl> impl_;

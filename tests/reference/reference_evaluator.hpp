@@ -1,0 +1,87 @@
+// File: tests/reference/reference_evaluator.hpp
+//
+// A small, obviously correct evaluator of DESIGN §3, independent of the
+// engine's folding, token cache, term index, Hyperscan databases, trigger
+// lists and program evaluator. It re-tokenizes every field straight from
+// ICU (Normalizer2 per segment, u_tolower, u_charType, the grapheme break
+// iterator for emoji), interprets the query AST directly and tests every
+// term against every token with morph::morphology::matches().
+//
+// It is slow on purpose: a test oracle, not an engine.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sito/model/post.hpp"
+#include "sito/model/topic.hpp"
+#include "sito/morph/morphology.hpp"
+#include "sito/query/ast.hpp"
+
+namespace sito::reference {
+
+struct ref_token {
+  std::string text;      ///< normalized UTF-8
+  std::string original;  ///< original bytes
+  uint32_t position = 0;
+  uint32_t orig_begin = 0, orig_end = 0;
+  bool emoji = false;
+  std::string tag;       ///< "#tag" when this token starts a hashtag/mention
+  uint32_t tag_begin = 0, tag_end = 0;
+};
+
+struct ref_field {
+  std::string normalized;                 ///< normalized UTF-8 of the whole field
+  std::vector<uint32_t> orig_begin_of;    ///< per normalized byte
+  std::vector<uint32_t> orig_end_of;
+  std::vector<ref_token> tokens;
+};
+
+/// Tokenizes one field per DESIGN §3. Precondition: valid UTF-8.
+ref_field analyze(const std::string& text);
+
+struct ref_highlight {
+  int field;  ///< 1 title, 2 text, 3 image (query::field values)
+  uint32_t begin, end;
+  std::string label;
+  auto operator<=>(const ref_highlight&) const = default;
+};
+
+class evaluator {
+ public:
+  explicit evaluator(std::shared_ptr<const morph::morphology> morph) : morph_(std::move(morph)) {}
+
+  /// Analyzes the post that evaluate() calls refer to; `p` must outlive them.
+  void set_post(const post& p);
+
+  /// nullopt when the topic does not match the current post; else its sorted
+  /// unique highlights. `root` is the parsed query (null: channel-only topic).
+  std::optional<std::vector<ref_highlight>> evaluate(const topic_spec& topic, const query::node* root);
+
+ private:
+  struct span {
+    int field;
+    int64_t start, end;
+    std::vector<ref_highlight> hl;
+  };
+  struct value {
+    bool truth = false;
+    std::vector<span> spans;           // positional
+    std::vector<ref_highlight> hl;     // boolean
+  };
+  value eval(const query::node& n, int scope);
+  std::vector<span> leaf_spans(const query::node& n, int scope);
+  bool term_matches(const std::string& term, bool exact, const ref_token& w);
+  bool filter_holds(const query::filter_spec& f);
+  std::vector<ref_highlight> all_hl(const value& v);
+
+  std::shared_ptr<const morph::morphology> morph_;
+  morph::stemmer stemmer_;
+  const post* post_ = nullptr;
+  ref_field fields_[3];
+  std::map<std::pair<std::string, std::string>, bool> morph_memo_;
+};
+
+}  // namespace sito::reference
