@@ -147,7 +147,7 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
     for (const auto& c : spec.channels) ct.channels.push_back(text::normalize(c));
     plan.current_topic = static_cast<uint32_t>(snap->topics.size());
 
-    detail::trigger_set triggers = std::vector<detail::trigger>{};
+    detail::trigger_set triggers = detail::trigger_list{};
     const bool has_query = spec.query.find_first_not_of(" \t\r\n") != std::string::npos;
     if (!has_query && ct.channels.empty()) {
       query::diagnostic d;
@@ -188,9 +188,9 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
       channel_triggers.push_back({false, 0, detail::planner::meta_key(query::to_string(query::filter_field::channel), c)});
     if (!ct.channels.empty()) snap->meta_fields_used |= ruleset_snapshot::channel_bit;
     if (ct.root == no_node || ct.channel_and_query) {
-      triggers = channel_triggers;
+      triggers = detail::trigger_list{channel_triggers, double(channel_triggers.size())};
     } else if (triggers) {
-      triggers->insert(triggers->end(), channel_triggers.begin(), channel_triggers.end());
+      triggers->triggers.insert(triggers->triggers.end(), channel_triggers.begin(), channel_triggers.end());
     }
     topic_triggers.push_back(std::move(triggers));
     topic_source.push_back(static_cast<uint32_t>(ti));
@@ -283,7 +283,7 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
     if (dead_topic[t]) continue;
     const auto& trig = topic_triggers[t];
     if (!trig) { snap->always_topics.push_back(t); continue; }
-    for (const auto& tr : *trig) {
+    for (const auto& tr : trig->triggers) {
       if (tr.is_atom) by_atom[tr.atom].push_back(t);
       else by_meta[tr.meta_key].push_back(t);
     }

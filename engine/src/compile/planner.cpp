@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "sito/base/utf8.hpp"
+#include "sito/morph/script.hpp"
 #include "sito/query/printer.hpp"
 #include "sito/text/analyzed_text.hpp"
 #include "sito/text/fold.hpp"
@@ -247,42 +248,72 @@ uint32_t planner::plan_node(const query::node& n, uint8_t fields, query::diagnos
   return fail(make_error(n, "unsupported construct"));
 }
 
-uint32_t planner::rarity(uint32_t id) const {
-  const program_node& n = snap_.nodes[id];
-  if (n.kind == op::leaf) return static_cast<uint32_t>(snap_.atoms[n.atom].text.size());
-  return 0;
+double planner::atom_cost(uint32_t id) const {
+  // Without statistics of the stream, estimate how common an atom is:
+  // dictionary words and short tokens are common, names the dictionary does
+  // not know (brands, people, products) are rare, #tags rarer still.
+  const atom& a = snap_.atoms[id];
+  switch (a.kind) {
+    case atom_kind::tag: return 1;
+    case atom_kind::wildcard: return 20;
+    case atom_kind::contains: return 100;
+    default: break;
+  }
+  const std::string word = text::unfold(a.text);
+  const size_t letters = utf8::count_code_points(word);
+  if (letters <= 3) return 100;
+  const morph::dictionary* dict = snap_.morphology ? snap_.morphology->dict() : nullptr;
+  const morph::script sc = morph::classify(word);
+  if (sc == morph::script::cyrillic && dict) return dict->entries_of(word).empty() ? 2 : 50;
+  if (sc == morph::script::other) return 30;  // numbers, emoji
+  return letters <= 5 ? 20 : 8;
+}
+
+double planner::meta_cost(query::filter_field f) {
+  using query::filter_field;
+  switch (f) {
+    case filter_field::channel:
+    case filter_field::place:
+    case filter_field::author: return 1;
+    case filter_field::site: return 5;
+    case filter_field::city: return 30;
+    case filter_field::source: return 300;
+    case filter_field::has_image:
+    case filter_field::has_link:
+    case filter_field::is_reply:
+    case filter_field::is_repost: return 500;
+    default: return 1000;  // lang, type, country, gender
+  }
 }
 
 trigger_set planner::triggers(uint32_t id) const {
   const program_node& n = snap_.nodes[id];
   auto kid = [&](uint32_t k) { return snap_.children[n.first_child + k]; };
+  auto cheapest = [&](uint32_t from, uint32_t count) {
+    trigger_set best;
+    for (uint32_t k = from; k < from + count; ++k) {
+      trigger_set t = triggers(kid(k));
+      if (t && (!best || t->cost < best->cost)) best = std::move(t);
+    }
+    return best;
+  };
   switch (n.kind) {
     case op::leaf:
     case op::contains:
-      return std::vector<trigger>{{true, n.atom, {}}};
+      return trigger_list{{{true, n.atom, {}}}, atom_cost(n.atom)};
     case op::seq:
-    case op::prox_phrase: {
-      // Every child must hit: the longest (rarest, as a rule) one suffices.
-      uint32_t best = kid(0);
-      for (uint32_t k = 1; k < n.child_count; ++k)
-        if (rarity(kid(k)) > rarity(best)) best = kid(k);
-      return triggers(best);
-    }
+    case op::prox_phrase:
     case op::near:
-    case op::and_: {
-      trigger_set best;
-      for (uint32_t k = 0; k < n.child_count; ++k) {
-        trigger_set t = triggers(kid(k));
-        if (t && (!best || t->size() < best->size())) best = std::move(t);
-      }
-      return best;
-    }
+    case op::and_:
+      // Every child must hold: the cheapest child's triggers suffice.
+      return cheapest(0, n.child_count);
     case op::or_: {
-      std::vector<trigger> all;
+      trigger_list all;
       for (uint32_t k = 0; k < n.child_count; ++k) {
         trigger_set t = triggers(kid(k));
         if (!t) return std::nullopt;
-        all.insert(all.end(), t->begin(), t->end());
+        all.triggers.insert(all.triggers.end(), t->triggers.begin(), t->triggers.end());
+        all.cost += t->cost;
       }
       return all;
     }
@@ -299,9 +330,9 @@ trigger_set planner::triggers(uint32_t id) const {
         case filter_field::has_link:
         case filter_field::is_reply:
         case filter_field::is_repost:
-          return std::vector<trigger>{{false, 0, meta_key(query::to_string(f.field), "1")}};
+          return trigger_list{{{false, 0, meta_key(query::to_string(f.field), "1")}}, meta_cost(f.field)};
         default:
-          return std::vector<trigger>{{false, 0, meta_key(query::to_string(f.field), f.value)}};
+          return trigger_list{{{false, 0, meta_key(query::to_string(f.field), f.value)}}, meta_cost(f.field)};
       }
     }
   }

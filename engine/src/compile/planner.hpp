@@ -22,8 +22,16 @@ struct trigger {
   std::string meta_key;
 };
 
+/// Triggers with their estimated cost (expected hits per post, relative):
+/// a topic is evaluated whenever any trigger fires, so among the children
+/// of an AND the planner keeps the cheapest set.
+struct trigger_list {
+  std::vector<trigger> triggers;
+  double cost = 0;
+};
+
 /// nullopt: no finite set of triggers bounds the expression.
-using trigger_set = std::optional<std::vector<trigger>>;
+using trigger_set = std::optional<trigger_list>;
 
 class planner {
  public:
@@ -49,7 +57,9 @@ class planner {
   uint32_t intern_atom(atom_kind kind, std::string text, std::string case_text = {});
   uint32_t intern_label(const std::string& label);
   uint32_t leaf(uint32_t atom, uint8_t fields, uint32_t label);
-  uint32_t rarity(uint32_t node) const;
+  /// How often an atom is expected to hit (relative units); see planner.cpp.
+  double atom_cost(uint32_t atom) const;
+  static double meta_cost(query::filter_field f);
 
   ruleset_snapshot& snap_;
   absl::flat_hash_map<std::string, uint32_t> atom_ids_;

@@ -292,8 +292,7 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
     for (uint32_t k = s.atom_trigger_begin[a]; k < s.atom_trigger_begin[a + 1]; ++k) add_candidate(s.trigger_topics[k]);
     i = j;
   }
-  const bool needs_meta = s.meta_fields_used != 0 || !s.always_topics.empty() || !ts.candidates.empty();
-  if (needs_meta) detail::build_post_meta(p, slot.fields[0].folded, slot.fields[1].folded, slot.meta);
+  if (s.meta_fields_used != 0) detail::build_post_meta(p, slot.fields[0].folded, slot.fields[1].folded, slot.meta);
   if (s.meta_fields_used != 0 && !s.meta_index.empty()) {
     using query::filter_field;
     auto probe = [&](filter_field f, std::string_view value) {
@@ -348,16 +347,23 @@ void batch_scanner::impl::scan_chunk(std::span<const post> posts, uint32_t base,
     post_slot& slot = ts.slots[i];
     slot.hits.clear();
     slot.valid = false;
-    status st = validate_post(posts[i], options.limits);
+    // Limits first; UTF-8 is checked by the analyzer as it decodes.
+    status st = posts[i].id.empty() ? invalid_argument("post has no id") : ok_status();
+    const std::string* texts[detail::field_count] = {&posts[i].title, &posts[i].text, &posts[i].image_text};
+    static constexpr const char* names[detail::field_count] = {"title", "text", "image_text"};
+    for (int f = 0; f < detail::field_count && st.ok(); ++f) {
+      if (texts[f]->size() > options.limits.max_field_bytes) {
+        st = out_of_range("field '" + std::string(names[f]) + "' has " + std::to_string(texts[f]->size()) +
+                          " bytes, more than the limit of " + std::to_string(options.limits.max_field_bytes));
+        break;
+      }
+      status a = ts.analyzer.analyze(*texts[f], slot.fields[f], byte_map);
+      if (!a.ok()) st = invalid_argument("field '" + std::string(names[f]) + "' has " + a.message());
+    }
     if (!st.ok()) {
       out.rejected.push_back({base + i, std::move(st)});
       for (auto& f : slot.fields) f.clear();
       continue;
-    }
-    const std::string* texts[detail::field_count] = {&posts[i].title, &posts[i].text, &posts[i].image_text};
-    for (int f = 0; f < detail::field_count; ++f) {
-      // validate_post() checked UTF-8, so analyze() cannot fail here.
-      (void)ts.analyzer.analyze(*texts[f], slot.fields[f], byte_map);
     }
     slot.valid = true;
     collect_term_hits(ts, posts[i], slot);

@@ -9,8 +9,8 @@
 namespace sito::text {
 namespace {
 
-inline bool token_char(char32_t cp) {
-  if (cp < detail::table_limit) return detail::tables().token_char[cp];
+inline bool token_char(const detail::char_tables& tab, char32_t cp) {
+  if (cp < detail::table_limit) return tab.token_char[cp];
   return is_token_char(cp);
 }
 
@@ -43,34 +43,58 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
   units_.clear();
   const auto& tab = detail::tables();
 
-  // Pass 1: decode, split into normalization segments, normalize each.
-  std::u32string segment_out;
+  // Pass 1: decode, split into normalization segments, normalize and fold
+  // each. Code points below U+0800 whose successor starts a new segment (the
+  // common case for Latin and Cyrillic) come straight from the tables.
+  std::u32string& segment_out = segment_out_;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(s.data());
   size_t i = 0;
   const size_t n = s.size();
   char32_t seg_buf[32];
+  out.folded.reserve(n + 8);
+  auto push_unit = [&](char32_t c, uint32_t b, uint32_t e) {
+    const auto fold_begin = static_cast<uint32_t>(out.folded.size());
+    fold_append(out.folded, c);
+    units_.push_back({c, b, e});
+    fold_offsets_.push_back(fold_begin);
+    if (with_byte_map) {
+      const size_t added = out.folded.size() - fold_begin;
+      out.orig_begin_of.insert(out.orig_begin_of.end(), added, b);
+      out.orig_end_of.insert(out.orig_end_of.end(), added, e);
+    }
+  };
+  fold_offsets_.clear();
   while (i < n) {
     const size_t seg_begin = i;
     char32_t cp;
-    if (!utf8::decode(s, i, cp)) {
+    const unsigned char b0 = bytes[i];
+    if (b0 < 0x80) {
+      cp = b0;
+      ++i;
+    } else if (b0 >= 0xC2 && b0 < 0xE0 && i + 1 < n && (bytes[i + 1] & 0xC0) == 0x80) {
+      cp = (char32_t(b0 & 0x1F) << 6) | (bytes[i + 1] & 0x3F);
+      i += 2;
+    } else if (!utf8::decode(s, i, cp)) {
       return invalid_argument("invalid UTF-8 at byte " + std::to_string(i));
     }
-    // Peek: does the segment continue past this code point?
-    size_t peek = i;
-    char32_t next = 0;
+    // Does the segment continue past this code point? Only a code point at
+    // or above U+0300 (lead byte >= 0xCC) can lack a boundary before it.
     bool continues = false;
-    if (peek < n) {
-      size_t p2 = peek;
-      if (utf8::decode(s, p2, next)) continues = !detail::has_boundary_before(next);
+    if (i < n && bytes[i] >= 0xCC) {
+      size_t p2 = i;
+      char32_t next;
+      if (utf8::decode(s, p2, next))
+        continues = next < detail::table_limit ? !tab.boundary_before[next] : !detail::has_boundary_before(next);
     }
     if (!continues) {
       const auto b = static_cast<uint32_t>(seg_begin), e = static_cast<uint32_t>(i);
       if (cp < detail::table_limit) {
         const detail::mapped_cp& m = tab.mapped[cp];
-        for (uint8_t k = 0; k < m.count; ++k) units_.push_back({m.out[k], b, e});
+        for (uint8_t k = 0; k < m.count; ++k) push_unit(m.out[k], b, e);
       } else {
         segment_out.clear();
         detail::normalize_segment(&cp, 1, segment_out);
-        for (char32_t c : segment_out) units_.push_back({c, b, e});
+        for (char32_t c : segment_out) push_unit(c, b, e);
       }
       continue;
     }
@@ -87,25 +111,11 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
     }
     segment_out.clear();
     detail::normalize_segment(seg_buf, count, segment_out);
-    for (char32_t c : segment_out)
-      units_.push_back({c, static_cast<uint32_t>(seg_begin), static_cast<uint32_t>(i)});
+    for (char32_t c : segment_out) push_unit(c, static_cast<uint32_t>(seg_begin), static_cast<uint32_t>(i));
   }
-
-  // Pass 2: fold every unit, remembering where each starts in the folded text.
   const size_t nu = units_.size();
   std::vector<uint32_t>& fold_off = fold_offsets_;
-  fold_off.resize(nu + 1);
-  out.folded.reserve(n + 8);
-  for (size_t k = 0; k < nu; ++k) {
-    fold_off[k] = static_cast<uint32_t>(out.folded.size());
-    fold_append(out.folded, units_[k].cp);
-    if (with_byte_map) {
-      const size_t added = out.folded.size() - fold_off[k];
-      out.orig_begin_of.insert(out.orig_begin_of.end(), added, units_[k].orig_begin);
-      out.orig_end_of.insert(out.orig_end_of.end(), added, units_[k].orig_end);
-    }
-  }
-  fold_off[nu] = static_cast<uint32_t>(out.folded.size());
+  fold_off.push_back(static_cast<uint32_t>(out.folded.size()));
 
   // Pass 3: tokens.
   uint32_t position = 0;
@@ -123,14 +133,14 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
   size_t k = 0;
   while (k < nu) {
     const char32_t cp = units_[k].cp;
-    if (token_char(cp)) {
+    if (token_char(tab, cp)) {
       size_t j = k + 1;
-      while (j < nu && token_char(units_[j].cp)) ++j;
+      while (j < nu && token_char(tab, units_[j].cp)) ++j;
       emit(k, j, false);
       k = j;
-    } else if ((cp == '#' || cp == '@') && k + 1 < nu && token_char(units_[k + 1].cp)) {
+    } else if ((cp == '#' || cp == '@') && k + 1 < nu && token_char(tab, units_[k + 1].cp)) {
       size_t body_end = k + 1;
-      while (body_end < nu && (token_char(units_[body_end].cp) || units_[body_end].cp == '_')) ++body_end;
+      while (body_end < nu && (token_char(tab, units_[body_end].cp) || units_[body_end].cp == '_')) ++body_end;
       bool first = true;
       size_t w = k + 1;
       while (w < body_end) {

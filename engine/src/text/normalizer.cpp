@@ -36,6 +36,9 @@ char_tables* build_tables() {
   auto* t = new char_tables();
   for (char32_t cp = 0; cp < table_limit; ++cp) {
     t->boundary_before[cp] = nfkc().hasBoundaryBefore(static_cast<UChar32>(cp));
+    // The analyzer's fast path relies on every code point below U+0300
+    // starting a segment (lead bytes below 0xCC).
+    if (cp < 0x300 && !t->boundary_before[cp]) std::abort();
     t->token_char[cp] = (cp < 0xD800) && is_token_char(cp);
     std::u32string out;
     normalize_segment(&cp, 1, out);

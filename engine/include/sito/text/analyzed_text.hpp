@@ -87,6 +87,7 @@ class analyzer {
   };
   std::vector<unit> units_;
   std::vector<uint32_t> fold_offsets_;
+  std::u32string segment_out_;
   std::u16string seg16_;
   std::u16string norm16_;
 };

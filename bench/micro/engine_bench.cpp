@@ -1,0 +1,216 @@
+// Engine throughput against its practical limit and a peer, in one run:
+//   BM_Engine        sito batch_scanner::scan_serial (one core)
+//   BM_RawHyperscan  hs_scan of the same token-stream bytes with the same
+//                    word literal set (no morphology, no evaluation)
+//   BM_Re2Set        RE2::Set, one alternation per topic, over the UTF-8 text
+// Args: number of topics. Counters: posts/s (items_per_second), MB/s.
+#include <benchmark/benchmark.h>
+#include <hs/hs.h>
+#include <re2/re2.h>
+#include <re2/set.h>
+
+#include <map>
+#include <memory>
+#include <set>
+
+#include "sito/compile/compiler.hpp"
+#include "sito/query/parser.hpp"
+#include "sito/scan/batch_scanner.hpp"
+#include "sito/text/fold.hpp"
+#include "support/workload.hpp"
+
+namespace {
+
+using namespace sito;
+
+constexpr size_t batch_size = 1024;
+
+struct corpus {
+  std::vector<post> posts;
+  std::vector<std::string> vocab;
+  size_t bytes = 0;
+  static const corpus& get() {
+    static corpus c = [] {
+      corpus k;
+      k.posts = bench::fortune_posts();
+      k.vocab = bench::vocabulary(k.posts);
+      for (auto& p : k.posts) k.bytes += p.text.size();
+      return k;
+    }();
+    return c;
+  }
+};
+
+struct workload {
+  std::vector<topic_spec> topics;
+  std::shared_ptr<const ruleset_snapshot> snap;
+  std::vector<std::string> words;  // every plain word of the queries, normalized
+};
+
+void collect_words(const query::node& n, std::vector<std::string>& out) {
+  if (n.kind == query::node_kind::term || n.kind == query::node_kind::phrase) {
+    for (auto& t : text::tokenize_term(n.text)) out.push_back(t.text);
+  }
+  for (auto& c : n.children) collect_words(c, out);
+}
+
+const workload& get_workload(size_t topics) {
+  static std::map<size_t, std::unique_ptr<workload>> cache;
+  auto& slot = cache[topics];
+  if (!slot) {
+    slot = std::make_unique<workload>();
+    slot->topics = bench::make_topics(topics, corpus::get().vocab, 42);
+    auto snap = compile_topics(slot->topics);
+    if (!snap.ok()) std::abort();
+    slot->snap = *snap;
+    std::set<std::string> words;
+    for (auto& t : slot->topics) {
+      auto parsed = query::parse(t.query);
+      std::vector<std::string> w;
+      if (parsed.ok()) collect_words(*parsed.root, w);
+      words.insert(w.begin(), w.end());
+    }
+    slot->words.assign(words.begin(), words.end());
+  }
+  return *slot;
+}
+
+void BM_Engine(benchmark::State& state) {
+  const auto& c = corpus::get();
+  const auto& w = get_workload(static_cast<size_t>(state.range(0)));
+  batch_scanner scanner(w.snap);
+  scan_output out;
+  size_t offset = 0, posts = 0, bytes = 0, matches = 0;
+  for (auto _ : state) {
+    if (offset + batch_size > c.posts.size()) offset = 0;
+    std::span<const post> batch(c.posts.data() + offset, batch_size);
+    scanner.scan_serial(batch, out);
+    matches += out.matches.size();
+    for (auto& p : batch) bytes += p.text.size();
+    posts += batch_size;
+    offset += batch_size;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(posts));
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+  state.counters["matches_per_post"] = double(matches) / double(posts ? posts : 1);
+  state.counters["atoms"] = double(w.snap->atoms.size());
+}
+
+/// The token stream the engine builds ("\x01tok\x01tok\x01"), per batch.
+std::vector<std::string> token_stream_batches() {
+  const auto& c = corpus::get();
+  std::vector<std::string> batches;
+  text::analyzer a;
+  text::analyzed_text t;
+  for (size_t b = 0; b + batch_size <= c.posts.size(); b += batch_size) {
+    std::string s;
+    for (size_t i = b; i < b + batch_size; ++i) {
+      (void)a.analyze(c.posts[i].text, t);
+      for (auto& tok : t.tokens) {
+        s.push_back('\x01');
+        s.append(t.key(tok));
+      }
+      s.push_back('\x01');
+    }
+    batches.push_back(std::move(s));
+  }
+  return batches;
+}
+
+int count_match(unsigned, unsigned long long, unsigned long long, unsigned, void* ctx) {
+  ++*static_cast<size_t*>(ctx);
+  return 0;
+}
+
+void BM_RawHyperscan(benchmark::State& state) {
+  const auto& w = get_workload(static_cast<size_t>(state.range(0)));
+  static const std::vector<std::string> batches = token_stream_batches();
+  std::vector<std::string> patterns;
+  for (auto& word : w.words) {
+    std::string lit = "\x01" + text::fold(word) + "\x01";
+    std::string re;
+    for (unsigned char ch : lit) {
+      char buf[5];
+      std::snprintf(buf, sizeof buf, "\\x%02x", ch);
+      re += buf;
+    }
+    patterns.push_back(re);
+  }
+  std::vector<const char*> exprs;
+  std::vector<unsigned> ids, flags(patterns.size(), 0);
+  for (size_t i = 0; i < patterns.size(); ++i) {
+    exprs.push_back(patterns[i].c_str());
+    ids.push_back(static_cast<unsigned>(i));
+  }
+  hs_database_t* db = nullptr;
+  hs_compile_error_t* err = nullptr;
+  if (hs_compile_multi(exprs.data(), flags.data(), ids.data(), static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK,
+                       nullptr, &db, &err) != HS_SUCCESS) {
+    state.SkipWithError(err ? err->message : "hs compile failed");
+    hs_free_compile_error(err);
+    return;
+  }
+  hs_scratch_t* scratch = nullptr;
+  hs_alloc_scratch(db, &scratch);
+  size_t which = 0, posts = 0, bytes = 0, matches = 0;
+  for (auto _ : state) {
+    const std::string& s = batches[which++ % batches.size()];
+    hs_scan(db, s.data(), static_cast<unsigned>(s.size()), 0, scratch, count_match, &matches);
+    posts += batch_size;
+    bytes += s.size();
+  }
+  hs_free_scratch(scratch);
+  hs_free_database(db);
+  state.SetItemsProcessed(static_cast<int64_t>(posts));
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+  state.counters["literals"] = double(patterns.size());
+}
+
+void BM_Re2Set(benchmark::State& state) {
+  const auto& c = corpus::get();
+  const auto& w = get_workload(static_cast<size_t>(state.range(0)));
+  RE2::Options opts;
+  opts.set_max_mem(int64_t(2) << 30);
+  opts.set_case_sensitive(false);
+  opts.set_log_errors(false);
+  RE2::Set set(opts, RE2::UNANCHORED);
+  for (auto& t : w.topics) {
+    auto parsed = query::parse(t.query);
+    std::vector<std::string> words;
+    if (parsed.ok()) collect_words(*parsed.root, words);
+    if (words.empty()) continue;
+    std::string re = "(?:^|[^\\pL\\pN])(?:";
+    for (size_t i = 0; i < words.size(); ++i) re += (i ? "|" : "") + RE2::QuoteMeta(words[i]);
+    re += ")(?:[^\\pL\\pN]|$)";
+    if (set.Add(re, nullptr) < 0) {
+      state.SkipWithError("RE2::Set rejected a pattern");
+      return;
+    }
+  }
+  if (!set.Compile()) {
+    state.SkipWithError("RE2::Set failed to compile (memory budget)");
+    return;
+  }
+  std::vector<int> hits;
+  size_t offset = 0, posts = 0, bytes = 0;
+  for (auto _ : state) {
+    if (offset + batch_size > c.posts.size()) offset = 0;
+    for (size_t i = offset; i < offset + batch_size; ++i) {
+      hits.clear();
+      set.Match(c.posts[i].text, &hits);
+      bytes += c.posts[i].text.size();
+    }
+    posts += batch_size;
+    offset += batch_size;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(posts));
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+
+BENCHMARK(BM_Engine)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_RawHyperscan)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Re2Set)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
