@@ -55,6 +55,8 @@ TEST(Printer, WildcardThatWouldLexDifferentlyGetsBang) {
   EXPECT_EQ(print(leaf(node_kind::wildcard, "-abcd*")), "!-abcd*");
   EXPECT_EQ(print(leaf(node_kind::wildcard, "#abcd*")), "!#abcd*");
   EXPECT_EQ(print(leaf(node_kind::wildcard, "10:3?")), "10:3?");
+  EXPECT_EQ(print(leaf(node_kind::wildcard, "NEAR/hs!%!*")), "!NEAR/hs!%!*");
+  EXPECT_EQ(print(leaf(node_kind::wildcard, "ONEAR/5?")), "!ONEAR/5?");
   auto r = parse("!title:abcd*");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.root->kind, node_kind::wildcard);

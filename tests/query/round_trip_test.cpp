@@ -79,6 +79,7 @@ const char* const queries[] = {
     "-spam a",
     "Title:x LANG:ru",
     "!title:abcd* x",
+    "!NEAR/hs!%!* x",  // fuzz find: a wildcard that starts like NEAR/
     "a\n OR b\n -c",
 };
 
@@ -194,7 +195,8 @@ class tree_generator {
     static const char* const phrases[] = {"доставка цветов", "a", "say \"hi\"", "back\\slash", "a\\", "(x)",
                                           "a <<< b >>> c", "{x}", "title:x", "line\nbreak", "😡 👍", "x ~ y"};
     static const char* const wildcards[] = {"флор*", "colo?r", "abc*", "цвет*ы", "title:abcd*", "-abcd*",
-                                            "!abcd*", "#abcd*", "a?", "?a", "10:3?", "abc**", "wow!*"};
+                                            "!abcd*", "#abcd*", "a?", "?a", "10:3?", "abc**", "wow!*",
+                                            "NEAR/abc*", "ONEAR/5?", "NEAR?", "/555*", "AND?"};
     static const char* const cases[] = {"Apple", "МТС", "iPhone 15", "a{b", "(x)", "\"q\"", "A B"};
     static const char* const tags[] = {"#flowwow", "@flowwow", "#flowwow_ru", "#a:b", "@AND", "#😡", "@a!",
                                        "#title:x", "##a", "#a#b"};

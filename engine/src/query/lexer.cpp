@@ -755,8 +755,9 @@ bool wildcard_prints_bare(std::string_view text) {
   size_t name_len = 0;
   while (name_len < text.size() && is_ascii_letter(text[name_len])) ++name_len;
   if (name_len > 0 && name_len < text.size() && text[name_len] == ':') return false;
-  // Operator words never contain '*' or '?', so a wildcard is never one.
-  return true;
+  // AND, OR, NOT and `/n` never contain '*' or '?', but every word that
+  // starts like NEAR/ or ONEAR/ lexes as a (possibly bad) proximity operator.
+  return !(text.starts_with("NEAR/") || text.starts_with("ONEAR/"));
 }
 
 std::string quote(std::string_view text) {

@@ -86,7 +86,7 @@ struct batch_scanner::impl {
       hs_clone_scratch(prototype, &clone);
       ts.hs.reset(clone);
     }
-    if (ts.atom_stamp.size() != snap->atoms.size()) {
+    if (ts.atom_stamp.size() != snap->atoms.size() || ts.topic_stamp.size() != snap->topics.size()) {
       ts.atom_begin.assign(snap->atoms.size(), 0);
       ts.atom_end.assign(snap->atoms.size(), 0);
       ts.atom_stamp.assign(snap->atoms.size(), 0);
@@ -517,7 +517,6 @@ result<std::string> batch_scanner::explain(const post& p, uint32_t topic) const 
   if (!any_hit) out += "  (none)\n";
 
   // Evaluate with a trace, building metadata the way the scanner does.
-  if (ts.atom_stamp.size() != s.atoms.size()) impl_->local();
   if (++ts.stamp == 0) ts.stamp = 1;
   for (uint32_t i = 0; i < slot.hits.size();) {
     uint32_t j = i + 1;
