@@ -113,11 +113,16 @@ TEST(Fold, FoldAppendMatchesFold) {
   fold_append(out, U'ж');
   fold_append(out, U'ң');
   fold_append(out, U'€');
-  EXPECT_EQ(out, "x" + fold("жң€"));
+  std::string want = "x";
+  want += fold("жң€");
+  EXPECT_EQ(out, want);
 }
 
 TEST(Fold, InvalidBytesFoldAsReplacementCharacter) {
-  EXPECT_EQ(fold("a\xFF" "b"), "a" + expected_escape(0xFFFD) + "b");
+  std::string want = "a";
+  want += expected_escape(0xFFFD);
+  want += "b";
+  EXPECT_EQ(fold("a\xFF" "b"), want);
   EXPECT_EQ(fold("\xD0"), expected_escape(0xFFFD));
 }
 
@@ -137,7 +142,9 @@ TEST(Unfold, MalformedFoldedBytesBecomeReplacementCharacter) {
   // A payload byte outside an escape, and a truncated escape.
   EXPECT_EQ(unfold(bytes({0xC5})), "\uFFFD");
   EXPECT_EQ(unfold(bytes({0xA9})), "\uFFFD");
-  EXPECT_EQ(unfold("a" + bytes({0xF8, 0xC0, 0xC0})), "a\uFFFD\uFFFD\uFFFD");
+  std::string truncated = "a";
+  truncated += bytes({0xF8, 0xC0, 0xC0});
+  EXPECT_EQ(unfold(truncated), "a\uFFFD\uFFFD\uFFFD");
   // An escape whose value exceeds U+10FFFF.
   EXPECT_EQ(unfold(bytes({0xF8, 0xF7, 0xF7, 0xF7, 0xF7})), "\uFFFD");
 }

@@ -1,4 +1,5 @@
 #include "query/lexer.hpp"
+#include "sito/text/analyzed_text.hpp"
 
 #include <optional>
 #include <utility>
@@ -339,7 +340,7 @@ class lexer {
           char32_t cp = 0;
           int len = decode_utf8(before, i, cp);
           if (len == 0) { ++i; continue; }
-          if (is_wordish(cp)) ++letters;
+          if (text::is_token_char(cp)) ++letters;
           i += size_t(len);
         }
         if (letters < 3) {
@@ -703,40 +704,11 @@ bool is_space(char32_t cp) {
   }
 }
 
-bool is_wordish(char32_t cp) {
-  if (cp < 0x80) {
-    return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
-  }
-  if (cp < 0xC0) return cp == 0xAA || cp == 0xB5 || cp == 0xBA || cp == 0xB2 || cp == 0xB3 || cp == 0xB9;
-  if (cp == 0xD7 || cp == 0xF7) return false;
-  if (cp >= 0x2000 && cp <= 0x206F) return false;  // general punctuation, ZWJ, spaces
-  if (cp >= 0x20A0 && cp <= 0x20CF) return false;  // currency
-  if (cp >= 0x3000 && cp <= 0x303F) return false;  // CJK punctuation
-  if (cp >= 0xFE00 && cp <= 0xFE0F) return false;  // variation selectors
-  if (cp >= 0xFE30 && cp <= 0xFE6F) return false;  // CJK compatibility forms, small forms
-  if (cp == 0xFEFF) return false;
-  if (cp >= 0xFF00 && cp <= 0xFF0F) return false;  // fullwidth punctuation
-  if (cp >= 0xFF1A && cp <= 0xFF20) return false;
-  if (cp >= 0xFF3B && cp <= 0xFF40) return false;
-  if (cp >= 0xFF5B && cp <= 0xFF65) return false;
-  if (cp >= 0xE000 && cp <= 0xF8FF) return false;  // private use
-  if (cp >= 0xFFF0 && cp <= 0xFFFF) return false;  // specials
-  if (cp >= 0xE0000) return false;                 // tags, private use planes
-  return true;
-}
 
 bool has_wordish(std::string_view text) {
-  for (size_t i = 0; i < text.size();) {
-    char32_t cp = 0;
-    int len = decode_utf8(text, i, cp);
-    if (len == 0) {
-      ++i;
-      continue;
-    }
-    if (is_wordish(cp)) return true;
-    i += size_t(len);
-  }
-  return false;
+  // Exactly the compiler's test: does the text yield a token to search for?
+  // (NFKC matters: `™` becomes `tm`, `①` becomes `1`.)
+  return !text::tokenize_term(text).empty();
 }
 
 bool value_prints_bare(std::string_view value) {

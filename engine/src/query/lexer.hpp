@@ -89,9 +89,8 @@ bool is_space(char32_t cp);
 /// and every code point from U+00C0 up except punctuation, spaces, currency
 /// and other symbol blocks that never form tokens. The compiler tokenizes
 /// for real; this only rejects terms such as a lone `.`.
-bool is_wordish(char32_t cp);
 
-/// True when `text` holds at least one is_wordish code point.
+/// True when `text` yields at least one token to search for (text::tokenize_term).
 bool has_wordish(std::string_view text);
 
 /// True when a filter value can be printed after `name:` without quotes and
