@@ -84,12 +84,6 @@ size_t first_invalid_utf8(std::string_view s);
 /// True for code points that separate tokens.
 bool is_space(char32_t cp);
 
-/// True for code points that make a term searchable: letters, digits, marks
-/// and emoji. A heuristic without Unicode tables: ASCII letters and digits,
-/// and every code point from U+00C0 up except punctuation, spaces, currency
-/// and other symbol blocks that never form tokens. The compiler tokenizes
-/// for real; this only rejects terms such as a lone `.`.
-
 /// True when `text` yields at least one token to search for (text::tokenize_term).
 bool has_wordish(std::string_view text);
 
