@@ -171,6 +171,7 @@ int run_explain(const std::string& topics_path, const std::string& topic_id, std
 int main(int argc, char** argv) {
   CLI::App app{"sito: match social-media posts against topic queries"};
   app.require_subcommand(1);
+  app.fallthrough();  // `sito match --threads 2 ...` as well as `sito --threads 2 match ...`
   int threads = 0;
   app.add_option("--threads", threads, "worker threads (default: all cores)");
 
