@@ -292,7 +292,8 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
     for (uint32_t k = s.atom_trigger_begin[a]; k < s.atom_trigger_begin[a + 1]; ++k) add_candidate(s.trigger_topics[k]);
     i = j;
   }
-  if (s.meta_fields_used != 0) detail::build_post_meta(p, slot.fields[0].folded, slot.fields[1].folded, slot.meta);
+  if (s.meta_fields_used != 0)
+    detail::build_post_meta(p, slot.fields[0].folded, slot.fields[1].folded, s.meta_fields_used, slot.meta);
   if (s.meta_fields_used != 0 && !s.meta_index.empty()) {
     using query::filter_field;
     auto probe = [&](filter_field f, std::string_view value) {
@@ -526,7 +527,7 @@ result<std::string> batch_scanner::explain(const post& p, uint32_t topic) const 
     ts.atom_end[slot.hits[i].atom] = j;
     i = j;
   }
-  detail::build_post_meta(p, slot.fields[0].folded, slot.fields[1].folded, slot.meta);
+  detail::build_post_meta(p, slot.fields[0].folded, slot.fields[1].folded, ~0u, slot.meta);
   detail::program_evaluator::hit_view view{slot.hits, ts.atom_begin.data(), ts.atom_end.data(),
                                            ts.atom_stamp.data(), ts.stamp};
   std::vector<detail::node_trace> trace;

@@ -31,22 +31,30 @@ bool has_link_text(std::string_view folded) {
 }
 }  // namespace
 
-void build_post_meta(const post& p, std::string_view folded_title, std::string_view folded_text, post_meta& m) {
-  m.lang = normalize_meta(p.lang);
-  m.source = normalize_meta(p.source);
-  m.type = normalize_meta(p.source_type);
-  m.channel = normalize_meta(p.channel);
-  m.place = normalize_meta(p.place);
-  m.author_id = normalize_meta(p.author.id);
-  m.author_handle = normalize_meta(p.author.handle);
-  m.country = normalize_meta(p.author.country);
-  m.city = normalize_meta(p.author.city);
-  m.gender = normalize_meta(p.author.gender);
-  m.url = normalize_meta(p.url);
-  m.host = host_of(m.url);
+void build_post_meta(const post& p, std::string_view folded_title, std::string_view folded_text, uint32_t fields,
+                     post_meta& m) {
+  using query::filter_field;
+  auto wanted = [&](filter_field f) { return (fields & (1u << static_cast<unsigned>(f))) != 0; };
+  if (wanted(filter_field::lang)) m.lang = normalize_meta(p.lang);
+  if (wanted(filter_field::source)) m.source = normalize_meta(p.source);
+  if (wanted(filter_field::type)) m.type = normalize_meta(p.source_type);
+  if (wanted(filter_field::channel) || (fields & channel_meta_bit)) m.channel = normalize_meta(p.channel);
+  if (wanted(filter_field::place)) m.place = normalize_meta(p.place);
+  if (wanted(filter_field::author)) {
+    m.author_id = normalize_meta(p.author.id);
+    m.author_handle = normalize_meta(p.author.handle);
+  }
+  if (wanted(filter_field::country)) m.country = normalize_meta(p.author.country);
+  if (wanted(filter_field::city)) m.city = normalize_meta(p.author.city);
+  if (wanted(filter_field::gender)) m.gender = normalize_meta(p.author.gender);
+  if (wanted(filter_field::url) || wanted(filter_field::site)) {
+    m.url = normalize_meta(p.url);
+    m.host = host_of(m.url);
+  }
   m.followers = p.author.followers;
   m.has_image = p.image_count > 0 || !p.image_text.empty();
-  m.has_link = !p.url.empty() || has_link_text(folded_title) || has_link_text(folded_text);
+  m.has_link = wanted(filter_field::has_link) &&
+               (!p.url.empty() || has_link_text(folded_title) || has_link_text(folded_text));
   m.is_reply = !p.parent_id.empty();
   m.is_repost = p.is_repost;
 }

@@ -46,8 +46,13 @@ struct post_meta {
 /// Lower-cases ASCII directly and sends anything else through text::normalize.
 std::string normalize_meta(std::string_view value);
 
-/// Fills `meta` from `p`; `folded_title`/`folded_text` feed has:link.
-void build_post_meta(const post& p, std::string_view folded_title, std::string_view folded_text,
+/// Bit in build_post_meta's `fields` for the channel (topics' channels).
+inline constexpr uint32_t channel_meta_bit = 1u << 31;
+
+/// Fills the parts of `meta` that `fields` asks for (a bit per
+/// query::filter_field, plus channel_meta_bit); cheap flags always.
+/// `folded_title`/`folded_text` feed has:link.
+void build_post_meta(const post& p, std::string_view folded_title, std::string_view folded_text, uint32_t fields,
                      post_meta& meta);
 
 }  // namespace sito::detail

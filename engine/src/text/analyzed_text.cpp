@@ -55,15 +55,13 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
   auto push_unit = [&](char32_t c, uint32_t b, uint32_t e) {
     const auto fold_begin = static_cast<uint32_t>(out.folded.size());
     fold_append(out.folded, c);
-    units_.push_back({c, b, e});
-    fold_offsets_.push_back(fold_begin);
+    units_.push_back({c, b, e, fold_begin});
     if (with_byte_map) {
       const size_t added = out.folded.size() - fold_begin;
       out.orig_begin_of.insert(out.orig_begin_of.end(), added, b);
       out.orig_end_of.insert(out.orig_end_of.end(), added, e);
     }
   };
-  fold_offsets_.clear();
   while (i < n) {
     const size_t seg_begin = i;
     char32_t cp;
@@ -114,15 +112,15 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
     for (char32_t c : segment_out) push_unit(c, static_cast<uint32_t>(seg_begin), static_cast<uint32_t>(i));
   }
   const size_t nu = units_.size();
-  std::vector<uint32_t>& fold_off = fold_offsets_;
-  fold_off.push_back(static_cast<uint32_t>(out.folded.size()));
+  const auto folded_size = static_cast<uint32_t>(out.folded.size());
+  auto fold_off = [&](size_t k) { return k < nu ? units_[k].fold_begin : folded_size; };
 
   // Pass 3: tokens.
   uint32_t position = 0;
   auto emit = [&](size_t b, size_t e, bool emoji) -> token& {
     token t;
-    t.fold_begin = fold_off[b];
-    t.fold_end = fold_off[e];
+    t.fold_begin = fold_off(b);
+    t.fold_end = fold_off(e);
     t.orig_begin = units_[b].orig_begin;
     t.orig_end = units_[e - 1].orig_end;
     t.position = position++;
@@ -150,8 +148,8 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
         token& t = emit(w, j, false);
         if (first) {
           t.has_tag = true;
-          t.tag_fold_begin = fold_off[k];
-          t.tag_fold_end = fold_off[body_end];
+          t.tag_fold_begin = fold_off(k);
+          t.tag_fold_end = fold_off(body_end);
           t.tag_orig_begin = units_[k].orig_begin;
           t.tag_orig_end = units_[body_end - 1].orig_end;
           first = false;

@@ -84,9 +84,9 @@ class analyzer {
     char32_t cp;
     uint32_t orig_begin;
     uint32_t orig_end;
+    uint32_t fold_begin;
   };
   std::vector<unit> units_;
-  std::vector<uint32_t> fold_offsets_;
   std::u32string segment_out_;
   std::u16string seg16_;
   std::u16string norm16_;
