@@ -400,10 +400,28 @@ TEST(Differential, EngineAgreesWithReferenceOnRandomQueries) {
   EXPECT_LE(failed_topics.size(), topics.size() / 50) << "too many topics failed to compile; first: "
                                                       << (report.errors.empty() ? "" : report.errors[0].diagnostic.message);
 
+  // Posts with invalid UTF-8 ride along: the engine must reject exactly them,
+  // with a message naming the field and byte, and scan the others.
+  const size_t valid_posts = posts.size();
+  const std::string bad_texts[] = {std::string("доставка \xD0"), std::string("\xFF flowwow"),
+                                   std::string("ok \xED\xA0\x80 surrogate"), std::string("overlong \xC0\xAF")};
+  for (const auto& bad : bad_texts) {
+    post p;
+    p.id = "bad" + std::to_string(posts.size());
+    p.text = bad;
+    posts.push_back(p);
+  }
   batch_scanner scanner(*snap);
   scan_output out;
   scanner.scan(posts, out);
-  EXPECT_TRUE(out.rejected.empty());
+  ASSERT_EQ(out.rejected.size(), std::size(bad_texts));
+  for (size_t k = 0; k < out.rejected.size(); ++k) {
+    EXPECT_EQ(out.rejected[k].post, valid_posts + k);
+    EXPECT_NE(out.rejected[k].reason.message().find("field 'text' has invalid UTF-8 at byte"), std::string::npos)
+        << out.rejected[k].reason.message();
+  }
+  for (const auto& m : out.matches) EXPECT_LT(m.post, valid_posts) << "a rejected post produced a mention";
+  posts.resize(valid_posts);
 
   std::map<std::pair<uint32_t, std::string>, std::vector<reference::ref_highlight>> engine;
   for (const auto& m : out.matches) {

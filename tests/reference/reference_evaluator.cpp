@@ -93,6 +93,7 @@ ref_field analyze(const std::string& text) {
     for (size_t k = i; k < j; ++k) seg.append(cps[k].first);
     UErrorCode e = U_ZERO_ERROR;
     icu::UnicodeString n = nfkc().normalize(seg, e);
+    const size_t units_before = units.size();
     for (int32_t k = 0; k < n.length(); k = n.moveIndex32(k, 1)) {
       UChar32 c = n.char32At(k);
       if (c == 0xFE0E || c == 0xFE0F) continue;
@@ -107,6 +108,12 @@ ref_field analyze(const std::string& text) {
       }
       norm16.append(c);
       units.push_back(u);
+    }
+    // A segment that normalizes to nothing (a variation selector) belongs to
+    // the units before it.
+    if (units.size() == units_before && !units.empty() && units.back().oe == ob) {
+      for (size_t k = units.size(); k-- > 0 && units[k].oe == ob;) units[k].oe = oe;
+      for (size_t k = out.orig_end_of.size(); k-- > 0 && out.orig_end_of[k] == ob;) out.orig_end_of[k] = oe;
     }
     i = j;
   }

@@ -1,5 +1,8 @@
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cstdint>
+
 #include "sito/model/post.hpp"
 
 namespace sito {
@@ -11,6 +14,7 @@ status read_string(const json& obj, const char* key, std::string& out) {
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return ok_status();
   if (it->is_string()) { out = it->get<std::string>(); return ok_status(); }
+  if (it->is_number_unsigned()) { out = std::to_string(it->get<uint64_t>()); return ok_status(); }
   if (it->is_number_integer()) { out = std::to_string(it->get<int64_t>()); return ok_status(); }
   return invalid_argument(std::string("field '") + key + "' must be a string");
 }
@@ -19,6 +23,8 @@ status read_int(const json& obj, const char* key, int64_t& out) {
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return ok_status();
   if (!it->is_number_integer()) return invalid_argument(std::string("field '") + key + "' must be an integer");
+  if (it->is_number_unsigned() && it->get<uint64_t>() > uint64_t(INT64_MAX))
+    return out_of_range(std::string("field '") + key + "' is larger than 9223372036854775807");
   out = it->get<int64_t>();
   return ok_status();
 }
@@ -56,6 +62,11 @@ result<post> post_from_json(std::string_view text) {
   if (auto it = obj.find("images"); it != obj.end() && !it->is_null()) {
     if (!it->is_array()) return invalid_argument("field 'images' must be an array");
     p.image_count = static_cast<uint32_t>(it->size());
+  } else {
+    int64_t count = 0;
+    SITO_RETURN_IF_ERROR(read_int(obj, "image_count", count));
+    if (count < 0) return invalid_argument("field 'image_count' must not be negative");
+    p.image_count = static_cast<uint32_t>(std::min<int64_t>(count, UINT32_MAX));
   }
   if (auto it = obj.find("author"); it != obj.end() && !it->is_null()) {
     if (!it->is_object()) return invalid_argument("field 'author' must be an object");
@@ -71,7 +82,10 @@ result<post> post_from_json(std::string_view text) {
     SITO_RETURN_IF_ERROR(read_int(a, "followers", followers));
     SITO_RETURN_IF_ERROR(read_int(a, "age", age));
     if (a.contains("followers") && !a["followers"].is_null()) p.author.followers = followers;
-    if (a.contains("age") && !a["age"].is_null()) p.author.age = static_cast<int32_t>(age);
+    if (a.contains("age") && !a["age"].is_null()) {
+      if (age < 0 || age > 200) return out_of_range("field 'age' must be between 0 and 200");
+      p.author.age = static_cast<int32_t>(age);
+    }
   }
   return p;
 }
@@ -92,6 +106,7 @@ std::string post_to_json(const post& p) {
   put("parent_id", p.parent_id);
   if (p.published_at) obj["published_at"] = p.published_at;
   if (p.is_repost) obj["is_repost"] = true;
+  if (p.image_count) obj["image_count"] = p.image_count;
   if (p.reach) obj["reach"] = p.reach;
   if (p.engagement) obj["engagement"] = p.engagement;
   json a = json::object();

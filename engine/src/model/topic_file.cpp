@@ -22,8 +22,9 @@ result<std::vector<topic_spec>> parse_topics(const YAML::Node& root, const std::
     list = root;
   } else if (root.IsMap()) {
     if (root["tenant"]) default_tenant = root["tenant"].as<std::string>();
-    list = root["topics"];
-    if (!list || !list.IsSequence()) return invalid_argument(path + ": expected a 'topics' list");
+    const YAML::Node topics = root["topics"];  // a missing key must not be assigned (yaml-cpp)
+    if (!topics || !topics.IsSequence()) return invalid_argument(path + ": expected a 'topics' list");
+    list = topics;
   } else {
     return invalid_argument(path + ": expected a map with 'topics' or a list of topics");
   }
@@ -33,7 +34,8 @@ result<std::vector<topic_spec>> parse_topics(const YAML::Node& root, const std::
     if (!n.IsMap()) return invalid_argument(where + ": a topic must be a map");
     topic_spec t;
     t.tenant = n["tenant"] ? n["tenant"].as<std::string>() : default_tenant;
-    if (!n["id"]) return invalid_argument(where + ": missing 'id'");
+    if (!n["id"] || n["id"].IsNull() || n["id"].as<std::string>().empty())
+      return invalid_argument(where + ": missing 'id'");
     t.id = n["id"].as<std::string>();
     t.name = n["name"] ? n["name"].as<std::string>() : t.id;
     if (n["query"]) t.query = n["query"].as<std::string>();

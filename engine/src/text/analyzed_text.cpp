@@ -62,6 +62,12 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
       out.orig_end_of.insert(out.orig_end_of.end(), added, e);
     }
   };
+  auto extend_last = [&](uint32_t e) {
+    const uint32_t old_end = units_.back().orig_end;
+    for (size_t k = units_.size(); k-- > 0 && units_[k].orig_end == old_end;) units_[k].orig_end = e;
+    if (with_byte_map)
+      for (size_t k = out.orig_end_of.size(); k-- > 0 && out.orig_end_of[k] == old_end;) out.orig_end_of[k] = e;
+  };
   while (i < n) {
     const size_t seg_begin = i;
     char32_t cp;
@@ -93,6 +99,9 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
         segment_out.clear();
         detail::normalize_segment(&cp, 1, segment_out);
         for (char32_t c : segment_out) push_unit(c, b, e);
+        // A dropped code point (a variation selector) still belongs to the
+        // text before it: ❤️ highlights both of its code points.
+        if (segment_out.empty() && !units_.empty() && units_.back().orig_end == b) extend_last(e);
       }
       continue;
     }

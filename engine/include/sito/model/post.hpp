@@ -60,12 +60,13 @@ struct post_limits {
 status validate_post(const post& p, const post_limits& limits = {});
 
 /// Parses one JSON object with the field names of DESIGN §2 (`author` is an
-/// object; `images` is an array of base64 strings, only counted here;
+/// object; `images` is an array of base64 strings, only counted here, or
+/// `image_count` says how many there were;
 /// `image_text` carries OCR output when an upstream produced it). Unknown
 /// fields are ignored; wrongly-typed known fields are an error that names them.
 result<post> post_from_json(std::string_view json);
 
-/// The JSON form of a post (without image bytes).
+/// The JSON form of a post (without image bytes; `image_count` keeps their number).
 std::string post_to_json(const post& p);
 
 }  // namespace sito
