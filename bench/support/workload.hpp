@@ -75,27 +75,32 @@ inline std::vector<topic_spec> make_topics(size_t count, const std::vector<std::
   auto rare = [&] { return vocab[common + rng() % (vocab.size() - common)]; };
   for (size_t i = 0; i < count; ++i) {
     auto [lat, cyr] = brand_name(rng);
-    std::string brand = rng() % 4 == 0 ? rare() : lat;
-    std::string q = "(" + brand + " OR " + cyr + " OR #" + lat;
-    term_count += 3;
+    std::string brand = rng() % 10 == 0 ? rare() : lat;  // one brand in ten is a real word
+    // Spelling variants as analysts list them: Latin, Cyrillic, a Cyrillic
+    // misspelling, the hashtag and the account.
+    std::string q = "(" + brand + ", " + cyr + ", " + cyr + "ф" + ", #" + lat + ", @" + lat;
+    term_count += 5;
     if (rng() % 5 == 0) {  // a wildcard for spelling variants in one topic of five
       q += " OR " + lat.substr(0, 4) + "*";
       ++term_count;
     }
     q += ")";
-    const int shape = static_cast<int>(rng() % 5);
+    // Shapes: 20% brand AND context, 20% NEAR, 20% phrase, 30% exclusions,
+    // 10% generic (a brand OR an industry term pair, no brand needed).
+    const int roll = static_cast<int>(rng() % 10);
+    const int shape = roll < 2 ? 0 : roll < 4 ? 1 : roll < 6 ? 2 : roll < 9 ? 3 : 4;
     if (shape == 0) {
-      q += " AND (" + word() + " OR " + word() + " OR " + word() + ")";
-      term_count += 3;
+      q += " AND (" + word() + " OR " + word() + " OR " + word() + " OR " + word() + " OR " + word() + ")";
+      term_count += 5;
     } else if (shape == 1) {
-      q += " NEAR/5 (" + word() + ", " + word() + ")";
-      term_count += 2;
+      q += " NEAR/5 (" + word() + ", " + word() + ", " + word() + ")";
+      term_count += 3;
     } else if (shape == 2) {
       q += " \"" + word() + " " + word() + "\"";
       term_count += 2;
     } else if (shape == 3) {
-      q += " -" + word() + " -" + word();
-      term_count += 2;
+      q += " -" + word() + " -" + word() + " -" + word();
+      term_count += 3;
     } else {
       q = "(" + q + ") OR (" + rare() + " AND " + word() + ")";
       term_count += 2;

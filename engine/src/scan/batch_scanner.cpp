@@ -327,6 +327,7 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
   for (uint32_t t : s.always_topics) add_candidate(t);
   if (ts.candidates.empty()) return;
   std::sort(ts.candidates.begin(), ts.candidates.end());
+  out.topics_evaluated += ts.candidates.size();
 
   detail::program_evaluator::hit_view view{hits, ts.atom_begin.data(), ts.atom_end.data(), ts.atom_stamp.data(), stamp};
   for (uint32_t t : ts.candidates) {
@@ -415,6 +416,7 @@ void batch_scanner::scan(std::span<const post> posts, scan_output& out) const {
     }
     out.highlights.insert(out.highlights.end(), part.highlights.begin(), part.highlights.end());
     for (auto& r : part.rejected) out.rejected.push_back(std::move(r));
+    out.topics_evaluated += part.topics_evaluated;
   }
 }
 

@@ -105,7 +105,8 @@ program_evaluator::value program_evaluator::eval(uint32_t id, uint32_t depth) {
     }
     case op::prox_phrase: {
       // Distinct atoms of the phrase with the multiplicity each needs.
-      std::vector<std::pair<uint32_t, uint32_t>> need;  // (atom, count)
+      auto& need = need_;  // (atom, count); prox_phrase children are leaves, so no recursion
+      need.clear();
       for (uint32_t k = 0; k < n.child_count; ++k) {
         uint32_t a = snap_->nodes[kid(k)].atom;
         auto it = std::find_if(need.begin(), need.end(), [&](auto& p) { return p.first == a; });
@@ -116,12 +117,8 @@ program_evaluator::value program_evaluator::eval(uint32_t id, uint32_t depth) {
       const uint8_t fields = snap_->nodes[kid(0)].fields;
       for (uint8_t f = 0; f < field_count; ++f) {
         if (!(fields & field_bit(f))) continue;
-        struct occurrence {
-          uint32_t position;
-          uint32_t word;  // index into `need`
-          const hit* h;
-        };
-        std::vector<occurrence> occ;
+        auto& occ = occ_;
+        occ.clear();
         for (uint32_t w = 0; w < need.size(); ++w)
           for (const hit& h : hits_->of(need[w].first))
             if (h.field == f) occ.push_back({h.position, w, &h});
@@ -129,7 +126,8 @@ program_evaluator::value program_evaluator::eval(uint32_t id, uint32_t depth) {
         std::sort(occ.begin(), occ.end(), [](const occurrence& a, const occurrence& b) {
           return a.position != b.position ? a.position < b.position : a.word < b.word;
         });
-        std::vector<uint32_t> counts(need.size());
+        auto& counts = counts_;
+        counts.assign(need.size(), 0);
         for (size_t l = 0; l < occ.size(); ++l) {
           const uint32_t lpos = occ[l].position;
           if (l > 0 && occ[l - 1].position == lpos) continue;  // same window start as before
@@ -183,43 +181,33 @@ program_evaluator::value program_evaluator::eval(uint32_t id, uint32_t depth) {
       v.truth = v.span_count > 0;
       break;
     }
-    case op::or_: {
-      if (n.positional) {
-        // Spans of every child, gathered into one contiguous run.
-        std::vector<value> parts;
-        for (uint32_t k = 0; k < n.child_count; ++k) parts.push_back(eval(kid(k), depth + 1));
-        v.span_begin = static_cast<uint32_t>(spans_.size());
-        for (const value& p : parts)
-          for (uint32_t s = 0; s < p.span_count; ++s) spans_.push_back(spans_[p.span_begin + s]);
-        v.span_count = static_cast<uint32_t>(spans_.size()) - v.span_begin;
-        v.truth = v.span_count > 0;
-        break;
-      }
-      std::vector<highlight> acc;
-      for (uint32_t k = 0; k < n.child_count; ++k) {
-        value c = eval(kid(k), depth + 1);
-        if (!c.truth) continue;
-        v.truth = true;
-        collect_highlights(c, acc);
-      }
-      v.hl_begin = static_cast<uint32_t>(hls_.size());
-      hls_.insert(hls_.end(), acc.begin(), acc.end());
-      v.hl_count = static_cast<uint32_t>(acc.size());
-      break;
-    }
+    case op::or_:
     case op::and_: {
-      std::vector<highlight> acc;
-      v.truth = true;
+      // Children's values go on a stack shared by the whole evaluation; their
+      // spans/highlights are then copied into one contiguous run of ours.
+      const size_t base = stack_.size();
+      const bool is_and = n.kind == op::and_;
+      v.truth = is_and;
       for (uint32_t k = 0; k < n.child_count; ++k) {
         value c = eval(kid(k), depth + 1);
-        if (!c.truth) { v.truth = false; break; }
-        collect_highlights(c, acc);
+        if (is_and && !c.truth) {
+          v.truth = false;
+          break;
+        }
+        if (c.truth || n.positional) stack_.push_back(c);
+        v.truth = v.truth || c.truth;
       }
-      if (v.truth) {
+      if (v.truth && n.positional) {
+        v.span_begin = static_cast<uint32_t>(spans_.size());
+        for (size_t k = base; k < stack_.size(); ++k)
+          for (uint32_t s = 0; s < stack_[k].span_count; ++s) spans_.push_back(spans_[stack_[k].span_begin + s]);
+        v.span_count = static_cast<uint32_t>(spans_.size()) - v.span_begin;
+      } else if (v.truth) {
         v.hl_begin = static_cast<uint32_t>(hls_.size());
-        hls_.insert(hls_.end(), acc.begin(), acc.end());
-        v.hl_count = static_cast<uint32_t>(acc.size());
+        for (size_t k = base; k < stack_.size(); ++k) collect_highlights(stack_[k], hls_);
+        v.hl_count = static_cast<uint32_t>(hls_.size()) - v.hl_begin;
       }
+      stack_.resize(base);
       break;
     }
     case op::not_:

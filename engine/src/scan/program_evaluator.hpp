@@ -75,7 +75,16 @@ class program_evaluator {
   const hit_view* hits_ = nullptr;
   const post_meta* meta_ = nullptr;
   std::vector<node_trace>* trace_ = nullptr;
+  struct occurrence {
+    uint32_t position;
+    uint32_t word;  // index into need_
+    const hit* h;
+  };
   std::vector<span_value> spans_;
+  std::vector<value> stack_;
+  std::vector<std::pair<uint32_t, uint32_t>> need_;
+  std::vector<occurrence> occ_;
+  std::vector<uint32_t> counts_;
   std::vector<highlight> hls_;
 };
 

@@ -55,11 +55,17 @@ struct scan_output {
   std::vector<match> matches;  ///< ordered by post, then topic
   std::vector<highlight> highlights;  ///< sorted and unique per match
   std::vector<rejected_post> rejected;  ///< posts not scanned (invalid UTF-8, too large, no id)
+  uint64_t topics_evaluated = 0;  ///< candidate topics whose programs ran (the cost driver)
 
   std::span<const highlight> highlights_of(const match& m) const {
     return {highlights.data() + m.hl_begin, m.hl_count};
   }
-  void clear() { matches.clear(); highlights.clear(); rejected.clear(); }
+  void clear() {
+    matches.clear();
+    highlights.clear();
+    rejected.clear();
+    topics_evaluated = 0;
+  }
 };
 
 struct scan_options {
