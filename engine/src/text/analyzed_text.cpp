@@ -40,6 +40,140 @@ analyzer::analyzer() { (void)detail::tables(); }
 
 status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_map) {
   out.clear();
+  const auto& tab = detail::tables();
+  out.folded.reserve(s.size() + 8);
+  const auto* bytes = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+
+  // Fast path: code points that are their own normalization segment and map
+  // to one code point from the tables, and common punctuation; tokens are
+  // emitted as they close. Anything else (a hashtag sigil, an emoji, a
+  // combining sequence, an NFKC expansion, other scripts) hands the rest of
+  // the field, from the start of the current token, to analyze_general().
+  uint32_t position = 0;
+  bool in_token = false;
+  uint32_t tok_fold = 0, tok_orig = 0;
+  size_t i = 0;
+  auto fallback = [&](size_t at) -> status {
+    const size_t restart = in_token ? tok_orig : at;
+    if (in_token) {
+      out.folded.resize(tok_fold);
+      if (with_byte_map) {
+        out.orig_begin_of.resize(tok_fold);
+        out.orig_end_of.resize(tok_fold);
+      }
+    }
+    return analyze_general(s, restart, out, with_byte_map, position);
+  };
+  while (i < n) {
+    const size_t cp_begin = i;
+    const unsigned char b0 = bytes[i];
+    char32_t cp;
+    if (b0 < 0x80) {
+      cp = b0;
+      ++i;
+    } else if (b0 >= 0xC2 && b0 < 0xE0 && i + 1 < n && (bytes[i + 1] & 0xC0) == 0x80) {
+      cp = (char32_t(b0 & 0x1F) << 6) | (bytes[i + 1] & 0x3F);
+      i += 2;
+    } else if (b0 == 0xE2 && i + 2 < n && bytes[i + 1] >= 0x80 && bytes[i + 1] <= 0x81 &&
+               (bytes[i + 2] & 0xC0) == 0x80) {
+      cp = (char32_t(b0 & 0x0F) << 12) | (char32_t(bytes[i + 1] & 0x3F) << 6) | (bytes[i + 2] & 0x3F);
+      i += 3;  // U+2000..U+207F: general punctuation
+    } else {
+      return fallback(cp_begin);
+    }
+    // The next code point must start a new segment (always true below U+0300).
+    if (i < n && bytes[i] >= 0xCC) {
+      size_t p2 = i;
+      char32_t next;
+      if (!utf8::decode(s, p2, next)) return fallback(cp_begin);
+      if (next < detail::table_limit ? !tab.boundary_before[next] : !detail::has_boundary_before(next))
+        return fallback(cp_begin);
+    }
+    if (cp < detail::table_limit && tab.fast[cp].kind != 0) {
+      const detail::fast_entry fe = tab.fast[cp];
+      if (fe.kind == 1) {
+        if (!in_token) {
+          in_token = true;
+          tok_fold = static_cast<uint32_t>(out.folded.size());
+          tok_orig = static_cast<uint32_t>(cp_begin);
+        }
+      } else if (in_token) {
+        token t;
+        t.fold_begin = tok_fold;
+        t.fold_end = static_cast<uint32_t>(out.folded.size());
+        t.orig_begin = tok_orig;
+        t.orig_end = static_cast<uint32_t>(cp_begin);
+        t.position = position++;
+        out.tokens.push_back(t);
+        in_token = false;
+      }
+      out.folded.push_back(static_cast<char>(fe.byte));
+      if (with_byte_map) {
+        out.orig_begin_of.push_back(static_cast<uint32_t>(cp_begin));
+        out.orig_end_of.push_back(static_cast<uint32_t>(i));
+      }
+      continue;
+    }
+    const detail::mapped_cp* m;
+    if (cp < detail::table_limit) {
+      m = &tab.mapped[cp];
+    } else if (cp >= detail::punct_first && cp < detail::punct_first + detail::punct_count &&
+               tab.punct_simple[cp - detail::punct_first]) {
+      m = &tab.punct_mapped[cp - detail::punct_first];
+    } else {
+      return fallback(cp_begin);
+    }
+    if (m->count == 1 && m->out[0] < detail::table_limit && tab.token_char[m->out[0]]) {
+      if (!in_token) {
+        in_token = true;
+        tok_fold = static_cast<uint32_t>(out.folded.size());
+        tok_orig = static_cast<uint32_t>(cp_begin);
+      }
+      const size_t before = out.folded.size();
+      fold_append(out.folded, m->out[0]);
+      if (with_byte_map) {
+        out.orig_begin_of.insert(out.orig_begin_of.end(), out.folded.size() - before, uint32_t(cp_begin));
+        out.orig_end_of.insert(out.orig_end_of.end(), out.folded.size() - before, uint32_t(i));
+      }
+      continue;
+    }
+    // A separator: only plain ones here (no sigils, no emoji, nothing
+    // dropped); punctuation-table entries were checked above.
+    if (cp < detail::table_limit && !tab.simple_separator[cp]) return fallback(cp_begin);
+    if (in_token) {
+      token t;
+      t.fold_begin = tok_fold;
+      t.fold_end = static_cast<uint32_t>(out.folded.size());
+      t.orig_begin = tok_orig;
+      t.orig_end = static_cast<uint32_t>(cp_begin);
+      t.position = position++;
+      out.tokens.push_back(t);
+      in_token = false;
+    }
+    for (uint8_t k = 0; k < m->count; ++k) {
+      const size_t before = out.folded.size();
+      fold_append(out.folded, m->out[k]);
+      if (with_byte_map) {
+        out.orig_begin_of.insert(out.orig_begin_of.end(), out.folded.size() - before, uint32_t(cp_begin));
+        out.orig_end_of.insert(out.orig_end_of.end(), out.folded.size() - before, uint32_t(i));
+      }
+    }
+  }
+  if (in_token) {
+    token t;
+    t.fold_begin = tok_fold;
+    t.fold_end = static_cast<uint32_t>(out.folded.size());
+    t.orig_begin = tok_orig;
+    t.orig_end = static_cast<uint32_t>(n);
+    t.position = position++;
+    out.tokens.push_back(t);
+  }
+  return ok_status();
+}
+
+status analyzer::analyze_general(std::string_view s, size_t start, analyzed_text& out, bool with_byte_map,
+                                 uint32_t first_position) {
   units_.clear();
   const auto& tab = detail::tables();
 
@@ -48,10 +182,9 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
   // common case for Latin and Cyrillic) come straight from the tables.
   std::u32string& segment_out = segment_out_;
   const auto* bytes = reinterpret_cast<const unsigned char*>(s.data());
-  size_t i = 0;
+  size_t i = start;
   const size_t n = s.size();
   char32_t seg_buf[32];
-  out.folded.reserve(n + 8);
   auto push_unit = [&](char32_t c, uint32_t b, uint32_t e) {
     const auto fold_begin = static_cast<uint32_t>(out.folded.size());
     fold_append(out.folded, c);
@@ -125,7 +258,7 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
   auto fold_off = [&](size_t k) { return k < nu ? units_[k].fold_begin : folded_size; };
 
   // Pass 3: tokens.
-  uint32_t position = 0;
+  uint32_t position = first_position;
   auto emit = [&](size_t b, size_t e, bool emoji) -> token& {
     token t;
     t.fold_begin = fold_off(b);

@@ -16,10 +16,27 @@ struct mapped_cp {
 /// Greek, combining diacritics): ICU is consulted only above it.
 inline constexpr char32_t table_limit = 0x800;
 
+/// General punctuation (U+2000..U+207F): common in Russian text (— … “ ”).
+inline constexpr char32_t punct_first = 0x2000;
+inline constexpr char32_t punct_count = 0x80;
+
+/// The analyzer's hottest lookup, two bytes per code point below U+0800.
+struct fast_entry {
+  uint8_t kind = 0;  ///< 0: take the mapped path, 1: token character, 2: plain separator
+  uint8_t byte = 0;  ///< the one folded byte the code point normalizes to
+};
+
 struct char_tables {
+  fast_entry fast[table_limit];
   mapped_cp mapped[table_limit];
   bool boundary_before[table_limit];
   bool token_char[table_limit];
+  /// Maps to one or more code points, none of them a token character, a
+  /// hashtag sigil or an emoji: the analyzer's fast path may pass it.
+  bool simple_separator[table_limit];
+  mapped_cp punct_mapped[punct_count];
+  /// As simple_separator, and the code point starts a segment.
+  bool punct_simple[punct_count];
 };
 
 /// The process-wide tables; built on first use, immutable after.

@@ -32,6 +32,15 @@ char32_t lower_one(char32_t cp) {
   return l == 0x451 ? 0x435 : l;  // ё → е
 }
 
+/// `cp` normalizes to `out`, which is non-empty and holds no token
+/// character, no hashtag sigil and nothing pictographic.
+bool plain_separator(char32_t cp, const std::u32string& out) {
+  if (out.empty() || is_emoji_start(cp)) return false;
+  for (char32_t c : out)
+    if (is_token_char(c) || c == '#' || c == '@' || is_emoji_start(c)) return false;
+  return true;
+}
+
 char_tables* build_tables() {
   auto* t = new char_tables();
   for (char32_t cp = 0; cp < table_limit; ++cp) {
@@ -46,6 +55,26 @@ char_tables* build_tables() {
     if (out.size() > std::size(m.out)) std::abort();  // NFKC expansions below U+0800 are short
     m.count = static_cast<uint8_t>(out.size());
     for (size_t k = 0; k < out.size(); ++k) m.out[k] = out[k];
+    t->simple_separator[cp] = plain_separator(cp, out);
+    if (out.size() == 1) {
+      std::string folded;
+      fold_append(folded, out[0]);
+      const bool token = out[0] < table_limit && is_token_char(out[0]) && !is_emoji_start(cp);
+      if (folded.size() == 1 && (token || t->simple_separator[cp])) {
+        t->fast[cp].kind = token ? 1 : 2;
+        t->fast[cp].byte = static_cast<uint8_t>(folded[0]);
+      }
+    }
+  }
+  for (char32_t k = 0; k < punct_count; ++k) {
+    const char32_t cp = punct_first + k;
+    std::u32string out;
+    normalize_segment(&cp, 1, out);
+    mapped_cp& m = t->punct_mapped[k];
+    if (out.size() > std::size(m.out)) continue;  // stays off the fast path
+    m.count = static_cast<uint8_t>(out.size());
+    for (size_t j = 0; j < out.size(); ++j) m.out[j] = out[j];
+    t->punct_simple[k] = nfkc().hasBoundaryBefore(static_cast<UChar32>(cp)) && plain_separator(cp, out);
   }
   return t;
 }

@@ -80,6 +80,12 @@ class analyzer {
   status analyze(std::string_view utf8, analyzed_text& out, bool with_byte_map = false);
 
  private:
+  /// The general path from byte `start` on: every segment through the
+  /// tables or ICU, units, then tokens from position `first_position`.
+  /// Appends to `out`.
+  status analyze_general(std::string_view utf8, size_t start, analyzed_text& out, bool with_byte_map,
+                         uint32_t first_position);
+
   struct unit {
     char32_t cp;
     uint32_t orig_begin;
