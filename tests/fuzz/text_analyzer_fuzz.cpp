@@ -21,5 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (sito::text::fold(sito::text::unfold(out.key(t))) != out.key(t)) std::abort();
   }
   if (out.orig_begin_of.size() != out.folded.size()) std::abort();
+  // The fast path and the general path must agree with plain normalization.
+  if (out.folded != sito::text::fold(sito::text::normalize(input))) std::abort();
   return 0;
 }
