@@ -124,7 +124,7 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
   snap->morphology = options.morphology ? options.morphology : morph::morphology::default_instance();
   detail::planner plan(*snap);
 
-  std::vector<detail::trigger_set> topic_triggers;
+  std::vector<std::vector<detail::trigger_list>> topic_clauses;  // empty: always evaluate
   std::vector<uint32_t> topic_source;  // compiled topic → index into `topics`
 
   for (size_t ti = 0; ti < topics.size(); ++ti) {
@@ -147,7 +147,7 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
     for (const auto& c : spec.channels) ct.channels.push_back(text::normalize(c));
     plan.current_topic = static_cast<uint32_t>(snap->topics.size());
 
-    detail::trigger_set triggers = detail::trigger_list{};
+    std::vector<detail::trigger_list> clauses;
     const bool has_query = spec.query.find_first_not_of(" \t\r\n") != std::string::npos;
     if (!has_query && ct.channels.empty()) {
       query::diagnostic d;
@@ -180,7 +180,7 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
       }
       ct.root = *root;
       ct.channel_and_query = !anchored(*parsed.root);
-      triggers = plan.triggers(*root);
+      clauses = plan.clauses(*root);
     }
     // Channels widen (or, for a purely negative query, replace) the triggers.
     std::vector<detail::trigger> channel_triggers;
@@ -188,11 +188,13 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
       channel_triggers.push_back({false, 0, detail::planner::meta_key(query::to_string(query::filter_field::channel), c)});
     if (!ct.channels.empty()) snap->meta_fields_used |= ruleset_snapshot::channel_bit;
     if (ct.root == no_node || ct.channel_and_query) {
-      triggers = detail::trigger_list{channel_triggers, double(channel_triggers.size())};
-    } else if (triggers) {
-      triggers->triggers.insert(triggers->triggers.end(), channel_triggers.begin(), channel_triggers.end());
+      clauses = {detail::trigger_list{channel_triggers, double(channel_triggers.size())}};
+    } else if (!ct.channels.empty() && !clauses.empty()) {
+      // `channel OR query`: one clause, the query's cheapest plus the channels.
+      clauses.resize(1);
+      clauses[0].triggers.insert(clauses[0].triggers.end(), channel_triggers.begin(), channel_triggers.end());
     }
-    topic_triggers.push_back(std::move(triggers));
+    topic_clauses.push_back(std::move(clauses));
     topic_source.push_back(static_cast<uint32_t>(ti));
     snap->topics.push_back(std::move(ct));
   }
@@ -279,13 +281,18 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
   // Triggers: atom → topics, metadata key → topics, and the always list.
   std::vector<std::vector<uint32_t>> by_atom(snap->atoms.size());
   absl::flat_hash_map<std::string, std::vector<uint32_t>> by_meta;
+  snap->topic_clause_mask.assign(snap->topics.size(), 0);
   for (uint32_t t = 0; t < snap->topics.size(); ++t) {
     if (dead_topic[t]) continue;
-    const auto& trig = topic_triggers[t];
-    if (!trig) { snap->always_topics.push_back(t); continue; }
-    for (const auto& tr : trig->triggers) {
-      if (tr.is_atom) by_atom[tr.atom].push_back(t);
-      else by_meta[tr.meta_key].push_back(t);
+    const auto& clauses = topic_clauses[t];
+    if (clauses.empty()) { snap->always_topics.push_back(t); continue; }
+    snap->topic_clause_mask[t] = static_cast<uint8_t>((1u << clauses.size()) - 1);
+    for (uint32_t c = 0; c < clauses.size(); ++c) {
+      for (const auto& tr : clauses[c].triggers) {
+        const uint32_t entry = ruleset_snapshot::trigger_entry(t, c);
+        if (tr.is_atom) by_atom[tr.atom].push_back(entry);
+        else by_meta[tr.meta_key].push_back(entry);
+      }
     }
   }
   snap->atom_trigger_begin.reserve(snap->atoms.size() + 1);

@@ -286,6 +286,20 @@ double planner::meta_cost(query::filter_field f) {
   }
 }
 
+std::vector<trigger_list> planner::clauses(uint32_t id) const {
+  const program_node& n = snap_.nodes[id];
+  if (n.kind == op::and_ || n.kind == op::near || n.kind == op::seq || n.kind == op::prox_phrase) {
+    std::vector<trigger_list> bounded;
+    for (uint32_t k = 0; k < n.child_count; ++k)
+      if (trigger_set t = triggers(snap_.children[n.first_child + k])) bounded.push_back(std::move(*t));
+    std::stable_sort(bounded.begin(), bounded.end(), [](const trigger_list& a, const trigger_list& b) { return a.cost < b.cost; });
+    if (bounded.size() > 2) bounded.resize(2);
+    return bounded;
+  }
+  if (trigger_set t = triggers(id)) return {std::move(*t)};
+  return {};
+}
+
 trigger_set planner::triggers(uint32_t id) const {
   const program_node& n = snap_.nodes[id];
   auto kid = [&](uint32_t k) { return snap_.children[n.first_child + k]; };

@@ -44,6 +44,12 @@ class planner {
   /// Triggers of a planned node.
   trigger_set triggers(uint32_t node) const;
 
+  /// Up to two necessary conditions for `root` (each a trigger list, at
+  /// least one trigger of every clause must fire): for AND, NEAR and
+  /// phrases the two cheapest bounded operands, else triggers(root).
+  /// Empty when nothing bounds the expression.
+  std::vector<trigger_list> clauses(uint32_t root) const;
+
   /// The key a post carries for metadata `field` with normalized `value`.
   static std::string meta_key(std::string_view field, std::string_view value);
 

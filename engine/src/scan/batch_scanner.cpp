@@ -56,6 +56,7 @@ struct thread_scratch {
   // evaluation state
   std::vector<uint32_t> atom_begin, atom_end, atom_stamp;
   std::vector<uint32_t> topic_stamp;
+  std::vector<uint8_t> topic_fired;  // clause bits seen this post; bit 7: already a candidate
   uint32_t stamp = 0;
   std::vector<uint32_t> candidates;
   std::vector<std::string> meta_keys;
@@ -91,6 +92,7 @@ struct batch_scanner::impl {
       ts.atom_end.assign(snap->atoms.size(), 0);
       ts.atom_stamp.assign(snap->atoms.size(), 0);
       ts.topic_stamp.assign(snap->topics.size(), 0);
+      ts.topic_fired.assign(snap->topics.size(), 0);
     }
     return ts;
   }
@@ -272,6 +274,7 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
   if (++ts.stamp == 0) {
     std::fill(ts.atom_stamp.begin(), ts.atom_stamp.end(), 0);
     std::fill(ts.topic_stamp.begin(), ts.topic_stamp.end(), 0);
+    std::fill(ts.topic_fired.begin(), ts.topic_fired.end(), 0);
     ts.stamp = 1;
   }
   const uint32_t stamp = ts.stamp;
@@ -279,6 +282,23 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
   auto add_candidate = [&](uint32_t t) {
     if (ts.topic_stamp[t] != stamp) {
       ts.topic_stamp[t] = stamp;
+      ts.topic_fired[t] = 0;
+    }
+    if (!(ts.topic_fired[t] & 0x80)) {
+      ts.topic_fired[t] |= 0x80;
+      ts.candidates.push_back(t);
+    }
+  };
+  auto fire = [&](uint32_t entry) {
+    const uint32_t t = entry >> 1;
+    if (ts.topic_stamp[t] != stamp) {
+      ts.topic_stamp[t] = stamp;
+      ts.topic_fired[t] = 0;
+    }
+    uint8_t& fired = ts.topic_fired[t];
+    fired |= static_cast<uint8_t>(1u << (entry & 1));
+    if (!(fired & 0x80) && (fired & s.topic_clause_mask[t]) == s.topic_clause_mask[t]) {
+      fired |= 0x80;
       ts.candidates.push_back(t);
     }
   };
@@ -289,7 +309,7 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
     ts.atom_stamp[a] = stamp;
     ts.atom_begin[a] = i;
     ts.atom_end[a] = j;
-    for (uint32_t k = s.atom_trigger_begin[a]; k < s.atom_trigger_begin[a + 1]; ++k) add_candidate(s.trigger_topics[k]);
+    for (uint32_t k = s.atom_trigger_begin[a]; k < s.atom_trigger_begin[a + 1]; ++k) fire(s.trigger_topics[k]);
     i = j;
   }
   if (s.meta_fields_used != 0)
@@ -300,7 +320,7 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
       if (value.empty()) return;
       std::string key = detail::planner::meta_key(query::to_string(f), value);
       if (auto it = s.meta_index.find(key); it != s.meta_index.end())
-        for (uint32_t k = 0; k < it->second.count; ++k) add_candidate(s.postings[it->second.begin + k]);
+        for (uint32_t k = 0; k < it->second.count; ++k) fire(s.postings[it->second.begin + k]);
     };
     const detail::post_meta& m = slot.meta;
     probe(filter_field::lang, m.lang);

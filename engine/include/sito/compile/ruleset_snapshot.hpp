@@ -80,10 +80,17 @@ class ruleset_snapshot {
   std::vector<uint32_t> text_db_lengths; ///< hs id → folded literal length
 
   // --- triggers ---------------------------------------------------------
+  // A topic has one or two clauses, each a set of triggers (atoms or
+  // metadata keys) of which at least one must fire for the topic to be able
+  // to match; it is evaluated once every clause has fired. Entries encode
+  // (topic << 1 | clause).
+  static uint32_t trigger_entry(uint32_t topic, uint32_t clause) { return topic << 1 | clause; }
   std::vector<uint32_t> atom_trigger_begin;  ///< CSR by atom into trigger_topics
-  std::vector<uint32_t> trigger_topics;
-  /// "field\x1fvalue" (normalized) → topics, for equality filters and channels.
+  std::vector<uint32_t> trigger_topics;      ///< trigger entries
+  /// "field\x1fvalue" (normalized) → trigger entries, for equality filters and channels.
   posting_map meta_index;
+  /// Per topic: the clause bits that must all fire (0 for always_topics).
+  std::vector<uint8_t> topic_clause_mask;
   std::vector<uint32_t> always_topics;  ///< topics no trigger can bound (evaluated for every post)
   /// Which metadata keys any topic triggers on or filters by (bit per filter_field,
   /// plus channel_bit).
