@@ -1,0 +1,99 @@
+// File: sito/server/store.hpp
+//
+// sitod's durable state in one RocksDB database (column families):
+//   posts      post-log offset (big-endian u64)          → store.StoredPost
+//   mentions   tenant \0 mention offset (big-endian u64) → store.StoredMention
+//   offsets    tenant \0 subscription name               → committed offset (u64)
+//   topics     tenant \0 topic id                        → wire.Topic (finished buffer)
+//   meta       "matched_watermark", "next_post", "next_mention/<tenant>", ...
+//
+// Guarantees:
+//   * append_posts() returns after a synced WAL write: an acknowledged post
+//     survives kill -9 of the process (and of the machine, as far as fsync goes).
+//   * commit_matches() writes the mentions of a range of posts and moves the
+//     matched watermark in one atomic WriteBatch: after a crash, matching
+//     resumes at the watermark, so every stored post is matched exactly once
+//     into the mention log.
+//   * Mention offsets are gap-free per tenant, assigned in commit order.
+//
+// Thread-safety: all methods are safe to call concurrently (RocksDB is);
+// offsets are assigned under an internal mutex. append_posts() calls are
+// serialized so post offsets follow call order.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "sito/base/status.hpp"
+#include "sito/model/post.hpp"
+#include "sito/model/topic.hpp"
+#include "sito/server/wire_convert.hpp"
+
+namespace sito::server {
+
+struct store_options {
+  std::string path;                          ///< directory; created if missing
+  uint64_t retention_bytes = 8ull << 30;     ///< posts + mentions beyond this are dropped oldest first
+  int64_t retention_ms = 7LL * 24 * 3600 * 1000;  ///< posts and mentions older than this are dropped
+  bool sync_writes = true;                   ///< fsync the WAL before append_posts returns
+};
+
+class store {
+ public:
+  static result<std::unique_ptr<store>> open(const store_options& options);
+  ~store();
+
+  // ---- post log -------------------------------------------------------
+  /// Appends posts in order; returns the offset of the first. Durable on return.
+  result<uint64_t> append_posts(std::span<const post> posts, int64_t ingested_at_ms,
+                                const std::string& producer_tenant);
+  /// Up to `max` posts with offset >= from, in order.
+  status read_posts(uint64_t from, size_t max, std::vector<stored_post>& out) const;
+  result<stored_post> read_post(uint64_t offset) const;
+  uint64_t next_post_offset() const;      ///< one past the last appended
+  uint64_t first_post_offset() const;     ///< oldest retained
+
+  // ---- matching ---------------------------------------------------------
+  /// Every post with offset < watermark has been matched.
+  uint64_t matched_watermark() const;
+  /// Atomically: assigns each mention its tenant's next offset (written into
+  /// `mentions[i].offset`), stores them, and sets the watermark.
+  /// Precondition: new_watermark >= matched_watermark().
+  status commit_matches(uint64_t new_watermark, std::span<mention_record> mentions);
+  /// Stores mentions without moving the watermark (backfill).
+  status append_mentions(std::span<mention_record> mentions);
+
+  // ---- mention log ------------------------------------------------------
+  status read_mentions(const std::string& tenant, uint64_t from, size_t max,
+                       std::vector<mention_record>& out) const;
+  uint64_t next_mention_offset(const std::string& tenant) const;
+  uint64_t first_mention_offset(const std::string& tenant) const;  ///< oldest retained
+  /// First offset whose matched_at_ms >= time_ms (next_mention_offset when none).
+  result<uint64_t> mention_offset_at(const std::string& tenant, int64_t time_ms) const;
+
+  // ---- subscriptions ----------------------------------------------------
+  status commit_offset(const std::string& tenant, const std::string& subscription, uint64_t offset);
+  std::optional<uint64_t> committed_offset(const std::string& tenant, const std::string& subscription) const;
+
+  // ---- topics -----------------------------------------------------------
+  status put_topic(const topic_spec& topic);   ///< topic.tenant must be set
+  status delete_topic(const std::string& tenant, const std::string& id);  ///< not_found if absent
+  std::vector<topic_spec> topics(const std::string& tenant) const;
+  std::vector<topic_spec> all_topics() const;
+
+  // ---- retention --------------------------------------------------------
+  /// Drops posts and mentions older than retention_ms, then the oldest until
+  /// the estimated size is under retention_bytes. Returns how many records went.
+  result<uint64_t> apply_retention(int64_t now_ms);
+
+ private:
+  store();
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace sito::server

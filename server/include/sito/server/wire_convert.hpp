@@ -1,0 +1,71 @@
+// File: sito/server/wire_convert.hpp
+//
+// Conversions between the engine's model (sito::post, topic_spec, scan
+// results) and the FlatBuffers wire/storage tables.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <flatbuffers/flatbuffers.h>
+
+#include <string>
+#include <vector>
+
+#include "sito/base/status.hpp"
+#include "sito/model/post.hpp"
+#include "sito/model/topic.hpp"
+#include "sito/schemas/sito_generated.h"
+
+namespace sito::server {
+
+/// A wire Post into the engine's post. Images are counted (image_count);
+/// their bytes are not copied. Missing strings become empty.
+post post_from_wire(const sito::wire::Post& p);
+
+/// The engine's post as a wire Post (no image bytes; image_count is lost
+/// unless `images` is given).
+flatbuffers::Offset<sito::wire::Post> post_to_wire(flatbuffers::FlatBufferBuilder& b, const post& p);
+
+topic_spec topic_from_wire(const sito::wire::Topic& t, const std::string& tenant);
+flatbuffers::Offset<sito::wire::Topic> topic_to_wire(flatbuffers::FlatBufferBuilder& b, const topic_spec& t);
+
+/// A mention as the server keeps and delivers it (the wire Mention minus the post).
+struct mention_record {
+  uint64_t offset = 0;          ///< per-tenant mention-log offset, assigned by the store
+  std::string tenant;
+  std::string topic;
+  uint64_t post_offset = 0;
+  int64_t ingested_at_ms = 0;
+  int64_t matched_at_ms = 0;
+  uint64_t snapshot_version = 0;
+  bool backfill = false;
+  bool from_image = false;
+  struct highlight {
+    std::string field;          ///< title, text, image
+    uint32_t start = 0, end = 0;
+    std::string term;
+  };
+  std::vector<highlight> highlights;
+};
+
+/// Serializes a mention_record (without post) as a finished store.StoredMention buffer.
+std::vector<uint8_t> encode_stored_mention(const mention_record& m);
+/// Decodes (and verifies) a store.StoredMention buffer.
+result<mention_record> decode_stored_mention(std::span<const uint8_t> bytes);
+
+/// A wire Mention for delivery; `p` may be null (post omitted).
+flatbuffers::Offset<sito::wire::Mention> mention_to_wire(flatbuffers::FlatBufferBuilder& b, const mention_record& m,
+                                                         const post* p);
+
+/// Serializes a post with its log metadata as a finished store.StoredPost buffer.
+std::vector<uint8_t> encode_stored_post(const post& p, uint64_t offset, int64_t ingested_at_ms,
+                                        const std::string& producer_tenant);
+struct stored_post {
+  uint64_t offset = 0;
+  int64_t ingested_at_ms = 0;
+  std::string producer_tenant;
+  post p;
+};
+result<stored_post> decode_stored_post(std::span<const uint8_t> bytes);
+
+}  // namespace sito::server
