@@ -1,0 +1,70 @@
+// File: sito/server/config.hpp
+//
+// sitod's configuration: a YAML file over embedded defaults. Everything has
+// a safe default (loopback listeners, bounded queues); tenants carry tokens
+// as SHA-256 hex digests, never in clear.
+//
+//   listen: 127.0.0.1:7400          # protocol (TCP)
+//   http: 127.0.0.1:7401            # /metrics and /health
+//   data_dir: /var/lib/sitod
+//   limits: {max_frame_bytes: 16777216, max_batch_posts: 10000, producer_window: 4,
+//            max_field_bytes: 1048576, subscriber_buffer_mentions: 10000}
+//   retention: {bytes: 8589934592, hours: 168}
+//   tenants:
+//     - name: flowwow-demo
+//       tokens:
+//         - {sha256: "<hex>", role: producer}
+//         - {sha256: "<hex>", role: subscriber}
+//         - {sha256: "<hex>", role: admin}
+//       topics_file: ops/sample/tenant.yaml   # loaded once, when the tenant has no topics yet
+//
+// Config loading throws nothing: errors come back as status.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sito/base/status.hpp"
+
+namespace sito::server {
+
+enum class role : uint8_t { producer = 0, subscriber = 1, admin = 2 };
+const char* to_string(role r);
+
+struct token_entry {
+  std::string sha256_hex;  ///< lower-case hex of SHA-256(token)
+  role granted = role::subscriber;
+};
+
+struct tenant_config {
+  std::string name;
+  std::vector<token_entry> tokens;
+  std::string topics_file;  ///< optional seed topics (YAML/JSON topics file)
+};
+
+struct server_config {
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 7400;
+  std::string http_host = "127.0.0.1";
+  uint16_t http_port = 7401;  ///< 0 disables the HTTP endpoint
+  std::string data_dir = "./sitod-data";
+  uint32_t max_frame_bytes = 16u << 20;
+  uint32_t max_batch_posts = 10'000;
+  uint32_t producer_window = 4;
+  uint32_t max_field_bytes = 1u << 20;
+  uint32_t subscriber_buffer_mentions = 10'000;  ///< mentions read ahead per subscription, at most
+  uint64_t retention_bytes = 8ull << 30;
+  int64_t retention_hours = 168;
+  bool sync_writes = true;
+  std::vector<tenant_config> tenants;
+};
+
+/// Parses a YAML config; fields not given keep their defaults.
+result<server_config> load_config(const std::string& path);
+result<server_config> parse_config(const std::string& yaml_text, const std::string& origin = "<config>");
+
+/// Lower-case hex SHA-256 of `token` (OpenSSL).
+std::string sha256_hex(const std::string& token);
+
+}  // namespace sito::server

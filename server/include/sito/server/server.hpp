@@ -1,0 +1,58 @@
+// File: sito/server/server.hpp
+//
+// sitod: the appliance server (DESIGN §4, §5, §7).
+//
+//   auto cfg = sito::server::load_config("sitod.yaml");
+//   auto srv = sito::server::sitod::create(*cfg);
+//   SITO_RETURN_IF_ERROR((*srv)->start());
+//   ... (*srv)->port() ...
+//   (*srv)->stop();          // drains in-flight work, then returns
+//
+// Pipeline: sessions (Boost.Asio, I/O threads) hand PublishBatch frames to
+// a worker pool that appends them durably to the post log (RocksDB, synced)
+// before the PublishAck; one matcher thread reads the post log from the
+// matched watermark, scans batches against the current ruleset snapshot
+// on TBB workers and commits mentions plus the new watermark atomically;
+// subscriptions read their tenant's mention log from their offset under
+// credit-based flow control. Topic changes are compiled on the worker pool
+// and swapped in atomically between matcher batches: every post is matched
+// against exactly one snapshot.
+//
+// Thread-safety: create/start/stop from one controlling thread; everything
+// else runs on the server's own threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "sito/base/status.hpp"
+#include "sito/server/config.hpp"
+
+namespace sito::server {
+
+class sitod {
+ public:
+  /// Opens the store and compiles the persisted topics (seeding tenants that
+  /// have a topics_file and no topics yet). Does not listen yet.
+  static result<std::unique_ptr<sitod>> create(const server_config& config);
+  ~sitod();
+
+  /// Binds the listeners (port 0: an ephemeral port) and starts the threads.
+  status start();
+  /// Stops accepting, lets the matcher finish the posts already acknowledged,
+  /// closes sessions, joins threads. Idempotent.
+  void stop();
+
+  uint16_t port() const;       ///< the bound protocol port (after start)
+  uint16_t http_port() const;  ///< the bound metrics port, 0 when disabled
+
+  /// Blocks until every post appended so far has been matched (tests, shutdown).
+  void wait_until_matched();
+
+ private:
+  sitod();
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace sito::server

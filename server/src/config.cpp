@@ -1,0 +1,113 @@
+#include "sito/server/config.hpp"
+
+#include <openssl/evp.h>
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace sito::server {
+
+const char* to_string(role r) {
+  switch (r) {
+    case role::producer: return "producer";
+    case role::subscriber: return "subscriber";
+    case role::admin: return "admin";
+  }
+  return "?";
+}
+
+std::string sha256_hex(const std::string& token) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(token.data(), token.size(), digest, &len, EVP_sha256(), nullptr);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) {
+    out.push_back(hex[digest[i] >> 4]);
+    out.push_back(hex[digest[i] & 15]);
+  }
+  return out;
+}
+
+namespace {
+
+status split_host_port(const std::string& value, std::string& host, uint16_t& port, const std::string& what) {
+  const size_t colon = value.rfind(':');
+  if (colon == std::string::npos) return invalid_argument(what + ": expected host:port, got '" + value + "'");
+  host = value.substr(0, colon);
+  const std::string p = value.substr(colon + 1);
+  char* end = nullptr;
+  const unsigned long n = std::strtoul(p.c_str(), &end, 10);
+  if (p.empty() || *end != '\0' || n > 65535) return invalid_argument(what + ": bad port '" + p + "'");
+  port = static_cast<uint16_t>(n);
+  return ok_status();
+}
+
+}  // namespace
+
+result<server_config> parse_config(const std::string& yaml_text, const std::string& origin) {
+  server_config c;
+  try {
+    YAML::Node root = YAML::Load(yaml_text);
+    if (!root || root.IsNull()) return c;
+    if (!root.IsMap()) return invalid_argument(origin + ": the config must be a map");
+    if (root["listen"]) SITO_RETURN_IF_ERROR(split_host_port(root["listen"].as<std::string>(), c.listen_host, c.listen_port, origin + ": listen"));
+    if (root["http"]) SITO_RETURN_IF_ERROR(split_host_port(root["http"].as<std::string>(), c.http_host, c.http_port, origin + ": http"));
+    if (root["data_dir"]) c.data_dir = root["data_dir"].as<std::string>();
+    if (root["sync_writes"]) c.sync_writes = root["sync_writes"].as<bool>();
+    if (const YAML::Node l = root["limits"]) {
+      if (l["max_frame_bytes"]) c.max_frame_bytes = l["max_frame_bytes"].as<uint32_t>();
+      if (l["max_batch_posts"]) c.max_batch_posts = l["max_batch_posts"].as<uint32_t>();
+      if (l["producer_window"]) c.producer_window = l["producer_window"].as<uint32_t>();
+      if (l["max_field_bytes"]) c.max_field_bytes = l["max_field_bytes"].as<uint32_t>();
+      if (l["subscriber_buffer_mentions"]) c.subscriber_buffer_mentions = l["subscriber_buffer_mentions"].as<uint32_t>();
+    }
+    if (const YAML::Node r = root["retention"]) {
+      if (r["bytes"]) c.retention_bytes = r["bytes"].as<uint64_t>();
+      if (r["hours"]) c.retention_hours = r["hours"].as<int64_t>();
+    }
+    if (const YAML::Node ts = root["tenants"]) {
+      if (!ts.IsSequence()) return invalid_argument(origin + ": 'tenants' must be a list");
+      for (size_t i = 0; i < ts.size(); ++i) {
+        const YAML::Node t = ts[i];
+        const std::string where = origin + ": tenants[" + std::to_string(i) + "]";
+        tenant_config tc;
+        if (!t["name"] || t["name"].as<std::string>().empty()) return invalid_argument(where + ": missing 'name'");
+        tc.name = t["name"].as<std::string>();
+        if (t["topics_file"]) tc.topics_file = t["topics_file"].as<std::string>();
+        if (const YAML::Node toks = t["tokens"]) {
+          for (size_t k = 0; k < toks.size(); ++k) {
+            token_entry te;
+            const std::string tw = where + ": tokens[" + std::to_string(k) + "]";
+            if (!toks[k]["sha256"]) return invalid_argument(tw + ": missing 'sha256' (tokens are stored hashed)");
+            te.sha256_hex = toks[k]["sha256"].as<std::string>();
+            if (te.sha256_hex.size() != 64) return invalid_argument(tw + ": 'sha256' must be 64 hex digits");
+            for (char& ch : te.sha256_hex) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            const std::string r = toks[k]["role"] ? toks[k]["role"].as<std::string>() : "";
+            if (r == "producer") te.granted = role::producer;
+            else if (r == "subscriber") te.granted = role::subscriber;
+            else if (r == "admin") te.granted = role::admin;
+            else return invalid_argument(tw + ": 'role' must be producer, subscriber or admin");
+            tc.tokens.push_back(std::move(te));
+          }
+        }
+        c.tenants.push_back(std::move(tc));
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    // yaml-cpp reports by exception; config loading turns it into a status.
+    return invalid_argument(origin + ": line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  return c;
+}
+
+result<server_config> load_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return not_found(path + ": cannot open");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_config(ss.str(), path);
+}
+
+}  // namespace sito::server

@@ -1,0 +1,286 @@
+#include <chrono>
+#include <iostream>
+#include <sstream>
+
+#include "server_impl.hpp"
+#include "sito/model/topic.hpp"
+
+namespace sito::server {
+namespace {
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+const char* field_name(query::field f) { return query::to_string(f); }
+
+}  // namespace
+
+sitod::sitod() : impl_(std::make_unique<impl>()) {}
+sitod::~sitod() { stop(); }
+
+result<std::unique_ptr<sitod>> sitod::create(const server_config& config) {
+  std::unique_ptr<sitod> s(new sitod());
+  impl& d = *s->impl_;
+  d.config = config;
+  store_options so;
+  so.path = config.data_dir;
+  so.retention_bytes = config.retention_bytes;
+  so.retention_ms = config.retention_hours * 3600 * 1000;
+  so.sync_writes = config.sync_writes;
+  SITO_ASSIGN_OR_RETURN(d.db, store::open(so));
+  for (const auto& t : config.tenants) {
+    for (const auto& tok : t.tokens) d.tokens[tok.sha256_hex] = {t.name, tok.granted};
+    // Seed a tenant's topics from its file the first time it is seen.
+    if (!t.topics_file.empty() && d.db->topics(t.name).empty()) {
+      auto topics = load_topics_file(t.topics_file);
+      if (!topics.ok()) return topics.error();
+      for (auto& topic : *topics) {
+        topic.tenant = t.name;
+        SITO_RETURN_IF_ERROR(d.db->put_topic(topic));
+      }
+    }
+  }
+  std::vector<topic_diagnostic> diagnostics;
+  auto version = d.recompile("", &diagnostics);
+  if (!version.ok()) return version.error();
+  return s;
+}
+
+result<uint64_t> sitod::impl::recompile(const std::string& tenant, std::vector<topic_diagnostic>* diagnostics) {
+  std::lock_guard compile_lock(compile_mutex);
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<topic_spec> topics = db->all_topics();
+  compile_report report;
+  auto snap = compile_topics(topics, {}, &report);
+  if (!snap.ok()) return snap.error();
+  if (diagnostics) {
+    for (auto& e : report.errors)
+      if (tenant.empty() || e.tenant == tenant) diagnostics->push_back(e);
+    for (auto& w : report.warnings)
+      if (tenant.empty() || w.tenant == tenant) diagnostics->push_back(w);
+  }
+  auto state = std::make_shared<ruleset_state>();
+  state->snapshot = *snap;
+  state->scanner = std::make_shared<batch_scanner>(*snap);
+  {
+    std::lock_guard lock(ruleset_mutex);
+    state->version = (ruleset ? ruleset->version : 0) + 1;
+    ruleset = state;
+  }
+  metrics.snapshot_version = state->version;
+  metrics.topics_loaded = (*snap)->topics.size();
+  metrics.last_compile_us = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
+  return state->version;
+}
+
+status sitod::start() {
+  impl& d = *impl_;
+  if (d.started.exchange(true)) return ok_status();
+  boost::system::error_code ec;
+  auto endpoint = [&](const std::string& host, uint16_t port) {
+    return tcp::endpoint(net::ip::make_address(host, ec), port);
+  };
+  d.work = std::make_unique<net::executor_work_guard<net::io_context::executor_type>>(d.io.get_executor());
+  const tcp::endpoint ep = endpoint(d.config.listen_host, d.config.listen_port);
+  if (ec) return invalid_argument("listen: bad address '" + d.config.listen_host + "'");
+  d.acceptor = std::make_unique<tcp::acceptor>(d.io);
+  d.acceptor->open(ep.protocol(), ec);
+  if (!ec) d.acceptor->set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) d.acceptor->bind(ep, ec);
+  if (!ec) d.acceptor->listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return unavailable("cannot listen on " + d.config.listen_host + ":" + std::to_string(d.config.listen_port) + ": " + ec.message());
+  if (d.config.http_port != 0 || d.config.http_host == "ephemeral") {
+    const tcp::endpoint hep = endpoint(d.config.http_host, d.config.http_port);
+    d.http_acceptor = std::make_unique<tcp::acceptor>(d.io);
+    d.http_acceptor->open(hep.protocol(), ec);
+    if (!ec) d.http_acceptor->set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) d.http_acceptor->bind(hep, ec);
+    if (!ec) d.http_acceptor->listen(16, ec);
+    if (ec) return unavailable("cannot listen for HTTP on port " + std::to_string(d.config.http_port) + ": " + ec.message());
+    d.accept_http();
+  }
+  d.accept();
+  d.matcher_thread = std::thread([&d] { d.matcher_loop(); });
+  for (int i = 0; i < 2; ++i) d.io_threads.emplace_back([&d] { d.io.run(); });
+  return ok_status();
+}
+
+void sitod::stop() {
+  impl& d = *impl_;
+  if (!d.started || d.stopped.exchange(true)) return;
+  boost::system::error_code ec;
+  // 1. No new connections; 2. finish matching what was acknowledged;
+  // 3. close sessions; 4. join.
+  net::post(d.io, [&d] {
+    boost::system::error_code ignored;
+    if (d.acceptor) d.acceptor->close(ignored);
+    if (d.http_acceptor) d.http_acceptor->close(ignored);
+  });
+  wait_until_matched();
+  {
+    std::lock_guard lock(d.match_mutex);
+    d.stopping = true;
+  }
+  d.match_cv.notify_all();
+  if (d.matcher_thread.joinable()) d.matcher_thread.join();
+  {
+    std::lock_guard lock(d.sessions_mutex);
+    for (auto& s : d.sessions) s->close();
+  }
+  d.workers.join();
+  d.work.reset();
+  d.io.stop();
+  for (auto& t : d.io_threads) t.join();
+  d.io_threads.clear();
+}
+
+uint16_t sitod::port() const { return impl_->acceptor ? impl_->acceptor->local_endpoint().port() : 0; }
+uint16_t sitod::http_port() const {
+  return impl_->http_acceptor ? impl_->http_acceptor->local_endpoint().port() : 0;
+}
+
+void sitod::wait_until_matched() {
+  impl& d = *impl_;
+  std::unique_lock lock(d.match_mutex);
+  d.matched_cv.wait(lock, [&] { return d.stopping || d.db->matched_watermark() >= d.db->next_post_offset(); });
+}
+
+void sitod::impl::notify_posts_appended() {
+  { std::lock_guard lock(match_mutex); }
+  match_cv.notify_one();
+}
+
+void sitod::impl::matcher_loop() {
+  std::vector<stored_post> batch;
+  std::vector<post> posts;
+  std::vector<mention_record> mentions;
+  scan_output out;
+  constexpr size_t max_batch = 4096;
+  for (;;) {
+    {
+      std::unique_lock lock(match_mutex);
+      match_cv.wait(lock, [&] { return stopping || db->matched_watermark() < db->next_post_offset(); });
+      if (stopping && db->matched_watermark() >= db->next_post_offset()) return;
+    }
+    const uint64_t from = db->matched_watermark();
+    batch.clear();
+    if (!db->read_posts(from, max_batch, batch).ok() || batch.empty()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      continue;
+    }
+    // One snapshot for the whole batch: no post is matched half old, half new.
+    std::shared_ptr<const ruleset_state> rs = current_ruleset();
+    posts.clear();
+    for (auto& sp : batch) posts.push_back(std::move(sp.p));
+    rs->scanner->scan(posts, out);
+    mentions.clear();
+    const int64_t matched_at = now_ms();
+    std::set<std::string> tenants;
+    for (const auto& m : out.matches) {
+      const compiled_topic& t = rs->snapshot->topics[m.topic];
+      mention_record r;
+      r.tenant = t.tenant;
+      r.topic = t.id;
+      r.post_offset = batch[m.post].offset;
+      r.ingested_at_ms = batch[m.post].ingested_at_ms;
+      r.matched_at_ms = matched_at;
+      r.snapshot_version = rs->version;
+      for (const auto& h : out.highlights_of(m))
+        r.highlights.push_back({field_name(h.field), h.begin, h.end, std::string(rs->snapshot->label(h.label))});
+      tenants.insert(r.tenant);
+      mentions.push_back(std::move(r));
+    }
+    const uint64_t watermark = batch.back().offset + 1;
+    status st = db->commit_matches(watermark, mentions);
+    if (!st.ok()) {
+      std::cerr << "{\"level\":\"error\",\"msg\":\"commit_matches failed\",\"error\":\"" << st.message() << "\"}\n";
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;
+    }
+    metrics.posts_matched += batch.size();
+    metrics.mentions_committed += mentions.size();
+    { std::lock_guard lock(match_mutex); }
+    matched_cv.notify_all();
+    if (!tenants.empty()) notify_mentions(tenants);
+  }
+}
+
+void sitod::impl::notify_mentions(const std::set<std::string>& tenants) {
+  std::vector<std::shared_ptr<session>> targets;
+  {
+    std::lock_guard lock(sessions_mutex);
+    targets.assign(sessions.begin(), sessions.end());
+  }
+  for (auto& s : targets)
+    for (const auto& t : tenants) s->on_mentions(t);
+}
+
+void sitod::impl::accept() {
+  acceptor->async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
+    if (ec) return;  // closed on stop
+    auto s = std::make_shared<session>(*this, std::move(socket));
+    {
+      std::lock_guard lock(sessions_mutex);
+      sessions.insert(s);
+    }
+    ++metrics.sessions_open;
+    s->start();
+    accept();
+  });
+}
+
+std::string sitod::impl::metrics_text() {
+  std::ostringstream o;
+  auto line = [&](const char* name, const char* help, uint64_t v, const char* type = "counter") {
+    o << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n" << name << " " << v << "\n";
+  };
+  line("sito_posts_ingested_total", "posts acknowledged to producers", metrics.posts_ingested);
+  line("sito_posts_rejected_total", "posts rejected with a reason", metrics.posts_rejected);
+  line("sito_posts_matched_total", "posts matched into the mention log", metrics.posts_matched);
+  line("sito_mentions_committed_total", "mentions written to the mention log", metrics.mentions_committed);
+  line("sito_mentions_delivered_total", "mentions sent to subscribers", metrics.mentions_delivered);
+  line("sito_frames_malformed_total", "frames answered with an Error", metrics.frames_malformed);
+  line("sito_snapshot_version", "ruleset snapshot in use", metrics.snapshot_version, "gauge");
+  line("sito_topics", "topics in the snapshot", metrics.topics_loaded, "gauge");
+  line("sito_last_compile_microseconds", "duration of the last topic compile", metrics.last_compile_us, "gauge");
+  const uint64_t lag = db->next_post_offset() - db->matched_watermark();
+  line("sito_match_lag_posts", "acknowledged posts not yet matched", lag, "gauge");
+  return o.str();
+}
+
+void sitod::impl::accept_http() {
+  http_acceptor->async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
+    if (ec) return;
+    auto sock = std::make_shared<tcp::socket>(std::move(socket));
+    auto buf = std::make_shared<std::string>();
+    buf->resize(4096);
+    sock->async_read_some(net::buffer(*buf), [this, sock, buf](const boost::system::error_code& rec, size_t n) {
+      if (rec) return;
+      const std::string request = buf->substr(0, n);
+      std::string body, status_line = "200 OK", type = "text/plain; version=0.0.4";
+      if (request.rfind("GET /metrics", 0) == 0) {
+        body = metrics_text();
+      } else if (request.rfind("GET /health", 0) == 0) {
+        body = "{\"status\":\"ok\",\"snapshot_version\":" + std::to_string(metrics.snapshot_version.load()) + "}\n";
+        type = "application/json";
+      } else {
+        status_line = "404 Not Found";
+        body = "not found\n";
+      }
+      auto response = std::make_shared<std::string>("HTTP/1.1 " + status_line + "\r\nContent-Type: " + type +
+                                                    "\r\nContent-Length: " + std::to_string(body.size()) +
+                                                    "\r\nConnection: close\r\n\r\n" + body);
+      net::async_write(*sock, net::buffer(*response), [sock, response](const boost::system::error_code&, size_t) {
+        boost::system::error_code ignored;
+        sock->shutdown(tcp::socket::shutdown_both, ignored);
+      });
+    });
+    accept_http();
+  });
+}
+
+}  // namespace sito::server

@@ -1,0 +1,168 @@
+// Private: the parts of sitod that sessions and the matcher share.
+#pragma once
+
+#include <boost/asio.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sito/compile/compiler.hpp"
+#include "sito/scan/batch_scanner.hpp"
+#include "sito/server/config.hpp"
+#include "sito/server/frame_codec.hpp"
+#include "sito/server/server.hpp"
+#include "sito/server/store.hpp"
+
+namespace sito::server {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+/// Counters for /metrics and Stats. Relaxed atomics: values, not ordering.
+struct server_metrics {
+  std::atomic<uint64_t> posts_ingested{0};
+  std::atomic<uint64_t> posts_rejected{0};
+  std::atomic<uint64_t> posts_matched{0};
+  std::atomic<uint64_t> mentions_committed{0};
+  std::atomic<uint64_t> mentions_delivered{0};
+  std::atomic<uint64_t> frames_malformed{0};
+  std::atomic<uint64_t> sessions_open{0};
+  std::atomic<uint64_t> snapshot_version{0};
+  std::atomic<uint64_t> last_compile_us{0};
+  std::atomic<uint64_t> topics_loaded{0};
+};
+
+/// The ruleset in use and its scanner; replaced as a whole on every change.
+struct ruleset_state {
+  std::shared_ptr<const ruleset_snapshot> snapshot;
+  std::shared_ptr<batch_scanner> scanner;
+  uint64_t version = 0;
+};
+
+class session;
+
+struct sitod::impl {
+  server_config config;
+  std::unique_ptr<store> db;
+  server_metrics metrics;
+
+  net::io_context io;
+  std::unique_ptr<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::unique_ptr<tcp::acceptor> http_acceptor;
+  std::vector<std::thread> io_threads;
+  net::thread_pool workers{2};  ///< blocking store writes/reads and compiles
+
+  // --- ruleset ----------------------------------------------------------
+  std::mutex ruleset_mutex;
+  std::shared_ptr<const ruleset_state> ruleset;  ///< read under ruleset_mutex, swapped whole
+  std::mutex compile_mutex;                      ///< one compile at a time
+  std::shared_ptr<const ruleset_state> current_ruleset() {
+    std::lock_guard lock(ruleset_mutex);
+    return ruleset;
+  }
+  /// Recompiles every stored topic and swaps the result in. Returns the new
+  /// version and the diagnostics of `tenant`'s topics.
+  result<uint64_t> recompile(const std::string& tenant, std::vector<topic_diagnostic>* diagnostics);
+
+  // --- matcher ------------------------------------------------------------
+  std::thread matcher_thread;
+  std::mutex match_mutex;
+  std::condition_variable match_cv;      ///< posts appended / stop
+  std::condition_variable matched_cv;    ///< watermark moved
+  bool stopping = false;
+  void matcher_loop();
+  void notify_posts_appended();
+
+  // --- sessions -----------------------------------------------------------
+  std::mutex sessions_mutex;
+  std::set<std::shared_ptr<session>> sessions;
+  /// Tells subscriptions of `tenant` that its mention log grew.
+  void notify_mentions(const std::set<std::string>& tenants);
+
+  // --- tenants ------------------------------------------------------------
+  struct principal {
+    std::string tenant;
+    role granted;
+  };
+  std::map<std::string, principal> tokens;  ///< sha256 hex → principal (immutable after create)
+
+  void accept();
+  void accept_http();
+  std::string metrics_text();
+  frame_limits limits() const {
+    frame_limits l;
+    l.max_frame_bytes = config.max_frame_bytes;
+    return l;
+  }
+  std::atomic<bool> started{false};
+  std::atomic<bool> stopped{false};
+};
+
+/// A connection: one role, one tenant, after Hello.
+class session : public std::enable_shared_from_this<session> {
+ public:
+  session(sitod::impl& server, tcp::socket socket);
+  void start();
+  void close();
+  /// The tenant's mention log grew: pump subscriptions (any thread).
+  void on_mentions(const std::string& tenant);
+
+ private:
+  void read_more();
+  void on_read(const boost::system::error_code& ec, size_t n);
+  void process_frames();
+  void handle(const sito::wire::Envelope& env, const std::vector<uint8_t>& bytes);
+  void send(std::vector<uint8_t> framed);
+  void write_next();
+  void send_error(uint64_t request_id, sito::wire::ErrorCode code, const std::string& message,
+                  const std::string& in_reply_to = {});
+  template <typename Build>
+  void reply(uint64_t request_id, sito::wire::Message type, Build&& build);
+
+  void on_hello(uint64_t rid, const sito::wire::Hello& m);
+  void on_publish(uint64_t rid, const sito::wire::PublishBatch& m);
+  void on_subscribe(uint64_t rid, const sito::wire::Subscribe& m);
+  void on_credit(uint64_t rid, const sito::wire::Credit& m);
+  void on_commit(uint64_t rid, const sito::wire::Commit& m);
+  void on_upsert(uint64_t rid, const sito::wire::UpsertTopics& m);
+  void on_delete(uint64_t rid, const sito::wire::DeleteTopics& m);
+  void on_list(uint64_t rid);
+  void on_validate(uint64_t rid, const sito::wire::Validate& m);
+  void on_explain(uint64_t rid, const sito::wire::Explain& m);
+  void on_stats(uint64_t rid);
+  void send_topics_result(uint64_t rid, uint64_t version, const std::vector<topic_diagnostic>& diagnostics);
+  void pump();  ///< on the strand: deliver what credit allows
+
+  struct subscription {
+    std::string name;
+    std::set<std::string> topics;  ///< empty: all topics of the tenant
+    uint64_t next = 0;             ///< next mention offset to deliver
+    uint64_t credit = 0;
+    bool reading = false;          ///< a store read is in flight
+  };
+
+  sitod::impl& server_;
+  tcp::socket socket_;
+  net::strand<net::io_context::executor_type> strand_;
+  frame_reader reader_;
+  std::vector<uint8_t> read_buf_;
+  std::vector<std::vector<uint8_t>> write_queue_;
+  bool writing_ = false;
+  bool busy_ = false;      ///< a frame's work is in flight on the worker pool; reading paused
+  bool closed_ = false;
+  bool authenticated_ = false;
+  std::string tenant_;
+  role role_ = role::subscriber;
+  std::map<std::string, subscription> subs_;
+};
+
+}  // namespace sito::server

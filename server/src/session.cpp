@@ -1,0 +1,543 @@
+#include <chrono>
+
+#include "server_impl.hpp"
+#include "sito/query/parser.hpp"
+#include "sito/query/printer.hpp"
+#include "sito/server/wire_convert.hpp"
+
+namespace sito::server {
+namespace {
+
+using namespace sito::wire;
+namespace fb = flatbuffers;
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string str(const fb::String* s) { return s ? s->str() : std::string(); }
+
+constexpr uint32_t protocol_version = 1;
+constexpr size_t max_queued_frames = 64;  ///< a subscriber that stops reading stops being fed
+constexpr uint32_t max_mentions_per_frame = 512;
+
+fb::Offset<fb::Vector<fb::Offset<Diagnostic>>> diagnostics_to_wire(fb::FlatBufferBuilder& b,
+                                                                   const std::vector<topic_diagnostic>& ds) {
+  std::vector<fb::Offset<Diagnostic>> out;
+  for (const auto& d : ds) {
+    out.push_back(CreateDiagnosticDirect(
+        b, d.topic.c_str(), d.diagnostic.level == query::severity::error ? "error" : "warning", d.diagnostic.offset,
+        d.diagnostic.line, d.diagnostic.column, d.diagnostic.message.c_str(), d.diagnostic.hint.c_str()));
+  }
+  return b.CreateVector(out);
+}
+
+}  // namespace
+
+session::session(sitod::impl& server, tcp::socket socket)
+    : server_(server), socket_(std::move(socket)), strand_(net::make_strand(server.io)), reader_(server.limits()) {
+  read_buf_.resize(64 * 1024);
+}
+
+void session::start() {
+  net::dispatch(strand_, [self = shared_from_this()] { self->read_more(); });
+}
+
+void session::close() {
+  net::dispatch(strand_, [self = shared_from_this()] {
+    if (self->closed_) return;
+    self->closed_ = true;
+    boost::system::error_code ignored;
+    self->socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    self->socket_.close(ignored);
+    std::lock_guard lock(self->server_.sessions_mutex);
+    if (self->server_.sessions.erase(self)) --self->server_.metrics.sessions_open;
+  });
+}
+
+void session::read_more() {
+  if (closed_ || busy_) return;
+  socket_.async_read_some(net::buffer(read_buf_),
+                          net::bind_executor(strand_, [self = shared_from_this()](const boost::system::error_code& ec,
+                                                                                  size_t n) { self->on_read(ec, n); }));
+}
+
+void session::on_read(const boost::system::error_code& ec, size_t n) {
+  if (ec) {
+    close();
+    return;
+  }
+  reader_.feed(std::span<const uint8_t>(read_buf_.data(), n));
+  process_frames();
+  read_more();
+}
+
+void session::process_frames() {
+  while (!busy_ && !closed_) {
+    auto f = reader_.next();
+    if (!f) return;
+    if (!f->ok()) {
+      ++server_.metrics.frames_malformed;
+      send_error(0, f->error, f->message);
+      if (f->fatal) {
+        // Framing is lost: say why, then close once the Error is written.
+        auto self = shared_from_this();
+        net::post(strand_, [self] { self->close(); });
+        return;
+      }
+      continue;
+    }
+    handle(*f->envelope(), f->bytes);
+  }
+}
+
+void session::send(std::vector<uint8_t> framed) {
+  if (closed_) return;
+  write_queue_.push_back(std::move(framed));
+  if (!writing_) write_next();
+}
+
+void session::write_next() {
+  if (write_queue_.empty() || closed_) {
+    writing_ = false;
+    return;
+  }
+  writing_ = true;
+  auto buf = std::make_shared<std::vector<uint8_t>>(std::move(write_queue_.front()));
+  write_queue_.erase(write_queue_.begin());
+  net::async_write(socket_, net::buffer(*buf),
+                   net::bind_executor(strand_, [self = shared_from_this(), buf](const boost::system::error_code& ec, size_t) {
+                     if (ec) {
+                       self->close();
+                       return;
+                     }
+                     self->write_next();
+                     self->pump();  // room in the queue again
+                   }));
+}
+
+void session::send_error(uint64_t request_id, ErrorCode code, const std::string& message, const std::string& in_reply_to) {
+  send(encode_error(request_id, code, message, in_reply_to));
+}
+
+template <typename Build>
+void session::reply(uint64_t request_id, Message type, Build&& build) {
+  fb::FlatBufferBuilder b(1024);
+  fb::Offset<void> msg = build(b);
+  FinishEnvelopeBuffer(b, CreateEnvelope(b, request_id, type, msg));
+  send(frame(std::span<const uint8_t>(b.GetBufferPointer(), b.GetSize())));
+}
+
+void session::handle(const Envelope& env, const std::vector<uint8_t>&) {
+  const uint64_t rid = env.request_id();
+  const Message type = env.message_type();
+  if (type == Message::Ping) {
+    const uint64_t nonce = env.message_as_Ping()->nonce();
+    reply(rid, Message::Pong, [&](fb::FlatBufferBuilder& b) { return CreatePong(b, nonce).Union(); });
+    return;
+  }
+  if (type == Message::Hello) {
+    on_hello(rid, *env.message_as_Hello());
+    return;
+  }
+  if (!authenticated_) {
+    send_error(rid, ErrorCode::Unauthenticated, "send Hello with a valid token first", EnumNameMessage(type));
+    return;
+  }
+  auto need = [&](role r) {
+    if (role_ == r || role_ == role::admin) return true;
+    send_error(rid, ErrorCode::PermissionDenied,
+               std::string("a ") + to_string(role_) + " may not send " + EnumNameMessage(type), EnumNameMessage(type));
+    return false;
+  };
+  switch (type) {
+    case Message::PublishBatch:
+      if (need(role::producer)) on_publish(rid, *env.message_as_PublishBatch());
+      return;
+    case Message::Subscribe:
+      if (need(role::subscriber)) on_subscribe(rid, *env.message_as_Subscribe());
+      return;
+    case Message::Credit:
+      if (need(role::subscriber)) on_credit(rid, *env.message_as_Credit());
+      return;
+    case Message::Commit:
+      if (need(role::subscriber)) on_commit(rid, *env.message_as_Commit());
+      return;
+    case Message::UpsertTopics:
+      if (need(role::admin)) on_upsert(rid, *env.message_as_UpsertTopics());
+      return;
+    case Message::DeleteTopics:
+      if (need(role::admin)) on_delete(rid, *env.message_as_DeleteTopics());
+      return;
+    case Message::ListTopics:
+      if (need(role::admin)) on_list(rid);
+      return;
+    case Message::Validate:
+      on_validate(rid, *env.message_as_Validate());
+      return;
+    case Message::Explain:
+      if (need(role::admin)) on_explain(rid, *env.message_as_Explain());
+      return;
+    case Message::Stats:
+      if (need(role::admin)) on_stats(rid);
+      return;
+    case Message::Backfill:
+      if (need(role::admin)) send_error(rid, ErrorCode::Internal, "backfill is not implemented yet", "Backfill");
+      return;
+    default:
+      send_error(rid, ErrorCode::InvalidArgument, std::string(EnumNameMessage(type)) + " is a server-to-client message",
+                 EnumNameMessage(type));
+  }
+}
+
+void session::on_hello(uint64_t rid, const Hello& m) {
+  if (m.protocol_version() != protocol_version) {
+    send_error(rid, ErrorCode::UnsupportedVersion,
+               "protocol version " + std::to_string(m.protocol_version()) + " is not supported; this server speaks 1",
+               "Hello");
+    return;
+  }
+  auto it = server_.tokens.find(sha256_hex(str(m.token())));
+  const role wanted = static_cast<role>(m.role());
+  if (it == server_.tokens.end()) {
+    send_error(rid, ErrorCode::Unauthenticated, "unknown token", "Hello");
+    return;
+  }
+  if (it->second.granted != wanted && it->second.granted != role::admin) {
+    send_error(rid, ErrorCode::PermissionDenied,
+               std::string("this token grants the ") + to_string(it->second.granted) + " role, not " + to_string(wanted),
+               "Hello");
+    return;
+  }
+  authenticated_ = true;
+  tenant_ = it->second.tenant;
+  role_ = wanted;
+  const auto& c = server_.config;
+  reply(rid, Message::Welcome, [&](fb::FlatBufferBuilder& b) {
+    return CreateWelcomeDirect(b, protocol_version, tenant_.c_str(), c.max_frame_bytes, c.max_batch_posts,
+                               c.producer_window, "sitod 0.1.0")
+        .Union();
+  });
+}
+
+void session::on_publish(uint64_t rid, const PublishBatch& m) {
+  const auto* posts = m.posts();
+  const size_t count = posts ? posts->size() : 0;
+  if (count > server_.config.max_batch_posts) {
+    send_error(rid, ErrorCode::InvalidArgument,
+               "a batch holds at most " + std::to_string(server_.config.max_batch_posts) + " posts, this one " +
+                   std::to_string(count),
+               "PublishBatch");
+    return;
+  }
+  struct rejected {
+    uint32_t index;
+    std::string id, reason;
+  };
+  auto accepted = std::make_shared<std::vector<post>>();
+  auto rejects = std::make_shared<std::vector<rejected>>();
+  post_limits limits;
+  limits.max_field_bytes = server_.config.max_field_bytes;
+  for (uint32_t i = 0; i < count; ++i) {
+    post p = post_from_wire(*posts->Get(i));
+    status st = validate_post(p, limits);
+    if (!st.ok()) {
+      rejects->push_back({i, p.id, st.message()});
+      continue;
+    }
+    accepted->push_back(std::move(p));
+  }
+  server_.metrics.posts_rejected += rejects->size();
+  // Durable append off the I/O thread; reading pauses until the ack is out
+  // (backpressure: the producer's window fills and its TCP stalls).
+  busy_ = true;
+  auto self = shared_from_this();
+  net::post(server_.workers, [self, rid, accepted, rejects] {
+    result<uint64_t> first = uint64_t{0};
+    if (!accepted->empty()) first = self->server_.db->append_posts(*accepted, now_ms(), self->tenant_);
+    net::post(self->strand_, [self, rid, accepted, rejects, first] {
+      self->busy_ = false;
+      if (!first.ok()) {
+        self->send_error(rid, ErrorCode::Internal, "posts were not stored: " + first.error().message(), "PublishBatch");
+      } else {
+        self->server_.metrics.posts_ingested += accepted->size();
+        self->server_.notify_posts_appended();
+        self->reply(rid, Message::PublishAck, [&](fb::FlatBufferBuilder& b) {
+          std::vector<fb::Offset<RejectedPost>> rs;
+          for (const auto& r : *rejects) rs.push_back(CreateRejectedPostDirect(b, r.index, r.id.c_str(), r.reason.c_str()));
+          return CreatePublishAck(b, static_cast<uint32_t>(accepted->size()), *first, b.CreateVector(rs)).Union();
+        });
+      }
+      self->process_frames();
+      self->read_more();
+    });
+  });
+}
+
+void session::on_subscribe(uint64_t rid, const Subscribe& m) {
+  subscription s;
+  s.name = str(m.name());
+  if (s.name.empty()) {
+    send_error(rid, ErrorCode::InvalidArgument, "Subscribe needs a name (offsets are committed under it)", "Subscribe");
+    return;
+  }
+  if (m.topics())
+    for (const auto* t : *m.topics()) s.topics.insert(t->str());
+  if (m.tags() && m.tags()->size() > 0) {
+    send_error(rid, ErrorCode::InvalidArgument, "subscribing by tags needs the tags module (not yet available)",
+               "Subscribe");
+    return;
+  }
+  store& db = *server_.db;
+  switch (m.start()) {
+    case StartFrom::Latest: s.next = db.next_mention_offset(tenant_); break;
+    case StartFrom::Committed: {
+      auto c = db.committed_offset(tenant_, s.name);
+      s.next = c ? *c + 1 : db.next_mention_offset(tenant_);
+      break;
+    }
+    case StartFrom::Offset: s.next = std::max(m.offset(), db.first_mention_offset(tenant_)); break;
+    case StartFrom::Time: {
+      auto at = db.mention_offset_at(tenant_, m.time());
+      if (!at.ok()) {
+        send_error(rid, ErrorCode::Internal, at.error().message(), "Subscribe");
+        return;
+      }
+      s.next = *at;
+      break;
+    }
+  }
+  s.credit = m.initial_credit();
+  const uint64_t start = s.next;
+  const std::string name = s.name;
+  subs_[name] = std::move(s);
+  // The acknowledgement is an empty MentionBatch echoing the request id.
+  reply(rid, Message::MentionBatch, [&](fb::FlatBufferBuilder& b) {
+    (void)start;
+    return CreateMentionBatchDirect(b, name.c_str(), nullptr).Union();
+  });
+  pump();
+}
+
+void session::on_credit(uint64_t rid, const Credit& m) {
+  auto it = subs_.find(str(m.subscription()));
+  if (it == subs_.end()) {
+    send_error(rid, ErrorCode::NotFound, "no subscription '" + str(m.subscription()) + "' on this connection", "Credit");
+    return;
+  }
+  it->second.credit += m.mentions();
+  pump();
+}
+
+void session::on_commit(uint64_t rid, const Commit& m) {
+  const std::string name = str(m.subscription());
+  if (!subs_.count(name)) {
+    send_error(rid, ErrorCode::NotFound, "no subscription '" + name + "' on this connection", "Commit");
+    return;
+  }
+  auto self = shared_from_this();
+  const uint64_t offset = m.offset();
+  net::post(server_.workers, [self, rid, name, offset] {
+    status st = self->server_.db->commit_offset(self->tenant_, name, offset);
+    if (!st.ok())
+      net::post(self->strand_, [self, rid, st] { self->send_error(rid, ErrorCode::Internal, st.message(), "Commit"); });
+  });
+}
+
+void session::on_mentions(const std::string& tenant) {
+  net::post(strand_, [self = shared_from_this(), tenant] {
+    if (self->authenticated_ && self->tenant_ == tenant) self->pump();
+  });
+}
+
+void session::pump() {
+  if (closed_) return;
+  for (auto& [name, sub] : subs_) {
+    if (sub.reading || sub.credit == 0 || write_queue_.size() >= max_queued_frames) continue;
+    if (sub.next >= server_.db->next_mention_offset(tenant_)) continue;
+    sub.reading = true;
+    const uint64_t from = sub.next;
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(sub.credit, max_mentions_per_frame));
+    auto self = shared_from_this();
+    const std::string sub_name = name;
+    net::post(server_.workers, [self, sub_name, from, want] {
+      // Read mentions (some may be filtered out) and their posts, off the I/O threads.
+      auto mentions = std::make_shared<std::vector<mention_record>>();
+      auto posts = std::make_shared<std::vector<post>>();
+      std::vector<mention_record> raw;
+      status st = self->server_.db->read_mentions(self->tenant_, from, want, raw);
+      uint64_t next = from;
+      if (st.ok()) {
+        for (auto& m : raw) {
+          next = m.offset + 1;
+          mentions->push_back(std::move(m));
+        }
+        for (auto& m : *mentions) {
+          auto p = self->server_.db->read_post(m.post_offset);
+          posts->push_back(p.ok() ? std::move(p->p) : post{});
+        }
+      }
+      net::post(self->strand_, [self, sub_name, mentions, posts, next] {
+        auto it = self->subs_.find(sub_name);
+        if (it == self->subs_.end()) return;
+        subscription& s = it->second;
+        s.reading = false;
+        fb::FlatBufferBuilder b(4096);
+        std::vector<fb::Offset<Mention>> out;
+        for (size_t k = 0; k < mentions->size(); ++k) {
+          const auto& m = (*mentions)[k];
+          if (!s.topics.empty() && !s.topics.count(m.topic)) continue;
+          out.push_back(mention_to_wire(b, m, &(*posts)[k]));
+        }
+        s.next = std::max(s.next, next);
+        if (!out.empty()) {
+          s.credit -= std::min<uint64_t>(s.credit, out.size());
+          self->server_.metrics.mentions_delivered += out.size();
+          auto batch = CreateMentionBatch(b, b.CreateString(sub_name), b.CreateVector(out));
+          FinishEnvelopeBuffer(b, CreateEnvelope(b, 0, Message::MentionBatch, batch.Union()));
+          self->send(frame(std::span<const uint8_t>(b.GetBufferPointer(), b.GetSize())));
+        }
+        self->pump();
+      });
+    });
+  }
+}
+
+void session::send_topics_result(uint64_t rid, uint64_t version, const std::vector<topic_diagnostic>& diagnostics) {
+  std::vector<topic_spec> topics = server_.db->topics(tenant_);
+  reply(rid, Message::TopicsResult, [&](fb::FlatBufferBuilder& b) {
+    std::vector<fb::Offset<Topic>> ts;
+    for (const auto& t : topics) ts.push_back(topic_to_wire(b, t));
+    auto tv = b.CreateVector(ts);
+    auto dv = diagnostics_to_wire(b, diagnostics);
+    return CreateTopicsResult(b, tv, dv, version).Union();
+  });
+}
+
+void session::on_upsert(uint64_t rid, const UpsertTopics& m) {
+  auto topics = std::make_shared<std::vector<topic_spec>>();
+  if (m.topics())
+    for (const auto* t : *m.topics()) topics->push_back(topic_from_wire(*t, tenant_));
+  busy_ = true;
+  auto self = shared_from_this();
+  net::post(server_.workers, [self, rid, topics] {
+    // Check the new topics alone first: a broken one is reported, not stored.
+    std::vector<topic_diagnostic> diagnostics;
+    compile_report report;
+    auto probe = compile_topics(*topics, {}, &report);
+    std::set<std::string> bad;
+    for (auto& e : report.errors) bad.insert(e.topic);
+    diagnostics = report.errors;
+    diagnostics.insert(diagnostics.end(), report.warnings.begin(), report.warnings.end());
+    status st = ok_status();
+    for (const auto& t : *topics) {
+      if (t.id.empty()) continue;  // reported above
+      if (bad.count(t.id)) continue;
+      st = self->server_.db->put_topic(t);
+      if (!st.ok()) break;
+    }
+    result<uint64_t> version = st.ok() ? self->server_.recompile(self->tenant_, nullptr) : result<uint64_t>(st);
+    net::post(self->strand_, [self, rid, version, diagnostics] {
+      self->busy_ = false;
+      if (!version.ok()) self->send_error(rid, ErrorCode::Internal, version.error().message(), "UpsertTopics");
+      else self->send_topics_result(rid, *version, diagnostics);
+      self->process_frames();
+      self->read_more();
+    });
+  });
+}
+
+void session::on_delete(uint64_t rid, const DeleteTopics& m) {
+  auto ids = std::make_shared<std::vector<std::string>>();
+  if (m.ids())
+    for (const auto* s : *m.ids()) ids->push_back(s->str());
+  busy_ = true;
+  auto self = shared_from_this();
+  net::post(server_.workers, [self, rid, ids] {
+    std::vector<topic_diagnostic> missing;
+    for (const auto& id : *ids) {
+      status st = self->server_.db->delete_topic(self->tenant_, id);
+      if (!st.ok()) {
+        topic_diagnostic d;
+        d.tenant = self->tenant_;
+        d.topic = id;
+        d.diagnostic.message = st.message();
+        missing.push_back(d);
+      }
+    }
+    auto version = self->server_.recompile(self->tenant_, nullptr);
+    net::post(self->strand_, [self, rid, version, missing] {
+      self->busy_ = false;
+      if (!version.ok()) self->send_error(rid, ErrorCode::Internal, version.error().message(), "DeleteTopics");
+      else self->send_topics_result(rid, *version, missing);
+      self->process_frames();
+      self->read_more();
+    });
+  });
+}
+
+void session::on_list(uint64_t rid) {
+  auto rs = server_.current_ruleset();
+  send_topics_result(rid, rs ? rs->version : 0, {});
+}
+
+void session::on_validate(uint64_t rid, const Validate& m) {
+  const std::string q = str(m.query());
+  auto parsed = query::parse(q, m.with_channels());
+  std::vector<topic_diagnostic> ds;
+  for (auto& d : parsed.diagnostics) ds.push_back({tenant_, "", d});
+  const std::string canonical = parsed.ok() ? query::print(*parsed.root) : std::string();
+  reply(rid, Message::ValidateResult, [&](fb::FlatBufferBuilder& b) {
+    auto c = b.CreateString(canonical);
+    auto dv = diagnostics_to_wire(b, ds);
+    return CreateValidateResult(b, parsed.ok(), c, dv).Union();
+  });
+}
+
+void session::on_explain(uint64_t rid, const Explain& m) {
+  auto rs = server_.current_ruleset();
+  const std::string id = str(m.topic());
+  if (!m.post()) {
+    send_error(rid, ErrorCode::InvalidArgument, "Explain needs a post", "Explain");
+    return;
+  }
+  const post p = post_from_wire(*m.post());
+  for (uint32_t i = 0; rs && i < rs->snapshot->topics.size(); ++i) {
+    const auto& t = rs->snapshot->topics[i];
+    if (t.tenant != tenant_ || t.id != id) continue;
+    auto text = rs->scanner->explain(p, i);
+    if (!text.ok()) {
+      send_error(rid, ErrorCode::InvalidArgument, text.error().message(), "Explain");
+      return;
+    }
+    const bool matched = text->find("result: MATCH") != std::string::npos;
+    reply(rid, Message::ExplainResult, [&](fb::FlatBufferBuilder& b) {
+      return CreateExplainResultDirect(b, matched, text->c_str()).Union();
+    });
+    return;
+  }
+  // Another tenant's topic is indistinguishable from a missing one.
+  send_error(rid, ErrorCode::NotFound, "no topic '" + id + "'", "Explain");
+}
+
+void session::on_stats(uint64_t rid) {
+  const auto& mt = server_.metrics;
+  std::vector<std::pair<std::string, double>> cs = {
+      {"posts_ingested", double(mt.posts_ingested)},
+      {"posts_matched", double(mt.posts_matched)},
+      {"mentions_committed", double(mt.mentions_committed)},
+      {"mentions_delivered", double(mt.mentions_delivered)},
+      {"snapshot_version", double(mt.snapshot_version)},
+      {"tenant_topics", double(server_.db->topics(tenant_).size())},
+      {"tenant_mention_offset", double(server_.db->next_mention_offset(tenant_))},
+  };
+  reply(rid, Message::StatsResult, [&](fb::FlatBufferBuilder& b) {
+    std::vector<fb::Offset<Counter>> v;
+    for (auto& [k, val] : cs) v.push_back(CreateCounterDirect(b, k.c_str(), val));
+    return CreateStatsResult(b, b.CreateVector(v)).Union();
+  });
+}
+
+}  // namespace sito::server

@@ -1,0 +1,67 @@
+// sitod: the sito appliance server.
+//   sitod --config sitod.yaml [--listen HOST:PORT] [--http HOST:PORT] [--data-dir DIR]
+// Logs are JSON lines on stderr; secrets are never logged. SIGINT/SIGTERM
+// stop it gracefully: no new connections, acknowledged posts are matched,
+// sessions closed.
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <iostream>
+
+#include "sito/server/server.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"sitod: the sito matching appliance server"};
+  std::string config_path, listen, http, data_dir;
+  app.add_option("--config", config_path, "YAML config (defaults apply to what it leaves out)");
+  app.add_option("--listen", listen, "protocol listener, HOST:PORT (overrides the config)");
+  app.add_option("--http", http, "metrics and health listener, HOST:PORT (overrides the config)");
+  app.add_option("--data-dir", data_dir, "where the post and mention logs live (overrides the config)");
+  CLI11_PARSE(app, argc, argv);
+
+  sito::result<sito::server::server_config> cfg = sito::server::server_config{};
+  if (!config_path.empty()) cfg = sito::server::load_config(config_path);
+  if (!cfg.ok()) {
+    std::cerr << "{\"level\":\"error\",\"msg\":\"bad config\",\"error\":\"" << cfg.error().message() << "\"}\n";
+    return 2;
+  }
+  std::string overrides;
+  if (!listen.empty()) overrides += "listen: \"" + listen + "\"\n";
+  if (!http.empty()) overrides += "http: \"" + http + "\"\n";
+  if (!overrides.empty()) {
+    auto o = sito::server::parse_config(overrides, "command line");
+    if (!o.ok()) {
+      std::cerr << "{\"level\":\"error\",\"msg\":\"bad option\",\"error\":\"" << o.error().message() << "\"}\n";
+      return 2;
+    }
+    if (!listen.empty()) { cfg->listen_host = o->listen_host; cfg->listen_port = o->listen_port; }
+    if (!http.empty()) { cfg->http_host = o->http_host; cfg->http_port = o->http_port; }
+  }
+  if (!data_dir.empty()) cfg->data_dir = data_dir;
+
+  // Block the stop signals in every thread; main waits for them below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto server = sito::server::sitod::create(*cfg);
+  if (!server.ok()) {
+    std::cerr << "{\"level\":\"error\",\"msg\":\"cannot start\",\"error\":\"" << server.error().message() << "\"}\n";
+    return 1;
+  }
+  if (auto st = (*server)->start(); !st.ok()) {
+    std::cerr << "{\"level\":\"error\",\"msg\":\"cannot listen\",\"error\":\"" << st.message() << "\"}\n";
+    return 1;
+  }
+  std::cerr << "{\"level\":\"info\",\"msg\":\"sitod listening\",\"port\":" << (*server)->port()
+            << ",\"http_port\":" << (*server)->http_port() << ",\"data_dir\":\"" << cfg->data_dir
+            << "\",\"tenants\":" << cfg->tenants.size() << "}\n";
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  std::cerr << "{\"level\":\"info\",\"msg\":\"stopping\",\"signal\":" << sig << "}\n";
+  (*server)->stop();
+  std::cerr << "{\"level\":\"info\",\"msg\":\"stopped\"}\n";
+  return 0;
+}
