@@ -1,1 +1,761 @@
-// placeholder
+// File: server/src/store.cpp
+//
+// The RocksDB implementation of sito::server::store (see store.hpp for the
+// layout and the guarantees). Decisions worth knowing:
+//
+//   * Offsets are big-endian u64 keys, so byte order is log order and a
+//     tenant's mentions (`tenant \0 be64`) form one contiguous key range.
+//   * Every counter lives in memory and in the meta column family; the meta
+//     value is written in the SAME WriteBatch as the records it counts, so a
+//     crash can never leave the two out of step. open() restores each counter
+//     from meta and, defensively, from the last key of its log.
+//   * Post and mention batches are written with WriteOptions::sync =
+//     store_options::sync_writes (fsync of the WAL before the call returns).
+//     Topic writes are synced the same way. Subscription offsets are written
+//     without sync: they survive a process crash (the WAL is in the OS page
+//     cache); a power loss may move a committed offset back, which
+//     at-least-once delivery tolerates.
+//   * Retention size is a running byte counter (key + value bytes of posts and
+//     mentions), persisted in meta and updated in the batches that add or drop
+//     records. It is exact and deterministic, unlike GetApproximateSizes,
+//     which only shrinks once compaction has run over range tombstones.
+//   * Retention deletes with DeleteRange, then drops whole SST files in the
+//     range and compacts it so that disk space actually comes back.
+//   * mention_offset_at() is a binary search with point reads over the
+//     tenant's contiguous offsets in one snapshot: matched_at_ms is
+//     non-decreasing in commit order (the matcher's clock), so O(log n) reads.
+#include "sito/server/store.hpp"
+
+#include <flatbuffers/flatbuffers.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/db.h>
+#include <rocksdb/iterator.h>
+#include <rocksdb/options.h>
+#include <rocksdb/slice.h>
+#include <rocksdb/snapshot.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <queue>
+#include <string_view>
+#include <utility>
+
+#include "sito/schemas/store_generated.h"
+
+namespace sito::server {
+namespace {
+
+constexpr std::string_view k_meta_next_post = "next_post";
+constexpr std::string_view k_meta_watermark = "matched_watermark";
+constexpr std::string_view k_meta_post_bytes = "post_bytes";
+constexpr std::string_view k_meta_mention_bytes = "mention_bytes";
+constexpr std::string_view k_meta_next_mention = "next_mention/";  // + tenant
+
+std::string be64(uint64_t v) {
+  std::string s(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    s[static_cast<size_t>(i)] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  return s;
+}
+
+uint64_t from_be64(std::string_view s) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8 && i < s.size(); ++i) v = (v << 8) | static_cast<uint8_t>(s[i]);
+  return v;
+}
+
+std::string_view view(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+rocksdb::Slice slice(std::string_view s) { return {s.data(), s.size()}; }
+std::span<const uint8_t> bytes_of(const rocksdb::Slice& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+rocksdb::Slice slice(const std::vector<uint8_t>& v) {
+  return {reinterpret_cast<const char*>(v.data()), v.size()};
+}
+
+std::string post_key(uint64_t offset) { return be64(offset); }
+
+/// `tenant \0 be64(offset)`; the tenant's range ends before `tenant \1`.
+std::string tenant_key(const std::string& tenant, uint64_t offset) {
+  std::string k = tenant;
+  k.push_back('\0');
+  k += be64(offset);
+  return k;
+}
+std::string tenant_name_key(const std::string& tenant, const std::string& name) {
+  std::string k = tenant;
+  k.push_back('\0');
+  k += name;
+  return k;
+}
+std::string tenant_begin(const std::string& tenant) { return tenant + std::string(1, '\0'); }
+std::string tenant_end(const std::string& tenant) { return tenant + std::string(1, '\1'); }
+
+/// The offset of a `tenant \0 be64` key.
+uint64_t mention_key_offset(std::string_view key) {
+  return key.size() >= 8 ? from_be64(key.substr(key.size() - 8)) : 0;
+}
+
+status from_rocks(const rocksdb::Status& s, std::string_view what) {
+  std::string msg = std::string("store: ") + std::string(what) + ": " + s.ToString();
+  if (s.IsNotFound()) return not_found(std::move(msg));
+  if (s.IsInvalidArgument()) return invalid_argument(std::move(msg));
+  if (s.IsIOError() || s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) return unavailable(std::move(msg));
+  return internal_error(std::move(msg));
+}
+
+status check_tenant(const std::string& tenant) {
+  if (tenant.empty()) return invalid_argument("store: empty tenant");
+  if (tenant.find('\0') != std::string::npos) return invalid_argument("store: tenant contains NUL");
+  return ok_status();
+}
+
+/// ingested_at_ms of a stored post, read in place when the buffer verifies.
+result<int64_t> post_time(const rocksdb::Slice& v) {
+  auto b = bytes_of(v);
+  flatbuffers::Verifier ver(b.data(), b.size());
+  if (ver.VerifyBuffer<sito::store::StoredPost>(nullptr))
+    return flatbuffers::GetRoot<sito::store::StoredPost>(b.data())->ingested_at_ms();
+  auto d = decode_stored_post(b);
+  if (!d.ok()) return d.error();
+  return d->ingested_at_ms;
+}
+
+/// matched_at_ms of a stored mention, read in place when the buffer verifies.
+result<int64_t> mention_time(const rocksdb::Slice& v) {
+  auto b = bytes_of(v);
+  flatbuffers::Verifier ver(b.data(), b.size());
+  if (ver.VerifyBuffer<sito::store::StoredMention>(nullptr)) {
+    const auto* m = flatbuffers::GetRoot<sito::store::StoredMention>(b.data())->mention();
+    if (m != nullptr) return m->matched_at_ms();
+  }
+  auto d = decode_stored_mention(b);
+  if (!d.ok()) return d.error();
+  return d->matched_at_ms;
+}
+
+struct tenant_state {
+  uint64_t first = 0;  ///< oldest retained mention offset
+  uint64_t next = 0;   ///< one past the last assigned
+};
+
+}  // namespace
+
+struct store::impl {
+  store_options opt;
+  rocksdb::DB* db = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::ColumnFamilyHandle* posts = nullptr;
+  rocksdb::ColumnFamilyHandle* mentions = nullptr;
+  rocksdb::ColumnFamilyHandle* offsets = nullptr;
+  rocksdb::ColumnFamilyHandle* topics = nullptr;
+  rocksdb::ColumnFamilyHandle* meta = nullptr;
+
+  // Lock order: post_mu before mention_mu; state_mu is a leaf.
+  std::mutex post_mu;     ///< serializes post-log writers (append, retention)
+  std::mutex mention_mu;  ///< serializes mention-log writers and the watermark
+  std::mutex topic_mu;    ///< makes delete_topic's check-then-delete atomic
+  mutable std::mutex state_mu;
+  std::map<std::string, tenant_state> tenants;  ///< under state_mu
+
+  std::atomic<uint64_t> next_post{0};
+  std::atomic<uint64_t> first_post{0};
+  std::atomic<uint64_t> watermark{0};
+  std::atomic<uint64_t> post_bytes{0};     ///< written under post_mu
+  std::atomic<uint64_t> mention_bytes{0};  ///< written under mention_mu
+
+  ~impl() {
+    if (db == nullptr) return;
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    (void)db->Close();
+    delete db;
+  }
+
+  rocksdb::WriteOptions write_options(bool sync) const {
+    rocksdb::WriteOptions w;
+    w.sync = sync;
+    return w;
+  }
+
+  result<std::optional<uint64_t>> get_u64(rocksdb::ColumnFamilyHandle* cf, std::string_view key,
+                                         const rocksdb::Snapshot* snap = nullptr) const {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snap;
+    std::string v;
+    auto s = db->Get(ro, cf, slice(key), &v);
+    if (s.IsNotFound()) return std::optional<uint64_t>{};
+    if (!s.ok()) return from_rocks(s, std::string("read ") + std::string(key));
+    return std::optional<uint64_t>{from_be64(v)};
+  }
+
+  status recover();
+  status write_mentions(std::optional<uint64_t> new_watermark, std::span<mention_record> ms);
+};
+
+status store::impl::recover() {
+  // Post log.
+  SITO_ASSIGN_OR_RETURN(auto np, get_u64(meta, k_meta_next_post));
+  SITO_ASSIGN_OR_RETURN(auto wm, get_u64(meta, k_meta_watermark));
+  SITO_ASSIGN_OR_RETURN(auto pb, get_u64(meta, k_meta_post_bytes));
+  SITO_ASSIGN_OR_RETURN(auto mb, get_u64(meta, k_meta_mention_bytes));
+  uint64_t next = np.value_or(0);
+  uint64_t first = next;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), posts));
+    it->SeekToLast();
+    if (it->Valid()) next = std::max(next, from_be64(view(it->key())) + 1);
+    it->SeekToFirst();
+    first = it->Valid() ? from_be64(view(it->key())) : next;
+    if (!it->status().ok()) return from_rocks(it->status(), "recover posts");
+  }
+  next_post = next;
+  first_post = first;
+  watermark = std::min(wm.value_or(0), next);
+  post_bytes = pb.value_or(0);
+  mention_bytes = mb.value_or(0);
+
+  // Mention logs: meta counters, then every tenant present in the log.
+  std::map<std::string, tenant_state> ts;
+  {
+    rocksdb::ReadOptions ro;
+    std::string lower(k_meta_next_mention);
+    std::string upper = lower;
+    upper.back() = static_cast<char>(upper.back() + 1);
+    rocksdb::Slice ub(upper);
+    ro.iterate_upper_bound = &ub;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, meta));
+    for (it->Seek(lower); it->Valid(); it->Next()) {
+      std::string tenant(view(it->key()).substr(lower.size()));
+      auto n = from_be64(view(it->value()));
+      ts[tenant] = tenant_state{n, n};
+    }
+    if (!it->status().ok()) return from_rocks(it->status(), "recover mention counters");
+  }
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), mentions));
+    it->SeekToFirst();
+    while (it->Valid()) {
+      std::string_view key = view(it->key());
+      auto nul = key.find('\0');
+      if (nul == std::string_view::npos) return internal_error("store: malformed mention key");
+      std::string tenant(key.substr(0, nul));
+      auto& t = ts[tenant];
+      uint64_t lo = mention_key_offset(key);
+      std::string end = tenant_end(tenant);
+      it->SeekForPrev(tenant_key(tenant, std::numeric_limits<uint64_t>::max()));
+      uint64_t hi = it->Valid() ? mention_key_offset(view(it->key())) : lo;
+      t.first = lo;
+      t.next = std::max(t.next, hi + 1);
+      it->Seek(end);
+    }
+    if (!it->status().ok()) return from_rocks(it->status(), "recover mentions");
+  }
+  std::lock_guard lk(state_mu);
+  tenants = std::move(ts);
+  return ok_status();
+}
+
+result<std::unique_ptr<store>> store::open(const store_options& options) {
+  if (options.path.empty()) return invalid_argument("store: empty path");
+  std::error_code ec;
+  std::filesystem::create_directories(options.path, ec);
+  if (ec) return unavailable("store: cannot create " + options.path + ": " + ec.message());
+
+  rocksdb::DBOptions dbo;
+  dbo.create_if_missing = true;
+  dbo.create_missing_column_families = true;
+  dbo.max_background_jobs = 2;
+  dbo.keep_log_file_num = 4;
+  // kPointInTimeRecovery (the default): a torn WAL tail is dropped, every
+  // synced batch before it is replayed.
+  dbo.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+
+  rocksdb::ColumnFamilyOptions cfo;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+  for (const char* name : {"default", "posts", "mentions", "offsets", "topics", "meta"})
+    descs.emplace_back(name, cfo);
+
+  std::unique_ptr<store> st(new store());
+  auto& im = *st->impl_;
+  im.opt = options;
+  auto s = rocksdb::DB::Open(dbo, options.path, descs, &im.handles, &im.db);
+  if (!s.ok()) {
+    im.db = nullptr;
+    return from_rocks(s, "open " + options.path);
+  }
+  im.posts = im.handles[1];
+  im.mentions = im.handles[2];
+  im.offsets = im.handles[3];
+  im.topics = im.handles[4];
+  im.meta = im.handles[5];
+  SITO_RETURN_IF_ERROR(im.recover());
+  return st;
+}
+
+store::store() : impl_(std::make_unique<impl>()) {}
+store::~store() = default;
+
+// ---- post log ---------------------------------------------------------------
+
+result<uint64_t> store::append_posts(std::span<const post> posts, int64_t ingested_at_ms,
+                                     const std::string& producer_tenant) {
+  auto& im = *impl_;
+  std::lock_guard lk(im.post_mu);
+  const uint64_t first = im.next_post.load();
+  if (posts.empty()) return first;
+  rocksdb::WriteBatch batch;
+  uint64_t added = 0;
+  for (size_t i = 0; i < posts.size(); ++i) {
+    std::string key = post_key(first + i);
+    auto value = encode_stored_post(posts[i], first + i, ingested_at_ms, producer_tenant);
+    added += key.size() + value.size();
+    auto s = batch.Put(im.posts, key, slice(value));
+    if (!s.ok()) return from_rocks(s, "append posts");
+  }
+  const uint64_t next = first + posts.size();
+  const uint64_t bytes = im.post_bytes.load() + added;
+  (void)batch.Put(im.meta, slice(k_meta_next_post), be64(next));
+  (void)batch.Put(im.meta, slice(k_meta_post_bytes), be64(bytes));
+  auto s = im.db->Write(im.write_options(im.opt.sync_writes), &batch);
+  if (!s.ok()) return from_rocks(s, "append posts");
+  im.post_bytes = bytes;
+  im.next_post = next;
+  return first;
+}
+
+status store::read_posts(uint64_t from, size_t max, std::vector<stored_post>& out) const {
+  const auto& im = *impl_;
+  if (max == 0) return ok_status();
+  rocksdb::ReadOptions ro;
+  std::string lower = post_key(from);
+  rocksdb::Slice lb(lower);
+  ro.iterate_lower_bound = &lb;
+  std::unique_ptr<rocksdb::Iterator> it(im.db->NewIterator(ro, im.posts));
+  size_t n = 0;
+  for (it->Seek(lb); it->Valid() && n < max; it->Next(), ++n) {
+    auto d = decode_stored_post(bytes_of(it->value()));
+    if (!d.ok())
+      return {d.error().code(), "store: post " + std::to_string(from_be64(view(it->key()))) + ": " +
+                                    d.error().message()};
+    d->offset = from_be64(view(it->key()));
+    out.push_back(std::move(d).value());
+  }
+  if (!it->status().ok()) return from_rocks(it->status(), "read posts");
+  return ok_status();
+}
+
+result<stored_post> store::read_post(uint64_t offset) const {
+  const auto& im = *impl_;
+  std::string v;
+  auto s = im.db->Get(rocksdb::ReadOptions(), im.posts, post_key(offset), &v);
+  if (s.IsNotFound())
+    return not_found("store: post " + std::to_string(offset) + " not retained (log holds [" +
+                     std::to_string(im.first_post.load()) + ", " + std::to_string(im.next_post.load()) + "))");
+  if (!s.ok()) return from_rocks(s, "read post " + std::to_string(offset));
+  auto d = decode_stored_post({reinterpret_cast<const uint8_t*>(v.data()), v.size()});
+  if (!d.ok()) return status(d.error().code(), "store: post " + std::to_string(offset) + ": " + d.error().message());
+  d->offset = offset;
+  return d;
+}
+
+uint64_t store::next_post_offset() const { return impl_->next_post.load(); }
+uint64_t store::first_post_offset() const { return impl_->first_post.load(); }
+uint64_t store::stored_bytes() const { return impl_->post_bytes.load() + impl_->mention_bytes.load(); }
+
+// ---- matching -----------------------------------------------------------------
+
+uint64_t store::matched_watermark() const { return impl_->watermark.load(); }
+
+status store::impl::write_mentions(std::optional<uint64_t> new_watermark, std::span<mention_record> ms) {
+  std::lock_guard lk(mention_mu);
+  if (new_watermark) {
+    if (*new_watermark < watermark.load())
+      return {status_code::failed_precondition, "store: watermark " + std::to_string(*new_watermark) +
+                                                    " is below the matched watermark " +
+                                                    std::to_string(watermark.load())};
+    if (*new_watermark > next_post.load())
+      return {status_code::failed_precondition, "store: watermark " + std::to_string(*new_watermark) +
+                                                    " is past the post log end " + std::to_string(next_post.load())};
+  }
+  for (const auto& m : ms) SITO_RETURN_IF_ERROR(check_tenant(m.tenant));
+
+  // Next offsets as of now; only this function (under mention_mu) advances them.
+  std::map<std::string, uint64_t> next;
+  {
+    std::lock_guard sl(state_mu);
+    for (const auto& m : ms) {
+      if (next.count(m.tenant)) continue;
+      auto it = tenants.find(m.tenant);
+      next[m.tenant] = it == tenants.end() ? 0 : it->second.next;
+    }
+  }
+  rocksdb::WriteBatch batch;
+  uint64_t added = 0;
+  for (auto& m : ms) {
+    m.offset = next[m.tenant]++;
+    std::string key = tenant_key(m.tenant, m.offset);
+    auto value = encode_stored_mention(m);
+    added += key.size() + value.size();
+    auto s = batch.Put(mentions, key, slice(value));
+    if (!s.ok()) return from_rocks(s, "commit mentions");
+  }
+  for (const auto& [tenant, n] : next)
+    (void)batch.Put(meta, std::string(k_meta_next_mention) + tenant, be64(n));
+  const uint64_t bytes = mention_bytes.load() + added;
+  if (!ms.empty()) (void)batch.Put(meta, slice(k_meta_mention_bytes), be64(bytes));
+  if (new_watermark) (void)batch.Put(meta, slice(k_meta_watermark), be64(*new_watermark));
+  if (batch.Count() == 0) return ok_status();
+  auto s = db->Write(write_options(opt.sync_writes), &batch);
+  if (!s.ok()) return from_rocks(s, "commit mentions");
+
+  mention_bytes = bytes;
+  {
+    std::lock_guard sl(state_mu);
+    for (const auto& [tenant, n] : next) {
+      auto [it, fresh] = tenants.try_emplace(tenant);
+      it->second.next = n;
+      (void)fresh;
+    }
+  }
+  if (new_watermark) watermark = *new_watermark;
+  return ok_status();
+}
+
+status store::commit_matches(uint64_t new_watermark, std::span<mention_record> mentions) {
+  return impl_->write_mentions(new_watermark, mentions);
+}
+
+status store::append_mentions(std::span<mention_record> mentions) {
+  return impl_->write_mentions(std::nullopt, mentions);
+}
+
+// ---- mention log ----------------------------------------------------------------
+
+status store::read_mentions(const std::string& tenant, uint64_t from, size_t max,
+                            std::vector<mention_record>& out) const {
+  const auto& im = *impl_;
+  if (max == 0 || !check_tenant(tenant).ok()) return ok_status();
+  rocksdb::ReadOptions ro;
+  std::string lower = tenant_key(tenant, from);
+  std::string upper = tenant_end(tenant);
+  rocksdb::Slice lb(lower), ub(upper);
+  ro.iterate_lower_bound = &lb;
+  ro.iterate_upper_bound = &ub;
+  std::unique_ptr<rocksdb::Iterator> it(im.db->NewIterator(ro, im.mentions));
+  size_t n = 0;
+  for (it->Seek(lb); it->Valid() && n < max; it->Next(), ++n) {
+    const uint64_t off = mention_key_offset(view(it->key()));
+    auto d = decode_stored_mention(bytes_of(it->value()));
+    if (!d.ok())
+      return {d.error().code(), "store: mention " + tenant + "/" + std::to_string(off) + ": " + d.error().message()};
+    d->offset = off;
+    d->tenant = tenant;
+    out.push_back(std::move(d).value());
+  }
+  if (!it->status().ok()) return from_rocks(it->status(), "read mentions");
+  return ok_status();
+}
+
+uint64_t store::next_mention_offset(const std::string& tenant) const {
+  std::lock_guard lk(impl_->state_mu);
+  auto it = impl_->tenants.find(tenant);
+  return it == impl_->tenants.end() ? 0 : it->second.next;
+}
+
+uint64_t store::first_mention_offset(const std::string& tenant) const {
+  std::lock_guard lk(impl_->state_mu);
+  auto it = impl_->tenants.find(tenant);
+  return it == impl_->tenants.end() ? 0 : it->second.first;
+}
+
+result<uint64_t> store::mention_offset_at(const std::string& tenant, int64_t time_ms) const {
+  const auto& im = *impl_;
+  // `next` before the snapshot: every offset below it is visible in the snapshot.
+  const uint64_t next = next_mention_offset(tenant);
+  if (!check_tenant(tenant).ok()) return next;
+  rocksdb::ManagedSnapshot snap(im.db);
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snap.snapshot();
+  uint64_t lo = next;
+  {
+    std::string lower = tenant_begin(tenant), upper = tenant_end(tenant);
+    rocksdb::Slice lb(lower), ub(upper);
+    ro.iterate_lower_bound = &lb;
+    ro.iterate_upper_bound = &ub;
+    std::unique_ptr<rocksdb::Iterator> it(im.db->NewIterator(ro, im.mentions));
+    it->Seek(lb);
+    if (it->Valid()) lo = std::min(next, mention_key_offset(view(it->key())));
+    if (!it->status().ok()) return from_rocks(it->status(), "mention_offset_at");
+    ro.iterate_lower_bound = nullptr;
+    ro.iterate_upper_bound = nullptr;
+  }
+  // Binary search for the first offset in [lo, next) with matched_at_ms >= time_ms.
+  uint64_t hi = next;
+  std::string v;
+  while (lo < hi) {
+    const uint64_t mid = lo + (hi - lo) / 2;
+    auto s = im.db->Get(ro, im.mentions, tenant_key(tenant, mid), &v);
+    if (s.IsNotFound()) {  // cannot happen within one snapshot; treat as older
+      lo = mid + 1;
+      continue;
+    }
+    if (!s.ok()) return from_rocks(s, "mention_offset_at");
+    SITO_ASSIGN_OR_RETURN(int64_t t, mention_time(rocksdb::Slice(v)));
+    if (t >= time_ms)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return lo;
+}
+
+// ---- subscriptions -----------------------------------------------------------------
+
+status store::commit_offset(const std::string& tenant, const std::string& subscription, uint64_t offset) {
+  SITO_RETURN_IF_ERROR(check_tenant(tenant));
+  auto& im = *impl_;
+  auto s = im.db->Put(im.write_options(false), im.offsets, tenant_name_key(tenant, subscription), be64(offset));
+  if (!s.ok()) return from_rocks(s, "commit offset");
+  return ok_status();
+}
+
+std::optional<uint64_t> store::committed_offset(const std::string& tenant, const std::string& subscription) const {
+  if (!check_tenant(tenant).ok()) return std::nullopt;
+  auto r = impl_->get_u64(impl_->offsets, tenant_name_key(tenant, subscription));
+  if (!r.ok()) return std::nullopt;
+  return *r;
+}
+
+// ---- topics -------------------------------------------------------------------------
+
+namespace {
+result<topic_spec> decode_topic(const rocksdb::Slice& v, const std::string& tenant) {
+  auto b = bytes_of(v);
+  flatbuffers::Verifier ver(b.data(), b.size());
+  if (!ver.VerifyBuffer<sito::wire::Topic>(nullptr)) return internal_error("store: corrupt topic record");
+  return topic_from_wire(*flatbuffers::GetRoot<sito::wire::Topic>(b.data()), tenant);
+}
+}  // namespace
+
+status store::put_topic(const topic_spec& topic) {
+  SITO_RETURN_IF_ERROR(check_tenant(topic.tenant));
+  if (topic.id.empty()) return invalid_argument("store: topic without id");
+  auto& im = *impl_;
+  flatbuffers::FlatBufferBuilder b;
+  b.Finish(topic_to_wire(b, topic));
+  rocksdb::Slice value(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
+  std::lock_guard lk(im.topic_mu);
+  auto s = im.db->Put(im.write_options(im.opt.sync_writes), im.topics, tenant_name_key(topic.tenant, topic.id), value);
+  if (!s.ok()) return from_rocks(s, "put topic " + topic.tenant + "/" + topic.id);
+  return ok_status();
+}
+
+status store::delete_topic(const std::string& tenant, const std::string& id) {
+  SITO_RETURN_IF_ERROR(check_tenant(tenant));
+  auto& im = *impl_;
+  const std::string key = tenant_name_key(tenant, id);
+  std::lock_guard lk(im.topic_mu);
+  std::string v;
+  auto s = im.db->Get(rocksdb::ReadOptions(), im.topics, key, &v);
+  if (s.IsNotFound()) return not_found("store: topic " + tenant + "/" + id + " does not exist");
+  if (!s.ok()) return from_rocks(s, "delete topic " + tenant + "/" + id);
+  s = im.db->Delete(im.write_options(im.opt.sync_writes), im.topics, key);
+  if (!s.ok()) return from_rocks(s, "delete topic " + tenant + "/" + id);
+  return ok_status();
+}
+
+std::vector<topic_spec> store::topics(const std::string& tenant) const {
+  std::vector<topic_spec> out;
+  if (!check_tenant(tenant).ok()) return out;
+  const auto& im = *impl_;
+  rocksdb::ReadOptions ro;
+  std::string lower = tenant_begin(tenant), upper = tenant_end(tenant);
+  rocksdb::Slice lb(lower), ub(upper);
+  ro.iterate_lower_bound = &lb;
+  ro.iterate_upper_bound = &ub;
+  std::unique_ptr<rocksdb::Iterator> it(im.db->NewIterator(ro, im.topics));
+  for (it->Seek(lb); it->Valid(); it->Next()) {
+    auto t = decode_topic(it->value(), tenant);
+    if (t.ok()) out.push_back(std::move(t).value());
+  }
+  return out;
+}
+
+std::vector<topic_spec> store::all_topics() const {
+  std::vector<topic_spec> out;
+  const auto& im = *impl_;
+  std::unique_ptr<rocksdb::Iterator> it(im.db->NewIterator(rocksdb::ReadOptions(), im.topics));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view key = view(it->key());
+    auto nul = key.find('\0');
+    if (nul == std::string_view::npos) continue;
+    auto t = decode_topic(it->value(), std::string(key.substr(0, nul)));
+    if (t.ok()) out.push_back(std::move(t).value());
+  }
+  return out;
+}
+
+// ---- retention -------------------------------------------------------------------------
+
+namespace {
+
+/// Walks one log (the posts, or one tenant's mentions) from its oldest record
+/// up to a bound, counting what it passes: everything passed gets deleted.
+struct log_cursor {
+  rocksdb::ColumnFamilyHandle* cf = nullptr;
+  std::string tenant;  ///< empty for the post log
+  uint64_t begin = 0;  ///< first offset of the range to delete
+  uint64_t end = 0;    ///< never delete at or past this offset
+  std::string upper;
+  rocksdb::Slice upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it;
+  bool valid = false;
+  uint64_t offset = 0;  ///< current record; the delete range is [begin, offset)
+  int64_t time = 0;     ///< current record's timestamp
+  uint64_t size = 0;    ///< current record's key + value bytes
+  uint64_t bytes = 0;   ///< bytes passed
+  uint64_t count = 0;   ///< records passed
+
+  std::string key(uint64_t off) const { return tenant.empty() ? post_key(off) : tenant_key(tenant, off); }
+
+  status start(rocksdb::DB* db) {
+    rocksdb::ReadOptions ro;
+    upper = key(end);
+    upper_slice = rocksdb::Slice(upper);
+    ro.iterate_upper_bound = &upper_slice;
+    it.reset(db->NewIterator(ro, cf));
+    it->Seek(key(begin));
+    return load();
+  }
+  status load() {
+    valid = it->Valid();
+    if (!valid) {
+      offset = end;
+      if (!it->status().ok()) return from_rocks(it->status(), "retention scan");
+      return ok_status();
+    }
+    std::string_view k = view(it->key());
+    offset = tenant.empty() ? from_be64(k) : mention_key_offset(k);
+    size = it->key().size() + it->value().size();
+    auto t = tenant.empty() ? post_time(it->value()) : mention_time(it->value());
+    if (!t.ok()) return t.error();
+    time = *t;
+    return ok_status();
+  }
+  status advance() {
+    bytes += size;
+    ++count;
+    it->Next();
+    return load();
+  }
+};
+
+}  // namespace
+
+result<uint64_t> store::apply_retention(int64_t now_ms) {
+  auto& im = *impl_;
+  struct range {
+    rocksdb::ColumnFamilyHandle* cf;
+    std::string begin, end;
+  };
+  std::vector<range> deleted;
+  uint64_t removed = 0;
+  {
+    std::lock_guard pl(im.post_mu);
+    std::lock_guard ml(im.mention_mu);
+
+    std::vector<std::unique_ptr<log_cursor>> cursors;
+    {
+      auto c = std::make_unique<log_cursor>();
+      c->cf = im.posts;
+      c->begin = im.first_post.load();
+      c->end = std::max(c->begin, im.watermark.load());  // unmatched posts are never dropped
+      cursors.push_back(std::move(c));
+    }
+    {
+      std::lock_guard sl(im.state_mu);
+      for (const auto& [tenant, t] : im.tenants) {
+        auto c = std::make_unique<log_cursor>();
+        c->cf = im.mentions;
+        c->tenant = tenant;
+        c->begin = t.first;
+        c->end = t.next;
+        cursors.push_back(std::move(c));
+      }
+    }
+    for (auto& c : cursors) SITO_RETURN_IF_ERROR(c->start(im.db));
+
+    // Age: everything older than the cutoff, scanning from the oldest.
+    const int64_t cutoff =
+        im.opt.retention_ms > 0 && now_ms > std::numeric_limits<int64_t>::min() + im.opt.retention_ms
+            ? now_ms - im.opt.retention_ms
+            : std::numeric_limits<int64_t>::min();
+    for (auto& c : cursors)
+      while (c->valid && c->time < cutoff) SITO_RETURN_IF_ERROR(c->advance());
+
+    // Size: the oldest record of all logs next, until under the limit.
+    uint64_t total = im.post_bytes.load() + im.mention_bytes.load();
+    for (auto& c : cursors) total -= std::min(total, c->bytes);
+    if (total > im.opt.retention_bytes) {
+      using entry = std::pair<int64_t, size_t>;  // (time, cursor index), oldest first
+      std::priority_queue<entry, std::vector<entry>, std::greater<>> heap;
+      for (size_t i = 0; i < cursors.size(); ++i)
+        if (cursors[i]->valid) heap.emplace(cursors[i]->time, i);
+      while (total > im.opt.retention_bytes && !heap.empty()) {
+        const size_t i = heap.top().second;
+        heap.pop();
+        auto& c = *cursors[i];
+        total -= std::min(total, c.size);
+        SITO_RETURN_IF_ERROR(c.advance());
+        if (c.valid) heap.emplace(c.time, i);
+      }
+    }
+
+    rocksdb::WriteBatch batch;
+    uint64_t post_gone = 0, mention_gone = 0;
+    for (auto& c : cursors) {
+      if (c->count == 0) continue;
+      removed += c->count;
+      (c->tenant.empty() ? post_gone : mention_gone) += c->bytes;
+      auto s = batch.DeleteRange(c->cf, c->key(c->begin), c->key(c->offset));
+      if (!s.ok()) return from_rocks(s, "retention");
+      deleted.push_back({c->cf, c->key(c->begin), c->key(c->offset)});
+    }
+    if (batch.Count() == 0) return uint64_t{0};
+    const uint64_t pb = im.post_bytes.load() - std::min(im.post_bytes.load(), post_gone);
+    const uint64_t mb = im.mention_bytes.load() - std::min(im.mention_bytes.load(), mention_gone);
+    (void)batch.Put(im.meta, slice(k_meta_post_bytes), be64(pb));
+    (void)batch.Put(im.meta, slice(k_meta_mention_bytes), be64(mb));
+    auto s = im.db->Write(im.write_options(im.opt.sync_writes), &batch);
+    if (!s.ok()) return from_rocks(s, "retention");
+    im.post_bytes = pb;
+    im.mention_bytes = mb;
+    std::lock_guard sl(im.state_mu);
+    for (auto& c : cursors) {
+      if (c->count == 0) continue;
+      if (c->tenant.empty())
+        im.first_post = c->offset;
+      else
+        im.tenants[c->tenant].first = c->offset;
+    }
+  }
+  // Give the space back: drop SST files wholly inside the deleted ranges and
+  // compact the rest of them (outside the locks; writers go on meanwhile).
+  for (const auto& r : deleted) {
+    rocksdb::Slice b(r.begin), e(r.end);
+    (void)rocksdb::DeleteFilesInRange(im.db, r.cf, &b, &e, false);
+    rocksdb::CompactRangeOptions co;
+    co.exclusive_manual_compaction = false;
+    (void)im.db->CompactRange(co, r.cf, &b, &e);
+  }
+  return removed;
+}
+
+}  // namespace sito::server

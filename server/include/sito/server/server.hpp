@@ -49,9 +49,10 @@ class sitod {
   /// Blocks until every post appended so far has been matched (tests, shutdown).
   void wait_until_matched();
 
+  struct impl;  ///< opaque; named here so the server's own sessions can reach it
+
  private:
   sitod();
-  struct impl;
   std::unique_ptr<impl> impl_;
 };
 

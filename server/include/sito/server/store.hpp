@@ -56,6 +56,8 @@ class store {
   result<stored_post> read_post(uint64_t offset) const;
   uint64_t next_post_offset() const;      ///< one past the last appended
   uint64_t first_post_offset() const;     ///< oldest retained
+  /// Key + value bytes of the retained posts and mentions (what retention_bytes bounds).
+  uint64_t stored_bytes() const;
 
   // ---- matching ---------------------------------------------------------
   /// Every post with offset < watermark has been matched.

@@ -8,6 +8,7 @@
 
 #include <flatbuffers/flatbuffers.h>
 
+#include <span>
 #include <string>
 #include <vector>
 
