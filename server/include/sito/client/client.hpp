@@ -1,0 +1,168 @@
+// File: sito/client/client.hpp
+//
+// The C++ client of sitod: producers, subscribers and admins.
+//
+// USAGE
+//
+//   sito::client::connection_options opts;
+//   opts.host = "127.0.0.1"; opts.port = 7400; opts.token = secret;
+//
+// Producer:
+//   opts.role = sito::client::role::producer;
+//   auto c = sito::client::connection::open(opts);      // connects, Hello, Welcome
+//   auto ack = (*c)->publish(posts);                     // blocks until durable
+//   // ack->first_offset, ack->accepted, ack->rejected[i].reason
+//
+// Subscriber (at-least-once, in order, gap-free; resumes after reconnects):
+//   opts.role = sito::client::role::subscriber;
+//   sito::client::subscriber sub(opts, {.name = "alerts", .topics = {"brand"},
+//                                       .start = sito::client::start_from::committed});
+//   for (;;) {
+//     auto batch = sub.next(std::chrono::seconds(1));     // empty on timeout
+//     for (auto& m : *batch) handle(m);
+//     sub.commit();                                      // everything handed out so far
+//   }
+//
+// Admin:
+//   opts.role = sito::client::role::admin;
+//   auto c = sito::client::connection::open(opts);
+//   auto r = (*c)->upsert_topics({{"acme", "brand", "Brand", "flowwow OR фловвов", {}, {}}});
+//   // r->diagnostics: errors of topics that were not stored; r->snapshot_version
+//
+// ERRORS are values: every call returns result<T>/status; a server Error
+// frame becomes a status whose message is the server's reason.
+//
+// THREAD-SAFETY: a connection or subscriber is used by one thread at a time.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sito/base/status.hpp"
+#include "sito/model/post.hpp"
+#include "sito/model/topic.hpp"
+#include "sito/server/wire_convert.hpp"
+
+namespace sito::client {
+
+enum class role : uint8_t { producer = 0, subscriber = 1, admin = 2 };
+enum class start_from : uint8_t { latest = 0, committed = 1, offset = 2, time = 3 };
+
+struct connection_options {
+  std::string host = "127.0.0.1";
+  uint16_t port = 7400;
+  std::string token;
+  role as = role::subscriber;
+  std::string client_name = "sito-client";
+  std::chrono::milliseconds timeout{10'000};  ///< per request
+};
+
+struct rejected_post {
+  uint32_t index;
+  std::string post_id;
+  std::string reason;
+};
+
+struct publish_ack {
+  uint32_t accepted = 0;
+  uint64_t first_offset = 0;
+  std::vector<rejected_post> rejected;
+};
+
+struct diagnostic {
+  std::string topic, severity, message, hint;
+  uint32_t offset = 0, line = 0, column = 0;
+};
+
+struct topics_result {
+  std::vector<topic_spec> topics;
+  std::vector<diagnostic> diagnostics;
+  uint64_t snapshot_version = 0;
+};
+
+struct validate_result {
+  bool ok = false;
+  std::string canonical;
+  std::vector<diagnostic> diagnostics;
+};
+
+/// A delivered mention, with its post.
+struct mention {
+  server::mention_record record;
+  post p;
+};
+
+struct subscription_options {
+  std::string name;
+  std::vector<std::string> topics;  ///< empty: every topic of the tenant
+  start_from start = start_from::committed;
+  uint64_t offset = 0;              ///< start_from::offset
+  int64_t time_ms = 0;              ///< start_from::time
+  uint32_t credit = 1000;           ///< mentions in flight
+};
+
+class connection {
+ public:
+  /// Connects and authenticates (Hello → Welcome).
+  static result<std::unique_ptr<connection>> open(const connection_options& options);
+  ~connection();
+
+  const std::string& tenant() const;
+
+  result<publish_ack> publish(const std::vector<post>& posts);
+  result<topics_result> upsert_topics(const std::vector<topic_spec>& topics);
+  result<topics_result> delete_topics(const std::vector<std::string>& ids);
+  result<topics_result> list_topics();
+  result<validate_result> validate(const std::string& query, bool with_channels = false);
+  /// The server's explanation text; `matched` tells whether the topic matched.
+  result<std::pair<bool, std::string>> explain(const std::string& topic, const post& p);
+  result<std::vector<std::pair<std::string, double>>> stats();
+  status ping();
+
+  // Low-level subscription calls; prefer `subscriber`.
+  status subscribe(const subscription_options& options);
+  /// Waits up to `timeout` for the next MentionBatch of any subscription.
+  result<std::vector<mention>> next_mentions(std::chrono::milliseconds timeout);
+  status credit(const std::string& subscription, uint32_t mentions);
+  status commit(const std::string& subscription, uint64_t offset);
+
+  /// Sends raw bytes (tests: malformed frames).
+  status send_raw(const std::vector<uint8_t>& bytes);
+  /// Reads one frame and returns its Error message, if it is an Error.
+  result<std::string> read_error(std::chrono::milliseconds timeout);
+
+ private:
+  connection();
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+/// A subscription that reconnects and resumes where it left off: after a
+/// disconnect it subscribes again from the offset after the last mention it
+/// handed out, so nothing is skipped (mentions not yet committed may come
+/// again after a restart of the process: at-least-once).
+class subscriber {
+ public:
+  subscriber(connection_options connection, subscription_options subscription);
+  ~subscriber();
+
+  /// The next mentions (possibly none on timeout). Grants credit as it goes.
+  result<std::vector<mention>> next(std::chrono::milliseconds timeout);
+  /// Commits the offset of the last mention handed out.
+  status commit();
+  uint64_t last_offset() const { return last_offset_; }
+
+ private:
+  status ensure_connected();
+  connection_options conn_opts_;
+  subscription_options sub_opts_;
+  std::unique_ptr<connection> conn_;
+  uint64_t last_offset_ = 0;
+  bool have_offset_ = false;
+};
+
+}  // namespace sito::client

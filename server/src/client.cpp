@@ -1,0 +1,348 @@
+#include "sito/client/client.hpp"
+
+#include <boost/asio.hpp>
+
+#include <deque>
+
+#include "sito/server/frame_codec.hpp"
+
+namespace sito::client {
+namespace {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+namespace fb = flatbuffers;
+using namespace sito::wire;
+
+std::string str(const fb::String* s) { return s ? s->str() : std::string(); }
+
+std::vector<diagnostic> diagnostics_from(const fb::Vector<fb::Offset<Diagnostic>>* v) {
+  std::vector<diagnostic> out;
+  if (!v) return out;
+  for (const auto* d : *v)
+    out.push_back({str(d->topic()), str(d->severity()), str(d->message()), str(d->hint()), d->offset(), d->line(),
+                   d->column()});
+  return out;
+}
+
+}  // namespace
+
+struct connection::impl {
+  net::io_context io;
+  tcp::socket sock{io};
+  server::frame_reader reader;
+  std::string tenant;
+  uint64_t next_request = 1;
+  std::chrono::milliseconds timeout{10'000};
+  std::deque<server::decoded_frame> pushes;  ///< MentionBatch frames that arrived while waiting for a reply
+  std::vector<uint8_t> buf = std::vector<uint8_t>(64 * 1024);
+
+  status write(const std::vector<uint8_t>& framed) {
+    boost::system::error_code ec;
+    net::write(sock, net::buffer(framed), ec);
+    if (ec) return unavailable("write to sitod failed: " + ec.message());
+    return ok_status();
+  }
+
+  /// The next complete frame, waiting at most `wait`.
+  result<server::decoded_frame> read_frame(std::chrono::milliseconds wait) {
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    for (;;) {
+      if (auto f = reader.next()) return std::move(*f);
+      const auto left = deadline - std::chrono::steady_clock::now();
+      if (left <= std::chrono::milliseconds(0)) return unavailable("timed out waiting for sitod");
+      boost::system::error_code ec;
+      size_t n = 0;
+      bool done = false;
+      sock.async_read_some(net::buffer(buf), [&](const boost::system::error_code& e, size_t got) {
+        ec = e;
+        n = got;
+        done = true;
+      });
+      io.restart();
+      io.run_for(std::chrono::duration_cast<std::chrono::milliseconds>(left));
+      if (!done) {
+        sock.cancel();
+        io.restart();
+        io.run();  // let the cancelled handler finish
+        return unavailable("timed out waiting for sitod");
+      }
+      if (ec) return unavailable("connection to sitod lost: " + ec.message());
+      reader.feed(std::span<const uint8_t>(buf.data(), n));
+    }
+  }
+
+  template <typename Build>
+  result<server::decoded_frame> request(Message type, Build&& build, Message expected) {
+    const uint64_t rid = next_request++;
+    fb::FlatBufferBuilder b(1024);
+    fb::Offset<void> msg = build(b);
+    FinishEnvelopeBuffer(b, CreateEnvelope(b, rid, type, msg));
+    SITO_RETURN_IF_ERROR(write(server::frame(std::span<const uint8_t>(b.GetBufferPointer(), b.GetSize()))));
+    for (;;) {
+      SITO_ASSIGN_OR_RETURN(server::decoded_frame f, read_frame(timeout));
+      if (!f.ok()) return internal_error("sitod sent a malformed frame: " + f.message);
+      const Envelope* env = f.envelope();
+      if (env->message_type() == Message::Error && (env->request_id() == rid || env->request_id() == 0)) {
+        const auto* e = env->message_as_Error();
+        return status(status_code::invalid_argument,
+                      std::string(EnumNameErrorCode(e->code())) + ": " + str(e->message()));
+      }
+      if (env->request_id() == rid && env->message_type() == expected) return f;
+      if (env->message_type() == Message::MentionBatch && env->request_id() == 0) pushes.push_back(std::move(f));
+      // Anything else (a late reply) is dropped.
+    }
+  }
+};
+
+connection::connection() : impl_(std::make_unique<impl>()) {}
+connection::~connection() = default;
+const std::string& connection::tenant() const { return impl_->tenant; }
+
+result<std::unique_ptr<connection>> connection::open(const connection_options& options) {
+  std::unique_ptr<connection> c(new connection());
+  impl& d = *c->impl_;
+  d.timeout = options.timeout;
+  boost::system::error_code ec;
+  tcp::resolver resolver(d.io);
+  auto endpoints = resolver.resolve(options.host, std::to_string(options.port), ec);
+  if (ec) return unavailable("cannot resolve " + options.host + ": " + ec.message());
+  net::connect(d.sock, endpoints, ec);
+  if (ec) return unavailable("cannot connect to " + options.host + ":" + std::to_string(options.port) + ": " + ec.message());
+  d.sock.set_option(tcp::no_delay(true));
+  SITO_ASSIGN_OR_RETURN(auto f, d.request(
+                                    Message::Hello,
+                                    [&](fb::FlatBufferBuilder& b) {
+                                      return CreateHelloDirect(b, 1, static_cast<Role>(options.as),
+                                                               options.token.c_str(), options.client_name.c_str())
+                                          .Union();
+                                    },
+                                    Message::Welcome));
+  d.tenant = str(f.envelope()->message_as_Welcome()->tenant());
+  return c;
+}
+
+result<publish_ack> connection::publish(const std::vector<post>& posts) {
+  SITO_ASSIGN_OR_RETURN(auto f, impl_->request(
+                                    Message::PublishBatch,
+                                    [&](fb::FlatBufferBuilder& b) {
+                                      std::vector<fb::Offset<Post>> ps;
+                                      for (const auto& p : posts) ps.push_back(server::post_to_wire(b, p));
+                                      return CreatePublishBatch(b, b.CreateVector(ps)).Union();
+                                    },
+                                    Message::PublishAck));
+  const auto* a = f.envelope()->message_as_PublishAck();
+  publish_ack ack{a->accepted(), a->first_offset(), {}};
+  if (a->rejected())
+    for (const auto* r : *a->rejected()) ack.rejected.push_back({r->index(), str(r->post_id()), str(r->reason())});
+  return ack;
+}
+
+namespace {
+result<topics_result> topics_from(const server::decoded_frame& f, const std::string& tenant) {
+  const auto* r = f.envelope()->message_as_TopicsResult();
+  topics_result out;
+  if (r->topics())
+    for (const auto* t : *r->topics()) out.topics.push_back(server::topic_from_wire(*t, tenant));
+  out.diagnostics = diagnostics_from(r->diagnostics());
+  out.snapshot_version = r->snapshot_version();
+  return out;
+}
+}  // namespace
+
+result<topics_result> connection::upsert_topics(const std::vector<topic_spec>& topics) {
+  SITO_ASSIGN_OR_RETURN(auto f, impl_->request(
+                                    Message::UpsertTopics,
+                                    [&](fb::FlatBufferBuilder& b) {
+                                      std::vector<fb::Offset<Topic>> ts;
+                                      for (const auto& t : topics) ts.push_back(server::topic_to_wire(b, t));
+                                      return CreateUpsertTopics(b, b.CreateVector(ts)).Union();
+                                    },
+                                    Message::TopicsResult));
+  return topics_from(f, impl_->tenant);
+}
+
+result<topics_result> connection::delete_topics(const std::vector<std::string>& ids) {
+  SITO_ASSIGN_OR_RETURN(auto f, impl_->request(
+                                    Message::DeleteTopics,
+                                    [&](fb::FlatBufferBuilder& b) {
+                                      return CreateDeleteTopics(b, b.CreateVectorOfStrings(ids)).Union();
+                                    },
+                                    Message::TopicsResult));
+  return topics_from(f, impl_->tenant);
+}
+
+result<topics_result> connection::list_topics() {
+  SITO_ASSIGN_OR_RETURN(auto f, impl_->request(
+                                    Message::ListTopics,
+                                    [&](fb::FlatBufferBuilder& b) { return CreateListTopics(b).Union(); },
+                                    Message::TopicsResult));
+  return topics_from(f, impl_->tenant);
+}
+
+result<validate_result> connection::validate(const std::string& query, bool with_channels) {
+  SITO_ASSIGN_OR_RETURN(auto f, impl_->request(
+                                    Message::Validate,
+                                    [&](fb::FlatBufferBuilder& b) {
+                                      return CreateValidateDirect(b, query.c_str(), with_channels).Union();
+                                    },
+                                    Message::ValidateResult));
+  const auto* r = f.envelope()->message_as_ValidateResult();
+  return validate_result{r->ok(), str(r->canonical()), diagnostics_from(r->diagnostics())};
+}
+
+result<std::pair<bool, std::string>> connection::explain(const std::string& topic, const post& p) {
+  SITO_ASSIGN_OR_RETURN(auto f, impl_->request(
+                                    Message::Explain,
+                                    [&](fb::FlatBufferBuilder& b) {
+                                      auto tp = b.CreateString(topic);
+                                      auto pp = server::post_to_wire(b, p);
+                                      return CreateExplain(b, tp, pp).Union();
+                                    },
+                                    Message::ExplainResult));
+  const auto* r = f.envelope()->message_as_ExplainResult();
+  return std::make_pair(r->matched(), str(r->text()));
+}
+
+result<std::vector<std::pair<std::string, double>>> connection::stats() {
+  SITO_ASSIGN_OR_RETURN(auto f, impl_->request(
+                                    Message::Stats, [&](fb::FlatBufferBuilder& b) { return CreateStats(b).Union(); },
+                                    Message::StatsResult));
+  std::vector<std::pair<std::string, double>> out;
+  const auto* r = f.envelope()->message_as_StatsResult();
+  if (r->counters())
+    for (const auto* c : *r->counters()) out.push_back({str(c->name()), c->value()});
+  return out;
+}
+
+status connection::ping() {
+  auto f = impl_->request(
+      Message::Ping, [&](fb::FlatBufferBuilder& b) { return CreatePing(b, 42).Union(); }, Message::Pong);
+  return f.ok() ? ok_status() : f.error();
+}
+
+status connection::subscribe(const subscription_options& o) {
+  auto f = impl_->request(
+      Message::Subscribe,
+      [&](fb::FlatBufferBuilder& b) {
+        auto name = b.CreateString(o.name);
+        auto topics = b.CreateVectorOfStrings(o.topics);
+        return CreateSubscribe(b, name, topics, 0, static_cast<StartFrom>(o.start), o.offset, o.time_ms, o.credit)
+            .Union();
+      },
+      Message::MentionBatch);
+  return f.ok() ? ok_status() : f.error();
+}
+
+result<std::vector<mention>> connection::next_mentions(std::chrono::milliseconds timeout) {
+  std::vector<mention> out;
+  server::decoded_frame f;
+  if (!impl_->pushes.empty()) {
+    f = std::move(impl_->pushes.front());
+    impl_->pushes.pop_front();
+  } else {
+    auto r = impl_->read_frame(timeout);
+    if (!r.ok()) {
+      if (r.error().message().find("timed out") != std::string::npos) return out;
+      return r.error();
+    }
+    f = std::move(*r);
+  }
+  if (!f.ok()) return internal_error("sitod sent a malformed frame: " + f.message);
+  const Envelope* env = f.envelope();
+  if (env->message_type() == Message::Error) return internal_error(str(env->message_as_Error()->message()));
+  if (env->message_type() != Message::MentionBatch) return out;
+  const auto* batch = env->message_as_MentionBatch();
+  if (!batch->mentions()) return out;
+  for (const auto* m : *batch->mentions()) {
+    mention x;
+    x.record.offset = m->offset();
+    x.record.tenant = str(m->tenant());
+    x.record.topic = str(m->topic());
+    x.record.post_offset = m->post_offset();
+    x.record.ingested_at_ms = m->ingested_at_ms();
+    x.record.matched_at_ms = m->matched_at_ms();
+    x.record.snapshot_version = m->snapshot_version();
+    x.record.backfill = m->backfill();
+    x.record.from_image = m->from_image();
+    if (m->highlights())
+      for (const auto* h : *m->highlights())
+        x.record.highlights.push_back({str(h->field()), h->start(), h->end(), str(h->term())});
+    if (m->post()) x.p = server::post_from_wire(*m->post());
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
+status connection::credit(const std::string& subscription, uint32_t mentions) {
+  fb::FlatBufferBuilder b(256);
+  auto c = CreateCreditDirect(b, subscription.c_str(), mentions);
+  FinishEnvelopeBuffer(b, CreateEnvelope(b, impl_->next_request++, Message::Credit, c.Union()));
+  return impl_->write(server::frame(std::span<const uint8_t>(b.GetBufferPointer(), b.GetSize())));
+}
+
+status connection::commit(const std::string& subscription, uint64_t offset) {
+  fb::FlatBufferBuilder b(256);
+  auto c = CreateCommitDirect(b, subscription.c_str(), offset);
+  FinishEnvelopeBuffer(b, CreateEnvelope(b, impl_->next_request++, Message::Commit, c.Union()));
+  return impl_->write(server::frame(std::span<const uint8_t>(b.GetBufferPointer(), b.GetSize())));
+}
+
+status connection::send_raw(const std::vector<uint8_t>& bytes) { return impl_->write(bytes); }
+
+result<std::string> connection::read_error(std::chrono::milliseconds timeout) {
+  SITO_ASSIGN_OR_RETURN(auto f, impl_->read_frame(timeout));
+  if (!f.ok()) return internal_error("malformed frame from sitod: " + f.message);
+  if (f.envelope()->message_type() != Message::Error) return not_found("not an Error frame");
+  const auto* e = f.envelope()->message_as_Error();
+  return std::string(EnumNameErrorCode(e->code())) + ": " + str(e->message());
+}
+
+// ---- subscriber ---------------------------------------------------------
+
+subscriber::subscriber(connection_options connection, subscription_options subscription)
+    : conn_opts_(std::move(connection)), sub_opts_(std::move(subscription)) {}
+subscriber::~subscriber() = default;
+
+status subscriber::ensure_connected() {
+  if (conn_) return ok_status();
+  SITO_ASSIGN_OR_RETURN(conn_, connection::open(conn_opts_));
+  subscription_options o = sub_opts_;
+  if (have_offset_) {
+    // Resume right after what was handed out, whatever the original start.
+    o.start = start_from::offset;
+    o.offset = last_offset_ + 1;
+  }
+  status st = conn_->subscribe(o);
+  if (!st.ok()) conn_.reset();
+  return st;
+}
+
+result<std::vector<mention>> subscriber::next(std::chrono::milliseconds timeout) {
+  SITO_RETURN_IF_ERROR(ensure_connected());
+  auto batch = conn_->next_mentions(timeout);
+  if (!batch.ok()) {
+    conn_.reset();  // reconnect on the next call
+    return batch.error();
+  }
+  std::vector<mention> out;
+  for (auto& m : *batch) {
+    if (have_offset_ && m.record.offset <= last_offset_) continue;  // redelivered after a resume
+    last_offset_ = m.record.offset;
+    have_offset_ = true;
+    out.push_back(std::move(m));
+  }
+  if (!batch->empty()) {
+    status st = conn_->credit(sub_opts_.name, static_cast<uint32_t>(batch->size()));
+    if (!st.ok()) conn_.reset();
+  }
+  return out;
+}
+
+status subscriber::commit() {
+  if (!have_offset_) return ok_status();
+  SITO_RETURN_IF_ERROR(ensure_connected());
+  return conn_->commit(sub_opts_.name, last_offset_);
+}
+
+}  // namespace sito::client
