@@ -167,8 +167,10 @@ void sitod::impl::matcher_loop() {
       if (stopping && db->matched_watermark() >= db->next_post_offset()) return;
     }
     const uint64_t from = db->matched_watermark();
+    // Only posts whose append has completed (and been acknowledged).
+    const uint64_t end = db->next_post_offset();
     batch.clear();
-    if (!db->read_posts(from, max_batch, batch).ok() || batch.empty()) {
+    if (end <= from || !db->read_posts(from, std::min<uint64_t>(max_batch, end - from), batch).ok() || batch.empty()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
       continue;
     }

@@ -117,9 +117,18 @@ status check_tenant(const std::string& tenant) {
   return ok_status();
 }
 
+/// FlatBuffers reads scalars in place: RocksDB slices need not be 8-aligned,
+/// so misaligned bytes are copied into `storage` (operator new aligns to 16).
+std::span<const uint8_t> aligned(std::span<const uint8_t> b, std::vector<uint8_t>& storage) {
+  if (reinterpret_cast<uintptr_t>(b.data()) % alignof(uint64_t) == 0) return b;
+  storage.assign(b.begin(), b.end());
+  return storage;
+}
+
 /// ingested_at_ms of a stored post, read in place when the buffer verifies.
 result<int64_t> post_time(const rocksdb::Slice& v) {
-  auto b = bytes_of(v);
+  std::vector<uint8_t> storage;
+  auto b = aligned(bytes_of(v), storage);
   flatbuffers::Verifier ver(b.data(), b.size());
   if (ver.VerifyBuffer<sito::store::StoredPost>(nullptr))
     return flatbuffers::GetRoot<sito::store::StoredPost>(b.data())->ingested_at_ms();
@@ -130,7 +139,8 @@ result<int64_t> post_time(const rocksdb::Slice& v) {
 
 /// matched_at_ms of a stored mention, read in place when the buffer verifies.
 result<int64_t> mention_time(const rocksdb::Slice& v) {
-  auto b = bytes_of(v);
+  std::vector<uint8_t> storage;
+  auto b = aligned(bytes_of(v), storage);
   flatbuffers::Verifier ver(b.data(), b.size());
   if (ver.VerifyBuffer<sito::store::StoredMention>(nullptr)) {
     const auto* m = flatbuffers::GetRoot<sito::store::StoredMention>(b.data())->mention();
@@ -537,7 +547,8 @@ std::optional<uint64_t> store::committed_offset(const std::string& tenant, const
 
 namespace {
 result<topic_spec> decode_topic(const rocksdb::Slice& v, const std::string& tenant) {
-  auto b = bytes_of(v);
+  std::vector<uint8_t> storage;
+  auto b = aligned(bytes_of(v), storage);
   flatbuffers::Verifier ver(b.data(), b.size());
   if (!ver.VerifyBuffer<sito::wire::Topic>(nullptr)) return internal_error("store: corrupt topic record");
   return topic_from_wire(*flatbuffers::GetRoot<sito::wire::Topic>(b.data()), tenant);

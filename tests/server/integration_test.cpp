@@ -1,0 +1,353 @@
+// sitod end to end on loopback: publish → match → subscribe, against the
+// engine's own answer for the same topics and posts; isolation, roles,
+// malformed frames, hot updates, restart and kill -9.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "sito/client/client.hpp"
+#include "sito/compile/compiler.hpp"
+#include "sito/scan/batch_scanner.hpp"
+#include "sito/server/server.hpp"
+#include "support/corpus.hpp"
+
+namespace sito {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+const std::string token_producer = "acme-producer-secret";
+const std::string token_subscriber = "acme-subscriber-secret";
+const std::string token_admin = "acme-admin-secret";
+const std::string token_other_admin = "other-admin-secret";
+const std::string token_other_subscriber = "other-subscriber-secret";
+
+fs::path temp_dir(const std::string& name) {
+  fs::path p = fs::temp_directory_path() / ("sito-it-" + name + "-" + std::to_string(::getpid()));
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p;
+}
+
+server::server_config make_config(const fs::path& dir) {
+  server::server_config c;
+  c.listen_port = 0;
+  c.http_port = 0;
+  c.data_dir = (dir / "data").string();
+  c.tenants.push_back({"acme",
+                       {{server::sha256_hex(token_producer), server::role::producer},
+                        {server::sha256_hex(token_subscriber), server::role::subscriber},
+                        {server::sha256_hex(token_admin), server::role::admin}},
+                       ""});
+  c.tenants.push_back({"other",
+                       {{server::sha256_hex(token_other_admin), server::role::admin},
+                        {server::sha256_hex(token_other_subscriber), server::role::subscriber}},
+                       ""});
+  return c;
+}
+
+client::connection_options opts(uint16_t port, const std::string& token, client::role r) {
+  client::connection_options o;
+  o.port = port;
+  o.token = token;
+  o.as = r;
+  o.timeout = 20s;
+  return o;
+}
+
+std::vector<topic_spec> acme_topics() {
+  return {{"acme", "delivery", "", "доставка OR курьер*", {}, {}},
+          {"acme", "love", "", "любовь NEAR/3 (жизнь, смерть)", {}, {}},
+          {"acme", "phrase", "", "\"так и\" OR contains:\"ошибк\"", {}, {}},
+          {"acme", "reviews", "", "", {"otzovik:acme"}, {}},
+          {"acme", "life", "", "жизнь OR человек OR бог*", {}, {}}};
+}
+
+std::vector<post> firehose(size_t n) {
+  auto texts = testing::russian_fortunes();
+  std::vector<post> posts;
+  for (size_t i = 0; i < n && i < texts.size(); ++i) {
+    post p;
+    p.id = "f" + std::to_string(i);
+    p.text = texts[i];
+    p.source = "vk";
+    if (i % 50 == 0) p.channel = "otzovik:acme";
+    posts.push_back(std::move(p));
+  }
+  return posts;
+}
+
+/// (post id, topic) → highlights as text, from the engine directly.
+std::map<std::pair<std::string, std::string>, std::string> expected_mentions(const std::vector<topic_spec>& topics,
+                                                                            const std::vector<post>& posts) {
+  auto snap = compile_topics(topics);
+  EXPECT_TRUE(snap.ok());
+  batch_scanner scanner(*snap);
+  scan_output out;
+  scanner.scan(posts, out);
+  std::map<std::pair<std::string, std::string>, std::string> m;
+  for (const auto& x : out.matches) {
+    std::string hl;
+    for (const auto& h : out.highlights_of(x))
+      hl += std::string(query::to_string(h.field)) + ":" + std::to_string(h.begin) + "-" + std::to_string(h.end) +
+            ":" + std::string((*snap)->label(h.label)) + ";";
+    m[{posts[x.post].id, (*snap)->topics[x.topic].id}] = hl;
+  }
+  return m;
+}
+
+std::string highlights_text(const server::mention_record& r) {
+  std::string hl;
+  for (const auto& h : r.highlights)
+    hl += h.field + ":" + std::to_string(h.start) + "-" + std::to_string(h.end) + ":" + h.term + ";";
+  return hl;
+}
+
+class Sitod : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = temp_dir(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    start();
+  }
+  void TearDown() override {
+    if (server_) server_->stop();
+    server_.reset();
+    fs::remove_all(dir_);
+  }
+  void start() {
+    auto s = server::sitod::create(make_config(dir_));
+    ASSERT_TRUE(s.ok()) << s.error().to_string();
+    server_ = std::move(*s);
+    ASSERT_TRUE(server_->start().ok());
+  }
+  void restart() {
+    server_->stop();
+    server_.reset();
+    start();
+  }
+  std::unique_ptr<client::connection> connect(const std::string& token, client::role r) {
+    auto c = client::connection::open(opts(server_->port(), token, r));
+    EXPECT_TRUE(c.ok()) << c.error().to_string();
+    return c.ok() ? std::move(*c) : nullptr;
+  }
+  fs::path dir_;
+  std::unique_ptr<server::sitod> server_;
+};
+
+TEST_F(Sitod, PublishSubscribeEqualsTheEngine) {
+  auto admin = connect(token_admin, client::role::admin);
+  auto up = admin->upsert_topics(acme_topics());
+  ASSERT_TRUE(up.ok()) << up.error().to_string();
+  ASSERT_EQ(up->diagnostics.size(), 1u);  // a warning: `бог*` has a 3-letter prefix
+  EXPECT_EQ(up->diagnostics[0].severity, "warning");
+  EXPECT_EQ(up->diagnostics[0].topic, "life");
+  EXPECT_EQ(up->topics.size(), 5u);
+
+  client::subscriber sub(opts(server_->port(), token_subscriber, client::role::subscriber),
+                         {.name = "all", .topics = {}, .start = client::start_from::latest});
+  ASSERT_TRUE(sub.next(100ms).ok());  // subscribes from "latest" before anything is published
+
+  const auto posts = firehose(3000);
+  auto producer = connect(token_producer, client::role::producer);
+  for (size_t b = 0; b < posts.size(); b += 500) {
+    std::vector<post> batch(posts.begin() + b, posts.begin() + std::min(posts.size(), b + 500));
+    auto ack = producer->publish(batch);
+    ASSERT_TRUE(ack.ok()) << ack.error().to_string();
+    EXPECT_EQ(ack->accepted, batch.size());
+    EXPECT_EQ(ack->first_offset, b);
+  }
+  const auto expected = expected_mentions(acme_topics(), posts);
+  ASSERT_GT(expected.size(), 100u);
+
+  std::map<std::pair<std::string, std::string>, std::string> got;
+  uint64_t last_offset = 0;
+  bool first = true;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (got.size() < expected.size() && std::chrono::steady_clock::now() < deadline) {
+    auto batch = sub.next(500ms);
+    ASSERT_TRUE(batch.ok()) << batch.error().to_string();
+    for (const auto& m : *batch) {
+      if (!first) EXPECT_EQ(m.record.offset, last_offset + 1) << "mention offsets must be gap-free and in order";
+      first = false;
+      last_offset = m.record.offset;
+      EXPECT_EQ(m.record.tenant, "acme");
+      EXPECT_FALSE(m.p.id.empty());
+      got[{m.p.id, m.record.topic}] = highlights_text(m.record);
+    }
+  }
+  EXPECT_EQ(got, expected);
+}
+
+TEST_F(Sitod, TenantsAreIsolatedAndRolesEnforced) {
+  auto admin = connect(token_admin, client::role::admin);
+  ASSERT_TRUE(admin->upsert_topics(acme_topics()).ok());
+  auto other = connect(token_other_admin, client::role::admin);
+  auto listed = other->list_topics();
+  ASSERT_TRUE(listed.ok());
+  EXPECT_TRUE(listed->topics.empty()) << "another tenant's topics must not be visible";
+  post p;
+  p.id = "x";
+  p.text = "доставка";
+  auto ex = other->explain("delivery", p);
+  ASSERT_FALSE(ex.ok()) << "explaining another tenant's topic must fail like a missing one";
+  EXPECT_NE(ex.error().message().find("NotFound"), std::string::npos);
+  auto del = other->delete_topics({"delivery"});
+  ASSERT_TRUE(del.ok());
+  EXPECT_EQ(del->diagnostics.size(), 1u) << "deleting a guessed id reports not found";
+  EXPECT_EQ(admin->list_topics()->topics.size(), 5u) << "acme's topics survive the other tenant's delete";
+
+  // Roles: a subscriber cannot publish; a producer token cannot act as admin; unknown tokens fail.
+  auto sub = connect(token_subscriber, client::role::subscriber);
+  auto pub = sub->publish({p});
+  ASSERT_FALSE(pub.ok());
+  EXPECT_NE(pub.error().message().find("PermissionDenied"), std::string::npos);
+  auto as_admin = client::connection::open(opts(server_->port(), token_producer, client::role::admin));
+  ASSERT_FALSE(as_admin.ok());
+  auto unknown = client::connection::open(opts(server_->port(), "guess", client::role::producer));
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().message().find("Unauthenticated"), std::string::npos);
+
+  // The other tenant's subscriber sees none of acme's mentions.
+  auto producer = connect(token_producer, client::role::producer);
+  client::subscriber theirs(opts(server_->port(), token_other_subscriber, client::role::subscriber),
+                            {.name = "spy", .topics = {"delivery"}, .start = client::start_from::offset});
+  ASSERT_TRUE(producer->publish({p}).ok());
+  server_->wait_until_matched();
+  auto seen = theirs.next(500ms);
+  ASSERT_TRUE(seen.ok());
+  EXPECT_TRUE(seen->empty());
+}
+
+TEST_F(Sitod, InvalidPostsAreRejectedOneByOne) {
+  auto producer = connect(token_producer, client::role::producer);
+  post ok, bad_utf8, no_id;
+  ok.id = "ok";
+  ok.text = "hello";
+  bad_utf8.id = "bad";
+  bad_utf8.text = std::string("abc\xFF");
+  no_id.text = "no id";
+  auto ack = producer->publish({ok, bad_utf8, no_id});
+  ASSERT_TRUE(ack.ok()) << ack.error().to_string();
+  EXPECT_EQ(ack->accepted, 1u);
+  ASSERT_EQ(ack->rejected.size(), 2u);
+  EXPECT_EQ(ack->rejected[0].index, 1u);
+  EXPECT_EQ(ack->rejected[0].reason, "field 'text' has invalid UTF-8 at byte 3");
+  EXPECT_EQ(ack->rejected[1].reason, "post has no id");
+}
+
+TEST_F(Sitod, MalformedFramesGetAnErrorAndTheServerKeepsServing) {
+  auto raw = client::connection::open(opts(server_->port(), token_producer, client::role::producer));
+  ASSERT_TRUE(raw.ok());
+  // A frame of garbage with a plausible length.
+  std::vector<uint8_t> garbage = {12, 0, 0, 0, 'n', 'o', 't', ' ', 'a', ' ', 'b', 'u', 'f', 'f', 'e', 'r'};
+  ASSERT_TRUE((*raw)->send_raw(garbage).ok());
+  auto e1 = (*raw)->read_error(5s);
+  ASSERT_TRUE(e1.ok()) << e1.error().to_string();
+  EXPECT_NE(e1->find("MalformedFrame"), std::string::npos) << *e1;
+  // The same connection still works.
+  EXPECT_TRUE((*raw)->ping().ok());
+  // A huge length: Error, then the server closes that connection...
+  std::vector<uint8_t> huge = {0xFF, 0xFF, 0xFF, 0x7F, 1, 2, 3};
+  ASSERT_TRUE((*raw)->send_raw(huge).ok());
+  auto e2 = (*raw)->read_error(5s);
+  ASSERT_TRUE(e2.ok()) << e2.error().to_string();
+  EXPECT_NE(e2->find("FrameTooLarge"), std::string::npos) << *e2;
+  // ...and every other connection keeps working.
+  auto admin = connect(token_admin, client::role::admin);
+  ASSERT_TRUE(admin);
+  EXPECT_TRUE(admin->ping().ok());
+  auto v = admin->validate("flowwow NEAR курьер");
+  ASSERT_TRUE(v.ok());
+  EXPECT_FALSE(v->ok);
+  ASSERT_FALSE(v->diagnostics.empty());
+  EXPECT_EQ(v->diagnostics[0].offset, 8u);
+}
+
+TEST_F(Sitod, TopicUpsertsDuringIngestUseOneSnapshotPerPost) {
+  auto admin = connect(token_admin, client::role::admin);
+  ASSERT_TRUE(admin->upsert_topics(acme_topics()).ok());
+  client::subscriber sub(opts(server_->port(), token_subscriber, client::role::subscriber),
+                         {.name = "swap", .topics = {}, .start = client::start_from::latest});
+  ASSERT_TRUE(sub.next(50ms).ok());
+  const auto posts = firehose(2000);
+  std::atomic<bool> done{false};
+  std::thread updater([&] {
+    auto a = connect(token_admin, client::role::admin);
+    int i = 0;
+    while (!done) {
+      topic_spec t{"acme", "churn", "", (i++ % 2) ? "жизнь" : "смерть", {}, {}};
+      EXPECT_TRUE(a->upsert_topics({t}).ok());
+      std::this_thread::sleep_for(5ms);
+    }
+  });
+  auto producer = connect(token_producer, client::role::producer);
+  for (size_t b = 0; b < posts.size(); b += 100) {
+    std::vector<post> batch(posts.begin() + b, posts.begin() + std::min(posts.size(), b + 100));
+    ASSERT_TRUE(producer->publish(batch).ok());
+  }
+  done = true;
+  updater.join();
+  server_->wait_until_matched();
+  std::map<std::string, std::set<uint64_t>> versions_by_post;
+  std::map<std::string, std::set<std::string>> topics_by_post;
+  for (;;) {
+    auto batch = sub.next(1s);
+    ASSERT_TRUE(batch.ok());
+    if (batch->empty()) break;
+    for (const auto& m : *batch) {
+      versions_by_post[m.p.id].insert(m.record.snapshot_version);
+      EXPECT_TRUE(topics_by_post[m.p.id].insert(m.record.topic).second) << "duplicate mention for " << m.p.id;
+    }
+  }
+  ASSERT_GT(versions_by_post.size(), 100u);
+  std::set<uint64_t> all_versions;
+  for (const auto& [id, vs] : versions_by_post) {
+    EXPECT_EQ(vs.size(), 1u) << "post " << id << " was matched by more than one snapshot";
+    all_versions.insert(vs.begin(), vs.end());
+  }
+  EXPECT_GT(all_versions.size(), 1u) << "the snapshot should have changed during ingest";
+}
+
+TEST_F(Sitod, TopicsAndCommittedOffsetsSurviveARestart) {
+  auto admin = connect(token_admin, client::role::admin);
+  ASSERT_TRUE(admin->upsert_topics(acme_topics()).ok());
+  auto producer = connect(token_producer, client::role::producer);
+  const auto posts = firehose(1000);
+  ASSERT_TRUE(producer->publish(posts).ok());
+  server_->wait_until_matched();
+  uint64_t committed = 0;
+  {
+    client::subscriber sub(opts(server_->port(), token_subscriber, client::role::subscriber),
+                           {.name = "durable", .topics = {}, .start = client::start_from::offset, .offset = 0, .time_ms = 0,
+                            .credit = 10});
+    auto batch = sub.next(2s);
+    ASSERT_TRUE(batch.ok());
+    ASSERT_FALSE(batch->empty());
+    ASSERT_TRUE(sub.commit().ok());
+    committed = sub.last_offset();
+    std::this_thread::sleep_for(200ms);  // the commit is fire-and-forget
+  }
+  admin.reset();
+  producer.reset();
+  restart();
+  auto admin2 = connect(token_admin, client::role::admin);
+  EXPECT_EQ(admin2->list_topics()->topics.size(), 5u);
+  client::subscriber sub(opts(server_->port(), token_subscriber, client::role::subscriber),
+                         {.name = "durable", .topics = {}, .start = client::start_from::committed});
+  auto batch = sub.next(2s);
+  ASSERT_TRUE(batch.ok());
+  ASSERT_FALSE(batch->empty());
+  EXPECT_EQ(batch->front().record.offset, committed + 1) << "resume right after the committed offset";
+}
+
+}  // namespace
+}  // namespace sito
