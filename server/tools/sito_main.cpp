@@ -1,12 +1,19 @@
 // File: sito_main.cpp
 //
-// The `sito` command-line tool:
+// The `sito` command-line tool. Locally, on files:
 //   sito match    --topics FILE(.yaml|.json) --posts FILE.jsonl [--threads N] [--batch N]
 //   sito validate 'QUERY' [--with-channels]
 //   sito explain  --topics FILE --topic ID --post JSON|@FILE
+// Against a running sitod (--server HOST:PORT, --token T or $SITO_TOKEN):
+//   sito publish FILE.jsonl [--batch N]
+//   sito subscribe --name N [--topic ID]... [--from latest|committed|offset:N|time:MS] [--count N] [--commit]
+//   sito topics list | upsert FILE | delete ID...
+//   sito explain --server ... --topic ID --post JSON|@FILE
+//   sito stats
 // Mentions go to stdout as JSON lines; problems go to stderr as JSON lines
-// (match) or as caret diagnostics (validate). Exit codes: 0 ok, 1 the query
-// is invalid / a topic failed to compile, 2 usage or I/O errors.
+// (match, publish) or as caret diagnostics (validate). Exit codes: 0 ok,
+// 1 the query is invalid / a topic failed to compile / a post was rejected,
+// 2 usage, connection or I/O errors.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <tbb/global_control.h>
@@ -14,8 +21,11 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <chrono>
 #include <optional>
+#include <thread>
 
+#include "sito/client/client.hpp"
 #include "sito/compile/compiler.hpp"
 #include "sito/model/post.hpp"
 #include "sito/model/topic.hpp"
@@ -166,6 +176,180 @@ int run_explain(const std::string& topics_path, const std::string& topic_id, std
   return 2;
 }
 
+struct remote {
+  std::string server = "127.0.0.1:7400";
+  std::string token;
+};
+
+sito::result<std::unique_ptr<sito::client::connection>> connect_remote(const remote& r, sito::client::role as) {
+  sito::client::connection_options o;
+  const size_t colon = r.server.rfind(':');
+  if (colon == std::string::npos) return sito::invalid_argument("--server must be HOST:PORT");
+  o.host = r.server.substr(0, colon);
+  o.port = static_cast<uint16_t>(std::strtoul(r.server.c_str() + colon + 1, nullptr, 10));
+  o.token = r.token;
+  if (o.token.empty())
+    if (const char* env = std::getenv("SITO_TOKEN")) o.token = env;
+  o.as = as;
+  o.client_name = "sito-cli";
+  return sito::client::connection::open(o);
+}
+
+json mention_json_remote(const sito::client::mention& m) {
+  json hl = json::array();
+  for (const auto& h : m.record.highlights) hl.push_back({{"field", h.field}, {"start", h.start}, {"end", h.end}, {"term", h.term}});
+  return json{{"offset", m.record.offset},     {"post_id", m.p.id},
+              {"tenant", m.record.tenant},     {"topic", m.record.topic},
+              {"highlights", hl},              {"snapshot_version", m.record.snapshot_version},
+              {"ingested_at_ms", m.record.ingested_at_ms}, {"matched_at_ms", m.record.matched_at_ms},
+              {"post", json::parse(sito::post_to_json(m.p), nullptr, false)}};
+}
+
+int fail(const sito::status& st) {
+  std::cerr << "sito: " << st.message() << "\n";
+  return 2;
+}
+
+int run_publish(const remote& r, const std::string& path, size_t batch_size) {
+  auto c = connect_remote(r, sito::client::role::producer);
+  if (!c.ok()) return fail(c.error());
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(sito::not_found("cannot open " + path));
+  std::vector<sito::post> batch;
+  std::string line;
+  size_t line_no = 0, accepted = 0, rejected = 0;
+  const auto started = std::chrono::steady_clock::now();
+  auto flush = [&]() -> bool {
+    if (batch.empty()) return true;
+    auto ack = (*c)->publish(batch);
+    if (!ack.ok()) {
+      fail(ack.error());
+      return false;
+    }
+    accepted += ack->accepted;
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::cerr << "\rpublished " << accepted << " posts, " << static_cast<uint64_t>(accepted / (secs > 0 ? secs : 1))
+              << " posts/s, acknowledged durable" << std::flush;
+    for (const auto& rj : ack->rejected) {
+      ++rejected;
+      std::cerr << json{{"post_id", rj.post_id}, {"error", rj.reason}}.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+    }
+    batch.clear();
+    return true;
+  };
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto p = sito::post_from_json(line);
+    if (!p.ok()) {
+      ++rejected;
+      std::cerr << json{{"line", line_no}, {"error", p.error().message()}}.dump() << "\n";
+      continue;
+    }
+    batch.push_back(std::move(*p));
+    if (batch.size() >= batch_size && !flush()) return 2;
+  }
+  if (!flush()) return 2;
+  std::cerr << "\n" << json{{"published", accepted}, {"rejected", rejected}}.dump() << "\n";
+  return rejected ? 1 : 0;
+}
+
+int run_subscribe(const remote& r, const std::string& name, const std::vector<std::string>& topics,
+                  const std::string& from, uint64_t count, bool commit) {
+  sito::client::connection_options o;
+  auto probe = connect_remote(r, sito::client::role::subscriber);  // fail fast with a clear message
+  if (!probe.ok()) return fail(probe.error());
+  probe->reset();
+  const size_t colon = r.server.rfind(':');
+  o.host = r.server.substr(0, colon);
+  o.port = static_cast<uint16_t>(std::strtoul(r.server.c_str() + colon + 1, nullptr, 10));
+  o.token = r.token.empty() && std::getenv("SITO_TOKEN") ? std::getenv("SITO_TOKEN") : r.token;
+  o.as = sito::client::role::subscriber;
+  sito::client::subscription_options s;
+  s.name = name;
+  s.topics = topics;
+  if (from == "latest") s.start = sito::client::start_from::latest;
+  else if (from == "committed") s.start = sito::client::start_from::committed;
+  else if (from.rfind("offset:", 0) == 0) { s.start = sito::client::start_from::offset; s.offset = std::strtoull(from.c_str() + 7, nullptr, 10); }
+  else if (from.rfind("time:", 0) == 0) { s.start = sito::client::start_from::time; s.time_ms = std::strtoll(from.c_str() + 5, nullptr, 10); }
+  else return fail(sito::invalid_argument("--from must be latest, committed, offset:N or time:MS"));
+  sito::client::subscriber sub(o, s);
+  uint64_t seen = 0;
+  while (count == 0 || seen < count) {
+    auto batch = sub.next(std::chrono::milliseconds(500));
+    if (!batch.ok()) {
+      std::cerr << json{{"warning", "reconnecting"}, {"error", batch.error().message()}}.dump() << "\n";
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      continue;
+    }
+    for (const auto& m : *batch) {
+      std::cout << mention_json_remote(m).dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+      if (++seen == count) break;
+    }
+    std::cout.flush();
+    if (commit && !batch->empty()) (void)sub.commit();
+  }
+  if (commit) (void)sub.commit();
+  return 0;
+}
+
+int run_topics(const remote& r, const std::vector<std::string>& args) {
+  if (args.empty()) return fail(sito::invalid_argument("topics needs list, upsert FILE or delete ID..."));
+  auto c = connect_remote(r, sito::client::role::admin);
+  if (!c.ok()) return fail(c.error());
+  sito::result<sito::client::topics_result> res = sito::client::topics_result{};
+  if (args[0] == "list") {
+    res = (*c)->list_topics();
+  } else if (args[0] == "upsert" && args.size() == 2) {
+    auto topics = sito::load_topics_file(args[1]);
+    if (!topics.ok()) return fail(topics.error());
+    res = (*c)->upsert_topics(*topics);
+  } else if (args[0] == "delete" && args.size() >= 2) {
+    res = (*c)->delete_topics(std::vector<std::string>(args.begin() + 1, args.end()));
+  } else {
+    return fail(sito::invalid_argument("topics needs list, upsert FILE or delete ID..."));
+  }
+  if (!res.ok()) return fail(res.error());
+  json topics = json::array();
+  for (const auto& t : res->topics) topics.push_back({{"id", t.id}, {"name", t.name}, {"query", t.query}, {"channels", t.channels}});
+  json ds = json::array();
+  bool errors = false;
+  for (const auto& d : res->diagnostics) {
+    ds.push_back({{"topic", d.topic}, {"severity", d.severity}, {"message", d.message}, {"offset", d.offset}, {"column", d.column}, {"hint", d.hint}});
+    errors = errors || d.severity == "error";
+  }
+  std::cout << json{{"snapshot_version", res->snapshot_version}, {"topics", topics}, {"diagnostics", ds}}
+                   .dump(2, ' ', false, json::error_handler_t::replace)
+            << "\n";
+  return errors ? 1 : 0;
+}
+
+int run_stats(const remote& r) {
+  auto c = connect_remote(r, sito::client::role::admin);
+  if (!c.ok()) return fail(c.error());
+  auto s = (*c)->stats();
+  if (!s.ok()) return fail(s.error());
+  json j = json::object();
+  for (const auto& [k, v] : *s) j[k] = v;
+  std::cout << j.dump(2) << "\n";
+  return 0;
+}
+
+int run_explain_remote(const remote& r, const std::string& topic, std::string post_arg) {
+  if (!post_arg.empty() && post_arg[0] == '@') {
+    std::ifstream in(post_arg.substr(1), std::ios::binary);
+    post_arg.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  auto p = sito::post_from_json(post_arg);
+  if (!p.ok()) return fail(p.error());
+  auto c = connect_remote(r, sito::client::role::admin);
+  if (!c.ok()) return fail(c.error());
+  auto e = (*c)->explain(topic, *p);
+  if (!e.ok()) return fail(e.error());
+  std::cout << e->second;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -186,15 +370,50 @@ int main(int argc, char** argv) {
   validate->add_option("query", query, "the query")->required();
   validate->add_flag("--with-channels", with_channels, "the topic has channels (purely negative queries allowed)");
   auto* explain = app.add_subcommand("explain", "show why a post matches a topic or not");
-  explain->add_option("--topics", topics_path, "topics file")->required();
+  explain->add_option("--topics", topics_path, "topics file (without it: ask sitod at --server)");
   explain->add_option("--topic", topic_id, "topic id")->required();
   explain->add_option("--post", post_json, "the post as JSON, or @FILE")->required();
+  remote server;
+  auto add_remote = [&](CLI::App* cmd) {
+    cmd->add_option("--server", server.server, "sitod address, HOST:PORT (default 127.0.0.1:7400)");
+    cmd->add_option("--token", server.token, "the tenant token (default: $SITO_TOKEN)");
+  };
+  add_remote(explain);
+  std::string publish_path;
+  auto* publish = app.add_subcommand("publish", "publish a JSONL file of posts to sitod");
+  publish->add_option("file", publish_path, "posts, one JSON object per line")->required();
+  publish->add_option("--batch", batch_size, "posts per PublishBatch")->check(CLI::Range(1, 1 << 20));
+  add_remote(publish);
+  std::string sub_name = "cli", sub_from = "latest";
+  std::vector<std::string> sub_topics;
+  uint64_t sub_count = 0;
+  bool sub_commit = false;
+  auto* subscribe = app.add_subcommand("subscribe", "print the live mention stream as JSON lines");
+  subscribe->add_option("--name", sub_name, "subscription name (offsets are committed under it)");
+  subscribe->add_option("--topic", sub_topics, "topic id (repeatable; default: all topics of the tenant)");
+  subscribe->add_option("--from", sub_from, "latest | committed | offset:N | time:MS");
+  subscribe->add_option("--count", sub_count, "stop after N mentions (default: run until killed)");
+  subscribe->add_flag("--commit", sub_commit, "commit offsets as mentions are printed");
+  add_remote(subscribe);
+  std::vector<std::string> topics_args;
+  auto* topics_cmd = app.add_subcommand("topics", "list | upsert FILE | delete ID...");
+  topics_cmd->add_option("args", topics_args, "list | upsert FILE | delete ID...")->required();
+  add_remote(topics_cmd);
+  auto* stats = app.add_subcommand("stats", "sitod's counters for this tenant");
+  add_remote(stats);
   CLI11_PARSE(app, argc, argv);
 
   std::optional<tbb::global_control> limit;
   if (threads > 0) limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
   if (*match) return run_match(topics_path, posts_path, batch_size);
   if (*validate) return run_validate(query, with_channels);
-  if (*explain) return run_explain(topics_path, topic_id, post_json);
+  if (*explain) {
+    if (topics_path.empty()) return run_explain_remote(server, topic_id, post_json);
+    return run_explain(topics_path, topic_id, post_json);
+  }
+  if (*publish) return run_publish(server, publish_path, batch_size);
+  if (*subscribe) return run_subscribe(server, sub_name, sub_topics, sub_from, sub_count, sub_commit);
+  if (*topics_cmd) return run_topics(server, topics_args);
+  if (*stats) return run_stats(server);
   return 2;
 }

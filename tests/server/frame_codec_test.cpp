@@ -335,7 +335,7 @@ TEST(VerifyEnvelope, CorruptedStringOffsetIsRejected) {
   EXPECT_FALSE(sito::server::verify_envelope(buf).ok());
 }
 
-TEST(EncodeError, RoundTripsThroughTheReader) {
+TEST(FrameEncodeError, RoundTripsThroughTheReader) {
   auto framed = sito::server::encode_error(99, ErrorCode::PermissionDenied, "role may not publish", "PublishBatch");
   frame_reader r;
   r.feed(framed);
@@ -352,7 +352,7 @@ TEST(EncodeError, RoundTripsThroughTheReader) {
   EXPECT_EQ(e->in_reply_to()->str(), "PublishBatch");
 }
 
-TEST(EncodeError, WithoutInReplyTo) {
+TEST(FrameEncodeError, WithoutInReplyTo) {
   auto framed = sito::server::encode_error(0, ErrorCode::MalformedFrame, "bad");
   ASSERT_GT(framed.size(), 4u);
   const std::vector<uint8_t> body(framed.begin() + 4, framed.end());  // aligned copy
