@@ -351,3 +351,141 @@ TEST_F(Sitod, TopicsAndCommittedOffsetsSurviveARestart) {
 
 }  // namespace
 }  // namespace sito
+
+namespace sito {
+namespace {
+
+/// Runs the sitod binary as a child process; kill -9 is real.
+class sitod_process {
+ public:
+  sitod_process(const fs::path& dir) : dir_(dir) {
+    std::ofstream cfg(dir / "sitod.yaml");
+    cfg << "listen: 127.0.0.1:0\nhttp: 127.0.0.1:0\ndata_dir: " << (dir / "data").string() << "\n"
+        << "tenants:\n  - name: acme\n    tokens:\n"
+        << "      - {sha256: " << server::sha256_hex(token_producer) << ", role: producer}\n"
+        << "      - {sha256: " << server::sha256_hex(token_subscriber) << ", role: subscriber}\n"
+        << "      - {sha256: " << server::sha256_hex(token_admin) << ", role: admin}\n";
+  }
+  ~sitod_process() { kill9(); }
+
+  /// Starts sitod and returns its port (0 on failure).
+  uint16_t start() {
+    const fs::path log = dir_ / "sitod.log";
+    fs::remove(log);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      std::freopen(log.c_str(), "w", stderr);
+      ::execl(SITOD_PATH, "sitod", "--config", (dir_ / "sitod.yaml").c_str(), static_cast<char*>(nullptr));
+      std::_Exit(127);
+    }
+    for (int i = 0; i < 200; ++i) {
+      std::ifstream in(log);
+      std::string line;
+      while (std::getline(in, line)) {
+        const size_t at = line.find("\"port\":");
+        if (line.find("sitod listening") != std::string::npos && at != std::string::npos)
+          return static_cast<uint16_t>(std::stoi(line.substr(at + 7)));
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    return 0;
+  }
+  void kill9() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+    }
+  }
+  void terminate() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+      pid_ = -1;
+    }
+  }
+
+ private:
+  fs::path dir_;
+  pid_t pid_ = -1;
+};
+
+TEST(SitodProcess, KillNineLosesNoAcknowledgedPostAndMatchesEachOnce) {
+  const fs::path dir = temp_dir("kill9");
+  sitod_process proc(dir);
+  const uint16_t port = proc.start();
+  ASSERT_NE(port, 0) << "sitod did not start";
+  {
+    auto admin = client::connection::open(opts(port, token_admin, client::role::admin));
+    ASSERT_TRUE(admin.ok()) << admin.error().to_string();
+    ASSERT_TRUE((*admin)->upsert_topics(acme_topics()).ok());
+  }
+  const auto posts = firehose(6000);
+  std::vector<post> acknowledged;
+  std::atomic<bool> killed{false};
+  std::thread killer([&] {
+    std::this_thread::sleep_for(400ms);
+    proc.kill9();
+    killed = true;
+  });
+  {
+    auto producer = client::connection::open(opts(port, token_producer, client::role::producer));
+    ASSERT_TRUE(producer.ok());
+    // Publish until the server dies; ids stay unique across rounds.
+    for (size_t round = 0; !killed || round < 1; ++round) {
+      bool dead = false;
+      for (size_t b = 0; b < posts.size(); b += 100) {
+        std::vector<post> batch(posts.begin() + b, posts.begin() + std::min(posts.size(), b + 100));
+        for (auto& p : batch) p.id = "r" + std::to_string(round) + "-" + p.id;
+        auto ack = (*producer)->publish(batch);
+        if (!ack.ok()) {  // the server died mid-batch: that batch was never acknowledged
+          dead = true;
+          break;
+        }
+        acknowledged.insert(acknowledged.end(), batch.begin(), batch.end());
+      }
+      if (dead) break;
+    }
+  }
+  killer.join();
+  ASSERT_TRUE(killed);
+  ASSERT_GT(acknowledged.size(), 0u);
+
+  const uint16_t port2 = proc.start();
+  ASSERT_NE(port2, 0) << "sitod did not restart";
+  // Every acknowledged post must be matched exactly once into the mention log.
+  const auto expected = expected_mentions(acme_topics(), acknowledged);
+  client::subscriber sub(opts(port2, token_subscriber, client::role::subscriber),
+                         {.name = "after-crash", .topics = {}, .start = client::start_from::offset, .offset = 0});
+  std::map<std::pair<std::string, std::string>, int> seen;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  size_t found = 0;
+  while (found < expected.size() && std::chrono::steady_clock::now() < deadline) {
+    auto batch = sub.next(500ms);
+    ASSERT_TRUE(batch.ok()) << batch.error().to_string();
+    for (const auto& m : *batch) {
+      const int n = ++seen[{m.p.id, m.record.topic}];
+      EXPECT_EQ(n, 1) << "mention of " << m.p.id << " / " << m.record.topic << " stored twice";
+      if (n == 1 && expected.count({m.p.id, m.record.topic})) ++found;
+    }
+  }
+  EXPECT_EQ(found, expected.size()) << "mentions of acknowledged posts are missing after kill -9";
+  proc.terminate();
+  fs::remove_all(dir);
+}
+
+TEST(SitodProcess, GracefulStopOnSigterm) {
+  const fs::path dir = temp_dir("sigterm");
+  sitod_process proc(dir);
+  const uint16_t port = proc.start();
+  ASSERT_NE(port, 0);
+  proc.terminate();
+  std::ifstream in(dir / "sitod.log");
+  std::string all((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(all.find("\"stopped\""), std::string::npos) << all;
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace sito
