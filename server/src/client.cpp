@@ -215,6 +215,19 @@ result<std::vector<std::pair<std::string, double>>> connection::stats() {
   return out;
 }
 
+result<std::pair<uint64_t, uint64_t>> connection::backfill(const std::string& topic, int64_t from_ms, int64_t to_ms) {
+  const auto saved = impl_->timeout;
+  impl_->timeout = std::max(impl_->timeout, std::chrono::milliseconds(600'000));  // a long scan
+  auto f = impl_->request(
+      Message::Backfill,
+      [&](fb::FlatBufferBuilder& b) { return CreateBackfillDirect(b, topic.c_str(), from_ms, to_ms).Union(); },
+      Message::BackfillResult);
+  impl_->timeout = saved;
+  if (!f.ok()) return f.error();
+  const auto* r = f->envelope()->message_as_BackfillResult();
+  return std::make_pair(r->posts_scanned(), r->mentions());
+}
+
 status connection::ping() {
   auto f = impl_->request(
       Message::Ping, [&](fb::FlatBufferBuilder& b) { return CreatePing(b, 42).Union(); }, Message::Pong);

@@ -184,7 +184,7 @@ void session::handle(const Envelope& env, const std::vector<uint8_t>&) {
       if (need(role::admin)) on_stats(rid);
       return;
     case Message::Backfill:
-      if (need(role::admin)) send_error(rid, ErrorCode::Internal, "backfill is not implemented yet", "Backfill");
+      if (need(role::admin)) on_backfill(rid, *env.message_as_Backfill());
       return;
     default:
       send_error(rid, ErrorCode::InvalidArgument, std::string(EnumNameMessage(type)) + " is a server-to-client message",
@@ -520,6 +520,82 @@ void session::on_explain(uint64_t rid, const Explain& m) {
   }
   // Another tenant's topic is indistinguishable from a missing one.
   send_error(rid, ErrorCode::NotFound, "no topic '" + id + "'", "Explain");
+}
+
+void session::on_backfill(uint64_t rid, const Backfill& m) {
+  const std::string id = str(m.topic());
+  const int64_t from_ms = m.from_time(), to_ms = m.to_time();
+  busy_ = true;
+  auto self = shared_from_this();
+  net::post(server_.workers, [self, rid, id, from_ms, to_ms] {
+    // The topic alone, compiled into its own snapshot, over the retained post
+    // log up to the matched watermark; mentions are appended marked backfill.
+    uint64_t scanned = 0, produced = 0;
+    status st = ok_status();
+    std::vector<topic_spec> topics;
+    for (auto& t : self->server_.db->topics(self->tenant_))
+      if (t.id == id) topics.push_back(t);
+    if (topics.empty()) st = not_found("no topic '" + id + "'");
+    std::shared_ptr<const ruleset_snapshot> snap;
+    if (st.ok()) {
+      auto compiled = compile_topics(topics);
+      if (!compiled.ok()) st = compiled.error();
+      else if ((*compiled)->topics.empty()) st = invalid_argument("topic '" + id + "' does not compile");
+      else snap = *compiled;
+    }
+    if (st.ok()) {
+      batch_scanner scanner(snap);
+      scan_output out;
+      std::vector<stored_post> batch;
+      std::vector<post> posts;
+      const uint64_t end = self->server_.db->matched_watermark();
+      for (uint64_t from = self->server_.db->first_post_offset(); from < end && st.ok();) {
+        batch.clear();
+        st = self->server_.db->read_posts(from, static_cast<size_t>(std::min<uint64_t>(4096, end - from)), batch);
+        if (!st.ok() || batch.empty()) break;
+        from = batch.back().offset + 1;
+        posts.clear();
+        std::vector<uint64_t> offsets;
+        std::vector<int64_t> ingested;
+        for (auto& sp : batch) {
+          if ((from_ms && sp.ingested_at_ms < from_ms) || (to_ms && sp.ingested_at_ms > to_ms)) continue;
+          offsets.push_back(sp.offset);
+          ingested.push_back(sp.ingested_at_ms);
+          posts.push_back(std::move(sp.p));
+        }
+        scanned += posts.size();
+        scanner.scan(posts, out);
+        std::vector<mention_record> mentions;
+        for (const auto& x : out.matches) {
+          mention_record r;
+          r.tenant = self->tenant_;
+          r.topic = id;
+          r.post_offset = offsets[x.post];
+          r.ingested_at_ms = ingested[x.post];
+          r.matched_at_ms = now_ms();
+          r.backfill = true;
+          for (const auto& h : out.highlights_of(x))
+            r.highlights.push_back({query::to_string(h.field), h.begin, h.end, std::string(snap->label(h.label))});
+          mentions.push_back(std::move(r));
+        }
+        produced += mentions.size();
+        if (!mentions.empty()) st = self->server_.db->append_mentions(mentions);
+      }
+    }
+    net::post(self->strand_, [self, rid, st, scanned, produced] {
+      self->busy_ = false;
+      if (!st.ok()) {
+        self->send_error(rid, st.code() == status_code::not_found ? ErrorCode::NotFound : ErrorCode::Internal,
+                         st.message(), "Backfill");
+      } else {
+        self->reply(rid, Message::BackfillResult,
+                    [&](fb::FlatBufferBuilder& b) { return CreateBackfillResult(b, scanned, produced).Union(); });
+        if (produced) self->server_.notify_mentions({self->tenant_});
+      }
+      self->process_frames();
+      self->read_more();
+    });
+  });
 }
 
 void session::on_stats(uint64_t rid) {

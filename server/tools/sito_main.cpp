@@ -335,6 +335,15 @@ int run_stats(const remote& r) {
   return 0;
 }
 
+int run_backfill(const remote& r, const std::string& topic) {
+  auto c = connect_remote(r, sito::client::role::admin);
+  if (!c.ok()) return fail(c.error());
+  auto res = (*c)->backfill(topic);
+  if (!res.ok()) return fail(res.error());
+  std::cout << json{{"topic", topic}, {"posts_scanned", res->first}, {"mentions", res->second}}.dump() << "\n";
+  return 0;
+}
+
 int run_explain_remote(const remote& r, const std::string& topic, std::string post_arg) {
   if (!post_arg.empty() && post_arg[0] == '@') {
     std::ifstream in(post_arg.substr(1), std::ios::binary);
@@ -401,6 +410,10 @@ int main(int argc, char** argv) {
   add_remote(topics_cmd);
   auto* stats = app.add_subcommand("stats", "sitod's counters for this tenant");
   add_remote(stats);
+  std::string backfill_topic;
+  auto* backfill = app.add_subcommand("backfill", "run a topic over the retained post log (mentions marked backfill)");
+  backfill->add_option("--topic", backfill_topic, "topic id")->required();
+  add_remote(backfill);
   CLI11_PARSE(app, argc, argv);
 
   std::optional<tbb::global_control> limit;
@@ -415,5 +428,6 @@ int main(int argc, char** argv) {
   if (*subscribe) return run_subscribe(server, sub_name, sub_topics, sub_from, sub_count, sub_commit);
   if (*topics_cmd) return run_topics(server, topics_args);
   if (*stats) return run_stats(server);
+  if (*backfill) return run_backfill(server, backfill_topic);
   return 2;
 }

@@ -349,6 +349,36 @@ TEST_F(Sitod, TopicsAndCommittedOffsetsSurviveARestart) {
   EXPECT_EQ(batch->front().record.offset, committed + 1) << "resume right after the committed offset";
 }
 
+TEST_F(Sitod, BackfillRunsANewTopicOverTheRetainedLog) {
+  auto admin = connect(token_admin, client::role::admin);
+  auto producer = connect(token_producer, client::role::producer);
+  const auto posts = firehose(2000);
+  ASSERT_TRUE(producer->publish(posts).ok());
+  server_->wait_until_matched();
+  // The topic arrives after its posts: live matching never saw them.
+  const std::vector<topic_spec> late = {{"acme", "late", "", "любовь OR любить", {}, {}}};
+  ASSERT_TRUE(admin->upsert_topics(late).ok());
+  auto res = admin->backfill("late");
+  ASSERT_TRUE(res.ok()) << res.error().to_string();
+  EXPECT_EQ(res->first, posts.size());
+  const auto expected = expected_mentions(late, posts);
+  EXPECT_EQ(res->second, expected.size());
+  client::subscriber sub(opts(server_->port(), token_subscriber, client::role::subscriber),
+                         {.name = "bf", .topics = {"late"}, .start = client::start_from::offset, .offset = 0});
+  std::map<std::pair<std::string, std::string>, std::string> got;
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (got.size() < expected.size() && std::chrono::steady_clock::now() < deadline) {
+    auto batch = sub.next(500ms);
+    ASSERT_TRUE(batch.ok());
+    for (const auto& m : *batch) {
+      EXPECT_TRUE(m.record.backfill);
+      got[{m.p.id, m.record.topic}] = highlights_text(m.record);
+    }
+  }
+  EXPECT_EQ(got, expected);
+  EXPECT_FALSE(admin->backfill("no-such-topic").ok());
+}
+
 }  // namespace
 }  // namespace sito
 

@@ -121,6 +121,10 @@ class connection {
   /// The server's explanation text; `matched` tells whether the topic matched.
   result<std::pair<bool, std::string>> explain(const std::string& topic, const post& p);
   result<std::vector<std::pair<std::string, double>>> stats();
+  /// Runs `topic` over the retained post log (optionally only posts ingested
+  /// in [from_ms, to_ms]); the mentions go to the tenant's stream marked
+  /// backfill. Returns (posts scanned, mentions produced).
+  result<std::pair<uint64_t, uint64_t>> backfill(const std::string& topic, int64_t from_ms = 0, int64_t to_ms = 0);
   status ping();
 
   // Low-level subscription calls; prefer `subscriber`.
