@@ -53,7 +53,11 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
     if (!root || root.IsNull()) return c;
     if (!root.IsMap()) return invalid_argument(origin + ": the config must be a map");
     if (root["listen"]) SITO_RETURN_IF_ERROR(split_host_port(root["listen"].as<std::string>(), c.listen_host, c.listen_port, origin + ": listen"));
-    if (root["http"]) SITO_RETURN_IF_ERROR(split_host_port(root["http"].as<std::string>(), c.http_host, c.http_port, origin + ": http"));
+    if (root["http"]) {
+      const std::string h = root["http"].as<std::string>();
+      if (h == "off" || h == "false") c.http_enabled = false;
+      else SITO_RETURN_IF_ERROR(split_host_port(h, c.http_host, c.http_port, origin + ": http"));
+    }
     if (root["data_dir"]) c.data_dir = root["data_dir"].as<std::string>();
     if (root["sync_writes"]) c.sync_writes = root["sync_writes"].as<bool>();
     if (const YAML::Node l = root["limits"]) {

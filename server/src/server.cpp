@@ -16,6 +16,17 @@ int64_t now_ms() {
 
 const char* field_name(query::field f) { return query::to_string(f); }
 
+/// A Prometheus label value: backslash, quote and newline escaped.
+std::string label_value(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out.push_back('\\');
+    if (c == '\n') { out += "\\n"; continue; }
+    out.push_back(c);
+  }
+  return out;
+}
+
 }  // namespace
 
 sitod::sitod() : impl_(std::make_unique<impl>()) {}
@@ -93,7 +104,7 @@ status sitod::start() {
   if (!ec) d.acceptor->bind(ep, ec);
   if (!ec) d.acceptor->listen(net::socket_base::max_listen_connections, ec);
   if (ec) return unavailable("cannot listen on " + d.config.listen_host + ":" + std::to_string(d.config.listen_port) + ": " + ec.message());
-  if (d.config.http_port != 0 || d.config.http_host == "ephemeral") {
+  if (d.config.http_enabled) {
     const tcp::endpoint hep = endpoint(d.config.http_host, d.config.http_port);
     d.http_acceptor = std::make_unique<tcp::acceptor>(d.io);
     d.http_acceptor->open(hep.protocol(), ec);
@@ -104,6 +115,7 @@ status sitod::start() {
     d.accept_http();
   }
   d.accept();
+  d.schedule_retention();
   d.matcher_thread = std::thread([&d] { d.matcher_loop(); });
   for (int i = 0; i < 2; ++i) d.io_threads.emplace_back([&d] { d.io.run(); });
   return ok_status();
@@ -117,6 +129,7 @@ void sitod::stop() {
   // 3. close sessions; 4. join.
   net::post(d.io, [&d] {
     boost::system::error_code ignored;
+    if (d.retention_timer) d.retention_timer->cancel();
     if (d.acceptor) d.acceptor->close(ignored);
     if (d.http_acceptor) d.http_acceptor->close(ignored);
   });
@@ -205,6 +218,10 @@ void sitod::impl::matcher_loop() {
     }
     metrics.posts_matched += batch.size();
     metrics.mentions_committed += mentions.size();
+    if (!mentions.empty()) {
+      std::lock_guard lock(metrics.per_topic_mutex);
+      for (const auto& m : mentions) ++metrics.mentions_per_topic[m.tenant + "/" + m.topic];
+    }
     { std::lock_guard lock(match_mutex); }
     matched_cv.notify_all();
     if (!tenants.empty()) notify_mentions(tenants);
@@ -219,6 +236,21 @@ void sitod::impl::notify_mentions(const std::set<std::string>& tenants) {
   }
   for (auto& s : targets)
     for (const auto& t : tenants) s->on_mentions(t);
+}
+
+void sitod::impl::schedule_retention() {
+  // Retention runs once a minute on the worker pool, never on the I/O threads.
+  if (!retention_timer) retention_timer = std::make_unique<net::steady_timer>(io);
+  retention_timer->expires_after(std::chrono::minutes(1));
+  retention_timer->async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopped) return;
+    net::post(workers, [this] {
+      auto deleted = db->apply_retention(now_ms());
+      if (deleted.ok()) metrics.retention_deleted += *deleted;
+      else std::cerr << "{\"level\":\"error\",\"msg\":\"retention failed\",\"error\":\"" << deleted.error().message() << "\"}\n";
+    });
+    schedule_retention();
+  });
 }
 
 void sitod::impl::accept() {
@@ -251,6 +283,18 @@ std::string sitod::impl::metrics_text() {
   line("sito_last_compile_microseconds", "duration of the last topic compile", metrics.last_compile_us, "gauge");
   const uint64_t lag = db->next_post_offset() - db->matched_watermark();
   line("sito_match_lag_posts", "acknowledged posts not yet matched", lag, "gauge");
+  line("sito_sessions", "open protocol connections", metrics.sessions_open, "gauge");
+  line("sito_stored_bytes", "bytes retained in the post and mention logs", db->stored_bytes(), "gauge");
+  line("sito_retention_deleted_total", "records dropped by retention", metrics.retention_deleted);
+  o << "# HELP sito_topic_mentions_total mentions committed per topic\n# TYPE sito_topic_mentions_total counter\n";
+  {
+    std::lock_guard lock(metrics.per_topic_mutex);
+    for (const auto& [key, n] : metrics.mentions_per_topic) {
+      const size_t slash = key.find('/');
+      o << "sito_topic_mentions_total{tenant=\"" << label_value(key.substr(0, slash)) << "\",topic=\""
+        << label_value(key.substr(slash + 1)) << "\"} " << n << "\n";
+    }
+  }
   return o.str();
 }
 

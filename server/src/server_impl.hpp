@@ -38,6 +38,9 @@ struct server_metrics {
   std::atomic<uint64_t> snapshot_version{0};
   std::atomic<uint64_t> last_compile_us{0};
   std::atomic<uint64_t> topics_loaded{0};
+  std::atomic<uint64_t> retention_deleted{0};
+  std::mutex per_topic_mutex;
+  std::map<std::string, uint64_t> mentions_per_topic;  ///< "tenant/topic" → mentions committed
 };
 
 /// The ruleset in use and its scanner; replaced as a whole on every change.
@@ -97,6 +100,8 @@ struct sitod::impl {
 
   void accept();
   void accept_http();
+  std::unique_ptr<net::steady_timer> retention_timer;
+  void schedule_retention();
   std::string metrics_text();
   frame_limits limits() const {
     frame_limits l;

@@ -2,6 +2,7 @@
 // engine's own answer for the same topics and posts; isolation, roles,
 // malformed frames, hot updates, restart and kill -9.
 #include <gtest/gtest.h>
+#include <boost/asio.hpp>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -347,6 +348,42 @@ TEST_F(Sitod, TopicsAndCommittedOffsetsSurviveARestart) {
   ASSERT_TRUE(batch.ok());
   ASSERT_FALSE(batch->empty());
   EXPECT_EQ(batch->front().record.offset, committed + 1) << "resume right after the committed offset";
+}
+
+std::string http_get(uint16_t port, const std::string& path) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket sock(io);
+  boost::system::error_code ec;
+  sock.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+  if (ec) return "";
+  const std::string req = "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n";
+  boost::asio::write(sock, boost::asio::buffer(req), ec);
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    size_t n = sock.read_some(boost::asio::buffer(buf), ec);
+    out.append(buf, n);
+    if (ec) break;
+  }
+  return out;
+}
+
+TEST_F(Sitod, MetricsAndHealthOverHttp) {
+  auto admin = connect(token_admin, client::role::admin);
+  ASSERT_TRUE(admin->upsert_topics(acme_topics()).ok());
+  auto producer = connect(token_producer, client::role::producer);
+  ASSERT_TRUE(producer->publish(firehose(500)).ok());
+  server_->wait_until_matched();
+  const std::string metrics = http_get(server_->http_port(), "/metrics");
+  EXPECT_NE(metrics.find("200 OK"), std::string::npos);
+  EXPECT_NE(metrics.find("sito_posts_ingested_total 500"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("sito_posts_matched_total 500"), std::string::npos);
+  EXPECT_NE(metrics.find("sito_match_lag_posts 0"), std::string::npos);
+  EXPECT_NE(metrics.find("sito_topic_mentions_total{tenant=\"acme\",topic=\"life\"}"), std::string::npos);
+  EXPECT_EQ(metrics.find(token_admin), std::string::npos) << "secrets never appear";
+  const std::string health = http_get(server_->http_port(), "/health");
+  EXPECT_NE(health.find("\"status\":\"ok\""), std::string::npos) << health;
+  EXPECT_NE(http_get(server_->http_port(), "/nope").find("404"), std::string::npos);
 }
 
 TEST_F(Sitod, BackfillRunsANewTopicOverTheRetainedLog) {

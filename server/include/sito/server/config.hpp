@@ -5,7 +5,7 @@
 // as SHA-256 hex digests, never in clear.
 //
 //   listen: 127.0.0.1:7400          # protocol (TCP)
-//   http: 127.0.0.1:7401            # /metrics and /health
+//   http: 127.0.0.1:7401            # /metrics and /health (`off` disables)
 //   data_dir: /var/lib/sitod
 //   limits: {max_frame_bytes: 16777216, max_batch_posts: 10000, producer_window: 4,
 //            max_field_bytes: 1048576, subscriber_buffer_mentions: 10000}
@@ -46,8 +46,9 @@ struct tenant_config {
 struct server_config {
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 7400;
+  bool http_enabled = true;   ///< `http: off` in YAML disables /metrics and /health
   std::string http_host = "127.0.0.1";
-  uint16_t http_port = 7401;  ///< 0 disables the HTTP endpoint
+  uint16_t http_port = 7401;  ///< 0: an ephemeral port (tests)
   std::string data_dir = "./sitod-data";
   uint32_t max_frame_bytes = 16u << 20;
   uint32_t max_batch_posts = 10'000;
