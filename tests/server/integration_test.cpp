@@ -386,6 +386,49 @@ TEST_F(Sitod, MetricsAndHealthOverHttp) {
   EXPECT_NE(http_get(server_->http_port(), "/nope").find("404"), std::string::npos);
 }
 
+TEST_F(Sitod, AStalledSubscriberNeverSlowsIngestAndCatchesUpWithoutGaps) {
+  auto admin = connect(token_admin, client::role::admin);
+  ASSERT_TRUE(admin->upsert_topics({{"acme", "everything", "", "и OR в OR не OR на", {}, {}}}).ok());
+  // Subscribes with a huge credit, then reads nothing for a while.
+  auto stalled = connect(token_subscriber, client::role::subscriber);
+  ASSERT_TRUE(stalled->subscribe({.name = "slow", .topics = {}, .start = client::start_from::latest, .credit = 10'000'000}).ok());
+  auto producer = connect(token_producer, client::role::producer);
+  const auto posts = firehose(20000);
+  const auto started = std::chrono::steady_clock::now();
+  for (size_t b = 0; b < posts.size(); b += 1000) {
+    std::vector<post> batch(posts.begin() + b, posts.begin() + std::min(posts.size(), b + 1000));
+    ASSERT_TRUE(producer->publish(batch).ok());
+  }
+  server_->wait_until_matched();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_LT(seconds, 30.0) << "ingest and matching must not wait for a subscriber";
+  // What the server holds for the stalled connection is bounded: it stops
+  // reading the mention log when its write queue is full.
+  const std::string m = http_get(server_->http_port(), "/metrics");
+  auto value = [&](const std::string& name) {
+    const size_t at = m.find("\n" + name + " ");
+    return at == std::string::npos ? -1.0 : std::stod(m.substr(at + name.size() + 2));
+  };
+  const double committed = value("sito_mentions_committed_total"), delivered = value("sito_mentions_delivered_total");
+  ASSERT_GT(committed, 10000) << m;
+  EXPECT_LT(delivered, committed) << "a stalled subscriber must not be fed without bound";
+  // It catches up, in order and gap-free.
+  uint64_t expect = 0, got = 0;
+  bool first = true;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (got < committed && std::chrono::steady_clock::now() < deadline) {
+    auto batch = stalled->next_mentions(1s);
+    ASSERT_TRUE(batch.ok()) << batch.error().to_string();
+    for (const auto& x : *batch) {
+      if (!first) ASSERT_EQ(x.record.offset, expect);
+      first = false;
+      expect = x.record.offset + 1;
+      ++got;
+    }
+  }
+  EXPECT_EQ(got, static_cast<uint64_t>(committed));
+}
+
 TEST_F(Sitod, BackfillRunsANewTopicOverTheRetainedLog) {
   auto admin = connect(token_admin, client::role::admin);
   auto producer = connect(token_producer, client::role::producer);
