@@ -145,7 +145,8 @@ class session : public std::enable_shared_from_this<session> {
   void on_explain(uint64_t rid, const sito::wire::Explain& m);
   void on_stats(uint64_t rid);
   void on_backfill(uint64_t rid, const sito::wire::Backfill& m);
-  void send_topics_result(uint64_t rid, uint64_t version, const std::vector<topic_diagnostic>& diagnostics);
+  void send_topics_result(uint64_t rid, uint64_t version, const std::vector<topic_diagnostic>& diagnostics,
+                          const std::vector<topic_spec>& topics);
   void pump();  ///< on the strand: deliver what credit allows
 
   struct subscription {

@@ -405,8 +405,8 @@ void session::pump() {
   }
 }
 
-void session::send_topics_result(uint64_t rid, uint64_t version, const std::vector<topic_diagnostic>& diagnostics) {
-  std::vector<topic_spec> topics = server_.db->topics(tenant_);
+void session::send_topics_result(uint64_t rid, uint64_t version, const std::vector<topic_diagnostic>& diagnostics,
+                                 const std::vector<topic_spec>& topics) {
   reply(rid, Message::TopicsResult, [&](fb::FlatBufferBuilder& b) {
     std::vector<fb::Offset<Topic>> ts;
     for (const auto& t : topics) ts.push_back(topic_to_wire(b, t));
@@ -439,10 +439,13 @@ void session::on_upsert(uint64_t rid, const UpsertTopics& m) {
       if (!st.ok()) break;
     }
     result<uint64_t> version = st.ok() ? self->server_.recompile(self->tenant_, nullptr) : result<uint64_t>(st);
-    net::post(self->strand_, [self, rid, version, diagnostics] {
+    std::vector<topic_spec> stored;  // the reply lists what this upsert stored, not the whole tenant
+    for (const auto& t : *topics)
+      if (!t.id.empty() && !bad.count(t.id)) stored.push_back(t);
+    net::post(self->strand_, [self, rid, version, diagnostics, stored] {
       self->busy_ = false;
       if (!version.ok()) self->send_error(rid, ErrorCode::Internal, version.error().message(), "UpsertTopics");
-      else self->send_topics_result(rid, *version, diagnostics);
+      else self->send_topics_result(rid, *version, diagnostics, stored);
       self->process_frames();
       self->read_more();
     });
@@ -471,7 +474,7 @@ void session::on_delete(uint64_t rid, const DeleteTopics& m) {
     net::post(self->strand_, [self, rid, version, missing] {
       self->busy_ = false;
       if (!version.ok()) self->send_error(rid, ErrorCode::Internal, version.error().message(), "DeleteTopics");
-      else self->send_topics_result(rid, *version, missing);
+      else self->send_topics_result(rid, *version, missing, {});
       self->process_frames();
       self->read_more();
     });
@@ -480,7 +483,7 @@ void session::on_delete(uint64_t rid, const DeleteTopics& m) {
 
 void session::on_list(uint64_t rid) {
   auto rs = server_.current_ruleset();
-  send_topics_result(rid, rs ? rs->version : 0, {});
+  send_topics_result(rid, rs ? rs->version : 0, {}, server_.db->topics(tenant_));
 }
 
 void session::on_validate(uint64_t rid, const Validate& m) {
