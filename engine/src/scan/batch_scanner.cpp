@@ -9,6 +9,7 @@
 #include "compile/planner.hpp"
 #include "scan/filter_eval.hpp"
 #include "scan/program_evaluator.hpp"
+#include "scan/token_cache.hpp"
 #include "sito/morph/stemmer.hpp"
 #include "sito/text/fold.hpp"
 
@@ -37,9 +38,8 @@ struct thread_scratch {
   std::string stem_buf;
   std::vector<post_slot> slots;
 
-  // token → atoms cache (postings into cache_arena)
-  posting_map cache;
-  std::vector<uint32_t> cache_arena;
+  // token → atoms, memoized (morphology runs once per distinct token)
+  std::unique_ptr<detail::token_cache> cache;
   std::vector<uint32_t> lookup_tmp;
 
   // Hyperscan input for a chunk: concatenated streams and their owners.
@@ -107,7 +107,9 @@ struct batch_scanner::impl {
 };
 
 posting_range batch_scanner::impl::lookup_token(thread_scratch& ts, std::string_view key) const {
-  if (auto it = ts.cache.find(key); it != ts.cache.end()) return it->second;
+  if (!ts.cache) ts.cache = std::make_unique<detail::token_cache>(options.token_cache_entries);
+  const uint64_t h = detail::token_cache::hash_of(key);
+  if (const posting_range* hit = ts.cache->find(key, h)) return *hit;
   const ruleset_snapshot& s = *snap;
   auto& list = ts.lookup_tmp;
   list.clear();
@@ -133,14 +135,7 @@ posting_range batch_scanner::impl::lookup_token(thread_scratch& ts, std::string_
   }
   std::sort(list.begin(), list.end());
   list.erase(std::unique(list.begin(), list.end()), list.end());
-  if (ts.cache.size() >= options.token_cache_entries) {
-    ts.cache.clear();
-    ts.cache_arena.clear();
-  }
-  posting_range r{static_cast<uint32_t>(ts.cache_arena.size()), static_cast<uint32_t>(list.size())};
-  ts.cache_arena.insert(ts.cache_arena.end(), list.begin(), list.end());
-  ts.cache.emplace(std::string(key), r);
-  return r;
+  return ts.cache->insert(key, h, list);
 }
 
 void batch_scanner::impl::collect_term_hits(thread_scratch& ts, const post& p, post_slot& slot) const {
@@ -150,7 +145,7 @@ void batch_scanner::impl::collect_term_hits(thread_scratch& ts, const post& p, p
     for (const text::token& tok : at.tokens) {
       const posting_range r = lookup_token(ts, at.key(tok));
       for (uint32_t k = 0; k < r.count; ++k) {
-        const uint32_t a = ts.cache_arena[r.begin + k];
+        const uint32_t a = ts.cache->atom(r.begin + k);
         if (s.atoms[a].kind == atom_kind::case_sensitive) {
           const std::string& field_text = f == 0 ? p.title : f == 1 ? p.text : p.image_text;
           std::string_view original =
