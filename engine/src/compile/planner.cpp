@@ -102,6 +102,18 @@ uint32_t planner::leaf(uint32_t atom_id, uint8_t fields, uint32_t label) {
   return add_node(n, {});
 }
 
+uint32_t planner::sequence(op kind, const std::vector<uint32_t>& kids, uint32_t label, uint8_t fields,
+                           uint32_t distance) {
+  if (kids.size() == 1) return kids[0];
+  program_node s;
+  s.kind = kind;
+  s.distance = distance;
+  s.label = label;
+  s.positional = true;
+  s.fields = fields;
+  return add_node(s, kids);
+}
+
 std::optional<uint32_t> planner::plan(const query::node& root, query::diagnostic& error) {
   bool failed = false;
   uint32_t id = plan_node(root, field_default, error, failed);
@@ -134,14 +146,8 @@ uint32_t planner::plan_node(const query::node& n, uint8_t fields, query::diagnos
         uint32_t a = intern_atom(exact ? atom_kind::exact : atom_kind::word, text::fold(t.text));
         kids.push_back(leaf(a, fields, label));
       }
-      if (kids.size() == 1) return kids[0];
-      program_node s;
-      s.kind = n.kind == node_kind::proximity_phrase ? op::prox_phrase : op::seq;
-      s.distance = n.distance;
-      s.label = label;
-      s.positional = true;
-      s.fields = fields;
-      return add_node(s, kids);
+      return sequence(n.kind == node_kind::proximity_phrase ? op::prox_phrase : op::seq, kids, label, fields,
+                      n.distance);
     }
     case node_kind::wildcard: {
       const uint32_t label = intern_label(query::leaf_label(n));
@@ -167,13 +173,7 @@ uint32_t planner::plan_node(const query::node& n, uint8_t fields, query::diagnos
         }
       }
       if (kids.empty()) return fail(make_error(n, "wildcard '" + n.text + "' has no letters"));
-      if (kids.size() == 1) return kids[0];
-      program_node s;
-      s.kind = op::seq;
-      s.label = label;
-      s.positional = true;
-      s.fields = fields;
-      return add_node(s, kids);
+      return sequence(op::seq, kids, label, fields, 0);
     }
     case node_kind::case_sensitive: {
       auto tokens = text::tokenize_term(text::normalize_keep_case(n.text));
@@ -183,13 +183,7 @@ uint32_t planner::plan_node(const query::node& n, uint8_t fields, query::diagnos
       for (const auto& t : tokens)
         kids.push_back(leaf(intern_atom(atom_kind::case_sensitive, text::fold(t.text), t.original),
                             fields, label));
-      if (kids.size() == 1) return kids[0];
-      program_node s;
-      s.kind = op::seq;
-      s.label = label;
-      s.positional = true;
-      s.fields = fields;
-      return add_node(s, kids);
+      return sequence(op::seq, kids, label, fields, 0);
     }
     case node_kind::tag: {
       std::string norm = text::normalize(n.text);

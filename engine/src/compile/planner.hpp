@@ -63,6 +63,8 @@ class planner {
   uint32_t intern_atom(atom_kind kind, std::string text, std::string case_text = {});
   uint32_t intern_label(const std::string& label);
   uint32_t leaf(uint32_t atom, uint8_t fields, uint32_t label);
+  /// A seq/prox_phrase over `kids` (leaves), or the single leaf itself.
+  uint32_t sequence(op kind, const std::vector<uint32_t>& kids, uint32_t label, uint8_t fields, uint32_t distance);
   /// How often an atom is expected to hit (relative units); see planner.cpp.
   double atom_cost(uint32_t atom) const;
   static double meta_cost(query::filter_field f);

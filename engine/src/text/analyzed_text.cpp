@@ -54,6 +54,18 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
   bool in_token = false;
   uint32_t tok_fold = 0, tok_orig = 0;
   size_t i = 0;
+  // Ends the current token (if any) at original byte `orig_end`.
+  auto close_token = [&](size_t orig_end) {
+    if (!in_token) return;
+    token t;
+    t.fold_begin = tok_fold;
+    t.fold_end = static_cast<uint32_t>(out.folded.size());
+    t.orig_begin = tok_orig;
+    t.orig_end = static_cast<uint32_t>(orig_end);
+    t.position = position++;
+    out.tokens.push_back(t);
+    in_token = false;
+  };
   auto fallback = [&](size_t at) -> status {
     const size_t restart = in_token ? tok_orig : at;
     if (in_token) {
@@ -98,15 +110,8 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
           tok_fold = static_cast<uint32_t>(out.folded.size());
           tok_orig = static_cast<uint32_t>(cp_begin);
         }
-      } else if (in_token) {
-        token t;
-        t.fold_begin = tok_fold;
-        t.fold_end = static_cast<uint32_t>(out.folded.size());
-        t.orig_begin = tok_orig;
-        t.orig_end = static_cast<uint32_t>(cp_begin);
-        t.position = position++;
-        out.tokens.push_back(t);
-        in_token = false;
+      } else {
+        close_token(cp_begin);
       }
       out.folded.push_back(static_cast<char>(fe.byte));
       if (with_byte_map) {
@@ -141,16 +146,7 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
     // A separator: only plain ones here (no sigils, no emoji, nothing
     // dropped); punctuation-table entries were checked above.
     if (cp < detail::table_limit && !tab.simple_separator[cp]) return fallback(cp_begin);
-    if (in_token) {
-      token t;
-      t.fold_begin = tok_fold;
-      t.fold_end = static_cast<uint32_t>(out.folded.size());
-      t.orig_begin = tok_orig;
-      t.orig_end = static_cast<uint32_t>(cp_begin);
-      t.position = position++;
-      out.tokens.push_back(t);
-      in_token = false;
-    }
+    close_token(cp_begin);
     for (uint8_t k = 0; k < m->count; ++k) {
       const size_t before = out.folded.size();
       fold_append(out.folded, m->out[k]);
@@ -160,15 +156,7 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
       }
     }
   }
-  if (in_token) {
-    token t;
-    t.fold_begin = tok_fold;
-    t.fold_end = static_cast<uint32_t>(out.folded.size());
-    t.orig_begin = tok_orig;
-    t.orig_end = static_cast<uint32_t>(n);
-    t.position = position++;
-    out.tokens.push_back(t);
-  }
+  close_token(n);
   return ok_status();
 }
 
