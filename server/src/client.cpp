@@ -1,6 +1,9 @@
 #include "sito/client/client.hpp"
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
 #include <deque>
 
@@ -28,8 +31,11 @@ std::vector<diagnostic> diagnostics_from(const fb::Vector<fb::Offset<Diagnostic>
 }  // namespace
 
 struct connection::impl {
+  using tls_stream = net::ssl::stream<tcp::socket>;
   net::io_context io;
-  tcp::socket sock{io};
+  net::ssl::context ssl_ctx{net::ssl::context::tls_client};
+  tls_stream stream{io, ssl_ctx};  ///< without TLS only its next_layer() (the socket) is used
+  bool tls = false;
   server::frame_reader reader;
   std::string tenant;
   uint64_t next_request = 1;
@@ -39,7 +45,8 @@ struct connection::impl {
 
   status write(const std::vector<uint8_t>& framed) {
     boost::system::error_code ec;
-    net::write(sock, net::buffer(framed), ec);
+    if (tls) net::write(stream, net::buffer(framed), ec);
+    else net::write(stream.next_layer(), net::buffer(framed), ec);
     if (ec) return unavailable("write to sitod failed: " + ec.message());
     return ok_status();
   }
@@ -54,15 +61,17 @@ struct connection::impl {
       boost::system::error_code ec;
       size_t n = 0;
       bool done = false;
-      sock.async_read_some(net::buffer(buf), [&](const boost::system::error_code& e, size_t got) {
+      auto on_read = [&](const boost::system::error_code& e, size_t got) {
         ec = e;
         n = got;
         done = true;
-      });
+      };
+      if (tls) stream.async_read_some(net::buffer(buf), on_read);
+      else stream.next_layer().async_read_some(net::buffer(buf), on_read);
       io.restart();
       io.run_for(std::chrono::duration_cast<std::chrono::milliseconds>(left));
       if (!done) {
-        sock.cancel();
+        stream.next_layer().cancel();
         io.restart();
         io.run();  // let the cancelled handler finish
         return unavailable("timed out waiting for sitod");
@@ -70,6 +79,66 @@ struct connection::impl {
       if (ec) return unavailable("connection to sitod lost: " + ec.message());
       reader.feed(std::span<const uint8_t>(buf.data(), n));
     }
+  }
+
+  /// Sets up verification before connecting (see connection_options).
+  status configure_tls(const connection_options& o) {
+    tls = true;
+    boost::system::error_code ec;
+    if (SSL_CTX_set_min_proto_version(ssl_ctx.native_handle(), TLS1_2_VERSION) != 1)
+      return internal_error("cannot require TLS 1.2 or later");
+    if (!o.ca_file.empty()) {
+      ssl_ctx.load_verify_file(o.ca_file, ec);
+      if (ec) return invalid_argument("cannot load the CA file '" + o.ca_file + "': " + ec.message());
+    } else {
+      ssl_ctx.set_default_verify_paths(ec);
+      if (ec) return internal_error("cannot load the system's trust store: " + ec.message());
+    }
+    if (o.verify_peer) {
+      stream.set_verify_mode(net::ssl::verify_peer, ec);
+      // The chain must verify and the leaf must name the host we dialled;
+      // a mismatch is reported as such, not as a bare "verify failed".
+      stream.set_verify_callback(
+          [check = net::ssl::host_name_verification(o.host)](bool preverified, net::ssl::verify_context& ctx) {
+            if (!preverified) return false;
+            if (check(preverified, ctx)) return true;
+            X509_STORE_CTX_set_error(ctx.native_handle(), X509_V_ERR_HOSTNAME_MISMATCH);
+            return false;
+          },
+          ec);
+    } else {
+      stream.set_verify_mode(net::ssl::verify_none, ec);
+    }
+    if (ec) return internal_error("cannot set up certificate verification: " + ec.message());
+    // SNI, for names only (RFC 6066 forbids IP literals).
+    boost::system::error_code not_ip;
+    (void)net::ip::make_address(o.host, not_ip);
+    if (not_ip && SSL_set_tlsext_host_name(stream.native_handle(), o.host.c_str()) != 1)
+      return invalid_argument("bad TLS server name '" + o.host + "'");
+    return ok_status();
+  }
+
+  /// The client side of the TLS handshake, bounded by `wait`.
+  status handshake(const std::string& where, std::chrono::milliseconds wait) {
+    boost::system::error_code ec;
+    bool done = false;
+    stream.async_handshake(tls_stream::client, [&](const boost::system::error_code& e) {
+      ec = e;
+      done = true;
+    });
+    io.restart();
+    io.run_for(wait);
+    if (!done) {
+      stream.next_layer().cancel();
+      io.restart();
+      io.run();
+      return unavailable("TLS handshake with " + where + " timed out");
+    }
+    if (!ec) return ok_status();
+    std::string reason = ec.message();
+    const long verify = SSL_get_verify_result(stream.native_handle());
+    if (verify != X509_V_OK) reason += " (" + std::string(X509_verify_cert_error_string(verify)) + ")";
+    return unavailable("TLS handshake with " + where + " failed: " + reason);
   }
 
   template <typename Build>
@@ -103,13 +172,16 @@ result<std::unique_ptr<connection>> connection::open(const connection_options& o
   std::unique_ptr<connection> c(new connection());
   impl& d = *c->impl_;
   d.timeout = options.timeout;
+  if (options.tls) SITO_RETURN_IF_ERROR(d.configure_tls(options));
   boost::system::error_code ec;
   tcp::resolver resolver(d.io);
   auto endpoints = resolver.resolve(options.host, std::to_string(options.port), ec);
   if (ec) return unavailable("cannot resolve " + options.host + ": " + ec.message());
-  net::connect(d.sock, endpoints, ec);
-  if (ec) return unavailable("cannot connect to " + options.host + ":" + std::to_string(options.port) + ": " + ec.message());
-  d.sock.set_option(tcp::no_delay(true));
+  const std::string where = options.host + ":" + std::to_string(options.port);
+  net::connect(d.stream.next_layer(), endpoints, ec);
+  if (ec) return unavailable("cannot connect to " + where + ": " + ec.message());
+  d.stream.next_layer().set_option(tcp::no_delay(true));
+  if (d.tls) SITO_RETURN_IF_ERROR(d.handshake(where, options.timeout));
   SITO_ASSIGN_OR_RETURN(auto f, d.request(
                                     Message::Hello,
                                     [&](fb::FlatBufferBuilder& b) {

@@ -53,6 +53,20 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
     if (!root || root.IsNull()) return c;
     if (!root.IsMap()) return invalid_argument(origin + ": the config must be a map");
     if (root["listen"]) SITO_RETURN_IF_ERROR(split_host_port(root["listen"].as<std::string>(), c.listen_host, c.listen_port, origin + ": listen"));
+    if (const YAML::Node t = root["tls"]) {
+      // `tls: off` (or no key at all) keeps plain TCP; a map needs both files.
+      if (t.IsScalar() && (t.as<std::string>() == "off" || t.as<std::string>() == "false")) {
+        c.tls.reset();
+      } else {
+        if (!t.IsMap()) return invalid_argument(origin + ": tls: expected {cert: PATH, key: PATH} or off");
+        tls_config tc;
+        if (t["cert"]) tc.cert_file = t["cert"].as<std::string>();
+        if (t["key"]) tc.key_file = t["key"].as<std::string>();
+        if (tc.cert_file.empty()) return invalid_argument(origin + ": tls: missing 'cert' (a PEM certificate chain)");
+        if (tc.key_file.empty()) return invalid_argument(origin + ": tls: missing 'key' (a PEM private key)");
+        c.tls = std::move(tc);
+      }
+    }
     if (root["http"]) {
       const std::string h = root["http"].as<std::string>();
       if (h == "off" || h == "false") c.http_enabled = false;

@@ -1,4 +1,11 @@
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <sstream>
 
@@ -27,6 +34,45 @@ std::string label_value(std::string_view v) {
   return out;
 }
 
+/// A file's readability, with the OS's reason when it is not.
+status check_readable(const std::string& path, const std::string& what) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return invalid_argument("tls: cannot read the " + what + " '" + path + "': " + std::strerror(errno));
+  std::fclose(f);
+  return ok_status();
+}
+
+/// Loads the listener's certificate chain and key into `ctx`: TLS 1.2 and
+/// later only. Messages name the file and OpenSSL's reason, never the key.
+status configure_tls(net::ssl::context& ctx, const tls_config& tls) {
+  SITO_RETURN_IF_ERROR(check_readable(tls.cert_file, "certificate"));
+  SITO_RETURN_IF_ERROR(check_readable(tls.key_file, "private key"));
+  boost::system::error_code ec;
+  ctx.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                      net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 |
+                      net::ssl::context::single_dh_use,
+                  ec);
+  if (ec) return internal_error("tls: cannot set options: " + ec.message());
+  if (SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION) != 1)
+    return internal_error("tls: cannot require TLS 1.2 or later");
+  // An encrypted key would make OpenSSL prompt on the terminal; fail instead.
+  ctx.set_password_callback([](std::size_t, net::ssl::context::password_purpose) { return std::string(); }, ec);
+  ctx.use_certificate_chain_file(tls.cert_file, ec);
+  if (ec) return invalid_argument("tls: '" + tls.cert_file + "' is not a usable PEM certificate chain: " + ec.message());
+  const std::string mismatch =
+      "tls: the private key '" + tls.key_file + "' does not match the certificate '" + tls.cert_file + "'";
+  ctx.use_private_key_file(tls.key_file, net::ssl::context::pem, ec);
+  if (ec && ec.category() == net::error::get_ssl_category() &&
+      ERR_GET_LIB(static_cast<unsigned long>(ec.value())) == ERR_LIB_X509 &&
+      ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH)
+    return invalid_argument(mismatch);
+  if (ec)
+    return invalid_argument("tls: '" + tls.key_file + "' is not a usable PEM private key (encrypted keys are not supported): " +
+                            ec.message());
+  if (SSL_CTX_check_private_key(ctx.native_handle()) != 1) return invalid_argument(mismatch);
+  return ok_status();
+}
+
 }  // namespace
 
 sitod::sitod() : impl_(std::make_unique<impl>()) {}
@@ -36,6 +82,10 @@ result<std::unique_ptr<sitod>> sitod::create(const server_config& config) {
   std::unique_ptr<sitod> s(new sitod());
   impl& d = *s->impl_;
   d.config = config;
+  if (config.tls) {
+    SITO_RETURN_IF_ERROR(configure_tls(d.ssl_context, *config.tls));
+    d.tls = true;
+  }
   store_options so;
   so.path = config.data_dir;
   so.retention_bytes = config.retention_bytes;
@@ -286,6 +336,28 @@ std::string sitod::impl::metrics_text() {
   line("sito_sessions", "open protocol connections", metrics.sessions_open, "gauge");
   line("sito_stored_bytes", "bytes retained in the post and mention logs", db->stored_bytes(), "gauge");
   line("sito_retention_deleted_total", "records dropped by retention", metrics.retention_deleted);
+  line("sito_session_write_queue_frames", "frames queued for writing, summed over sessions", metrics.write_queue_frames,
+       "gauge");
+  line("sito_tls_handshake_failures_total", "connections dropped before completing the TLS handshake",
+       metrics.tls_handshake_failures);
+  {
+    // Lag per subscription: the tenant's next mention offset minus the
+    // subscription's next offset to deliver. Two connections subscribed under
+    // one name report the larger lag (one series per tenant and name).
+    std::map<std::string, uint64_t> heads;
+    std::map<std::pair<std::string, std::string>, uint64_t> lags;
+    for (const auto& e : progress.snapshot()) {
+      auto [head, fresh] = heads.try_emplace(e.tenant, 0);
+      if (fresh) head->second = db->next_mention_offset(e.tenant);
+      uint64_t& lag = lags[{e.tenant, e.subscription}];
+      lag = std::max(lag, head->second > e.next ? head->second - e.next : 0);
+    }
+    o << "# HELP sito_subscription_lag_mentions mentions in the tenant's log not yet delivered to the subscription\n"
+         "# TYPE sito_subscription_lag_mentions gauge\n";
+    for (const auto& [key, lag] : lags)
+      o << "sito_subscription_lag_mentions{tenant=\"" << label_value(key.first) << "\",subscription=\""
+        << label_value(key.second) << "\"} " << lag << "\n";
+  }
   o << "# HELP sito_topic_mentions_total mentions committed per topic\n# TYPE sito_topic_mentions_total counter\n";
   {
     std::lock_guard lock(metrics.per_topic_mutex);

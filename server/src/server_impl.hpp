@@ -2,6 +2,7 @@
 #pragma once
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 
 #include <atomic>
 #include <condition_variable>
@@ -39,8 +40,47 @@ struct server_metrics {
   std::atomic<uint64_t> last_compile_us{0};
   std::atomic<uint64_t> topics_loaded{0};
   std::atomic<uint64_t> retention_deleted{0};
+  std::atomic<uint64_t> write_queue_frames{0};      ///< frames queued for writing, summed over sessions
+  std::atomic<uint64_t> tls_handshake_failures{0};  ///< connections closed before a TLS handshake completed
   std::mutex per_topic_mutex;
   std::map<std::string, uint64_t> mentions_per_topic;  ///< "tenant/topic" → mentions committed
+};
+
+/// Where each live subscription stands in its tenant's mention log, for
+/// /metrics. Sessions publish into it from their strand whenever a
+/// subscription's next offset changes and forget their entries on close; the
+/// HTTP handler reads a copy. Thread-safe: every member takes the mutex.
+class subscription_progress {
+ public:
+  struct entry {
+    std::string tenant;
+    std::string subscription;
+    uint64_t next = 0;  ///< the next mention offset the subscription will deliver
+  };
+  void update(uint64_t session_id, const std::string& tenant, const std::string& subscription, uint64_t next) {
+    std::lock_guard lock(mutex_);
+    entry& e = entries_[{session_id, subscription}];
+    e.tenant = tenant;
+    e.subscription = subscription;
+    e.next = next;
+  }
+  /// Drops every entry of `session_id` (the session closed).
+  void forget(uint64_t session_id) {
+    std::lock_guard lock(mutex_);
+    entries_.erase(entries_.lower_bound({session_id, std::string()}),
+                   entries_.lower_bound({session_id + 1, std::string()}));
+  }
+  std::vector<entry> snapshot() const {
+    std::lock_guard lock(mutex_);
+    std::vector<entry> out;
+    out.reserve(entries_.size());
+    for (const auto& [key, e] : entries_) out.push_back(e);
+    return out;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::pair<uint64_t, std::string>, entry> entries_;  ///< (session id, subscription name) → entry
 };
 
 /// The ruleset in use and its scanner; replaced as a whole on every change.
@@ -56,6 +96,12 @@ struct sitod::impl {
   server_config config;
   std::unique_ptr<store> db;
   server_metrics metrics;
+  subscription_progress progress;
+  /// TLS settings of the protocol listener. Always exists (a session's stream
+  /// needs one); configured with the certificate and key only when `tls`.
+  net::ssl::context ssl_context{net::ssl::context::tls_server};
+  bool tls = false;
+  std::atomic<uint64_t> next_session_id{1};
 
   net::io_context io;
   std::unique_ptr<net::executor_work_guard<net::io_context::executor_type>> work;
@@ -112,16 +158,30 @@ struct sitod::impl {
   std::atomic<bool> stopped{false};
 };
 
-/// A connection: one role, one tenant, after Hello.
+/// A connection: one role, one tenant, after Hello. With TLS the handshake
+/// comes first; every read and write goes through async_read_some /
+/// async_write_all, which pick the TLS stream or the plain socket under it.
+/// Not thread-safe: everything but start/close/on_mentions runs on its strand.
 class session : public std::enable_shared_from_this<session> {
  public:
+  using tls_stream = net::ssl::stream<tcp::socket>;
+
   session(sitod::impl& server, tcp::socket socket);
+  ~session();
+  /// Handshakes first when the server speaks TLS, then reads frames.
   void start();
+  /// Closes the socket and drops the session's entries from the server's
+  /// metrics (any thread; idempotent).
   void close();
   /// The tenant's mention log grew: pump subscriptions (any thread).
   void on_mentions(const std::string& tenant);
 
  private:
+  void on_handshake(const boost::system::error_code& ec);
+  template <typename Buffers, typename Handler>
+  void async_read_some(const Buffers& buffers, Handler&& handler);
+  template <typename Buffers, typename Handler>
+  void async_write_all(const Buffers& buffers, Handler&& handler);
   void read_more();
   void on_read(const boost::system::error_code& ec, size_t n);
   void process_frames();
@@ -148,6 +208,8 @@ class session : public std::enable_shared_from_this<session> {
   void send_topics_result(uint64_t rid, uint64_t version, const std::vector<topic_diagnostic>& diagnostics,
                           const std::vector<topic_spec>& topics);
   void pump();  ///< on the strand: deliver what credit allows
+  /// On the strand: tells the server's progress registry where `name` stands.
+  void publish_progress(const std::string& name, uint64_t next);
 
   struct subscription {
     std::string name;
@@ -158,8 +220,11 @@ class session : public std::enable_shared_from_this<session> {
   };
 
   sitod::impl& server_;
-  tcp::socket socket_;
+  const uint64_t id_;  ///< unique per server, keys this session's progress entries
+  const bool tls_;     ///< the server speaks TLS: handshake first, then stream_ itself
+  tls_stream stream_;  ///< with tls_ false only its next_layer() (the TCP socket) is used
   net::strand<net::io_context::executor_type> strand_;
+  net::steady_timer handshake_timer_;  ///< a peer that never completes the TLS handshake is dropped
   frame_reader reader_;
   std::vector<uint8_t> read_buf_;
   std::vector<std::vector<uint8_t>> write_queue_;

@@ -22,6 +22,7 @@ std::string str(const fb::String* s) { return s ? s->str() : std::string(); }
 constexpr uint32_t protocol_version = 1;
 constexpr size_t max_queued_frames = 64;  ///< a subscriber that stops reading stops being fed
 constexpr uint32_t max_mentions_per_frame = 512;
+constexpr auto handshake_timeout = std::chrono::seconds(10);  ///< a TLS peer has this long to finish its handshake
 
 fb::Offset<fb::Vector<fb::Offset<Diagnostic>>> diagnostics_to_wire(fb::FlatBufferBuilder& b,
                                                                    const std::vector<topic_diagnostic>& ds) {
@@ -37,12 +38,64 @@ fb::Offset<fb::Vector<fb::Offset<Diagnostic>>> diagnostics_to_wire(fb::FlatBuffe
 }  // namespace
 
 session::session(sitod::impl& server, tcp::socket socket)
-    : server_(server), socket_(std::move(socket)), strand_(net::make_strand(server.io)), reader_(server.limits()) {
+    : server_(server),
+      id_(server.next_session_id++),
+      tls_(server.tls),
+      stream_(std::move(socket), server.ssl_context),
+      strand_(net::make_strand(server.io)),
+      handshake_timer_(server.io),
+      reader_(server.limits()) {
   read_buf_.resize(64 * 1024);
 }
 
+session::~session() {
+  // close() normally did this; a session dropped with the io_context (stop)
+  // must not leave entries behind either.
+  server_.progress.forget(id_);
+  server_.metrics.write_queue_frames -= write_queue_.size();
+}
+
 void session::start() {
-  net::dispatch(strand_, [self = shared_from_this()] { self->read_more(); });
+  net::dispatch(strand_, [self = shared_from_this()] {
+    if (!self->tls_) {
+      self->read_more();
+      return;
+    }
+    self->handshake_timer_.expires_after(handshake_timeout);
+    self->handshake_timer_.async_wait(net::bind_executor(self->strand_, [self](const boost::system::error_code& ec) {
+      if (ec || self->closed_) return;  // cancelled: the handshake finished or the session closed
+      ++self->server_.metrics.tls_handshake_failures;
+      self->close();
+    }));
+    self->stream_.async_handshake(
+        tls_stream::server,
+        net::bind_executor(self->strand_, [self](const boost::system::error_code& ec) { self->on_handshake(ec); }));
+  });
+}
+
+void session::on_handshake(const boost::system::error_code& ec) {
+  handshake_timer_.cancel();
+  if (closed_) return;
+  if (ec) {
+    // Not TLS, an old protocol version, a client that rejected our
+    // certificate: counted, and the connection is dropped.
+    ++server_.metrics.tls_handshake_failures;
+    close();
+    return;
+  }
+  read_more();
+}
+
+template <typename Buffers, typename Handler>
+void session::async_read_some(const Buffers& buffers, Handler&& handler) {
+  if (tls_) stream_.async_read_some(buffers, std::forward<Handler>(handler));
+  else stream_.next_layer().async_read_some(buffers, std::forward<Handler>(handler));
+}
+
+template <typename Buffers, typename Handler>
+void session::async_write_all(const Buffers& buffers, Handler&& handler) {
+  if (tls_) net::async_write(stream_, buffers, std::forward<Handler>(handler));
+  else net::async_write(stream_.next_layer(), buffers, std::forward<Handler>(handler));
 }
 
 void session::close() {
@@ -50,8 +103,15 @@ void session::close() {
     if (self->closed_) return;
     self->closed_ = true;
     boost::system::error_code ignored;
-    self->socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    self->socket_.close(ignored);
+    // No TLS close_notify: the peer sees the connection end either way, and
+    // a stuck peer must not keep the session alive.
+    self->handshake_timer_.cancel();
+    tcp::socket& socket = self->stream_.next_layer();
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+    self->server_.metrics.write_queue_frames -= self->write_queue_.size();
+    self->write_queue_.clear();
+    self->server_.progress.forget(self->id_);
     std::lock_guard lock(self->server_.sessions_mutex);
     if (self->server_.sessions.erase(self)) --self->server_.metrics.sessions_open;
   });
@@ -59,9 +119,10 @@ void session::close() {
 
 void session::read_more() {
   if (closed_ || busy_) return;
-  socket_.async_read_some(net::buffer(read_buf_),
-                          net::bind_executor(strand_, [self = shared_from_this()](const boost::system::error_code& ec,
-                                                                                  size_t n) { self->on_read(ec, n); }));
+  async_read_some(net::buffer(read_buf_),
+                  net::bind_executor(strand_, [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
+                    self->on_read(ec, n);
+                  }));
 }
 
 void session::on_read(const boost::system::error_code& ec, size_t n) {
@@ -96,6 +157,7 @@ void session::process_frames() {
 void session::send(std::vector<uint8_t> framed) {
   if (closed_) return;
   write_queue_.push_back(std::move(framed));
+  ++server_.metrics.write_queue_frames;
   if (!writing_) write_next();
 }
 
@@ -107,15 +169,16 @@ void session::write_next() {
   writing_ = true;
   auto buf = std::make_shared<std::vector<uint8_t>>(std::move(write_queue_.front()));
   write_queue_.erase(write_queue_.begin());
-  net::async_write(socket_, net::buffer(*buf),
-                   net::bind_executor(strand_, [self = shared_from_this(), buf](const boost::system::error_code& ec, size_t) {
-                     if (ec) {
-                       self->close();
-                       return;
-                     }
-                     self->write_next();
-                     self->pump();  // room in the queue again
-                   }));
+  --server_.metrics.write_queue_frames;
+  async_write_all(net::buffer(*buf),
+                  net::bind_executor(strand_, [self = shared_from_this(), buf](const boost::system::error_code& ec, size_t) {
+                    if (ec) {
+                      self->close();
+                      return;
+                    }
+                    self->write_next();
+                    self->pump();  // room in the queue again
+                  }));
 }
 
 void session::send_error(uint64_t request_id, ErrorCode code, const std::string& message, const std::string& in_reply_to) {
@@ -313,6 +376,7 @@ void session::on_subscribe(uint64_t rid, const Subscribe& m) {
   const uint64_t start = s.next;
   const std::string name = s.name;
   subs_[name] = std::move(s);
+  publish_progress(name, start);
   // The acknowledgement is an empty MentionBatch echoing the request id.
   reply(rid, Message::MentionBatch, [&](fb::FlatBufferBuilder& b) {
     (void)start;
@@ -391,7 +455,10 @@ void session::pump() {
           if (!s.topics.empty() && !s.topics.count(m.topic)) continue;
           out.push_back(mention_to_wire(b, m, &(*posts)[k]));
         }
-        s.next = std::max(s.next, next);
+        if (next > s.next) {
+          s.next = next;
+          self->publish_progress(sub_name, s.next);
+        }
         if (!out.empty()) {
           s.credit -= std::min<uint64_t>(s.credit, out.size());
           self->server_.metrics.mentions_delivered += out.size();
@@ -403,6 +470,11 @@ void session::pump() {
       });
     });
   }
+}
+
+void session::publish_progress(const std::string& name, uint64_t next) {
+  if (closed_) return;  // close() already forgot this session's entries
+  server_.progress.update(id_, tenant_, name, next);
 }
 
 void session::send_topics_result(uint64_t rid, uint64_t version, const std::vector<topic_diagnostic>& diagnostics,

@@ -4,7 +4,8 @@
 //   sito match    --topics FILE(.yaml|.json) --posts FILE.jsonl [--threads N] [--batch N]
 //   sito validate 'QUERY' [--with-channels]
 //   sito explain  --topics FILE --topic ID --post JSON|@FILE
-// Against a running sitod (--server HOST:PORT, --token T or $SITO_TOKEN):
+// Against a running sitod (--server HOST:PORT, --token T or $SITO_TOKEN,
+// --tls and --ca FILE when sitod speaks TLS):
 //   sito publish FILE.jsonl [--batch N]
 //   sito subscribe --name N [--topic ID]... [--from latest|committed|offset:N|time:MS] [--count N] [--commit]
 //   sito topics list | upsert FILE | delete ID...
@@ -179,7 +180,14 @@ int run_explain(const std::string& topics_path, const std::string& topic_id, std
 struct remote {
   std::string server = "127.0.0.1:7400";
   std::string token;
+  bool tls = false;
+  std::string ca_file;  ///< implies tls
 };
+
+void apply_tls(const remote& r, sito::client::connection_options& o) {
+  o.tls = r.tls || !r.ca_file.empty();
+  o.ca_file = r.ca_file;
+}
 
 sito::result<std::unique_ptr<sito::client::connection>> connect_remote(const remote& r, sito::client::role as) {
   sito::client::connection_options o;
@@ -192,6 +200,7 @@ sito::result<std::unique_ptr<sito::client::connection>> connect_remote(const rem
     if (const char* env = std::getenv("SITO_TOKEN")) o.token = env;
   o.as = as;
   o.client_name = "sito-cli";
+  apply_tls(r, o);
   return sito::client::connection::open(o);
 }
 
@@ -265,6 +274,7 @@ int run_subscribe(const remote& r, const std::string& name, const std::vector<st
   o.port = static_cast<uint16_t>(std::strtoul(r.server.c_str() + colon + 1, nullptr, 10));
   o.token = r.token.empty() && std::getenv("SITO_TOKEN") ? std::getenv("SITO_TOKEN") : r.token;
   o.as = sito::client::role::subscriber;
+  apply_tls(r, o);
   sito::client::subscription_options s;
   s.name = name;
   s.topics = topics;
@@ -386,6 +396,9 @@ int main(int argc, char** argv) {
   auto add_remote = [&](CLI::App* cmd) {
     cmd->add_option("--server", server.server, "sitod address, HOST:PORT (default 127.0.0.1:7400)");
     cmd->add_option("--token", server.token, "the tenant token (default: $SITO_TOKEN)");
+    cmd->add_flag("--tls", server.tls, "connect with TLS (sitod has `tls:` in its config)");
+    cmd->add_option("--ca", server.ca_file, "PEM file of CAs to trust for the server's certificate (implies --tls; "
+                                            "default: the system's trust store)");
   };
   add_remote(explain);
   std::string publish_path;

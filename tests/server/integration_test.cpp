@@ -599,3 +599,249 @@ TEST(SitodProcess, GracefulStopOnSigterm) {
 
 }  // namespace
 }  // namespace sito
+
+// ---- TLS and per-subscription metrics ------------------------------------
+
+namespace sito {
+namespace {
+
+/// The value of one exposition line that starts with `series` (name plus
+/// labels, exactly as printed), or -1 when there is none.
+double metric_value(const std::string& text, const std::string& series) {
+  const size_t at = text.find("\n" + series + " ");
+  return at == std::string::npos ? -1.0 : std::stod(text.substr(at + series.size() + 2));
+}
+
+/// Polls /metrics until `series` has the value `want` (or the deadline); returns the last value seen.
+double wait_for_metric(uint16_t http_port, const std::string& series, double want,
+                       std::chrono::milliseconds within = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + within;
+  double v = -1;
+  for (;;) {
+    v = metric_value(http_get(http_port, "/metrics"), series);
+    if (v == want || std::chrono::steady_clock::now() >= deadline) return v;
+    std::this_thread::sleep_for(20ms);
+  }
+}
+
+TEST_F(Sitod, SubscriptionLagAndWriteQueueAreInTheMetrics) {
+  auto admin = connect(token_admin, client::role::admin);
+  ASSERT_TRUE(admin->upsert_topics({{"acme", "everything", "", "и OR в OR не OR на", {}, {}}}).ok());
+  // A subscriber that takes 5 mentions and then reads nothing. Its name needs escaping as a label value.
+  const std::string name = R"(slow "one"\)";
+  const std::string series = R"(sito_subscription_lag_mentions{tenant="acme",subscription="slow \"one\"\\"})";
+  auto slow = connect(token_subscriber, client::role::subscriber);
+  ASSERT_TRUE(slow->subscribe({.name = name, .topics = {}, .start = client::start_from::latest, .credit = 5}).ok());
+  EXPECT_EQ(wait_for_metric(server_->http_port(), series, 0), 0) << "a fresh subscription at latest has no lag";
+
+  auto producer = connect(token_producer, client::role::producer);
+  ASSERT_TRUE(producer->publish(firehose(1000)).ok());
+  server_->wait_until_matched();
+  const std::string m = http_get(server_->http_port(), "/metrics");
+  const double committed = metric_value(m, "sito_mentions_committed_total");
+  ASSERT_GT(committed, 100) << m;
+  EXPECT_GE(metric_value(m, "sito_session_write_queue_frames"), 0) << m;
+  EXPECT_EQ(wait_for_metric(server_->http_port(), series, committed - 5), committed - 5)
+      << "lag = the tenant's next mention offset - the subscription's next offset\n"
+      << http_get(server_->http_port(), "/metrics");
+
+  // Catch up: the lag goes to 0 and nothing stays queued.
+  ASSERT_TRUE(slow->credit(name, 1'000'000).ok());
+  uint64_t got = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (got < committed && std::chrono::steady_clock::now() < deadline) {
+    auto batch = slow->next_mentions(500ms);
+    ASSERT_TRUE(batch.ok()) << batch.error().to_string();
+    got += batch->size();
+  }
+  ASSERT_EQ(got, static_cast<uint64_t>(committed));
+  EXPECT_EQ(wait_for_metric(server_->http_port(), series, 0), 0);
+  EXPECT_EQ(wait_for_metric(server_->http_port(), "sito_session_write_queue_frames", 0), 0);
+
+  // Its series goes away with its connection.
+  slow.reset();
+  EXPECT_EQ(wait_for_metric(server_->http_port(), series, -1), -1) << "a closed subscription is forgotten";
+}
+
+bool sh(const std::string& command) { return std::system(command.c_str()) == 0; }
+bool have_openssl() { return sh("openssl version >/dev/null 2>&1"); }
+
+/// A self-signed certificate (its own CA) and its key: dir/NAME.crt, dir/NAME.key.
+void make_cert(const fs::path& dir, const std::string& name, const std::string& cn, const std::string& san) {
+  const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=" + cn +
+                          " -addext subjectAltName=" + san + " -days 1 -keyout '" + (dir / (name + ".key")).string() +
+                          "' -out '" + (dir / (name + ".crt")).string() + "' >/dev/null 2>&1";
+  ASSERT_TRUE(sh(cmd)) << cmd;
+}
+
+class SitodTls : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!have_openssl()) GTEST_SKIP() << "the openssl binary is missing (Debian package openssl)";
+    dir_ = temp_dir(std::string("tls-") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    ASSERT_NO_FATAL_FAILURE(make_cert(dir_, "server", "localhost", "DNS:localhost,IP:127.0.0.1"));
+    server_ = start_server("server", "data");
+  }
+  void TearDown() override {
+    for (auto* s : {&server_, &other_})
+      if (*s) (*s)->stop();
+    server_.reset();
+    other_.reset();
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+  /// A sitod speaking TLS with dir/CERT.{crt,key}, its data in dir/DATA.
+  std::unique_ptr<server::sitod> start_server(const std::string& cert, const std::string& data) {
+    server::server_config c = make_config(dir_);
+    c.data_dir = (dir_ / data).string();
+    c.tls = server::tls_config{(dir_ / (cert + ".crt")).string(), (dir_ / (cert + ".key")).string()};
+    auto s = server::sitod::create(c);
+    EXPECT_TRUE(s.ok()) << s.error().to_string();
+    if (!s.ok()) return nullptr;
+    status st = (*s)->start();
+    EXPECT_TRUE(st.ok()) << st.to_string();
+    return std::move(*s);
+  }
+  client::connection_options tls_opts(const std::string& token, client::role r, const std::string& ca = "server") {
+    client::connection_options o = opts(server_->port(), token, r);
+    o.tls = true;
+    o.ca_file = (dir_ / (ca + ".crt")).string();
+    o.timeout = 5s;
+    return o;
+  }
+  fs::path dir_;
+  std::unique_ptr<server::sitod> server_, other_;
+};
+
+TEST_F(SitodTls, PublishSubscribeOverTls) {
+  auto admin = client::connection::open(tls_opts(token_admin, client::role::admin));
+  ASSERT_TRUE(admin.ok()) << admin.error().to_string();
+  ASSERT_TRUE((*admin)->upsert_topics(acme_topics()).ok());
+  client::subscriber sub(tls_opts(token_subscriber, client::role::subscriber),
+                         {.name = "tls", .topics = {}, .start = client::start_from::latest});
+  ASSERT_TRUE(sub.next(100ms).ok());
+
+  const auto posts = firehose(1500);
+  auto producer = client::connection::open(tls_opts(token_producer, client::role::producer));
+  ASSERT_TRUE(producer.ok()) << producer.error().to_string();
+  for (size_t b = 0; b < posts.size(); b += 500) {
+    std::vector<post> batch(posts.begin() + b, posts.begin() + std::min(posts.size(), b + 500));
+    auto ack = (*producer)->publish(batch);
+    ASSERT_TRUE(ack.ok()) << ack.error().to_string();
+    EXPECT_EQ(ack->accepted, batch.size());
+  }
+  const auto expected = expected_mentions(acme_topics(), posts);
+  ASSERT_GT(expected.size(), 50u);
+  std::map<std::pair<std::string, std::string>, std::string> got;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (got.size() < expected.size() && std::chrono::steady_clock::now() < deadline) {
+    auto batch = sub.next(500ms);
+    ASSERT_TRUE(batch.ok()) << batch.error().to_string();
+    for (const auto& m : *batch) got[{m.p.id, m.record.topic}] = highlights_text(m.record);
+  }
+  EXPECT_EQ(got, expected);
+
+  // The certificate names localhost too: a DNS name verifies as well as the IP.
+  auto by_name = tls_opts(token_admin, client::role::admin);
+  by_name.host = "localhost";
+  auto named = client::connection::open(by_name);
+  ASSERT_TRUE(named.ok()) << named.error().to_string();
+  EXPECT_TRUE((*named)->ping().ok());
+}
+
+TEST_F(SitodTls, APlainClientFailsCleanlyAndTheServerKeepsServing) {
+  auto plain_opts = opts(server_->port(), token_admin, client::role::admin);
+  plain_opts.timeout = 5s;
+  const auto started = std::chrono::steady_clock::now();
+  auto plain = client::connection::open(plain_opts);
+  ASSERT_FALSE(plain.ok()) << "plain TCP against the TLS listener must fail";
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 4s) << "the server drops it; the client does not time out";
+  EXPECT_EQ(wait_for_metric(server_->http_port(), "sito_tls_handshake_failures_total", 1), 1);
+  auto tls = client::connection::open(tls_opts(token_admin, client::role::admin));
+  ASSERT_TRUE(tls.ok()) << tls.error().to_string();
+  EXPECT_TRUE((*tls)->ping().ok());
+  EXPECT_TRUE((*tls)->list_topics().ok());
+
+  // And a TLS client against a plain listener fails too, without hanging.
+  server::server_config c = make_config(dir_);
+  c.data_dir = (dir_ / "plain-data").string();
+  auto plain_server = server::sitod::create(c);
+  ASSERT_TRUE(plain_server.ok());
+  other_ = std::move(*plain_server);
+  ASSERT_TRUE(other_->start().ok());
+  auto o = tls_opts(token_admin, client::role::admin);
+  o.port = other_->port();
+  auto mismatched = client::connection::open(o);
+  ASSERT_FALSE(mismatched.ok());
+  EXPECT_NE(mismatched.error().message().find("TLS handshake"), std::string::npos) << mismatched.error().message();
+}
+
+TEST_F(SitodTls, TheWrongCaOrTheWrongNameFailsVerification) {
+  ASSERT_NO_FATAL_FAILURE(make_cert(dir_, "other", "localhost", "DNS:localhost,IP:127.0.0.1"));
+  auto wrong_ca = client::connection::open(tls_opts(token_admin, client::role::admin, "other"));
+  ASSERT_FALSE(wrong_ca.ok()) << "a certificate from an untrusted CA must be refused";
+  EXPECT_NE(wrong_ca.error().message().find("certificate verify failed"), std::string::npos)
+      << wrong_ca.error().message();
+  // Without verification the same client gets through (tests only).
+  auto unverified = tls_opts(token_admin, client::role::admin, "other");
+  unverified.verify_peer = false;
+  auto insecure = client::connection::open(unverified);
+  ASSERT_TRUE(insecure.ok()) << insecure.error().to_string();
+  EXPECT_TRUE((*insecure)->ping().ok());
+
+  // A trusted certificate that names another host.
+  ASSERT_NO_FATAL_FAILURE(make_cert(dir_, "elsewhere", "example.com", "DNS:example.com"));
+  other_ = start_server("elsewhere", "elsewhere-data");
+  ASSERT_TRUE(other_);
+  auto o = tls_opts(token_admin, client::role::admin, "elsewhere");
+  o.port = other_->port();
+  auto wrong_name = client::connection::open(o);
+  ASSERT_FALSE(wrong_name.ok()) << "the certificate must name the host dialled";
+  EXPECT_NE(wrong_name.error().message().find("hostname mismatch"), std::string::npos) << wrong_name.error().message();
+}
+
+TEST_F(SitodTls, UnusableCertificatesOrKeysFailCreateWithTheReason) {
+  auto fails = [&](const std::string& cert, const std::string& key, const std::string& reason) {
+    server::server_config c = make_config(dir_);
+    c.data_dir = (dir_ / "bad-data").string();
+    c.tls = server::tls_config{(dir_ / cert).string(), (dir_ / key).string()};
+    auto s = server::sitod::create(c);
+    ASSERT_FALSE(s.ok()) << cert << " / " << key;
+    EXPECT_NE(s.error().message().find(reason), std::string::npos) << s.error().message();
+  };
+  fails("missing.crt", "server.key", "cannot read the certificate '" + (dir_ / "missing.crt").string() + "'");
+  fails("server.crt", "missing.key", "cannot read the private key");
+  std::ofstream(dir_ / "garbage.pem") << "not a certificate\n";
+  fails("garbage.pem", "server.key", "is not a usable PEM certificate chain");
+  fails("server.crt", "garbage.pem", "is not a usable PEM private key");
+  ASSERT_NO_FATAL_FAILURE(make_cert(dir_, "other", "localhost", "DNS:localhost"));
+  fails("server.crt", "other.key", "does not match the certificate");
+  // The message names files, never a key's contents.
+  std::ifstream key_in(dir_ / "server.key");
+  std::string key_text((std::istreambuf_iterator<char>(key_in)), {});
+  server::server_config c = make_config(dir_);
+  c.tls = server::tls_config{(dir_ / "server.key").string(), (dir_ / "server.key").string()};
+  auto s = server::sitod::create(c);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().message().find("PRIVATE KEY"), std::string::npos) << s.error().message();
+}
+
+TEST(SitodConfig, TlsKeys) {
+  auto on = server::parse_config("tls: {cert: /etc/sitod/c.pem, key: /etc/sitod/k.pem}\n");
+  ASSERT_TRUE(on.ok()) << on.error().to_string();
+  ASSERT_TRUE(on->tls.has_value());
+  EXPECT_EQ(on->tls->cert_file, "/etc/sitod/c.pem");
+  EXPECT_EQ(on->tls->key_file, "/etc/sitod/k.pem");
+  auto absent = server::parse_config("listen: 127.0.0.1:7400\n");
+  ASSERT_TRUE(absent.ok());
+  EXPECT_FALSE(absent->tls.has_value()) << "TLS is off by default";
+  auto off = server::parse_config("tls: off\n");
+  ASSERT_TRUE(off.ok());
+  EXPECT_FALSE(off->tls.has_value());
+  auto no_key = server::parse_config("tls: {cert: c.pem}\n");
+  ASSERT_FALSE(no_key.ok());
+  EXPECT_NE(no_key.error().message().find("missing 'key'"), std::string::npos) << no_key.error().message();
+  EXPECT_FALSE(server::parse_config("tls: [c.pem, k.pem]\n").ok());
+}
+
+}  // namespace
+}  // namespace sito

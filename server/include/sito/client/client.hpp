@@ -29,6 +29,11 @@
 //   auto r = (*c)->upsert_topics({{"acme", "brand", "Brand", "flowwow OR фловвов", {}, {}}});
 //   // r->diagnostics: errors of topics that were not stored; r->snapshot_version
 //
+// TLS (when sitod's config has `tls:`):
+//   opts.tls = true;
+//   opts.ca_file = "ca.pem";   // PEM CA(s) to trust; empty: the system's trust store
+//   // the certificate must name opts.host (DNS name or IP address)
+//
 // ERRORS are values: every call returns result<T>/status; a server Error
 // frame becomes a status whose message is the server's reason.
 //
@@ -58,7 +63,11 @@ struct connection_options {
   std::string token;
   role as = role::subscriber;
   std::string client_name = "sito-client";
-  std::chrono::milliseconds timeout{10'000};  ///< per request
+  std::chrono::milliseconds timeout{10'000};  ///< per request (and for the TLS handshake)
+  bool tls = false;          ///< speak TLS (1.2 or later); the server must have `tls:` configured
+  std::string ca_file;       ///< PEM file of trusted CAs; empty: the system's default trust store
+  bool verify_peer = true;   ///< verify the server's chain against ca_file and that it names `host`;
+                             ///< false accepts any certificate (tests only: no protection from a MITM)
 };
 
 struct rejected_post {

@@ -5,6 +5,8 @@
 // as SHA-256 hex digests, never in clear.
 //
 //   listen: 127.0.0.1:7400          # protocol (TCP)
+//   tls: {cert: /etc/sitod/cert.pem, key: /etc/sitod/key.pem}   # optional: the
+//                                   # protocol listener then speaks TLS 1.2+ only
 //   http: 127.0.0.1:7401            # /metrics and /health (`off` disables)
 //   data_dir: /var/lib/sitod
 //   limits: {max_frame_bytes: 16777216, max_batch_posts: 10000, producer_window: 4,
@@ -22,6 +24,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,9 +46,18 @@ struct tenant_config {
   std::string topics_file;  ///< optional seed topics (YAML/JSON topics file)
 };
 
+/// TLS on the protocol listener. Both files are PEM: `cert_file` the
+/// certificate chain (leaf first), `key_file` its private key. The key's
+/// contents are never logged nor put into a status message.
+struct tls_config {
+  std::string cert_file;
+  std::string key_file;
+};
+
 struct server_config {
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 7400;
+  std::optional<tls_config> tls;  ///< set: the protocol listener speaks TLS only; unset: plain TCP
   bool http_enabled = true;   ///< `http: off` in YAML disables /metrics and /health
   std::string http_host = "127.0.0.1";
   uint16_t http_port = 7401;  ///< 0: an ephemeral port (tests)

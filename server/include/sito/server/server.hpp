@@ -8,7 +8,8 @@
 //   ... (*srv)->port() ...
 //   (*srv)->stop();          // drains in-flight work, then returns
 //
-// Pipeline: sessions (Boost.Asio, I/O threads) hand PublishBatch frames to
+// Pipeline: sessions (Boost.Asio, I/O threads; TLS first when the config has
+// `tls:`) hand PublishBatch frames to
 // a worker pool that appends them durably to the post log (RocksDB, synced)
 // before the PublishAck; one matcher thread reads the post log from the
 // matched watermark, scans batches against the current ruleset snapshot
@@ -20,6 +21,11 @@
 //
 // Thread-safety: create/start/stop from one controlling thread; everything
 // else runs on the server's own threads.
+//
+// /metrics also has, per live subscription, sito_subscription_lag_mentions
+// {tenant, subscription} (the tenant's next mention offset minus the
+// subscription's next offset to deliver; the largest when several
+// connections share a name) and sito_session_write_queue_frames.
 #pragma once
 
 #include <cstdint>
@@ -33,7 +39,9 @@ namespace sito::server {
 class sitod {
  public:
   /// Opens the store and compiles the persisted topics (seeding tenants that
-  /// have a topics_file and no topics yet). Does not listen yet.
+  /// have a topics_file and no topics yet), and loads the TLS certificate and
+  /// key when configured: an unreadable or mismatched pair fails here, with
+  /// the file and the reason. Does not listen yet.
   static result<std::unique_ptr<sitod>> create(const server_config& config);
   ~sitod();
 
