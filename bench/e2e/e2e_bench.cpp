@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
   std::vector<int64_t> latencies;
   std::atomic<bool> done{false};
   std::atomic<uint64_t> received{0};
-  client::subscriber sub(opts("s", client::role::subscriber), {.name = "bench", .start = client::start_from::latest, .credit = 100000});
+  client::subscriber sub(opts("s", client::role::subscriber), {.name = "bench", .topics = {}, .start = client::start_from::latest, .credit = 100000});
   (void)sub.next(milliseconds(10));
   std::thread reader([&] {
     while (!done) {
