@@ -110,9 +110,54 @@ result<std::unique_ptr<sitod>> sitod::create(const server_config& config) {
   return s;
 }
 
+std::pair<const ruleset_snapshot*, uint32_t> ruleset_state::find(const std::string& tenant,
+                                                                 const std::string& id) const {
+  if (delta)
+    for (uint32_t i = 0; i < delta->topics.size(); ++i)
+      if (delta->topics[i].tenant == tenant && delta->topics[i].id == id) return {delta.get(), i};
+  if (shadowed.count(key(tenant, id))) return {nullptr, 0};
+  for (uint32_t i = 0; i < snapshot->topics.size(); ++i)
+    if (snapshot->topics[i].tenant == tenant && snapshot->topics[i].id == id) return {snapshot.get(), i};
+  return {nullptr, 0};
+}
+
+result<uint64_t> sitod::impl::swap_with_delta(std::shared_ptr<const ruleset_snapshot> base,
+                                              std::shared_ptr<batch_scanner> scanner) {
+  auto state = std::make_shared<ruleset_state>();
+  state->snapshot = std::move(base);
+  state->scanner = std::move(scanner);
+  std::vector<topic_spec> delta_topics;
+  for (const auto& [k, change] : pending) {
+    state->shadowed.insert(k);
+    if (change.topic) delta_topics.push_back(*change.topic);
+  }
+  if (!delta_topics.empty()) {
+    auto delta = compile_topics(delta_topics);
+    if (!delta.ok()) return delta.error();
+    state->delta = *delta;
+    state->delta_scanner = std::make_shared<batch_scanner>(*delta);
+  }
+  size_t live = state->delta ? state->delta->topics.size() : 0;
+  for (const auto& t : state->snapshot->topics)
+    if (!state->shadowed.count(ruleset_state::key(t.tenant, t.id))) ++live;
+  {
+    std::lock_guard lock(ruleset_mutex);
+    state->version = (ruleset ? ruleset->version : 0) + 1;
+    ruleset = state;
+  }
+  metrics.snapshot_version = state->version;
+  metrics.topics_loaded = live;
+  return state->version;
+}
+
 result<uint64_t> sitod::impl::recompile(const std::string& tenant, std::vector<topic_diagnostic>* diagnostics) {
-  std::lock_guard compile_lock(compile_mutex);
   const auto started = std::chrono::steady_clock::now();
+  uint64_t start_seq;
+  {
+    std::lock_guard compile_lock(compile_mutex);
+    start_seq = change_seq;  // every change up to here is already in the store
+  }
+  // The long part runs without the lock: upserts keep going into the delta.
   std::vector<topic_spec> topics = db->all_topics();
   compile_report report;
   auto snap = compile_topics(topics, {}, &report);
@@ -123,19 +168,33 @@ result<uint64_t> sitod::impl::recompile(const std::string& tenant, std::vector<t
     for (auto& w : report.warnings)
       if (tenant.empty() || w.tenant == tenant) diagnostics->push_back(w);
   }
-  auto state = std::make_shared<ruleset_state>();
-  state->snapshot = *snap;
-  state->scanner = std::make_shared<batch_scanner>(*snap);
-  {
-    std::lock_guard lock(ruleset_mutex);
-    state->version = (ruleset ? ruleset->version : 0) + 1;
-    ruleset = state;
-  }
-  metrics.snapshot_version = state->version;
-  metrics.topics_loaded = (*snap)->topics.size();
+  auto scanner = std::make_shared<batch_scanner>(*snap);
+  std::lock_guard compile_lock(compile_mutex);
+  for (auto it = pending.begin(); it != pending.end();)
+    it = it->second.seq <= start_seq ? pending.erase(it) : std::next(it);
+  auto version = swap_with_delta(*snap, std::move(scanner));
   metrics.last_compile_us = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
-  return state->version;
+  return version;
+}
+
+result<uint64_t> sitod::impl::apply_changes(const std::string& tenant, const std::vector<topic_spec>& upserted,
+                                            const std::vector<std::string>& deleted) {
+  std::lock_guard compile_lock(compile_mutex);
+  for (const auto& t : upserted) pending[ruleset_state::key(tenant, t.id)] = {++change_seq, t};
+  for (const auto& id : deleted) pending[ruleset_state::key(tenant, id)] = {++change_seq, std::nullopt};
+  auto base = current_ruleset();
+  auto version = swap_with_delta(base->snapshot, base->scanner);
+  if (pending.size() >= 256) merge_in_background();
+  return version;
+}
+
+void sitod::impl::merge_in_background() {
+  if (merge_running.exchange(true)) return;
+  net::post(workers, [this] {
+    (void)recompile("", nullptr);
+    merge_running = false;
+  });
 }
 
 status sitod::start() {
@@ -241,23 +300,31 @@ void sitod::impl::matcher_loop() {
     std::shared_ptr<const ruleset_state> rs = current_ruleset();
     posts.clear();
     for (auto& sp : batch) posts.push_back(std::move(sp.p));
-    rs->scanner->scan(posts, out);
     mentions.clear();
     const int64_t matched_at = now_ms();
     std::set<std::string> tenants;
-    for (const auto& m : out.matches) {
-      const compiled_topic& t = rs->snapshot->topics[m.topic];
-      mention_record r;
-      r.tenant = t.tenant;
-      r.topic = t.id;
-      r.post_offset = batch[m.post].offset;
-      r.ingested_at_ms = batch[m.post].ingested_at_ms;
-      r.matched_at_ms = matched_at;
-      r.snapshot_version = rs->version;
-      for (const auto& h : out.highlights_of(m))
-        r.highlights.push_back({field_name(h.field), h.begin, h.end, std::string(rs->snapshot->label(h.label))});
-      tenants.insert(r.tenant);
-      mentions.push_back(std::move(r));
+    auto collect = [&](const ruleset_snapshot& snap, bool skip_shadowed) {
+      for (const auto& m : out.matches) {
+        const compiled_topic& t = snap.topics[m.topic];
+        if (skip_shadowed && !rs->shadowed.empty() && rs->shadowed.count(ruleset_state::key(t.tenant, t.id))) continue;
+        mention_record r;
+        r.tenant = t.tenant;
+        r.topic = t.id;
+        r.post_offset = batch[m.post].offset;
+        r.ingested_at_ms = batch[m.post].ingested_at_ms;
+        r.matched_at_ms = matched_at;
+        r.snapshot_version = rs->version;
+        for (const auto& h : out.highlights_of(m))
+          r.highlights.push_back({field_name(h.field), h.begin, h.end, std::string(snap.label(h.label))});
+        tenants.insert(r.tenant);
+        mentions.push_back(std::move(r));
+      }
+    };
+    rs->scanner->scan(posts, out);
+    collect(*rs->snapshot, true);
+    if (rs->delta_scanner) {
+      rs->delta_scanner->scan(posts, out);
+      collect(*rs->delta, false);
     }
     const uint64_t watermark = batch.back().offset + 1;
     status st = db->commit_matches(watermark, mentions);
@@ -294,6 +361,12 @@ void sitod::impl::schedule_retention() {
   retention_timer->expires_after(std::chrono::minutes(1));
   retention_timer->async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopped) return;
+    bool merge = false;
+    {
+      std::lock_guard lock(compile_mutex);
+      merge = !pending.empty();
+    }
+    if (merge) merge_in_background();  // fold the delta into a full compile
     net::post(workers, [this] {
       auto deleted = db->apply_retention(now_ms());
       if (deleted.ok()) metrics.retention_deleted += *deleted;

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -83,11 +84,24 @@ class subscription_progress {
   std::map<std::pair<uint64_t, std::string>, entry> entries_;  ///< (session id, subscription name) → entry
 };
 
-/// The ruleset in use and its scanner; replaced as a whole on every change.
+/// The ruleset in use; replaced as a whole on every change. A full compile
+/// of every topic (`snapshot`) plus a small `delta` of the topics upserted
+/// since, so that a one-topic change costs a compile of the delta only
+/// (DESIGN §4: large tenants must not pay a full recompile); the delta is
+/// merged into a new full compile in the background.
 struct ruleset_state {
   std::shared_ptr<const ruleset_snapshot> snapshot;
   std::shared_ptr<batch_scanner> scanner;
+  std::shared_ptr<const ruleset_snapshot> delta;  ///< may be null
+  std::shared_ptr<batch_scanner> delta_scanner;
+  /// "tenant\x1fid" of full-compile topics replaced or deleted since: their
+  /// matches from `snapshot` are dropped.
+  std::set<std::string> shadowed;
   uint64_t version = 0;
+
+  static std::string key(const std::string& tenant, const std::string& id) { return tenant + '\x1f' + id; }
+  /// The topic of that tenant and id in force, as (snapshot, index), or nulls.
+  std::pair<const ruleset_snapshot*, uint32_t> find(const std::string& tenant, const std::string& id) const;
 };
 
 class session;
@@ -118,9 +132,24 @@ struct sitod::impl {
     std::lock_guard lock(ruleset_mutex);
     return ruleset;
   }
-  /// Recompiles every stored topic and swaps the result in. Returns the new
-  /// version and the diagnostics of `tenant`'s topics.
+  /// Recompiles every stored topic and swaps the result in (the delta keeps
+  /// what changed since the compile began). Returns the new version and the
+  /// diagnostics of `tenant`'s topics.
   result<uint64_t> recompile(const std::string& tenant, std::vector<topic_diagnostic>* diagnostics);
+  /// Topics of `tenant` stored (upserted) or deleted: compiles the delta only
+  /// and swaps it in; schedules a background merge when the delta grows.
+  result<uint64_t> apply_changes(const std::string& tenant, const std::vector<topic_spec>& upserted,
+                                 const std::vector<std::string>& deleted);
+  struct pending_change {
+    uint64_t seq = 0;
+    std::optional<topic_spec> topic;  ///< nullopt: deleted
+  };
+  std::map<std::string, pending_change> pending;  ///< under compile_mutex
+  uint64_t change_seq = 0;                        ///< under compile_mutex
+  std::atomic<bool> merge_running{false};
+  void merge_in_background();
+  /// Builds and swaps a state over `base` with the current `pending`. Caller holds compile_mutex.
+  result<uint64_t> swap_with_delta(std::shared_ptr<const ruleset_snapshot> base, std::shared_ptr<batch_scanner> scanner);
 
   // --- matcher ------------------------------------------------------------
   std::thread matcher_thread;

@@ -510,10 +510,10 @@ void session::on_upsert(uint64_t rid, const UpsertTopics& m) {
       st = self->server_.db->put_topic(t);
       if (!st.ok()) break;
     }
-    result<uint64_t> version = st.ok() ? self->server_.recompile(self->tenant_, nullptr) : result<uint64_t>(st);
     std::vector<topic_spec> stored;  // the reply lists what this upsert stored, not the whole tenant
     for (const auto& t : *topics)
       if (!t.id.empty() && !bad.count(t.id)) stored.push_back(t);
+    result<uint64_t> version = st.ok() ? self->server_.apply_changes(self->tenant_, stored, {}) : result<uint64_t>(st);
     net::post(self->strand_, [self, rid, version, diagnostics, stored] {
       self->busy_ = false;
       if (!version.ok()) self->send_error(rid, ErrorCode::Internal, version.error().message(), "UpsertTopics");
@@ -532,8 +532,10 @@ void session::on_delete(uint64_t rid, const DeleteTopics& m) {
   auto self = shared_from_this();
   net::post(server_.workers, [self, rid, ids] {
     std::vector<topic_diagnostic> missing;
+    std::vector<std::string> deleted;
     for (const auto& id : *ids) {
       status st = self->server_.db->delete_topic(self->tenant_, id);
+      if (st.ok()) deleted.push_back(id);
       if (!st.ok()) {
         topic_diagnostic d;
         d.tenant = self->tenant_;
@@ -542,7 +544,7 @@ void session::on_delete(uint64_t rid, const DeleteTopics& m) {
         missing.push_back(d);
       }
     }
-    auto version = self->server_.recompile(self->tenant_, nullptr);
+    auto version = self->server_.apply_changes(self->tenant_, {}, deleted);
     net::post(self->strand_, [self, rid, version, missing] {
       self->busy_ = false;
       if (!version.ok()) self->send_error(rid, ErrorCode::Internal, version.error().message(), "DeleteTopics");
@@ -579,19 +581,21 @@ void session::on_explain(uint64_t rid, const Explain& m) {
     return;
   }
   const post p = post_from_wire(*m.post());
-  for (uint32_t i = 0; rs && i < rs->snapshot->topics.size(); ++i) {
-    const auto& t = rs->snapshot->topics[i];
-    if (t.tenant != tenant_ || t.id != id) continue;
-    auto text = rs->scanner->explain(p, i);
-    if (!text.ok()) {
-      send_error(rid, ErrorCode::InvalidArgument, text.error().message(), "Explain");
+  if (rs) {
+    auto [snap, index] = rs->find(tenant_, id);
+    if (snap) {
+      batch_scanner scanner(snap == rs->snapshot.get() ? rs->snapshot : rs->delta);
+      auto text = scanner.explain(p, index);
+      if (!text.ok()) {
+        send_error(rid, ErrorCode::InvalidArgument, text.error().message(), "Explain");
+        return;
+      }
+      const bool matched = text->find("result: MATCH") != std::string::npos;
+      reply(rid, Message::ExplainResult, [&](fb::FlatBufferBuilder& b) {
+        return CreateExplainResultDirect(b, matched, text->c_str()).Union();
+      });
       return;
     }
-    const bool matched = text->find("result: MATCH") != std::string::npos;
-    reply(rid, Message::ExplainResult, [&](fb::FlatBufferBuilder& b) {
-      return CreateExplainResultDirect(b, matched, text->c_str()).Union();
-    });
-    return;
   }
   // Another tenant's topic is indistinguishable from a missing one.
   send_error(rid, ErrorCode::NotFound, "no topic '" + id + "'", "Explain");

@@ -429,6 +429,46 @@ TEST_F(Sitod, AStalledSubscriberNeverSlowsIngestAndCatchesUpWithoutGaps) {
   EXPECT_EQ(got, static_cast<uint64_t>(committed));
 }
 
+TEST_F(Sitod, UpsertsAndDeletesApplyToTheNextPostsThroughDeltaAndMerge) {
+  auto admin = connect(token_admin, client::role::admin);
+  auto producer = connect(token_producer, client::role::producer);
+  client::subscriber sub(opts(server_->port(), token_subscriber, client::role::subscriber),
+                         {.name = "delta", .topics = {}, .start = client::start_from::latest});
+  ASSERT_TRUE(sub.next(50ms).ok());
+  auto publish_and_collect = [&](const std::string& id, const std::string& text) {
+    post p;
+    p.id = id;
+    p.text = text;
+    EXPECT_TRUE(producer->publish({p}).ok());
+    server_->wait_until_matched();
+    std::set<std::string> topics;
+    for (int i = 0; i < 5; ++i) {
+      auto b = sub.next(200ms);
+      EXPECT_TRUE(b.ok());
+      for (const auto& m : *b) {
+        EXPECT_EQ(m.p.id, id);
+        topics.insert(m.record.topic);
+      }
+      if (!b->empty()) break;
+    }
+    return topics;
+  };
+  ASSERT_TRUE(admin->upsert_topics({{"acme", "a", "", "курьер", {}, {}}, {"acme", "b", "", "цветы", {}, {}}}).ok());
+  EXPECT_EQ(publish_and_collect("p1", "курьер привёз цветы"), (std::set<std::string>{"a", "b"}));
+  ASSERT_TRUE(admin->upsert_topics({{"acme", "a", "", "доставка", {}, {}}}).ok());  // changed query
+  EXPECT_EQ(publish_and_collect("p2", "курьер привёз цветы"), (std::set<std::string>{"b"}));
+  ASSERT_TRUE(admin->delete_topics({"b"}).ok());
+  EXPECT_EQ(publish_and_collect("p3", "доставка цветов"), (std::set<std::string>{"a"}));
+  // Enough upserts to force a merge into a full compile; the answers stay the same.
+  std::vector<topic_spec> many;
+  for (int i = 0; i < 300; ++i) many.push_back({"acme", "filler" + std::to_string(i), "", "zzz" + std::to_string(i), {}, {}});
+  ASSERT_TRUE(admin->upsert_topics(many).ok());
+  std::this_thread::sleep_for(1s);  // let the background merge finish
+  EXPECT_EQ(publish_and_collect("p4", "доставка цветов"), (std::set<std::string>{"a"}));
+  EXPECT_EQ(publish_and_collect("p5", "zzz7 и курьер"), (std::set<std::string>{"filler7"}));
+  EXPECT_EQ(admin->list_topics()->topics.size(), 301u);
+}
+
 TEST_F(Sitod, BackfillRunsANewTopicOverTheRetainedLog) {
   auto admin = connect(token_admin, client::role::admin);
   auto producer = connect(token_producer, client::role::producer);
