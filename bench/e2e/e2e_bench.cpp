@@ -81,6 +81,15 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  // Steady state: wait until the background merge has folded the delta in.
+  for (int i = 0; i < 600; ++i) {
+    auto st = (*admin)->stats();
+    bool merged = false;
+    if (st.ok())
+      for (auto& [k, v] : *st) merged = merged || (k == "delta_topics" && v == 0);
+    if (merged) break;
+    std::this_thread::sleep_for(milliseconds(200));
+  }
   const double load_s = duration<double>(steady_clock::now() - t0).count();
 
   std::vector<post> posts;

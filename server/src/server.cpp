@@ -147,6 +147,7 @@ result<uint64_t> sitod::impl::swap_with_delta(std::shared_ptr<const ruleset_snap
   }
   metrics.snapshot_version = state->version;
   metrics.topics_loaded = live;
+  metrics.delta_topics = pending.size();
   return state->version;
 }
 
@@ -403,7 +404,8 @@ std::string sitod::impl::metrics_text() {
   line("sito_frames_malformed_total", "frames answered with an Error", metrics.frames_malformed);
   line("sito_snapshot_version", "ruleset snapshot in use", metrics.snapshot_version, "gauge");
   line("sito_topics", "topics in the snapshot", metrics.topics_loaded, "gauge");
-  line("sito_last_compile_microseconds", "duration of the last topic compile", metrics.last_compile_us, "gauge");
+  line("sito_last_compile_microseconds", "duration of the last full topic compile", metrics.last_compile_us, "gauge");
+  line("sito_delta_topics", "topic changes served from the delta, not yet merged", metrics.delta_topics, "gauge");
   const uint64_t lag = db->next_post_offset() - db->matched_watermark();
   line("sito_match_lag_posts", "acknowledged posts not yet matched", lag, "gauge");
   line("sito_sessions", "open protocol connections", metrics.sessions_open, "gauge");

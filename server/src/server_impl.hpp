@@ -40,6 +40,7 @@ struct server_metrics {
   std::atomic<uint64_t> snapshot_version{0};
   std::atomic<uint64_t> last_compile_us{0};
   std::atomic<uint64_t> topics_loaded{0};
+  std::atomic<uint64_t> delta_topics{0};  ///< changes not yet merged into a full compile
   std::atomic<uint64_t> retention_deleted{0};
   std::atomic<uint64_t> write_queue_frames{0};      ///< frames queued for writing, summed over sessions
   std::atomic<uint64_t> tls_handshake_failures{0};  ///< connections closed before a TLS handshake completed

@@ -685,6 +685,7 @@ void session::on_stats(uint64_t rid) {
       {"mentions_committed", double(mt.mentions_committed)},
       {"mentions_delivered", double(mt.mentions_delivered)},
       {"snapshot_version", double(mt.snapshot_version)},
+      {"delta_topics", double(mt.delta_topics)},
       {"tenant_topics", double(server_.db->topics(tenant_).size())},
       {"tenant_mention_offset", double(server_.db->next_mention_offset(tenant_))},
   };
