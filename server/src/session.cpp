@@ -20,7 +20,6 @@ int64_t now_ms() {
 std::string str(const fb::String* s) { return s ? s->str() : std::string(); }
 
 constexpr uint32_t protocol_version = 1;
-constexpr size_t max_queued_frames = 64;  ///< a subscriber that stops reading stops being fed
 constexpr uint32_t max_mentions_per_frame = 512;
 constexpr auto handshake_timeout = std::chrono::seconds(10);  ///< a TLS peer has this long to finish its handshake
 
@@ -419,7 +418,11 @@ void session::on_mentions(const std::string& tenant) {
 void session::pump() {
   if (closed_) return;
   for (auto& [name, sub] : subs_) {
-    if (sub.reading || sub.credit == 0 || write_queue_.size() >= max_queued_frames) continue;
+    // A subscriber that stops reading stops being fed: at most
+    // subscriber_buffer_mentions wait in this connection's write queue.
+    if (sub.reading || sub.credit == 0 ||
+        write_queue_.size() * max_mentions_per_frame >= std::max<size_t>(server_.config.subscriber_buffer_mentions, max_mentions_per_frame))
+      continue;
     if (sub.next >= server_.db->next_mention_offset(tenant_)) continue;
     sub.reading = true;
     const uint64_t from = sub.next;
