@@ -2,6 +2,7 @@
 //
 // The `sito` command-line tool. Locally, on files:
 //   sito match    --topics FILE(.yaml|.json) --posts FILE.jsonl [--threads N] [--batch N]
+//                 → {"post_id","tenant","topic","tags":[...],"highlights":[{"field","start","end","term"}]}
 //   sito validate 'QUERY' [--with-channels]
 //   sito explain  --topics FILE --topic ID --post JSON|@FILE
 // Against a running sitod (--server HOST:PORT, --token T or $SITO_TOKEN,
@@ -78,7 +79,9 @@ json mention_json(const sito::ruleset_snapshot& snap, const sito::post& p, const
     hl.push_back({{"field", sito::query::to_string(h.field)}, {"start", h.begin}, {"end", h.end},
                   {"term", std::string(snap.label(h.label))}});
   }
-  return json{{"post_id", p.id}, {"tenant", t.tenant}, {"topic", t.id}, {"highlights", hl}};
+  json tags = json::array();
+  for (uint32_t tag : out.tags_of(m)) tags.push_back(std::string(snap.label(tag)));
+  return json{{"post_id", p.id}, {"tenant", t.tenant}, {"topic", t.id}, {"tags", tags}, {"highlights", hl}};
 }
 
 int run_match(const std::string& topics_path, const std::string& posts_path, size_t batch_size) {

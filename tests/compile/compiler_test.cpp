@@ -98,6 +98,20 @@ TEST(Compiler, TermOfPunctuationOnlyIsAnErrorWithHint) {
   EXPECT_FALSE(report.errors[0].diagnostic.hint.empty());
 }
 
+TEST(Compiler, ABadTagConditionRejectsItsTopicWithTheTagNamed) {
+  topic_spec bad = topic("t", "flowwow");
+  bad.tags = {{"Ok", "курьер"}, {"Broken", "доставка NEAR курьер"}};
+  compile_report report;
+  auto snap = compile_topics(std::vector<topic_spec>{bad, topic("fine", "цветы")}, {}, &report);
+  ASSERT_TRUE(snap.ok());
+  ASSERT_EQ(report.errors.size(), 1u);
+  EXPECT_EQ(report.errors[0].topic, "t");
+  EXPECT_NE(report.errors[0].diagnostic.message.find("tag 'Broken'"), std::string::npos);
+  EXPECT_EQ(report.errors[0].diagnostic.offset, 17u);  // "доставка " is 17 bytes
+  ASSERT_EQ((*snap)->topics.size(), 1u);
+  EXPECT_EQ((*snap)->topics[0].id, "fine");
+}
+
 TEST(Compiler, ManyTopicsCompile) {
   std::vector<topic_spec> topics;
   for (int i = 0; i < 5000; ++i)

@@ -57,6 +57,9 @@ class query_generator {
     words_.erase(std::unique(words_.begin(), words_.end()), words_.end());
   }
 
+  /// A tag condition: anything, negative or filter-only included.
+  node make_condition() { return gen(1); }
+
   node make_topic_query() {
     node q = gen(0);
     if (!anchored(q)) {
@@ -367,6 +370,7 @@ TEST(Differential, EngineAgreesWithReferenceOnRandomQueries) {
 
   std::vector<topic_spec> topics;
   std::vector<query::node> roots;
+  std::vector<std::vector<query::node>> tag_roots;
   size_t unparsable = 0;
   while (topics.size() < query_count) {
     query::node q = gen.make_topic_query();
@@ -386,11 +390,29 @@ TEST(Differential, EngineAgreesWithReferenceOnRandomQueries) {
                                  << (parsed.diagnostics.empty() ? "" : parsed.diagnostics[0].message);
       continue;
     }
+    // A third of the topics carry one or two tags with random conditions.
+    std::vector<query::node> troots;
+    if (rng() % 3 == 0) {
+      const int count = 1 + static_cast<int>(rng() % 2);
+      for (int k = 0; k < count; ++k) {
+        query::node cond = gen.make_condition();
+        const std::string ctext = query::print(cond);
+        auto cparsed = query::parse(ctext, /*allow_without_positive=*/true);
+        if (!cparsed.ok()) continue;
+        t.tags.push_back({"Tag/" + std::to_string(k) + "/" + t.id, ctext});
+        troots.push_back(*cparsed.root);
+      }
+    }
     roots.push_back(*parsed.root);
+    tag_roots.push_back(std::move(troots));
     topics.push_back(std::move(t));
   }
-  // A channel-only topic too.
-  topics.push_back({"t", "channel-only", "", "", {"otzovik:flowwow"}, {}});
+  // A channel-only topic too, with a filter tag.
+  topics.push_back({"t", "channel-only", "", "", {"otzovik:flowwow"}, {}, {{"Source/Review", "type:review"}}});
+  {
+    auto cp = query::parse("type:review", true);
+    tag_roots.push_back({*cp.root});
+  }
 
   compile_report report;
   auto snap = compile_topics(topics, {}, &report);
@@ -424,7 +446,10 @@ TEST(Differential, EngineAgreesWithReferenceOnRandomQueries) {
   posts.resize(valid_posts);
 
   std::map<std::pair<uint32_t, std::string>, std::vector<reference::ref_highlight>> engine;
+  std::map<std::pair<uint32_t, std::string>, std::vector<std::string>> engine_tags;
   for (const auto& m : out.matches) {
+    for (uint32_t tag : out.tags_of(m))
+      engine_tags[{m.post, (*snap)->topics[m.topic].id}].push_back(std::string((*snap)->label(tag)));
     std::vector<reference::ref_highlight> hl;
     for (const auto& h : out.highlights_of(m))
       hl.push_back({static_cast<int>(h.field), h.begin, h.end, std::string((*snap)->label(h.label))});
@@ -433,7 +458,7 @@ TEST(Differential, EngineAgreesWithReferenceOnRandomQueries) {
   }
 
   reference::evaluator ref(morph::morphology::default_instance());
-  size_t mismatches = 0, reference_matches = 0;
+  size_t mismatches = 0, reference_matches = 0, tags_checked = 0;
   for (uint32_t pi = 0; pi < posts.size(); ++pi) {
     ref.set_post(posts[pi]);
     for (size_t ti = 0; ti < topics.size(); ++ti) {
@@ -444,6 +469,17 @@ TEST(Differential, EngineAgreesWithReferenceOnRandomQueries) {
       const bool engine_hit = it != engine.end();
       if (expected) ++reference_matches;
       bool same = engine_hit == expected.has_value() && (!engine_hit || it->second == *expected);
+      if (same && expected) {
+        const auto want_tags = ref.tags(topics[ti], tag_roots[ti]);
+        tags_checked += want_tags.size();
+        auto et = engine_tags.find({pi, topics[ti].id});
+        const std::vector<std::string> got_tags = et == engine_tags.end() ? std::vector<std::string>{} : et->second;
+        if (got_tags != want_tags) {
+          same = false;
+          ADD_FAILURE() << "tags differ for topic " << topics[ti].id << " on post " << posts[pi].id << ": engine "
+                        << got_tags.size() << ", reference " << want_tags.size();
+        }
+      }
       if (!same) {
         ++mismatches;
         if (mismatches <= 8) {
@@ -464,10 +500,11 @@ TEST(Differential, EngineAgreesWithReferenceOnRandomQueries) {
     }
   }
   std::cout << "[differential] " << topics.size() << " topics x " << posts.size() << " posts: "
-            << reference_matches << " matches, " << mismatches << " mismatches, " << unparsable
+            << reference_matches << " matches (" << tags_checked << " tags set), " << mismatches << " mismatches, " << unparsable
             << " unparsable generated queries\n";
   EXPECT_EQ(mismatches, 0u);
   EXPECT_GT(reference_matches, posts.size()) << "the generator should produce queries that match";
+  EXPECT_GT(tags_checked, 100u) << "the generator should produce tags that are set";
 }
 
 }  // namespace

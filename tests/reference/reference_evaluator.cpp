@@ -457,4 +457,11 @@ std::optional<std::vector<ref_highlight>> evaluator::evaluate(const topic_spec& 
   return hl;
 }
 
+std::vector<std::string> evaluator::tags(const topic_spec& topic, const std::vector<query::node>& tag_roots) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < tag_roots.size(); ++i)
+    if (eval(tag_roots[i], 7).truth) out.push_back(topic.tags[i].path);
+  return out;
+}
+
 }  // namespace sito::reference

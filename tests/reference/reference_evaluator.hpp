@@ -60,6 +60,10 @@ class evaluator {
   /// unique highlights. `root` is the parsed query (null: channel-only topic).
   std::optional<std::vector<ref_highlight>> evaluate(const topic_spec& topic, const query::node* root);
 
+  /// The paths of `topic.tags` whose condition (`tag_roots[i]`, parsed from
+  /// topic.tags[i].query) holds for the current post, in order.
+  std::vector<std::string> tags(const topic_spec& topic, const std::vector<query::node>& tag_roots);
+
  private:
   struct span {
     int field;

@@ -237,6 +237,31 @@ TEST_F(ScannerTest, OneScannerIsSafeToShareBetweenThreads) {
   for (size_t c : counts) EXPECT_EQ(c, 500u * 20u);
 }
 
+TEST_F(ScannerTest, TagsAreSetByQueryFilterOrBothOnlyOnMatches) {
+  topic_spec brand = t("brand", "flowwow OR фловвов");
+  brand.tags = {{"Субъект/Курьер", "курьер*"},
+                {"Источник/Отзывы", "type:review"},
+                {"Тачпоинт/Доставка/Негатив", "доставка NEAR/3 (опоздал, долго) -спасибо"},
+                {"Охват/Большой", "followers:>=10000"}};
+  compile({brand});
+  post p = text_post("Flowwow: курьеры опоздал с доставкой, доставка опоздал");
+  p.source_type = "review";
+  p.author.followers = 20000;
+  scan_output out;
+  scanner_->scan_serial(std::span<const post>(&p, 1), out);
+  ASSERT_EQ(out.matches.size(), 1u);
+  std::vector<std::string> tags;
+  for (uint32_t tag : out.tags_of(out.matches[0])) tags.push_back(std::string(snap_->label(tag)));
+  EXPECT_EQ(tags, (std::vector<std::string>{"Субъект/Курьер", "Источник/Отзывы", "Тачпоинт/Доставка/Негатив",
+                                            "Охват/Большой"}));
+  // A post that matches a tag condition but not the topic gets no mention at all.
+  post other = text_post("курьер опоздал");
+  other.source_type = "review";
+  scanner_->scan_serial(std::span<const post>(&other, 1), out);
+  EXPECT_TRUE(out.matches.empty());
+  EXPECT_TRUE(out.tags.empty());
+}
+
 TEST_F(ScannerTest, ExplainShowsHitsAndTheTree) {
   compile({t("x", "курьер NEAR/2 опоздал -вакансия")});
   auto text = scanner_->explain(text_post("курьер опять опоздал"), 0);

@@ -155,6 +155,14 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
       report_error(d);
       continue;
     }
+    // Roll back the nodes of a topic that fails planning.
+    const size_t nodes_before = snap->nodes.size(), children_before = snap->children.size();
+    const size_t filters_before = snap->filters.size();
+    auto rollback = [&] {
+      snap->nodes.resize(nodes_before);
+      snap->children.resize(children_before);
+      snap->filters.resize(filters_before);
+    };
     if (has_query) {
       query::parse_result parsed = query::parse(spec.query, !ct.channels.empty());
       bool bad = false;
@@ -166,21 +174,44 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
         if (!bad) report_error(query::diagnostic{query::severity::error, 0, 1, 1, "query did not parse", {}});
         continue;
       }
-      // Roll back atoms/nodes of a topic that fails planning: keep sizes.
-      const size_t nodes_before = snap->nodes.size(), children_before = snap->children.size();
-      const size_t filters_before = snap->filters.size();
       query::diagnostic d;
       auto root = plan.plan(*parsed.root, d);
       if (!root) {
-        snap->nodes.resize(nodes_before);
-        snap->children.resize(children_before);
-        snap->filters.resize(filters_before);
+        rollback();
         report_error(std::move(d));
         continue;
       }
       ct.root = *root;
       ct.channel_and_query = !anchored(*parsed.root);
       clauses = plan.clauses(*root);
+    }
+    // Tags: their conditions compile into the same snapshot, without triggers.
+    bool tags_ok = true;
+    for (const auto& tag : spec.tags) {
+      query::parse_result tp = query::parse(tag.query, /*allow_without_positive=*/true);
+      query::diagnostic td;
+      std::optional<uint32_t> troot;
+      if (tp.ok()) {
+        troot = plan.plan(*tp.root, td);
+      } else {
+        for (auto& e : tp.diagnostics)
+          if (e.level == query::severity::error) {
+            td = e;
+            break;
+          }
+      }
+      if (!troot) {
+        query::locate(tag.query, td);
+        td.message = "tag '" + tag.path + "': " + td.message;
+        rep.errors.push_back({spec.tenant, spec.id, td});
+        tags_ok = false;
+        break;
+      }
+      ct.tags.push_back({plan.label_id(tag.path), *troot});
+    }
+    if (!tags_ok) {
+      rollback();
+      continue;
     }
     // Channels widen (or, for a purely negative query, replace) the triggers.
     std::vector<detail::trigger> channel_triggers;

@@ -53,6 +53,9 @@ class planner {
   /// The key a post carries for metadata `field` with normalized `value`.
   static std::string meta_key(std::string_view field, std::string_view value);
 
+  /// Interns a label (highlight terms and tag paths share the table).
+  uint32_t label_id(const std::string& label) { return intern_label(label); }
+
   /// Which topics reference each atom (for error attribution).
   std::vector<std::vector<uint32_t>> atom_topics;
   uint32_t current_topic = 0;

@@ -45,6 +45,18 @@ result<std::vector<topic_spec>> parse_topics(const YAML::Node& root, const std::
       auto& dst = std::string(key) == "channels" ? t.channels : t.own_accounts;
       for (const auto& c : n[key]) dst.push_back(c.as<std::string>());
     }
+    if (const YAML::Node tags = n["tags"]) {
+      if (!tags.IsSequence()) return invalid_argument(where + ": 'tags' must be a list");
+      for (size_t k = 0; k < tags.size(); ++k) {
+        const YAML::Node tg = tags[k];
+        const std::string tw = where + ": tags[" + std::to_string(k) + "]";
+        if (!tg.IsMap() || !tg["path"] || tg["path"].as<std::string>().empty())
+          return invalid_argument(tw + ": a tag needs a 'path'");
+        if (!tg["query"] || tg["query"].as<std::string>().empty())
+          return invalid_argument(tw + ": a tag needs a 'query' (terms and/or filters)");
+        t.tags.push_back({tg["path"].as<std::string>(), tg["query"].as<std::string>()});
+      }
+    }
     out.push_back(std::move(t));
   }
   return out;

@@ -353,8 +353,13 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
   for (uint32_t t : ts.candidates) {
     const size_t before = out.highlights.size();
     if (ts.evaluator.evaluate_topic(s, s.topics[t], view, slot.meta, out.highlights)) {
-      out.matches.push_back({post_index, t, static_cast<uint32_t>(before),
-                             static_cast<uint32_t>(out.highlights.size() - before)});
+      scan_output::match m{post_index, t, static_cast<uint32_t>(before),
+                           static_cast<uint32_t>(out.highlights.size() - before)};
+      m.tag_begin = static_cast<uint32_t>(out.tags.size());
+      for (const auto& tag : s.topics[t].tags)
+        if (ts.evaluator.evaluate_condition(s, tag.root, view, slot.meta)) out.tags.push_back(tag.path);
+      m.tag_count = static_cast<uint32_t>(out.tags.size()) - m.tag_begin;
+      out.matches.push_back(m);
     } else {
       out.highlights.resize(before);
     }
@@ -430,11 +435,14 @@ void batch_scanner::scan(std::span<const post> posts, scan_output& out) const {
   });
   for (auto& part : parts) {
     const auto offset = static_cast<uint32_t>(out.highlights.size());
+    const auto tag_offset = static_cast<uint32_t>(out.tags.size());
     for (auto m : part.matches) {
       m.hl_begin += offset;
+      m.tag_begin += tag_offset;
       out.matches.push_back(m);
     }
     out.highlights.insert(out.highlights.end(), part.highlights.begin(), part.highlights.end());
+    out.tags.insert(out.tags.end(), part.tags.begin(), part.tags.end());
     for (auto& r : part.rejected) out.rejected.push_back(std::move(r));
     out.topics_evaluated += part.topics_evaluated;
   }
@@ -563,6 +571,13 @@ result<std::string> batch_scanner::explain(const post& p, uint32_t topic) const 
     out += "\n";
   }
   out += matched ? "result: MATCH\n" : "result: no match\n";
+  for (const auto& tag : t.tags) {
+    std::vector<detail::node_trace> tag_trace;
+    const bool set = ts.evaluator.evaluate_condition(s, tag.root, view, slot.meta, &tag_trace);
+    out += "tag " + std::string(s.label(tag.path)) + (matched && set ? ": SET\n" : set ? ": holds (topic did not match)\n" : ": not set\n");
+    for (const auto& tr : tag_trace)
+      out += std::string(4 + 2 * tr.depth, ' ') + (tr.truth ? "[true]  " : "[false] ") + describe_node(s, s.nodes[tr.node]) + "\n";
+  }
   for (const highlight& h : hls) {
     const std::string& field_text = *texts[static_cast<int>(h.field) - 1];
     out += "  highlight " + std::string(query::to_string(h.field)) + " [" + std::to_string(h.begin) + ", " +

@@ -62,6 +62,17 @@ bool program_evaluator::evaluate_topic(const ruleset_snapshot& snap, const compi
   return true;
 }
 
+bool program_evaluator::evaluate_condition(const ruleset_snapshot& snap, uint32_t root, const hit_view& hits,
+                                           const post_meta& meta, std::vector<node_trace>* trace) {
+  snap_ = &snap;
+  hits_ = &hits;
+  meta_ = &meta;
+  trace_ = trace;
+  spans_.clear();
+  hls_.clear();
+  return eval(root, 0).truth;
+}
+
 program_evaluator::value program_evaluator::eval(uint32_t id, uint32_t depth) {
   const program_node& n = snap_->nodes[id];
   auto kid = [&](uint32_t k) { return snap_->children[n.first_child + k]; };

@@ -60,6 +60,10 @@ class program_evaluator {
                       const post_meta& meta, std::vector<highlight>& out,
                       std::vector<node_trace>* trace = nullptr);
 
+  /// Whether the program at `root` holds (tag conditions).
+  bool evaluate_condition(const ruleset_snapshot& snap, uint32_t root, const hit_view& hits, const post_meta& meta,
+                          std::vector<node_trace>* trace = nullptr);
+
  private:
   struct value {
     bool truth = false;

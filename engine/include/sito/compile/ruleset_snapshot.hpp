@@ -45,6 +45,11 @@ struct compiled_topic {
   /// positive part; `channel AND query` for a purely negative query
   /// (`-вакансия` on a review page: everything from the page except ...).
   bool channel_and_query = false;
+  struct tag {
+    uint32_t path;  ///< label id of the tag path (ruleset_snapshot::label)
+    uint32_t root;  ///< program of its condition
+  };
+  std::vector<tag> tags;  ///< evaluated only for posts that matched the topic
 };
 
 namespace detail { struct hs_database_deleter { void operator()(hs_database_t* db) const; }; }

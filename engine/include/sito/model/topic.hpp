@@ -11,6 +11,15 @@
 
 namespace sito {
 
+/// An auto-tag of a topic (DESIGN §2): the path is set on a mention of the
+/// topic when the condition holds. The condition is a query in the same
+/// language — terms, metadata filters (`type:review`, `followers:>=1000`)
+/// or both — evaluated only for posts that matched the topic.
+struct tag_spec {
+  std::string path;   ///< e.g. "Тачпоинт/Сервис/Доставка"
+  std::string query;  ///< may be purely negative or filter-only
+};
+
 struct topic_spec {
   std::string tenant;
   std::string id;
@@ -18,6 +27,7 @@ struct topic_spec {
   std::string query;                  ///< DESIGN §3; may be empty when channels are given
   std::vector<std::string> channels;  ///< every post from these channels belongs to the topic
   std::vector<std::string> own_accounts;
+  std::vector<tag_spec> tags;
 };
 
 /// Loads topics from a YAML or JSON file (chosen by extension: .yaml/.yml or
@@ -28,6 +38,9 @@ struct topic_spec {
 ///       name: Brand
 ///       query: 'flowwow OR фловвов'
 ///       channels: [otzovik:flowwow]
+///       tags:
+///         - {path: "Субъект/Курьер", query: 'курьер*'}
+///         - {path: "Источник/Отзывы", query: 'type:review'}
 /// JSON uses the same shape. Errors name the file and the entry.
 result<std::vector<topic_spec>> load_topics_file(const std::string& path);
 

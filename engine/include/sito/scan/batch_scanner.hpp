@@ -47,6 +47,8 @@ struct scan_output {
     uint32_t topic;     ///< index into ruleset_snapshot::topics
     uint32_t hl_begin;  ///< highlights[hl_begin, hl_begin + hl_count)
     uint32_t hl_count;
+    uint32_t tag_begin = 0;  ///< tags[tag_begin, tag_begin + tag_count): label ids of tag paths
+    uint32_t tag_count = 0;
   };
   struct rejected_post {
     uint32_t post;
@@ -54,15 +56,18 @@ struct scan_output {
   };
   std::vector<match> matches;  ///< ordered by post, then topic
   std::vector<highlight> highlights;  ///< sorted and unique per match
+  std::vector<uint32_t> tags;         ///< tag paths set on matches, as label ids, in topic order
   std::vector<rejected_post> rejected;  ///< posts not scanned (invalid UTF-8, too large, no id)
   uint64_t topics_evaluated = 0;  ///< candidate topics whose programs ran (the cost driver)
 
   std::span<const highlight> highlights_of(const match& m) const {
     return {highlights.data() + m.hl_begin, m.hl_count};
   }
+  std::span<const uint32_t> tags_of(const match& m) const { return {tags.data() + m.tag_begin, m.tag_count}; }
   void clear() {
     matches.clear();
     highlights.clear();
+    tags.clear();
     rejected.clear();
     topics_evaluated = 0;
   }
