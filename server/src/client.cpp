@@ -312,7 +312,8 @@ status connection::subscribe(const subscription_options& o) {
       [&](fb::FlatBufferBuilder& b) {
         auto name = b.CreateString(o.name);
         auto topics = b.CreateVectorOfStrings(o.topics);
-        return CreateSubscribe(b, name, topics, 0, static_cast<StartFrom>(o.start), o.offset, o.time_ms, o.credit)
+        auto tags = b.CreateVectorOfStrings(o.tags);
+        return CreateSubscribe(b, name, topics, tags, static_cast<StartFrom>(o.start), o.offset, o.time_ms, o.credit)
             .Union();
       },
       Message::MentionBatch);
@@ -353,6 +354,8 @@ result<std::vector<mention>> connection::next_mentions(std::chrono::milliseconds
     if (m->highlights())
       for (const auto* h : *m->highlights())
         x.record.highlights.push_back({str(h->field()), h->start(), h->end(), str(h->term())});
+    if (m->tags())
+      for (const auto* t : *m->tags()) x.record.tags.push_back(t->str());
     if (m->post()) x.p = server::post_from_wire(*m->post());
     out.push_back(std::move(x));
   }

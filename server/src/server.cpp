@@ -317,6 +317,7 @@ void sitod::impl::matcher_loop() {
         r.snapshot_version = rs->version;
         for (const auto& h : out.highlights_of(m))
           r.highlights.push_back({field_name(h.field), h.begin, h.end, std::string(snap.label(h.label))});
+        for (uint32_t tag : out.tags_of(m)) r.tags.push_back(std::string(snap.label(tag)));
         tenants.insert(r.tenant);
         mentions.push_back(std::move(r));
       }

@@ -244,6 +244,18 @@ class session : public std::enable_shared_from_this<session> {
   struct subscription {
     std::string name;
     std::set<std::string> topics;  ///< empty: all topics of the tenant
+    std::vector<std::string> tags; ///< empty: any; else a mention needs a tag equal to or under one
+    /// Topic filter AND tag filter (a tag path matches itself and its subtree).
+    bool wants(const mention_record& m) const {
+      if (!topics.empty() && !topics.count(m.topic)) return false;
+      if (tags.empty()) return true;
+      for (const auto& have : m.tags)
+        for (const auto& want : tags)
+          if (have == want || (have.size() > want.size() && have.compare(0, want.size(), want) == 0 &&
+                               have[want.size()] == '/'))
+            return true;
+      return false;
+    }
     uint64_t next = 0;             ///< next mention offset to deliver
     uint64_t credit = 0;
     bool reading = false;          ///< a store read is in flight

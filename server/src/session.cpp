@@ -347,11 +347,8 @@ void session::on_subscribe(uint64_t rid, const Subscribe& m) {
   }
   if (m.topics())
     for (const auto* t : *m.topics()) s.topics.insert(t->str());
-  if (m.tags() && m.tags()->size() > 0) {
-    send_error(rid, ErrorCode::InvalidArgument, "subscribing by tags needs the tags module (not yet available)",
-               "Subscribe");
-    return;
-  }
+  if (m.tags())
+    for (const auto* t : *m.tags()) s.tags.push_back(t->str());
   store& db = *server_.db;
   switch (m.start()) {
     case StartFrom::Latest: s.next = db.next_mention_offset(tenant_); break;
@@ -455,7 +452,7 @@ void session::pump() {
         std::vector<fb::Offset<Mention>> out;
         for (size_t k = 0; k < mentions->size(); ++k) {
           const auto& m = (*mentions)[k];
-          if (!s.topics.empty() && !s.topics.count(m.topic)) continue;
+          if (!s.wants(m)) continue;
           out.push_back(mention_to_wire(b, m, &(*posts)[k]));
         }
         if (next > s.next) {
@@ -658,6 +655,7 @@ void session::on_backfill(uint64_t rid, const Backfill& m) {
           r.backfill = true;
           for (const auto& h : out.highlights_of(x))
             r.highlights.push_back({query::to_string(h.field), h.begin, h.end, std::string(snap->label(h.label))});
+          for (uint32_t tag : out.tags_of(x)) r.tags.push_back(std::string(snap->label(tag)));
           mentions.push_back(std::move(r));
         }
         produced += mentions.size();

@@ -79,6 +79,7 @@ mention_record mention_from_wire(const sito::wire::Mention& w) {
       m.highlights.push_back({str(h->field()), h->start(), h->end(), str(h->term())});
     }
   }
+  m.tags = strings(w.tags());
   return m;
 }
 
@@ -163,6 +164,9 @@ topic_spec topic_from_wire(const sito::wire::Topic& t, const std::string& tenant
   s.query = str(t.query());
   s.channels = strings(t.channels());
   s.own_accounts = strings(t.own_accounts());
+  if (const auto* tags = t.tags())
+    for (const auto* tg : *tags)
+      if (tg) s.tags.push_back({str(tg->path()), str(tg->query())});
   return s;
 }
 
@@ -172,7 +176,13 @@ flatbuffers::Offset<sito::wire::Topic> topic_to_wire(flatbuffers::FlatBufferBuil
   auto query = opt_string(b, t.query);
   auto channels = opt_strings(b, t.channels);
   auto own = opt_strings(b, t.own_accounts);
-  return sito::wire::CreateTopic(b, id, name, query, channels, own);
+  flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<sito::wire::TagRule>>> tags;
+  if (!t.tags.empty()) {
+    std::vector<flatbuffers::Offset<sito::wire::TagRule>> ts;
+    for (const auto& tg : t.tags) ts.push_back(sito::wire::CreateTagRule(b, opt_string(b, tg.path), opt_string(b, tg.query)));
+    tags = b.CreateVector(ts);
+  }
+  return sito::wire::CreateTopic(b, id, name, query, channels, own, tags);
 }
 
 flatbuffers::Offset<sito::wire::Mention> mention_to_wire(flatbuffers::FlatBufferBuilder& b, const mention_record& m,
@@ -192,8 +202,10 @@ flatbuffers::Offset<sito::wire::Mention> mention_to_wire(flatbuffers::FlatBuffer
     }
     highlights = b.CreateVector(hs);
   }
+  auto tags = opt_strings(b, m.tags);
   sito::wire::MentionBuilder mb(b);
   mb.add_offset(m.offset);
+  mb.add_tags(tags);
   mb.add_tenant(tenant);
   mb.add_topic(topic);
   mb.add_post_offset(m.post_offset);

@@ -8,7 +8,7 @@
 // Against a running sitod (--server HOST:PORT, --token T or $SITO_TOKEN,
 // --tls and --ca FILE when sitod speaks TLS):
 //   sito publish FILE.jsonl [--batch N]
-//   sito subscribe --name N [--topic ID]... [--from latest|committed|offset:N|time:MS] [--count N] [--commit]
+//   sito subscribe --name N [--topic ID]... [--tag PATH]... [--from latest|committed|offset:N|time:MS] [--count N] [--commit]
 //   sito topics list | upsert FILE | delete ID...
 //   sito explain --server ... --topic ID --post JSON|@FILE
 //   sito stats
@@ -212,6 +212,7 @@ json mention_json_remote(const sito::client::mention& m) {
   for (const auto& h : m.record.highlights) hl.push_back({{"field", h.field}, {"start", h.start}, {"end", h.end}, {"term", h.term}});
   return json{{"offset", m.record.offset},     {"post_id", m.p.id},
               {"tenant", m.record.tenant},     {"topic", m.record.topic},
+              {"tags", m.record.tags},         {"backfill", m.record.backfill},
               {"highlights", hl},              {"snapshot_version", m.record.snapshot_version},
               {"ingested_at_ms", m.record.ingested_at_ms}, {"matched_at_ms", m.record.matched_at_ms},
               {"post", json::parse(sito::post_to_json(m.p), nullptr, false)}};
@@ -267,7 +268,7 @@ int run_publish(const remote& r, const std::string& path, size_t batch_size) {
 }
 
 int run_subscribe(const remote& r, const std::string& name, const std::vector<std::string>& topics,
-                  const std::string& from, uint64_t count, bool commit) {
+                  const std::vector<std::string>& tags, const std::string& from, uint64_t count, bool commit) {
   sito::client::connection_options o;
   auto probe = connect_remote(r, sito::client::role::subscriber);  // fail fast with a clear message
   if (!probe.ok()) return fail(probe.error());
@@ -281,6 +282,7 @@ int run_subscribe(const remote& r, const std::string& name, const std::vector<st
   sito::client::subscription_options s;
   s.name = name;
   s.topics = topics;
+  s.tags = tags;
   if (from == "latest") s.start = sito::client::start_from::latest;
   else if (from == "committed") s.start = sito::client::start_from::committed;
   else if (from.rfind("offset:", 0) == 0) { s.start = sito::client::start_from::offset; s.offset = std::strtoull(from.c_str() + 7, nullptr, 10); }
@@ -410,12 +412,13 @@ int main(int argc, char** argv) {
   publish->add_option("--batch", batch_size, "posts per PublishBatch")->check(CLI::Range(1, 1 << 20));
   add_remote(publish);
   std::string sub_name = "cli", sub_from = "latest";
-  std::vector<std::string> sub_topics;
+  std::vector<std::string> sub_topics, sub_tags;
   uint64_t sub_count = 0;
   bool sub_commit = false;
   auto* subscribe = app.add_subcommand("subscribe", "print the live mention stream as JSON lines");
   subscribe->add_option("--name", sub_name, "subscription name (offsets are committed under it)");
   subscribe->add_option("--topic", sub_topics, "topic id (repeatable; default: all topics of the tenant)");
+  subscribe->add_option("--tag", sub_tags, "tag path; mentions with this tag or one under it (repeatable)");
   subscribe->add_option("--from", sub_from, "latest | committed | offset:N | time:MS");
   subscribe->add_option("--count", sub_count, "stop after N mentions (default: run until killed)");
   subscribe->add_flag("--commit", sub_commit, "commit offsets as mentions are printed");
@@ -441,7 +444,7 @@ int main(int argc, char** argv) {
     return run_explain(topics_path, topic_id, post_json);
   }
   if (*publish) return run_publish(server, publish_path, batch_size);
-  if (*subscribe) return run_subscribe(server, sub_name, sub_topics, sub_from, sub_count, sub_commit);
+  if (*subscribe) return run_subscribe(server, sub_name, sub_topics, sub_tags, sub_from, sub_count, sub_commit);
   if (*topics_cmd) return run_topics(server, topics_args);
   if (*stats) return run_stats(server);
   if (*backfill) return run_backfill(server, backfill_topic);

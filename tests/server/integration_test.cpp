@@ -469,6 +469,52 @@ TEST_F(Sitod, UpsertsAndDeletesApplyToTheNextPostsThroughDeltaAndMerge) {
   EXPECT_EQ(admin->list_topics()->topics.size(), 301u);
 }
 
+TEST_F(Sitod, SubscriptionsByTagGetOnlyMentionsUnderThatTag) {
+  auto admin = connect(token_admin, client::role::admin);
+  topic_spec brand{"acme", "brand", "", "жизнь OR смерть OR любовь", {}, {}};
+  brand.tags = {{"Тема/Жизнь", "жизнь"}, {"Тема/Смерть", "смерть"}, {"Источник/Отзывы", "type:review"}};
+  ASSERT_TRUE(admin->upsert_topics({brand}).ok());
+  auto listed = admin->list_topics();
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->topics.size(), 1u);
+  ASSERT_EQ(listed->topics[0].tags.size(), 3u) << "tags persist with the topic";
+  EXPECT_EQ(listed->topics[0].tags[1].path, "Тема/Смерть");
+
+  client::subscriber life(opts(server_->port(), token_subscriber, client::role::subscriber),
+                          {.name = "life", .topics = {}, .tags = {"Тема/Жизнь"}, .start = client::start_from::latest});
+  client::subscriber theme(opts(server_->port(), token_subscriber, client::role::subscriber),
+                           {.name = "theme", .topics = {}, .tags = {"Тема"}, .start = client::start_from::latest});
+  ASSERT_TRUE(life.next(50ms).ok());
+  ASSERT_TRUE(theme.next(50ms).ok());
+  auto producer = connect(token_producer, client::role::producer);
+  const auto posts = firehose(3000);
+  ASSERT_TRUE(producer->publish(posts).ok());
+  server_->wait_until_matched();
+  auto drain = [](client::subscriber& sub) {
+    std::vector<client::mention> all;
+    for (;;) {
+      auto b = sub.next(700ms);
+      if (!b.ok() || b->empty()) break;
+      all.insert(all.end(), b->begin(), b->end());
+    }
+    return all;
+  };
+  const auto got_life = drain(life), got_theme = drain(theme);
+  ASSERT_FALSE(got_life.empty());
+  size_t with_death = 0;
+  for (const auto& m : got_life) {
+    EXPECT_NE(std::find(m.record.tags.begin(), m.record.tags.end(), "Тема/Жизнь"), m.record.tags.end());
+  }
+  for (const auto& m : got_theme) {
+    bool under = false;
+    for (const auto& t : m.record.tags) under = under || t.rfind("Тема/", 0) == 0;
+    EXPECT_TRUE(under);
+    with_death += std::count(m.record.tags.begin(), m.record.tags.end(), "Тема/Смерть");
+  }
+  EXPECT_GT(got_theme.size(), got_life.size()) << "a parent tag covers its subtree";
+  EXPECT_GT(with_death, 0u);
+}
+
 TEST_F(Sitod, BackfillRunsANewTopicOverTheRetainedLog) {
   auto admin = connect(token_admin, client::role::admin);
   auto producer = connect(token_producer, client::role::producer);

@@ -108,6 +108,7 @@ struct mention {
 struct subscription_options {
   std::string name;
   std::vector<std::string> topics;  ///< empty: every topic of the tenant
+  std::vector<std::string> tags;    ///< empty: any; else mentions with a tag equal to or under one of these
   start_from start = start_from::committed;
   uint64_t offset = 0;              ///< start_from::offset
   int64_t time_ms = 0;              ///< start_from::time

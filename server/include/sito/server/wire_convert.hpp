@@ -47,6 +47,7 @@ struct mention_record {
     std::string term;
   };
   std::vector<highlight> highlights;
+  std::vector<std::string> tags;  ///< tag paths set on this mention
 };
 
 /// Serializes a mention_record (without post) as a finished store.StoredMention buffer.
