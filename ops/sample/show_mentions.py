@@ -190,6 +190,8 @@ def print_mention(m, post, style, out):
         raw = (post.get(FIELD_KEYS[field]) or "").encode("utf-8")
         out.write("    %s %s\n" % (style.dim(field + ":"), render_field(raw, merge(by_field[field]), style)))
     out.write("    %s %s\n" % (style.dim("terms:"), ", ".join(terms)))
+    if m.get("tags"):
+        out.write("    %s %s\n" % (style.dim("tags:"), ", ".join(m["tags"])))
 
 
 def main():
