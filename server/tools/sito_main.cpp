@@ -359,6 +359,24 @@ int run_backfill(const remote& r, const std::string& topic) {
   return 0;
 }
 
+int run_validate_remote(const remote& r, const std::string& query, bool with_channels) {
+  auto c = connect_remote(r, sito::client::role::admin);
+  if (!c.ok()) return fail(c.error());
+  auto v = (*c)->validate(query, with_channels);
+  if (!v.ok()) return fail(v.error());
+  for (const auto& d : v->diagnostics) {
+    sito::query::diagnostic qd;
+    qd.level = d.severity == "error" ? sito::query::severity::error : sito::query::severity::warning;
+    qd.offset = d.offset;
+    qd.message = d.message;
+    qd.hint = d.hint;
+    sito::query::locate(query, qd);
+    std::cout << sito::query::format_with_caret(query, qd) << "\n";
+  }
+  if (v->ok) std::cout << "ok: " << v->canonical << "\n";
+  return v->ok ? 0 : 1;
+}
+
 int run_explain_remote(const remote& r, const std::string& topic, std::string post_arg) {
   if (!post_arg.empty() && post_arg[0] == '@') {
     std::ifstream in(post_arg.substr(1), std::ios::binary);
@@ -393,6 +411,8 @@ int main(int argc, char** argv) {
   auto* validate = app.add_subcommand("validate", "check a query; errors point at their position");
   validate->add_option("query", query, "the query")->required();
   validate->add_flag("--with-channels", with_channels, "the topic has channels (purely negative queries allowed)");
+  bool validate_remote = false;
+  validate->add_flag("--remote", validate_remote, "ask the running sitod (--server) instead of checking locally");
   auto* explain = app.add_subcommand("explain", "show why a post matches a topic or not");
   explain->add_option("--topics", topics_path, "topics file (without it: ask sitod at --server)");
   explain->add_option("--topic", topic_id, "topic id")->required();
@@ -406,6 +426,7 @@ int main(int argc, char** argv) {
                                             "default: the system's trust store)");
   };
   add_remote(explain);
+  add_remote(validate);
   std::string publish_path;
   auto* publish = app.add_subcommand("publish", "publish a JSONL file of posts to sitod");
   publish->add_option("file", publish_path, "posts, one JSON object per line")->required();
@@ -438,7 +459,7 @@ int main(int argc, char** argv) {
   std::optional<tbb::global_control> limit;
   if (threads > 0) limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
   if (*match) return run_match(topics_path, posts_path, batch_size);
-  if (*validate) return run_validate(query, with_channels);
+  if (*validate) return validate_remote ? run_validate_remote(server, query, with_channels) : run_validate(query, with_channels);
   if (*explain) {
     if (topics_path.empty()) return run_explain_remote(server, topic_id, post_json);
     return run_explain(topics_path, topic_id, post_json);

@@ -6,21 +6,33 @@
 #include <CLI/CLI.hpp>
 
 #include <csignal>
+#include <fstream>
 #include <iostream>
 
+#include "default_config.hpp"
 #include "sito/server/server.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"sitod: the sito matching appliance server"};
   std::string config_path, listen, http, data_dir;
-  app.add_option("--config", config_path, "YAML config (defaults apply to what it leaves out)");
+  app.add_option("--config", config_path, "YAML config (default: the embedded sample configuration)");
   app.add_option("--listen", listen, "protocol listener, HOST:PORT (overrides the config)");
   app.add_option("--http", http, "metrics and health listener, HOST:PORT (overrides the config)");
   app.add_option("--data-dir", data_dir, "where the post and mention logs live (overrides the config)");
   CLI11_PARSE(app, argc, argv);
 
-  sito::result<sito::server::server_config> cfg = sito::server::server_config{};
-  if (!config_path.empty()) cfg = sito::server::load_config(config_path);
+  // Without --config: the embedded default (ops/sample/sitod.yaml): loopback
+  // only, the sample tenant and its demo tokens. Fine to try sito out; a
+  // deployment passes its own config with its own tokens.
+  sito::result<sito::server::server_config> cfg =
+      config_path.empty() ? sito::server::parse_config(sito::server::default_config_yaml, "embedded default config")
+                          : sito::server::load_config(config_path);
+  if (config_path.empty() && cfg.ok()) {
+    std::cerr << "{\"level\":\"warning\",\"msg\":\"no --config: running the embedded default (loopback, sample "
+                 "tenant with demo tokens)\"}\n";
+    for (auto& t : cfg->tenants)
+      if (!t.topics_file.empty() && !std::ifstream(t.topics_file)) t.topics_file.clear();  // outside the source tree
+  }
   if (!cfg.ok()) {
     std::cerr << "{\"level\":\"error\",\"msg\":\"bad config\",\"error\":\"" << cfg.error().message() << "\"}\n";
     return 2;
