@@ -578,9 +578,13 @@ class sitod_process {
       std::ifstream in(log);
       std::string line;
       while (std::getline(in, line)) {
+        // The line may still be half written: take it only once it is complete.
         const size_t at = line.find("\"port\":");
-        if (line.find("sitod listening") != std::string::npos && at != std::string::npos)
-          return static_cast<uint16_t>(std::stoi(line.substr(at + 7)));
+        if (line.find("sitod listening") != std::string::npos && at != std::string::npos && !line.empty() &&
+            line.back() == '}') {
+          const unsigned long port = std::strtoul(line.c_str() + at + 7, nullptr, 10);
+          if (port > 0 && port < 65536) return static_cast<uint16_t>(port);
+        }
       }
       std::this_thread::sleep_for(50ms);
     }
