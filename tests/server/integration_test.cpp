@@ -17,6 +17,7 @@
 #include "sito/client/client.hpp"
 #include "sito/compile/compiler.hpp"
 #include "sito/scan/batch_scanner.hpp"
+#include "sito/server/frame_codec.hpp"
 #include "sito/server/server.hpp"
 #include "support/corpus.hpp"
 
@@ -262,6 +263,26 @@ TEST_F(Sitod, MalformedFramesGetAnErrorAndTheServerKeepsServing) {
   auto e2 = (*raw)->read_error(5s);
   ASSERT_TRUE(e2.ok()) << e2.error().to_string();
   EXPECT_NE(e2->find("FrameTooLarge"), std::string::npos) << *e2;
+  // A verified buffer whose union type is unknown, on a fresh connection.
+  auto raw2 = client::connection::open(opts(server_->port(), token_producer, client::role::producer));
+  ASSERT_TRUE(raw2.ok());
+  {
+    flatbuffers::FlatBufferBuilder b;
+    auto ping = sito::wire::CreatePing(b, 7);
+    sito::wire::FinishEnvelopeBuffer(b, sito::wire::CreateEnvelope(b, 9, static_cast<sito::wire::Message>(200), ping.Union()));
+    ASSERT_TRUE((*raw2)->send_raw(server::frame(std::span<const uint8_t>(b.GetBufferPointer(), b.GetSize()))).ok());
+    auto e3 = (*raw2)->read_error(5s);
+    ASSERT_TRUE(e3.ok()) << e3.error().to_string();
+    EXPECT_NE(e3->find("MalformedFrame"), std::string::npos) << *e3;
+    EXPECT_TRUE((*raw2)->ping().ok());
+  }
+  // A truncated frame, then the peer goes away.
+  {
+    auto raw3 = client::connection::open(opts(server_->port(), token_producer, client::role::producer));
+    ASSERT_TRUE(raw3.ok());
+    std::vector<uint8_t> truncated = {100, 0, 0, 0, 'S', 'I', 'T', 'O', 1, 2};
+    ASSERT_TRUE((*raw3)->send_raw(truncated).ok());
+  }
   // ...and every other connection keeps working.
   auto admin = connect(token_admin, client::role::admin);
   ASSERT_TRUE(admin);
