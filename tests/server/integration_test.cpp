@@ -178,7 +178,9 @@ TEST_F(Sitod, PublishSubscribeEqualsTheEngine) {
     auto batch = sub.next(500ms);
     ASSERT_TRUE(batch.ok()) << batch.error().to_string();
     for (const auto& m : *batch) {
-      if (!first) EXPECT_EQ(m.record.offset, last_offset + 1) << "mention offsets must be gap-free and in order";
+      if (!first) {
+        EXPECT_EQ(m.record.offset, last_offset + 1) << "mention offsets must be gap-free and in order";
+      }
       first = false;
       last_offset = m.record.offset;
       EXPECT_EQ(m.record.tenant, "acme");
@@ -441,7 +443,9 @@ TEST_F(Sitod, AStalledSubscriberNeverSlowsIngestAndCatchesUpWithoutGaps) {
     auto batch = stalled->next_mentions(1s);
     ASSERT_TRUE(batch.ok()) << batch.error().to_string();
     for (const auto& x : *batch) {
-      if (!first) ASSERT_EQ(x.record.offset, expect);
+      if (!first) {
+        ASSERT_EQ(x.record.offset, expect);
+      }
       first = false;
       expect = x.record.offset + 1;
       ++got;
