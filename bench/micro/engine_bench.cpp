@@ -56,12 +56,21 @@ void collect_words(const query::node& n, std::vector<std::string>& out) {
   for (auto& c : n.children) collect_words(c, out);
 }
 
-const workload& get_workload(size_t topics) {
-  static std::map<size_t, std::unique_ptr<workload>> cache;
-  auto& slot = cache[topics];
+const workload& get_workload(size_t topics, bool with_tags = false) {
+  static std::map<std::pair<size_t, bool>, std::unique_ptr<workload>> cache;
+  auto& slot = cache[{topics, with_tags}];
   if (!slot) {
     slot = std::make_unique<workload>();
     slot->topics = bench::make_topics(topics, corpus::get().vocab, 42);
+    if (with_tags) {
+      // Three tags per topic, shaped like the sample tenant's tree: a term
+      // list, a NEAR and a metadata filter.
+      const auto& v = corpus::get().vocab;
+      for (size_t i = 0; i < slot->topics.size(); ++i)
+        slot->topics[i].tags = {{"Субъект/A", v[(i * 7) % 2000] + " OR " + v[(i * 11) % 2000]},
+                                {"Тачпоинт/B", v[(i * 13) % 2000] + " NEAR/5 " + v[(i * 17) % 2000]},
+                                {"Источник/Отзывы", "type:review"}};
+    }
     auto snap = compile_topics(slot->topics);
     if (!snap.ok()) std::abort();
     slot->snap = *snap;
@@ -79,7 +88,7 @@ const workload& get_workload(size_t topics) {
 
 void BM_Engine(benchmark::State& state) {
   const auto& c = corpus::get();
-  const auto& w = get_workload(static_cast<size_t>(state.range(0)));
+  const auto& w = get_workload(static_cast<size_t>(state.range(0)), state.range(1) != 0);
   batch_scanner scanner(w.snap);
   scan_output out;
   size_t offset = 0, posts = 0, bytes = 0, matches = 0, evaluated = 0;
@@ -282,7 +291,9 @@ void BM_Analyze(benchmark::State& state) {
 }
 
 BENCHMARK(BM_Analyze);
-BENCHMARK(BM_Engine)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime();
+// Second argument: 1 = every topic also carries three auto-tags.
+BENCHMARK(BM_Engine)->Args({1000, 0})->Args({1000, 1})->Args({10000, 0})->Args({10000, 1})->Args({100000, 0})
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_RawHyperscan)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_TermIndex)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Re2Set)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime();
