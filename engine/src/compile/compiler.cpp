@@ -216,7 +216,8 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
     // Channels widen (or, for a purely negative query, replace) the triggers.
     std::vector<detail::trigger> channel_triggers;
     for (const auto& c : ct.channels)
-      channel_triggers.push_back({false, 0, detail::planner::meta_key(query::to_string(query::filter_field::channel), c)});
+      channel_triggers.push_back({false, 0, detail::planner::meta_key(query::to_string(query::filter_field::channel), c),
+                                  query::filter_field::channel});
     if (!ct.channels.empty()) snap->meta_fields_used |= ruleset_snapshot::channel_bit;
     if (ct.root == no_node || ct.channel_and_query) {
       clauses = {detail::trigger_list{channel_triggers, double(channel_triggers.size())}};
@@ -309,6 +310,32 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
     }
   }
 
+  // Atoms reachable from topic queries; the rest serve tags only.
+  {
+    std::vector<bool> in_query(snap->atoms.size(), false);
+    std::vector<uint32_t> stack;
+    for (const auto& t : snap->topics)
+      if (t.root != no_node) stack.push_back(t.root);
+    while (!stack.empty()) {
+      const program_node& n = snap->nodes[stack.back()];
+      stack.pop_back();
+      if (n.kind == op::leaf || n.kind == op::contains) in_query[n.atom] = true;
+      for (uint32_t k = 0; k < n.child_count; ++k) stack.push_back(snap->children[n.first_child + k]);
+    }
+    snap->tag_only_atom.assign(snap->atoms.size(), false);
+    for (const auto& t : snap->topics)
+      for (const auto& tag : t.tags) stack.push_back(tag.root);
+    while (!stack.empty()) {
+      const program_node& n = snap->nodes[stack.back()];
+      stack.pop_back();
+      if ((n.kind == op::leaf || n.kind == op::contains) && !in_query[n.atom]) {
+        snap->tag_only_atom[n.atom] = true;
+        snap->has_tag_only_atoms = true;
+      }
+      for (uint32_t k = 0; k < n.child_count; ++k) stack.push_back(snap->children[n.first_child + k]);
+    }
+  }
+
   // Triggers: atom → topics, metadata key → topics, and the always list.
   std::vector<std::vector<uint32_t>> by_atom(snap->atoms.size());
   absl::flat_hash_map<std::string, std::vector<uint32_t>> by_meta;
@@ -321,8 +348,12 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
     for (uint32_t c = 0; c < clauses.size(); ++c) {
       for (const auto& tr : clauses[c].triggers) {
         const uint32_t entry = ruleset_snapshot::trigger_entry(t, c);
-        if (tr.is_atom) by_atom[tr.atom].push_back(entry);
-        else by_meta[tr.meta_key].push_back(entry);
+        if (tr.is_atom) {
+          by_atom[tr.atom].push_back(entry);
+        } else {
+          by_meta[tr.meta_key].push_back(entry);
+          snap->meta_trigger_fields |= 1u << static_cast<unsigned>(tr.meta_field);
+        }
       }
     }
   }

@@ -338,9 +338,9 @@ trigger_set planner::triggers(uint32_t id) const {
         case filter_field::has_link:
         case filter_field::is_reply:
         case filter_field::is_repost:
-          return trigger_list{{{false, 0, meta_key(query::to_string(f.field), "1")}}, meta_cost(f.field)};
+          return trigger_list{{{false, 0, meta_key(query::to_string(f.field), "1"), f.field}}, meta_cost(f.field)};
         default:
-          return trigger_list{{{false, 0, meta_key(query::to_string(f.field), f.value)}}, meta_cost(f.field)};
+          return trigger_list{{{false, 0, meta_key(query::to_string(f.field), f.value), f.field}}, meta_cost(f.field)};
       }
     }
   }

@@ -20,6 +20,7 @@ struct trigger {
   bool is_atom = true;
   uint32_t atom = 0;
   std::string meta_key;
+  query::filter_field meta_field = query::filter_field::lang;  ///< which post field the key reads
 };
 
 /// Triggers with their estimated cost (expected hits per post, relative):

@@ -60,6 +60,7 @@ struct thread_scratch {
   uint32_t stamp = 0;
   std::vector<uint32_t> candidates;
   std::vector<std::string> meta_keys;
+  std::string meta_key_buf;
   detail::program_evaluator evaluator;
   std::vector<highlight> hl_tmp;
 };
@@ -99,7 +100,7 @@ struct batch_scanner::impl {
 
   void scan_chunk(std::span<const post> posts, uint32_t base, scan_output& out) const;
   posting_range lookup_token(thread_scratch& ts, std::string_view key) const;
-  void collect_term_hits(thread_scratch& ts, const post& p, post_slot& slot) const;
+  void collect_term_hits(thread_scratch& ts, const post& p, post_slot& slot, bool tag_only = false) const;
   void run_token_db(thread_scratch& ts, size_t nslots) const;
   void run_text_db(thread_scratch& ts, size_t nslots) const;
   void evaluate(thread_scratch& ts, const post& p, post_slot& slot, uint32_t post_index,
@@ -138,14 +139,18 @@ posting_range batch_scanner::impl::lookup_token(thread_scratch& ts, std::string_
   return ts.cache->insert(key, h, list);
 }
 
-void batch_scanner::impl::collect_term_hits(thread_scratch& ts, const post& p, post_slot& slot) const {
+void batch_scanner::impl::collect_term_hits(thread_scratch& ts, const post& p, post_slot& slot, bool tag_only) const {
   const ruleset_snapshot& s = *snap;
+  // First pass: atoms of topic queries; the second (tag_only) adds the atoms
+  // only tags use, for posts that have a candidate topic with tags.
+  auto wanted = [&](uint32_t a) { return !s.has_tag_only_atoms || s.tag_only_atom[a] == tag_only; };
   for (uint8_t f = 0; f < detail::field_count; ++f) {
     const text::analyzed_text& at = slot.fields[f];
     for (const text::token& tok : at.tokens) {
       const posting_range r = lookup_token(ts, at.key(tok));
       for (uint32_t k = 0; k < r.count; ++k) {
         const uint32_t a = ts.cache->atom(r.begin + k);
+        if (!wanted(a)) continue;
         if (s.atoms[a].kind == atom_kind::case_sensitive) {
           const std::string& field_text = f == 0 ? p.title : f == 1 ? p.text : p.image_text;
           std::string_view original =
@@ -158,7 +163,7 @@ void batch_scanner::impl::collect_term_hits(thread_scratch& ts, const post& p, p
         if (auto it = s.exact_index.find(at.tag_key(tok)); it != s.exact_index.end()) {
           for (uint32_t k = 0; k < it->second.count; ++k) {
             const uint32_t a = s.postings[it->second.begin + k];
-            if (s.atoms[a].kind == atom_kind::tag)
+            if (s.atoms[a].kind == atom_kind::tag && wanted(a))
               slot.hits.push_back({a, f, tok.position, tok.tag_orig_begin, tok.tag_orig_end});
           }
         }
@@ -309,11 +314,14 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
   }
   if (s.meta_fields_used != 0)
     detail::build_post_meta(p, slot.fields[0].folded, slot.fields[1].folded, s.meta_fields_used, slot.meta);
-  if (s.meta_fields_used != 0 && !s.meta_index.empty()) {
+  if (s.meta_trigger_fields != 0 && !s.meta_index.empty()) {
     using query::filter_field;
     auto probe = [&](filter_field f, std::string_view value) {
-      if (value.empty()) return;
-      std::string key = detail::planner::meta_key(query::to_string(f), value);
+      if (value.empty() || !(s.meta_trigger_fields & (1u << static_cast<unsigned>(f)))) return;
+      std::string& key = ts.meta_key_buf;
+      key.assign(query::to_string(f));
+      key.push_back('\x1f');
+      key.append(value);
       if (auto it = s.meta_index.find(key); it != s.meta_index.end())
         for (uint32_t k = 0; k < it->second.count; ++k) fire(s.postings[it->second.begin + k]);
     };
@@ -349,7 +357,35 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
   for (uint32_t t : ts.candidates)
     if (s.topics[t].root != no_node) __builtin_prefetch(&s.nodes[s.topics[t].root]);
 
-  detail::program_evaluator::hit_view view{hits, ts.atom_begin.data(), ts.atom_end.data(), ts.atom_stamp.data(), stamp};
+  uint32_t view_stamp = stamp;
+  if (s.has_tag_only_atoms) {
+    bool tagged = false;
+    for (uint32_t t : ts.candidates) tagged = tagged || !s.topics[t].tags.empty();
+    if (tagged) {
+      // A topic with tags may match: add the hits of tag-only atoms and
+      // rebuild the per-atom ranges (candidates are settled already).
+      collect_term_hits(ts, p, slot, /*tag_only=*/true);
+      std::sort(hits.begin(), hits.end());
+      hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
+      if (++ts.stamp == 0) {
+        std::fill(ts.atom_stamp.begin(), ts.atom_stamp.end(), 0);
+        std::fill(ts.topic_stamp.begin(), ts.topic_stamp.end(), 0);
+        std::fill(ts.topic_fired.begin(), ts.topic_fired.end(), 0);
+        ts.stamp = 1;
+      }
+      view_stamp = ts.stamp;
+      for (uint32_t i = 0; i < hits.size();) {
+        uint32_t j = i + 1;
+        while (j < hits.size() && hits[j].atom == hits[i].atom) ++j;
+        ts.atom_stamp[hits[i].atom] = view_stamp;
+        ts.atom_begin[hits[i].atom] = i;
+        ts.atom_end[hits[i].atom] = j;
+        i = j;
+      }
+    }
+  }
+  detail::program_evaluator::hit_view view{hits, ts.atom_begin.data(), ts.atom_end.data(), ts.atom_stamp.data(),
+                                           view_stamp};
   for (uint32_t t : ts.candidates) {
     const size_t before = out.highlights.size();
     if (ts.evaluator.evaluate_topic(s, s.topics[t], view, slot.meta, out.highlights)) {
@@ -512,6 +548,7 @@ result<std::string> batch_scanner::explain(const post& p, uint32_t topic) const 
   for (int f = 0; f < detail::field_count; ++f) (void)ts.analyzer.analyze(*texts[f], slot.fields[f], s.needs_byte_map);
   slot.valid = true;
   impl_->collect_term_hits(ts, p, slot);
+  if (s.has_tag_only_atoms) impl_->collect_term_hits(ts, p, slot, /*tag_only=*/true);
   if (s.token_db) impl_->run_token_db(ts, 1);
   if (s.text_db) impl_->run_text_db(ts, 1);
   std::sort(slot.hits.begin(), slot.hits.end());

@@ -101,6 +101,15 @@ class ruleset_snapshot {
   /// plus channel_bit).
   uint32_t meta_fields_used = 0;
   static constexpr uint32_t channel_bit = 1u << 31;
+  /// The filter fields some topic triggers on (bit per filter_field): the
+  /// only ones a post's metadata is looked up by.
+  uint32_t meta_trigger_fields = 0;
+
+  /// Atoms that only tag conditions use: the scanner looks them up only for
+  /// posts that have a candidate topic with tags (common tag words would
+  /// otherwise add hits to every post).
+  std::vector<bool> tag_only_atom;
+  bool has_tag_only_atoms = false;
 
   bool needs_byte_map = false;   ///< a contains: atom exists
   bool needs_stemming = false;   ///< the stem index is non-empty
