@@ -83,6 +83,14 @@ mention_record mention_from_wire(const sito::wire::Mention& w) {
   return m;
 }
 
+/// Limits for verifying stored records.
+flatbuffers::Verifier::Options store_verifier_options() {
+  flatbuffers::Verifier::Options opts;
+  opts.max_depth = k_store_max_depth;
+  opts.max_tables = k_store_max_tables;
+  return opts;
+}
+
 std::vector<uint8_t> release(flatbuffers::FlatBufferBuilder& b) {
   return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
 }
@@ -232,10 +240,7 @@ result<mention_record> decode_stored_mention(std::span<const uint8_t> bytes) {
   if (!fits_verifier(bytes)) return invalid_argument("stored mention: " + std::to_string(bytes.size()) + " bytes");
   std::vector<uint8_t> storage;
   bytes = aligned(bytes, storage);
-  flatbuffers::Verifier::Options opts;
-  opts.max_depth = k_store_max_depth;
-  opts.max_tables = k_store_max_tables;
-  flatbuffers::Verifier v(bytes.data(), bytes.size(), opts);
+  flatbuffers::Verifier v(bytes.data(), bytes.size(), store_verifier_options());
   if (!v.VerifyBuffer<sito::store::StoredMention>(nullptr)) {
     return invalid_argument("stored mention failed FlatBuffers verification");
   }
@@ -258,10 +263,7 @@ result<stored_post> decode_stored_post(std::span<const uint8_t> bytes) {
   if (!fits_verifier(bytes)) return invalid_argument("stored post: " + std::to_string(bytes.size()) + " bytes");
   std::vector<uint8_t> storage;
   bytes = aligned(bytes, storage);
-  flatbuffers::Verifier::Options opts;
-  opts.max_depth = k_store_max_depth;
-  opts.max_tables = k_store_max_tables;
-  flatbuffers::Verifier v(bytes.data(), bytes.size(), opts);
+  flatbuffers::Verifier v(bytes.data(), bytes.size(), store_verifier_options());
   if (!sito::store::VerifyStoredPostBuffer(v)) return invalid_argument("stored post failed FlatBuffers verification");
   const auto* root = sito::store::GetStoredPost(bytes.data());
   if (!root->post()) return invalid_argument("stored post has no post");

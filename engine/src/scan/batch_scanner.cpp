@@ -58,6 +58,16 @@ struct thread_scratch {
   std::vector<uint32_t> topic_stamp;
   std::vector<uint8_t> topic_fired;  // clause bits seen this post; bit 7: already a candidate
   uint32_t stamp = 0;
+  /// A new generation for the stamped arrays; on wrap-around they are cleared.
+  uint32_t next_stamp() {
+    if (++stamp == 0) {
+      std::fill(atom_stamp.begin(), atom_stamp.end(), 0);
+      std::fill(topic_stamp.begin(), topic_stamp.end(), 0);
+      std::fill(topic_fired.begin(), topic_fired.end(), 0);
+      stamp = 1;
+    }
+    return stamp;
+  }
   std::vector<uint32_t> candidates;
   std::vector<std::string> meta_keys;
   std::string meta_key_buf;
@@ -271,13 +281,7 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
   auto& hits = slot.hits;
   std::sort(hits.begin(), hits.end());
   hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
-  if (++ts.stamp == 0) {
-    std::fill(ts.atom_stamp.begin(), ts.atom_stamp.end(), 0);
-    std::fill(ts.topic_stamp.begin(), ts.topic_stamp.end(), 0);
-    std::fill(ts.topic_fired.begin(), ts.topic_fired.end(), 0);
-    ts.stamp = 1;
-  }
-  const uint32_t stamp = ts.stamp;
+  const uint32_t stamp = ts.next_stamp();
   ts.candidates.clear();
   auto add_candidate = [&](uint32_t t) {
     if (ts.topic_stamp[t] != stamp) {
@@ -367,13 +371,7 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
       collect_term_hits(ts, p, slot, /*tag_only=*/true);
       std::sort(hits.begin(), hits.end());
       hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
-      if (++ts.stamp == 0) {
-        std::fill(ts.atom_stamp.begin(), ts.atom_stamp.end(), 0);
-        std::fill(ts.topic_stamp.begin(), ts.topic_stamp.end(), 0);
-        std::fill(ts.topic_fired.begin(), ts.topic_fired.end(), 0);
-        ts.stamp = 1;
-      }
-      view_stamp = ts.stamp;
+      view_stamp = ts.next_stamp();
       for (uint32_t i = 0; i < hits.size();) {
         uint32_t j = i + 1;
         while (j < hits.size() && hits[j].atom == hits[i].atom) ++j;
@@ -585,7 +583,7 @@ result<std::string> batch_scanner::explain(const post& p, uint32_t topic) const 
   if (!any_hit) out += "  (none)\n";
 
   // Evaluate with a trace, building metadata the way the scanner does.
-  if (++ts.stamp == 0) ts.stamp = 1;
+  (void)ts.next_stamp();
   for (uint32_t i = 0; i < slot.hits.size();) {
     uint32_t j = i + 1;
     while (j < slot.hits.size() && slot.hits[j].atom == slot.hits[i].atom) ++j;
