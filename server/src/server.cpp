@@ -107,6 +107,13 @@ result<std::unique_ptr<sitod>> sitod::create(const server_config& config) {
   std::vector<topic_diagnostic> diagnostics;
   auto version = d.recompile("", &diagnostics);
   if (!version.ok()) return version.error();
+  // A stored topic that no longer compiles is left out, and said so.
+  for (const auto& e : diagnostics) {
+    if (e.diagnostic.level != query::severity::error) continue;
+    std::cerr << "{\"level\":\"warning\",\"msg\":\"stored topic left out\",\"tenant\":\"" << label_value(e.tenant)
+              << "\",\"topic\":\"" << label_value(e.topic) << "\",\"error\":\""
+              << label_value(query::format_one_line(e.diagnostic)) << "\"}\n";
+  }
   return s;
 }
 

@@ -62,7 +62,7 @@ class query_generator {
 
   node make_topic_query() {
     node q = gen(0);
-    if (!anchored(q)) {
+    if (!query::is_anchored(q)) {
       node a;
       a.kind = node_kind::and_;
       a.children.push_back(positional(2));
@@ -73,15 +73,6 @@ class query_generator {
   }
 
  private:
-  static bool anchored(const node& n) {
-    switch (n.kind) {
-      case node_kind::not_: return false;
-      case node_kind::and_: return std::any_of(n.children.begin(), n.children.end(), anchored);
-      case node_kind::or_: return std::all_of(n.children.begin(), n.children.end(), anchored);
-      case node_kind::field_scope: return anchored(n.children[0]);
-      default: return true;
-    }
-  }
   size_t pick(size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng_); }
   bool chance(double p) { return std::bernoulli_distribution(p)(rng_); }
 

@@ -12,21 +12,6 @@
 namespace sito {
 namespace {
 
-/// True when the tree can be true only if some non-negated leaf or filter
-/// holds (the parser's definition of a positive query).
-bool anchored(const query::node& n) {
-  using query::node_kind;
-  switch (n.kind) {
-    case node_kind::not_: return false;
-    case node_kind::and_:
-      return std::any_of(n.children.begin(), n.children.end(), anchored);
-    case node_kind::or_:
-      return std::all_of(n.children.begin(), n.children.end(), anchored);
-    case node_kind::field_scope: return n.children.empty() || anchored(n.children[0]);
-    default: return true;
-  }
-}
-
 void escape_byte(std::string& out, unsigned char b) {
   static const char* hex = "0123456789abcdef";
   out += "\\x";
@@ -182,7 +167,7 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
         continue;
       }
       ct.root = *root;
-      ct.channel_and_query = !anchored(*parsed.root);
+      ct.channel_and_query = !query::is_anchored(*parsed.root);
       clauses = plan.clauses(*root);
     }
     // Tags: their conditions compile into the same snapshot, without triggers.

@@ -1,5 +1,7 @@
 #include "sito/query/ast.hpp"
 
+#include <algorithm>
+
 namespace sito::query {
 
 const char* to_string(field f) {
@@ -76,6 +78,19 @@ bool is_positional_leaf(node_kind k) {
       return true;
     default:
       return false;
+  }
+}
+
+bool is_anchored(const node& n) {
+  switch (n.kind) {
+    case node_kind::and_:
+      return std::any_of(n.children.begin(), n.children.end(), is_anchored);
+    case node_kind::or_:
+      return std::all_of(n.children.begin(), n.children.end(), is_anchored);
+    case node_kind::not_:
+      return false;
+    default:
+      return true;
   }
 }
 

@@ -376,27 +376,6 @@ class validator {
   }
 };
 
-/// A node is "anchored" when it can be true only if some non-negated leaf or
-/// filter below it holds, so the engine can find candidate posts through that
-/// leaf instead of testing every post:
-/// - every leaf (term, phrase, wildcard, tag, contains, ...) and filter is anchored;
-/// - and_ is anchored when any child is (that child must hold);
-/// - or_ is anchored when all children are (whichever alternative holds is anchored);
-/// - not_ is never anchored (it holds on posts that match nothing);
-/// - near and field_scope are anchored (their operands are positional leaves).
-bool anchored(const node& n) {
-  switch (n.kind) {
-    case node_kind::and_:
-      return std::any_of(n.children.begin(), n.children.end(), anchored);
-    case node_kind::or_:
-      return std::all_of(n.children.begin(), n.children.end(), anchored);
-    case node_kind::not_:
-      return false;
-    default:
-      return true;
-  }
-}
-
 /// Counts leaves by what they let the engine index.
 void count_leaves(const node& n, size_t& contains, size_t& indexable) {
   if (n.kind == node_kind::contains) {
@@ -457,7 +436,7 @@ parse_result parse(std::string_view source, bool allow_without_positive) {
   validator v;
   v.walk(*root, field::any, false);
   for (auto& d : v.out_) diags.push_back(std::move(d));
-  if (!allow_without_positive && !anchored(*root)) {
+  if (!allow_without_positive && !is_anchored(*root)) {
     diagnostic d;
     d.offset = root->begin;
     d.message = "a topic query needs at least one positive term, channel or filter";

@@ -93,6 +93,13 @@ struct node {
 /// Structural equality ignoring `begin`/`end`.
 bool same_tree(const node& a, const node& b);
 
+/// True when the tree can be true only if some non-negated leaf or filter
+/// holds (a "positive" query), so candidates can be found through that leaf:
+/// leaves, filters, NEAR and field scopes are anchored; AND when any child
+/// is; OR when all children are; NOT never. A topic whose query is not
+/// anchored needs channels, and then means `channel AND query`.
+bool is_anchored(const node& n);
+
 /// True for the kinds that may stand inside NEAR/ONEAR on their own
 /// (terms, phrases, wildcards, tags, case-sensitive terms, contains is NOT one).
 bool is_positional_leaf(node_kind k);
