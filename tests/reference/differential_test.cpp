@@ -11,6 +11,7 @@
 #include "sito/compile/compiler.hpp"
 #include "sito/query/parser.hpp"
 #include "sito/query/printer.hpp"
+#include "sito/rules/sentiment_lexicon.hpp"
 #include "sito/scan/batch_scanner.hpp"
 #include "support/corpus.hpp"
 
@@ -313,10 +314,13 @@ std::vector<post> make_posts(std::mt19937_64& rng, size_t per_language) {
     p.id = "p" + std::to_string(i);
     const size_t s = rng() % 4;
     p.source = sources[s];
-    p.source_type = types[s];
+    p.source_type = rng() % 9 == 0 ? "news" : types[s];
+    p.reach = static_cast<int64_t>(rng() % 50000);
+    p.author.verified = rng() % 5 == 0;
     p.lang = (i < edge_texts().size() || i < edge_texts().size() + per_language) ? "ru" : "en";
     p.channel = rng() % 5 == 0 ? "otzovik:flowwow" : (rng() % 4 == 0 ? "vk:club1" : "");
     p.author.id = "u" + std::to_string(rng() % 10);
+    if (rng() % 4 == 0) p.author.handle = "Brand_Official";
     if (rng() % 3) p.author.followers = static_cast<int64_t>(rng() % 100000);
     p.author.city = rng() % 3 == 0 ? "москва" : "Almaty";
     if (rng() % 4 == 0) p.url = rng() % 2 ? "https://www.flowwow.com/r/1" : "http://example.ru/x";
@@ -362,6 +366,7 @@ TEST(Differential, EngineAgreesWithReferenceOnRandomQueries) {
   std::vector<topic_spec> topics;
   std::vector<query::node> roots;
   std::vector<std::vector<query::node>> tag_roots;
+  std::vector<std::vector<std::optional<query::node>>> rule_roots;
   size_t unparsable = 0;
   while (topics.size() < query_count) {
     query::node q = gen.make_topic_query();
@@ -394,8 +399,50 @@ TEST(Differential, EngineAgreesWithReferenceOnRandomQueries) {
         troots.push_back(*cparsed.root);
       }
     }
+    // A third carry own accounts and one to four rules whose conditions mix
+    // post terms with the mention's state (tags, sentiment, flags) as the
+    // rules above them left it.
+    std::vector<std::optional<query::node>> rroots;
+    if (rng() % 3 == 0) {
+      if (rng() % 2) t.own_accounts = {"@brand_official", "u3"};
+      const int count = 1 + static_cast<int>(rng() % 4);
+      const char* moods[] = {"negative", "neutral", "positive"};
+      for (int k = 0; k < count; ++k) {
+        rule_spec r;
+        r.name = "r" + std::to_string(k);
+        std::string when;
+        switch (rng() % 8) {
+          case 0: break;  // always
+          case 1: when = "sentiment:" + std::string(moods[rng() % 3]); break;
+          case 2: when = "is:own"; break;
+          case 3: when = "is:wom AND NOT is:processed"; break;
+          case 4: when = "tag:\"Tag\""; break;
+          case 5: when = "tag:\"Rule/" + std::to_string(rng() % 3) + "\" OR is:processed"; break;
+          default: when = query::print(gen.make_condition()); break;
+        }
+        if (!when.empty() && rng() % 3 == 0) when = "(" + when + ") AND " + query::print(gen.make_condition());
+        r.when = when;
+        if (rng() % 2) r.then.add_tags.push_back("Rule/" + std::to_string(k));
+        if (rng() % 3 == 0) r.then.sentiment = moods[rng() % 3];
+        if (rng() % 4 == 0) r.then.priority = static_cast<double>(rng() % 101);
+        if (rng() % 3 == 0) r.then.processed = true;
+        if (rng() % 9 == 0) r.then.drop = true;
+        if (r.then.add_tags.empty() && r.then.sentiment.empty() && !r.then.priority && !r.then.processed &&
+            !r.then.drop)
+          r.then.processed = true;
+        if (when.empty()) {
+          rroots.emplace_back(std::nullopt);
+        } else {
+          auto rp = query::parse(when, /*allow_without_positive=*/true);
+          if (!rp.ok()) continue;
+          rroots.emplace_back(*rp.root);
+        }
+        t.rules.push_back(std::move(r));
+      }
+    }
     roots.push_back(*parsed.root);
     tag_roots.push_back(std::move(troots));
+    rule_roots.push_back(std::move(rroots));
     topics.push_back(std::move(t));
   }
   // A channel-only topic too, with a filter tag.
@@ -403,10 +450,17 @@ TEST(Differential, EngineAgreesWithReferenceOnRandomQueries) {
   {
     auto cp = query::parse("type:review", true);
     tag_roots.push_back({*cp.root});
+    rule_roots.emplace_back();
   }
+  // The tenant extends the lexicon: a new word, a built-in word re-weighted
+  // and one switched off.
+  auto tenant_lexicon = rules::parse_lexicon("pos жизнь 2\nneg хороший 1\npos любить 0\nneg !time 1.5\n", "test");
+  ASSERT_TRUE(tenant_lexicon.ok()) << tenant_lexicon.error().to_string();
+  compile_options options;
+  options.tenant_lexicons["t"] = *tenant_lexicon;
 
   compile_report report;
-  auto snap = compile_topics(topics, {}, &report);
+  auto snap = compile_topics(topics, options, &report);
   ASSERT_TRUE(snap.ok()) << snap.error().to_string();
   std::set<std::string> failed_topics;
   for (const auto& e : report.errors) failed_topics.insert(e.topic);
@@ -438,7 +492,9 @@ TEST(Differential, EngineAgreesWithReferenceOnRandomQueries) {
 
   std::map<std::pair<uint32_t, std::string>, std::vector<reference::ref_highlight>> engine;
   std::map<std::pair<uint32_t, std::string>, std::vector<std::string>> engine_tags;
+  std::map<std::pair<uint32_t, std::string>, const scan_output::match*> engine_mentions;
   for (const auto& m : out.matches) {
+    engine_mentions[{m.post, (*snap)->topics[m.topic].id}] = &m;
     for (uint32_t tag : out.tags_of(m))
       engine_tags[{m.post, (*snap)->topics[m.topic].id}].push_back(std::string((*snap)->label(tag)));
     std::vector<reference::ref_highlight> hl;
@@ -449,7 +505,8 @@ TEST(Differential, EngineAgreesWithReferenceOnRandomQueries) {
   }
 
   reference::evaluator ref(morph::morphology::default_instance());
-  size_t mismatches = 0, reference_matches = 0, tags_checked = 0;
+  size_t mismatches = 0, reference_matches = 0, tags_checked = 0, dropped = 0, by_rule = 0;
+  size_t moods[3] = {0, 0, 0};
   for (uint32_t pi = 0; pi < posts.size(); ++pi) {
     ref.set_post(posts[pi]);
     for (size_t ti = 0; ti < topics.size(); ++ti) {
@@ -459,16 +516,40 @@ TEST(Differential, EngineAgreesWithReferenceOnRandomQueries) {
       auto it = engine.find({pi, topics[ti].id});
       const bool engine_hit = it != engine.end();
       if (expected) ++reference_matches;
+      reference::evaluator::mention_result want;
+      if (expected) {
+        want = ref.mention(topics[ti], tag_roots[ti], rule_roots[ti], rules::builtin_lexicon(), &*tenant_lexicon);
+        if (want.dropped) {
+          ++dropped;
+          expected.reset();  // a dropped mention is not emitted
+        }
+      }
       bool same = engine_hit == expected.has_value() && (!engine_hit || it->second == *expected);
       if (same && expected) {
-        const auto want_tags = ref.tags(topics[ti], tag_roots[ti]);
-        tags_checked += want_tags.size();
+        tags_checked += want.tags.size();
+        ++moods[static_cast<int>(want.mood)];
+        if (want.sentiment_source != "model") ++by_rule;
         auto et = engine_tags.find({pi, topics[ti].id});
         const std::vector<std::string> got_tags = et == engine_tags.end() ? std::vector<std::string>{} : et->second;
-        if (got_tags != want_tags) {
+        const scan_output::match& m = *engine_mentions.at({pi, topics[ti].id});
+        const std::string got_source =
+            m.sentiment_rule == scan_output::no_label ? "model" : std::string((*snap)->label(m.sentiment_rule));
+        if (got_tags != want.tags || m.sentiment != want.mood || got_source != want.sentiment_source ||
+            m.processed != want.processed || m.wom != want.wom || m.own != want.own ||
+            std::abs(m.priority - want.priority) > 1e-3f) {
           same = false;
-          ADD_FAILURE() << "tags differ for topic " << topics[ti].id << " on post " << posts[pi].id << ": engine "
-                        << got_tags.size() << ", reference " << want_tags.size();
+          auto join = [](const std::vector<std::string>& v) {
+            std::string out;
+            for (const auto& x : v) out += x + ";";
+            return out;
+          };
+          ADD_FAILURE() << "mention differs for topic " << topics[ti].id << " on post " << posts[pi].id
+                        << "\n  tags engine [" << join(got_tags) << "] reference [" << join(want.tags) << "]"
+                        << "\n  sentiment engine " << rules::to_string(m.sentiment) << " (" << got_source
+                        << ") reference " << rules::to_string(want.mood) << " (" << want.sentiment_source << ")"
+                        << "\n  processed " << m.processed << "/" << want.processed << " wom " << m.wom << "/"
+                        << want.wom << " own " << m.own << "/" << want.own << " priority " << m.priority << "/"
+                        << want.priority << "\n  text: " << posts[pi].text;
         }
       }
       if (!same) {
@@ -491,11 +572,17 @@ TEST(Differential, EngineAgreesWithReferenceOnRandomQueries) {
     }
   }
   std::cout << "[differential] " << topics.size() << " topics x " << posts.size() << " posts: "
-            << reference_matches << " matches (" << tags_checked << " tags set), " << mismatches << " mismatches, " << unparsable
+            << reference_matches << " matches (" << tags_checked << " tags set, " << dropped << " dropped by rules, "
+            << by_rule << " sentiments set by rules; model+rules: " << moods[1] << " negative, " << moods[0]
+            << " neutral, " << moods[2] << " positive), " << mismatches << " mismatches, " << unparsable
             << " unparsable generated queries\n";
   EXPECT_EQ(mismatches, 0u);
   EXPECT_GT(reference_matches, posts.size()) << "the generator should produce queries that match";
   EXPECT_GT(tags_checked, 100u) << "the generator should produce tags that are set";
+  EXPECT_GT(dropped, 10u) << "the generator should produce rules that drop";
+  EXPECT_GT(by_rule, 10u) << "the generator should produce rules that set sentiment";
+  EXPECT_GT(moods[1], 20u) << "the lexicon should find negative posts";
+  EXPECT_GT(moods[2], 20u) << "the lexicon should find positive posts";
 }
 
 }  // namespace

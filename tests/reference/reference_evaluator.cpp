@@ -8,8 +8,13 @@
 #include <algorithm>
 #include <functional>
 #include <memory>
+#include <set>
 
+#include "sito/morph/script.hpp"
+#include "sito/query/parser.hpp"
 #include "sito/query/printer.hpp"
+#include "sito/rules/priority.hpp"
+#include "sito/rules/sentiment_scorer.hpp"
 #include "sito/text/analyzed_text.hpp"
 
 namespace sito::reference {
@@ -335,6 +340,17 @@ bool evaluator::filter_holds(const query::filter_spec& f) {
     }
     case filter_field::is_reply: return !p.parent_id.empty();
     case filter_field::is_repost: return p.is_repost;
+    case filter_field::is_own: return mention_ && mention_->own;
+    case filter_field::is_wom: return mention_ && mention_->wom;
+    case filter_field::is_processed: return mention_ && mention_->processed;
+    case filter_field::sentiment: return mention_ && v == rules::to_string(mention_->mood);
+    case filter_field::tag:
+      if (!mention_ || v.empty()) return false;
+      for (const auto& t : mention_->tags) {
+        const std::string key = text::normalize(t);
+        if (key == v || key.starts_with(v + "/")) return true;
+      }
+      return false;
   }
   return false;
 }
@@ -437,6 +453,7 @@ void evaluator::set_post(const post& p) {
   fields_[0] = analyze(p.title);
   fields_[1] = analyze(p.text);
   fields_[2] = analyze(p.image_text);
+  model_memo_.reset();
 }
 
 std::optional<std::vector<ref_highlight>> evaluator::evaluate(const topic_spec& topic, const query::node* root) {
@@ -462,6 +479,92 @@ std::vector<std::string> evaluator::tags(const topic_spec& topic, const std::vec
   for (size_t i = 0; i < tag_roots.size(); ++i)
     if (eval(tag_roots[i], 7).truth) out.push_back(topic.tags[i].path);
   return out;
+}
+
+evaluator::mention_result evaluator::mention(const topic_spec& topic, const std::vector<query::node>& tag_roots,
+                                             const std::vector<std::optional<query::node>>& rule_roots,
+                                             const rules::sentiment_lexicon& lexicon,
+                                             const rules::sentiment_lexicon* tenant_lexicon) {
+  const post& p = *post_;
+  mention_result r;
+  // Own account: id or handle equals an own account, ignoring case and '@'.
+  auto key = [](std::string a) {
+    while (!a.empty() && a.front() == '@') a.erase(a.begin());
+    return text::normalize(a);
+  };
+  for (const auto& acc : topic.own_accounts)
+    for (const std::string* who : {&p.author.id, &p.author.handle})
+      if (!who->empty() && !key(acc).empty() && key(*who) == key(acc)) r.own = true;
+
+  // Lexicon: a tenant entry replaces the built-in entries with the same term.
+  if (!model_memo_) {
+    auto term_key = [](const std::string& term) { return text::normalize(term); };
+    std::vector<const rules::lexicon_entry*> entries;
+    std::set<std::string> overridden;
+    if (tenant_lexicon)
+      for (const auto& e : tenant_lexicon->entries) {
+        entries.push_back(&e);
+        overridden.insert(term_key(e.term));
+      }
+    for (const auto& e : lexicon.entries)
+      if (!overridden.count(term_key(e.term))) entries.push_back(&e);
+    std::vector<rules::sentiment_event> events;
+    for (const rules::lexicon_entry* e : entries) {
+      auto it = lexicon_terms_.find(e->term);
+      if (it == lexicon_terms_.end()) {
+        auto parsed = query::parse(e->term, false);
+        it = lexicon_terms_.emplace(e->term, parsed.ok() && parsed.root ? std::optional<query::node>(*parsed.root)
+                                                                        : std::nullopt).first;
+      }
+      if (!it->second) continue;
+      const std::string norm = text::normalize(e->term);
+      const bool emoji = morph::classify(norm) == morph::script::other &&
+                         std::none_of(norm.begin(), norm.end(), [](char c) { return c >= '0' && c <= '9'; });
+      for (const span& sp : leaf_spans(*it->second, 7))
+        events.push_back({static_cast<uint8_t>(sp.field - 1), static_cast<uint32_t>(sp.start), e->role, e->weight, emoji});
+    }
+    std::sort(events.begin(), events.end(), [](const rules::sentiment_event& a, const rules::sentiment_event& b) {
+      return a.field != b.field ? a.field < b.field : a.position < b.position;
+    });
+    model_memo_ = rules::score_sentiment(events);
+  }
+  const rules::sentiment_result model = *model_memo_;
+  r.mood = model.label;
+  r.wom = !r.own && !model.ad_marked && text::normalize(p.source_type) != "news";
+
+  mention_state st;
+  st.own = r.own;
+  st.wom = r.wom;
+  st.mood = r.mood;
+  mention_ = &st;
+  for (size_t i = 0; i < tag_roots.size(); ++i)
+    if (eval(tag_roots[i], 7).truth) r.tags.push_back(topic.tags[i].path);
+  bool priority_set = false;
+  for (size_t i = 0; i < topic.rules.size(); ++i) {
+    st.tags = r.tags;
+    const rule_spec& rule = topic.rules[i];
+    if (rule_roots[i] && !eval(*rule_roots[i], 7).truth) continue;
+    for (const auto& t : rule.then.add_tags)
+      if (std::find(r.tags.begin(), r.tags.end(), t) == r.tags.end()) r.tags.push_back(t);
+    if (!rule.then.sentiment.empty()) {
+      r.mood = *rules::sentiment_from_string(rule.then.sentiment);
+      st.mood = r.mood;
+      r.sentiment_source = "rule:" + rule.name;
+    }
+    if (rule.then.priority) {
+      r.priority = static_cast<float>(*rule.then.priority);
+      priority_set = true;
+    }
+    if (rule.then.processed) r.processed = st.processed = true;
+    if (rule.then.drop) {
+      r.dropped = true;
+      break;
+    }
+  }
+  mention_ = nullptr;
+  if (!priority_set)
+    r.priority = rules::priority_score({r.mood, p.author.followers, p.reach, p.source_type, p.author.verified, r.wom});
+  return r;
 }
 
 }  // namespace sito::reference

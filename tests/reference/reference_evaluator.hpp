@@ -19,6 +19,8 @@
 #include "sito/model/topic.hpp"
 #include "sito/morph/morphology.hpp"
 #include "sito/query/ast.hpp"
+#include "sito/rules/sentiment_lexicon.hpp"
+#include "sito/rules/sentiment_scorer.hpp"
 
 namespace sito::reference {
 
@@ -64,6 +66,23 @@ class evaluator {
   /// topic.tags[i].query) holds for the current post, in order.
   std::vector<std::string> tags(const topic_spec& topic, const std::vector<query::node>& tag_roots);
 
+  /// What a mention of `topic` on the current post becomes (DESIGN §2, the
+  /// order documented in sito/model/topic.hpp): own/WOM flags, the lexicon
+  /// sentiment (terms found by this evaluator's own leaf matching; the
+  /// scoring arithmetic is rules::score_sentiment), auto-tags, then the rules
+  /// top to bottom, then the priority. `rule_roots[i]` is the parsed `when`
+  /// of topic.rules[i] (nullopt when empty). `tenant_lexicon` may be null.
+  struct mention_result {
+    std::vector<std::string> tags;
+    rules::sentiment mood = rules::sentiment::neutral;
+    std::string sentiment_source = "model";  ///< or "rule:<name>"
+    float priority = 0;
+    bool processed = false, dropped = false, wom = false, own = false;
+  };
+  mention_result mention(const topic_spec& topic, const std::vector<query::node>& tag_roots,
+                         const std::vector<std::optional<query::node>>& rule_roots,
+                         const rules::sentiment_lexicon& lexicon, const rules::sentiment_lexicon* tenant_lexicon);
+
  private:
   struct span {
     int field;
@@ -86,6 +105,16 @@ class evaluator {
   const post* post_ = nullptr;
   ref_field fields_[3];
   std::map<std::pair<std::string, std::string>, bool> morph_memo_;
+  struct mention_state {
+    bool own = false, wom = false, processed = false;
+    rules::sentiment mood = rules::sentiment::neutral;
+    std::vector<std::string> tags;
+  };
+  const mention_state* mention_ = nullptr;  // set while tags and rules are evaluated
+  // The model sentiment of the current post (the lexicon arguments of
+  // mention() must not change between calls for one post).
+  std::optional<rules::sentiment_result> model_memo_;
+  std::map<std::string, std::optional<query::node>> lexicon_terms_;
 };
 
 }  // namespace sito::reference

@@ -5,7 +5,9 @@
 #include <cstdio>
 
 #include "compile/planner.hpp"
+#include "sito/morph/script.hpp"
 #include "sito/query/parser.hpp"
+#include "sito/rules/mention_flags.hpp"
 #include "sito/text/analyzed_text.hpp"
 #include "sito/text/fold.hpp"
 
@@ -111,6 +113,7 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
 
   std::vector<std::vector<detail::trigger_list>> topic_clauses;  // empty: always evaluate
   std::vector<uint32_t> topic_source;  // compiled topic → index into `topics`
+  absl::flat_hash_map<std::string, uint32_t> tenant_index;
 
   for (size_t ti = 0; ti < topics.size(); ++ti) {
     const topic_spec& spec = topics[ti];
@@ -130,6 +133,16 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
     ct.name = spec.name;
     ct.query = spec.query;
     for (const auto& c : spec.channels) ct.channels.push_back(text::normalize(c));
+    for (const auto& a : spec.own_accounts)
+      if (std::string k = rules::account_key(a); !k.empty()) ct.own_accounts.push_back(std::move(k));
+    if (!ct.own_accounts.empty()) snap->meta_fields_used |= 1u << static_cast<unsigned>(query::filter_field::author);
+    if (auto it = tenant_index.find(spec.tenant); it != tenant_index.end()) {
+      ct.tenant_index = it->second;
+    } else {
+      ct.tenant_index = static_cast<uint32_t>(snap->tenants.size());
+      tenant_index.emplace(spec.tenant, ct.tenant_index);
+      snap->tenants.push_back(spec.tenant);
+    }
     plan.current_topic = static_cast<uint32_t>(snap->topics.size());
 
     std::vector<detail::trigger_list> clauses;
@@ -160,6 +173,7 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
         continue;
       }
       query::diagnostic d;
+      plan.context = detail::condition_context::topic_query;
       auto root = plan.plan(*parsed.root, d);
       if (!root) {
         rollback();
@@ -177,6 +191,7 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
       query::diagnostic td;
       std::optional<uint32_t> troot;
       if (tp.ok()) {
+        plan.context = detail::condition_context::auto_tag;
         troot = plan.plan(*tp.root, td);
       } else {
         for (auto& e : tp.diagnostics)
@@ -198,6 +213,74 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
       rollback();
       continue;
     }
+    // Rules: conditions compile like tags; actions are resolved here.
+    bool rules_ok = true;
+    for (const auto& rule : spec.rules) {
+      auto rule_error = [&](query::diagnostic d) {
+        query::locate(rule.when, d);
+        d.message = "rule '" + rule.name + "': " + d.message;
+        rep.errors.push_back({spec.tenant, spec.id, std::move(d)});
+        rules_ok = false;
+      };
+      compiled_topic::rule cr;
+      cr.name = plan.label_id("rule:" + rule.name);
+      if (rule.when.find_first_not_of(" \t\r\n") != std::string::npos) {
+        query::parse_result rp = query::parse(rule.when, /*allow_without_positive=*/true);
+        query::diagnostic rd;
+        std::optional<uint32_t> rroot;
+        if (rp.ok()) {
+          plan.context = detail::condition_context::rule;
+          rroot = plan.plan(*rp.root, rd);
+        } else {
+          for (auto& e : rp.diagnostics)
+            if (e.level == query::severity::error) {
+              rd = e;
+              break;
+            }
+        }
+        if (!rroot) {
+          rule_error(std::move(rd));
+          break;
+        }
+        cr.root = *rroot;
+      }
+      if (!rule.then.sentiment.empty()) {
+        auto mood = rules::sentiment_from_string(rule.then.sentiment);
+        if (!mood) {
+          rule_error(query::diagnostic{query::severity::error, 0, 1, 1,
+                                       "unknown sentiment '" + rule.then.sentiment + "'",
+                                       "write negative, neutral or positive"});
+          break;
+        }
+        cr.set_sentiment = static_cast<int8_t>(*mood);
+      }
+      if (rule.then.priority) {
+        if (!(*rule.then.priority >= 0 && *rule.then.priority <= 100)) {
+          rule_error(query::diagnostic{query::severity::error, 0, 1, 1, "priority must be from 0 to 100", {}});
+          break;
+        }
+        cr.set_priority = static_cast<float>(*rule.then.priority);
+      }
+      for (const auto& path : rule.then.add_tags) {
+        if (path.empty()) {
+          rule_error(query::diagnostic{query::severity::error, 0, 1, 1, "an added tag needs a path", {}});
+          break;
+        }
+        cr.add_tags.push_back(plan.label_id(path));
+      }
+      if (!rules_ok) break;
+      cr.mark_processed = rule.then.processed;
+      cr.drop = rule.then.drop;
+      ct.rules.push_back(std::move(cr));
+    }
+    if (!rules_ok) {
+      rollback();
+      continue;
+    }
+    for (const auto& tag : ct.tags) snap->tag_keys.try_emplace(tag.path, text::normalize(snap->label(tag.path)));
+    for (const auto& rule : ct.rules)
+      for (uint32_t path : rule.add_tags) snap->tag_keys.try_emplace(path, text::normalize(snap->label(path)));
+    snap->has_rules = snap->has_rules || !ct.rules.empty();
     // Channels widen (or, for a purely negative query, replace) the triggers.
     std::vector<detail::trigger> channel_triggers;
     for (const auto& c : ct.channels)
@@ -214,6 +297,65 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
     topic_clauses.push_back(std::move(clauses));
     topic_source.push_back(static_cast<uint32_t>(ti));
     snap->topics.push_back(std::move(ct));
+  }
+
+  // Sentiment lexicon: every term becomes an atom of the same term index.
+  struct bound_term {
+    uint32_t atom;
+    sentiment_term term;
+  };
+  std::vector<bound_term> lexicon_terms;
+  if (options.sentiment_model) {
+    const rules::sentiment_lexicon& base = options.lexicon ? *options.lexicon : rules::builtin_lexicon();
+    snap->lexicon_version = base.version;
+    plan.context = detail::condition_context::auto_tag;
+    auto bind = [&](const rules::sentiment_lexicon& lex, uint32_t tenant, const std::string& tenant_name) {
+      for (const auto& e : lex.entries) {
+        auto lexicon_error = [&](const std::string& why) {
+          query::diagnostic d;
+          d.message = "sentiment lexicon line " + std::to_string(e.line) + " ('" + e.term + "'): " + why;
+          rep.errors.push_back({tenant_name, "", std::move(d)});
+        };
+        query::parse_result lp = query::parse(e.term, false);
+        if (!lp.ok() || !lp.root) {
+          lexicon_error("not a query term");
+          continue;
+        }
+        const query::node_kind k = lp.root->kind;
+        if (k != query::node_kind::term && k != query::node_kind::tag && k != query::node_kind::case_sensitive) {
+          lexicon_error("a lexicon entry must be one word, #tag or emoji");
+          continue;
+        }
+        const size_t nodes_before = snap->nodes.size(), children_before = snap->children.size();
+        query::diagnostic d;
+        auto root = plan.plan(*lp.root, d);
+        const bool leaf = root && snap->nodes[*root].kind == op::leaf;
+        const uint32_t atom_id = leaf ? snap->nodes[*root].atom : 0;
+        snap->nodes.resize(nodes_before);
+        snap->children.resize(children_before);
+        if (!leaf) {
+          lexicon_error(root ? "a lexicon entry must be a single token" : d.message);
+          continue;
+        }
+        sentiment_term t;
+        t.tenant = tenant;
+        t.role = static_cast<uint8_t>(e.role);
+        t.weight = e.weight;
+        const std::string norm = text::normalize(e.term);
+        t.emoji = morph::classify(norm) == morph::script::other &&
+                  std::none_of(norm.begin(), norm.end(), [](char c) { return c >= '0' && c <= '9'; });
+        lexicon_terms.push_back({atom_id, t});
+      }
+    };
+    bind(base, sentiment_term::builtin, "");
+    for (const auto& [tenant, lex] : options.tenant_lexicons)
+      if (auto it = tenant_index.find(tenant); it != tenant_index.end()) bind(lex, it->second, tenant);
+    snap->sentiment_begin.assign(snap->atoms.size() + 1, 0);
+    std::stable_sort(lexicon_terms.begin(), lexicon_terms.end(),
+                     [](const bound_term& a, const bound_term& b) { return a.atom < b.atom; });
+    for (const auto& bt : lexicon_terms) ++snap->sentiment_begin[bt.atom + 1];
+    for (size_t a = 0; a < snap->atoms.size(); ++a) snap->sentiment_begin[a + 1] += snap->sentiment_begin[a];
+    for (const auto& bt : lexicon_terms) snap->sentiment_terms.push_back(bt.term);
   }
 
   // Term index.
@@ -308,8 +450,17 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
       for (uint32_t k = 0; k < n.child_count; ++k) stack.push_back(snap->children[n.first_child + k]);
     }
     snap->tag_only_atom.assign(snap->atoms.size(), false);
-    for (const auto& t : snap->topics)
+    for (const auto& t : snap->topics) {
       for (const auto& tag : t.tags) stack.push_back(tag.root);
+      for (const auto& rule : t.rules)
+        if (rule.root != no_node) stack.push_back(rule.root);
+    }
+    for (const auto& bt : lexicon_terms) {
+      if (!in_query[bt.atom]) {
+        snap->tag_only_atom[bt.atom] = true;
+        snap->has_tag_only_atoms = true;
+      }
+    }
     while (!stack.empty()) {
       const program_node& n = snap->nodes[stack.back()];
       stack.pop_back();

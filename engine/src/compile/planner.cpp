@@ -229,6 +229,13 @@ uint32_t planner::plan_node(const query::node& n, uint8_t fields, query::diagnos
       return plan_node(n.children[0], bits_of(n.scope), error, failed);
     }
     case node_kind::filter: {
+      if (query::is_mention_filter(n.filter.field) && context == condition_context::topic_query)
+        return fail(make_error(n, std::string(query::to_string(n.filter.field)) +
+                                      " describes a mention, not a post: use it in a tag or rule condition",
+                               "move it to a rule's 'when' or a tag's query"));
+      if (n.filter.field == query::filter_field::tag && context == condition_context::auto_tag)
+        return fail(make_error(n, "tag: can be tested only in rules: auto-tags are set independently of each other",
+                               "write a rule with when: 'tag:\"...\"' and then: {add_tags: [...]}"));
       query::filter_spec f = n.filter;
       f.value = text::normalize(f.value);
       snap_.filters.push_back(std::move(f));
@@ -330,6 +337,7 @@ trigger_set planner::triggers(uint32_t id) const {
     case op::filter: {
       const query::filter_spec& f = snap_.filters[n.filter];
       using query::filter_field;
+      if (query::is_mention_filter(f.field)) return std::nullopt;  // never in topic queries
       switch (f.field) {
         case filter_field::followers:
         case filter_field::url:

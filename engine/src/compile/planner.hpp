@@ -34,8 +34,14 @@ struct trigger_list {
 /// nullopt: no finite set of triggers bounds the expression.
 using trigger_set = std::optional<trigger_list>;
 
+/// What a planned expression is: a topic's query (post-level filters only),
+/// an auto-tag's condition (mention filters except tag:) or a rule's (all).
+enum class condition_context : uint8_t { topic_query, auto_tag, rule };
+
 class planner {
  public:
+  condition_context context = condition_context::topic_query;
+
   explicit planner(ruleset_snapshot& snap) : snap_(snap) {}
 
   /// Plans `root` into snap_.nodes; returns the root node, or an error

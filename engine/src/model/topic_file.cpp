@@ -14,14 +14,54 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 
 // YAML is a superset of JSON, so one reader serves both formats; the
 // extension only decides which error wording a user sees.
-result<std::vector<topic_spec>> parse_topics(const YAML::Node& root, const std::string& path) {
-  std::vector<topic_spec> out;
+result<rule_spec> parse_rule(const YAML::Node& r, const std::string& where) {
+  if (!r.IsMap()) return invalid_argument(where + ": a rule must be a map with 'when' and 'then'");
+  rule_spec rule;
+  if (r["name"]) rule.name = r["name"].as<std::string>();
+  if (r["when"] && !r["when"].IsNull()) rule.when = r["when"].as<std::string>();
+  const YAML::Node then = r["then"];
+  if (!then || !then.IsMap()) return invalid_argument(where + ": a rule needs a 'then' map");
+  bool any = false;
+  for (const auto& kv : then) {
+    const std::string key = kv.first.as<std::string>();
+    const YAML::Node v = kv.second;
+    if (key == "add_tags" || key == "add_tag") {
+      if (v.IsSequence()) {
+        for (const auto& t : v) rule.then.add_tags.push_back(t.as<std::string>());
+      } else {
+        rule.then.add_tags.push_back(v.as<std::string>());
+      }
+    } else if (key == "sentiment") {
+      rule.then.sentiment = v.as<std::string>();
+    } else if (key == "priority") {
+      double p = 0;
+      if (!YAML::convert<double>::decode(v, p) || p < 0 || p > 100)
+        return invalid_argument(where + ": 'priority' must be a number from 0 to 100");
+      rule.then.priority = p;
+    } else if (key == "processed") {
+      rule.then.processed = v.as<bool>();
+    } else if (key == "drop") {
+      rule.then.drop = v.as<bool>();
+    } else {
+      return invalid_argument(where + ": unknown action '" + key +
+                              "' (add_tags, sentiment, priority, processed, drop)");
+    }
+    any = true;
+  }
+  if (!any) return invalid_argument(where + ": 'then' has no action");
+  return rule;
+}
+
+result<tenant_file> parse_tenant(const YAML::Node& root, const std::string& path) {
+  tenant_file file;
+  std::vector<topic_spec>& out = file.topics;
   std::string default_tenant = "default";
   YAML::Node list;
   if (root.IsSequence()) {
     list = root;
   } else if (root.IsMap()) {
     if (root["tenant"]) default_tenant = root["tenant"].as<std::string>();
+    if (root["sentiment_lexicon"]) file.sentiment_lexicon = root["sentiment_lexicon"].as<std::string>();
     const YAML::Node topics = root["topics"];  // a missing key must not be assigned (yaml-cpp)
     if (!topics || !topics.IsSequence()) return invalid_argument(path + ": expected a 'topics' list");
     list = topics;
@@ -57,14 +97,29 @@ result<std::vector<topic_spec>> parse_topics(const YAML::Node& root, const std::
         t.tags.push_back({tg["path"].as<std::string>(), tg["query"].as<std::string>()});
       }
     }
+    if (const YAML::Node rules = n["rules"]) {
+      if (!rules.IsSequence()) return invalid_argument(where + ": 'rules' must be a list");
+      for (size_t k = 0; k < rules.size(); ++k) {
+        auto rule = parse_rule(rules[k], where + ": rules[" + std::to_string(k) + "]");
+        if (!rule.ok()) return rule.error();
+        if (rule->name.empty()) rule->name = std::to_string(k + 1);
+        t.rules.push_back(std::move(rule).value());
+      }
+    }
     out.push_back(std::move(t));
   }
-  return out;
+  file.tenant = default_tenant;
+  return file;
 }
 
 }  // namespace
 
 result<std::vector<topic_spec>> load_topics_file(const std::string& path) {
+  SITO_ASSIGN_OR_RETURN(tenant_file file, load_tenant_file(path));
+  return std::move(file.topics);
+}
+
+result<tenant_file> load_tenant_file(const std::string& path) {
   if (!(ends_with(path, ".yaml") || ends_with(path, ".yml") || ends_with(path, ".json"))) {
     return invalid_argument(path + ": topics file must end in .yaml, .yml or .json");
   }
@@ -74,7 +129,7 @@ result<std::vector<topic_spec>> load_topics_file(const std::string& path) {
   ss << in.rdbuf();
   try {
     YAML::Node root = YAML::Load(ss.str());
-    return parse_topics(root, path);
+    return parse_tenant(root, path);
   } catch (const YAML::Exception& e) {
     // yaml-cpp reports errors by exception; turn them into a value here.
     return invalid_argument(path + ": line " + std::to_string(e.mark.line + 1) + ": " + e.msg);

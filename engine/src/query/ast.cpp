@@ -32,6 +32,11 @@ const char* to_string(filter_field f) {
     case filter_field::has_link: return "has_link";
     case filter_field::is_reply: return "is_reply";
     case filter_field::is_repost: return "is_repost";
+    case filter_field::is_own: return "is_own";
+    case filter_field::is_wom: return "is_wom";
+    case filter_field::is_processed: return "is_processed";
+    case filter_field::sentiment: return "sentiment";
+    case filter_field::tag: return "tag";
   }
   return "?";
 }

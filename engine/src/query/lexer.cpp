@@ -73,6 +73,8 @@ constexpr prefix_entry prefixes[] = {
     {"followers", prefix_kind::followers, field::any, filter_field::followers},
     {"has", prefix_kind::has, field::any, filter_field::has_image},
     {"is", prefix_kind::is, field::any, filter_field::is_reply},
+    {"sentiment", prefix_kind::filter, field::any, filter_field::sentiment},
+    {"tag", prefix_kind::filter, field::any, filter_field::tag},
 };
 
 const prefix_entry* find_prefix(std::string_view lower_name) {
@@ -535,9 +537,16 @@ class lexer {
         n.filter.field = filter_field::is_reply;
       } else if (p.kind == prefix_kind::is && lower == "repost") {
         n.filter.field = filter_field::is_repost;
+      } else if (p.kind == prefix_kind::is && lower == "own") {
+        n.filter.field = filter_field::is_own;
+      } else if (p.kind == prefix_kind::is && lower == "wom") {
+        n.filter.field = filter_field::is_wom;
+      } else if (p.kind == prefix_kind::is && lower == "processed") {
+        n.filter.field = filter_field::is_processed;
       } else {
         error(b, "unknown value '" + value + "' for " + name + ":",
-              p.kind == prefix_kind::has ? "write has:image or has:link" : "write is:reply or is:repost");
+              p.kind == prefix_kind::has ? "write has:image or has:link"
+                                         : "write is:reply, is:repost, is:own, is:wom or is:processed");
         return;
       }
       push_leaf(std::move(n));
@@ -546,6 +555,15 @@ class lexer {
     if (value.empty()) {
       error(b, name + ": needs a value", "write e.g. lang:ru, source:vk or city:\"Нижний Новгород\"");
       return;
+    }
+    if (p.filter == filter_field::sentiment) {
+      std::string lower;
+      for (char c : value) lower.push_back(ascii_lower(c));
+      if (lower != "negative" && lower != "neutral" && lower != "positive") {
+        error(b, "unknown sentiment '" + value + "'", "write sentiment:negative, sentiment:neutral or sentiment:positive");
+        return;
+      }
+      value = std::move(lower);
     }
     n.filter.field = p.filter;
     n.filter.value = std::move(value);

@@ -15,6 +15,9 @@ std::string print_filter(const filter_spec& f) {
     case filter_field::has_link: return "has:link";
     case filter_field::is_reply: return "is:reply";
     case filter_field::is_repost: return "is:repost";
+    case filter_field::is_own: return "is:own";
+    case filter_field::is_wom: return "is:wom";
+    case filter_field::is_processed: return "is:processed";
     case filter_field::followers:
       return "followers:[" + print_bound(f.lo, INT64_MIN) + " TO " + print_bound(f.hi, INT64_MAX) + "]";
     default:

@@ -11,12 +11,17 @@
 #include "scan/program_evaluator.hpp"
 #include "scan/token_cache.hpp"
 #include "sito/morph/stemmer.hpp"
+#include "sito/rules/mention_flags.hpp"
+#include "sito/rules/priority.hpp"
+#include "sito/rules/sentiment_scorer.hpp"
 #include "sito/text/fold.hpp"
 
 namespace sito {
 namespace {
 
 using detail::hit;
+
+std::string describe_node(const ruleset_snapshot& s, const program_node& n);  // explain section below
 
 struct hs_scratch_deleter {
   void operator()(hs_scratch_t* s) const { hs_free_scratch(s); }
@@ -73,6 +78,27 @@ struct thread_scratch {
   std::string meta_key_buf;
   detail::program_evaluator evaluator;
   std::vector<highlight> hl_tmp;
+
+  // mentions of the current post
+  struct pending_match {
+    uint32_t topic, hl_begin, hl_count;
+  };
+  std::vector<pending_match> pending;
+  std::vector<rules::sentiment_event> sentiment_events;
+  std::vector<std::pair<uint32_t, rules::sentiment_result>> mood_cache;  // by tenant index, per post
+  std::vector<uint32_t> mention_tags;
+  std::vector<const std::string*> mention_tag_keys;
+};
+
+/// What the tags, rules and models made of one mention.
+struct mention_outcome {
+  bool dropped = false;
+  rules::sentiment mood = rules::sentiment::neutral;
+  uint32_t sentiment_rule = scan_output::no_label;
+  float priority = 0;
+  bool priority_from_rule = false;
+  bool processed = false, wom = false, own = false;
+  rules::sentiment_result model;
 };
 
 }  // namespace
@@ -115,7 +141,132 @@ struct batch_scanner::impl {
   void run_text_db(thread_scratch& ts, size_t nslots) const;
   void evaluate(thread_scratch& ts, const post& p, post_slot& slot, uint32_t post_index,
                 scan_output& out) const;
+  /// The built-in sentiment of the current post for a tenant (cached per post in ts.mood_cache).
+  const rules::sentiment_result& sentiment_of(thread_scratch& ts, std::span<const hit> hits, uint32_t tenant) const;
+  /// Flags, sentiment, auto-tags (into ts.mention_tags) and rules for topic `t`
+  /// on the current post; appends a human trace to `trace` when given.
+  void build_mention(thread_scratch& ts, const post& p, const compiled_topic& t,
+                     const detail::program_evaluator::hit_view& view, detail::post_meta& meta, mention_outcome& o,
+                     std::string* trace = nullptr) const;
 };
+
+const rules::sentiment_result& batch_scanner::impl::sentiment_of(thread_scratch& ts, std::span<const hit> hits,
+                                                                 uint32_t tenant) const {
+  for (const auto& [t, r] : ts.mood_cache)
+    if (t == tenant) return r;
+  const ruleset_snapshot& s = *snap;
+  auto& events = ts.sentiment_events;
+  events.clear();
+  if (!s.sentiment_begin.empty()) {
+    for (const hit& h : hits) {
+      const uint32_t b = s.sentiment_begin[h.atom], e = s.sentiment_begin[h.atom + 1];
+      if (b == e) continue;
+      bool tenant_has_own = false;
+      for (uint32_t k = b; k < e; ++k) tenant_has_own |= s.sentiment_terms[k].tenant == tenant;
+      const uint32_t want = tenant_has_own ? tenant : sentiment_term::builtin;
+      for (uint32_t k = b; k < e; ++k) {
+        const sentiment_term& st = s.sentiment_terms[k];
+        if (st.tenant != want) continue;
+        events.push_back({h.field, h.position, static_cast<rules::lexicon_role>(st.role), st.weight, st.emoji});
+      }
+    }
+    std::sort(events.begin(), events.end(), [](const rules::sentiment_event& a, const rules::sentiment_event& b) {
+      return a.field != b.field ? a.field < b.field : a.position < b.position;
+    });
+  }
+  ts.mood_cache.emplace_back(tenant, rules::score_sentiment(events));
+  return ts.mood_cache.back().second;
+}
+
+void batch_scanner::impl::build_mention(thread_scratch& ts, const post& p, const compiled_topic& t,
+                                        const detail::program_evaluator::hit_view& view, detail::post_meta& meta,
+                                        mention_outcome& o, std::string* trace) const {
+  const ruleset_snapshot& s = *snap;
+  o = mention_outcome{};
+  o.own = rules::is_own_account(p.author.id, p.author.handle, t.own_accounts);
+  o.model = sentiment_of(ts, view.all, t.tenant_index);
+  o.mood = o.model.label;
+  o.wom = rules::is_word_of_mouth(o.own, p.source_type, o.model.ad_marked);
+  detail::mention_view mv;
+  mv.is_own = o.own;
+  mv.is_wom = o.wom;
+  mv.sentiment = static_cast<uint8_t>(o.mood);
+  meta.mention = &mv;
+  ts.mention_tags.clear();
+  ts.mention_tag_keys.clear();
+  std::vector<detail::node_trace> tr;
+  auto dump = [&](size_t indent) {
+    for (const auto& x : tr)
+      *trace += std::string(indent + 2 * x.depth, ' ') + (x.truth ? "[true]  " : "[false] ") +
+                describe_node(s, s.nodes[x.node]) + "\n";
+    tr.clear();
+  };
+  auto key_of = [&](uint32_t label) {
+    auto it = s.tag_keys.find(label);
+    return it == s.tag_keys.end() ? nullptr : &it->second;
+  };
+  if (trace) {
+    *trace += std::string("mention: own account ") + (o.own ? "yes" : "no") + ", WOM " + (o.wom ? "yes" : "no") +
+              (o.model.ad_marked ? " (advertising marker)" : "") + "\n";
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "sentiment (model %s): %s, score %.2f from %u terms\n", s.lexicon_version.c_str(),
+                  rules::to_string(o.model.label), static_cast<double>(o.model.score), o.model.polar_terms);
+    *trace += buf;
+  }
+  for (const auto& tag : t.tags) {
+    const bool set = ts.evaluator.evaluate_condition(s, tag.root, view, meta, trace ? &tr : nullptr);
+    if (set) {
+      ts.mention_tags.push_back(tag.path);
+      if (const std::string* k = key_of(tag.path)) ts.mention_tag_keys.push_back(k);
+    }
+    if (trace) {
+      *trace += "tag " + std::string(s.label(tag.path)) + (set ? ": SET\n" : ": not set\n");
+      dump(4);
+    }
+  }
+  for (const auto& rule : t.rules) {
+    mv.tag_keys = ts.mention_tag_keys;
+    const bool holds =
+        rule.root == no_node || ts.evaluator.evaluate_condition(s, rule.root, view, meta, trace ? &tr : nullptr);
+    if (trace) {
+      *trace += std::string(s.label(rule.name)) + (holds ? ": FIRED" : ": did not fire") +
+                (rule.root == no_node ? " (no condition)\n" : "\n");
+      dump(4);
+    }
+    if (!holds) continue;
+    for (uint32_t path : rule.add_tags) {
+      if (std::find(ts.mention_tags.begin(), ts.mention_tags.end(), path) != ts.mention_tags.end()) continue;
+      ts.mention_tags.push_back(path);
+      if (const std::string* k = key_of(path)) ts.mention_tag_keys.push_back(k);
+      if (trace) *trace += "    adds tag " + std::string(s.label(path)) + "\n";
+    }
+    if (rule.set_sentiment >= 0) {
+      o.mood = static_cast<rules::sentiment>(rule.set_sentiment);
+      o.sentiment_rule = rule.name;
+      mv.sentiment = static_cast<uint8_t>(rule.set_sentiment);
+      if (trace) *trace += std::string("    sets sentiment ") + rules::to_string(o.mood) + "\n";
+    }
+    if (rule.set_priority >= 0) {
+      o.priority = rule.set_priority;
+      o.priority_from_rule = true;
+      if (trace) *trace += "    sets priority " + std::to_string(static_cast<int>(rule.set_priority)) + "\n";
+    }
+    if (rule.mark_processed) {
+      o.processed = true;
+      mv.is_processed = true;
+      if (trace) *trace += "    marks processed\n";
+    }
+    if (rule.drop) {
+      o.dropped = true;
+      if (trace) *trace += "    drops the mention (later rules do not run)\n";
+      break;
+    }
+  }
+  meta.mention = nullptr;
+  if (!o.priority_from_rule)
+    o.priority = rules::priority_score(
+        {o.mood, p.author.followers, p.reach, p.source_type, p.author.verified, o.wom});
+}
 
 posting_range batch_scanner::impl::lookup_token(thread_scratch& ts, std::string_view key) const {
   if (!ts.cache) ts.cache = std::make_unique<detail::token_cache>(options.token_cache_entries);
@@ -361,42 +512,58 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
   for (uint32_t t : ts.candidates)
     if (s.topics[t].root != no_node) __builtin_prefetch(&s.nodes[s.topics[t].root]);
 
+  // Topic programs read only the atoms of topic queries, all found already.
+  detail::program_evaluator::hit_view first_view{hits, ts.atom_begin.data(), ts.atom_end.data(),
+                                                 ts.atom_stamp.data(), stamp};
+  ts.pending.clear();
+  for (uint32_t t : ts.candidates) {
+    const size_t before = out.highlights.size();
+    if (ts.evaluator.evaluate_topic(s, s.topics[t], first_view, slot.meta, out.highlights))
+      ts.pending.push_back({t, static_cast<uint32_t>(before), static_cast<uint32_t>(out.highlights.size() - before)});
+    else
+      out.highlights.resize(before);
+  }
+  if (ts.pending.empty()) return;
+
   uint32_t view_stamp = stamp;
   if (s.has_tag_only_atoms) {
-    bool tagged = false;
-    for (uint32_t t : ts.candidates) tagged = tagged || !s.topics[t].tags.empty();
-    if (tagged) {
-      // A topic with tags may match: add the hits of tag-only atoms and
-      // rebuild the per-atom ranges (candidates are settled already).
-      collect_term_hits(ts, p, slot, /*tag_only=*/true);
-      std::sort(hits.begin(), hits.end());
-      hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
-      view_stamp = ts.next_stamp();
-      for (uint32_t i = 0; i < hits.size();) {
-        uint32_t j = i + 1;
-        while (j < hits.size() && hits[j].atom == hits[i].atom) ++j;
-        ts.atom_stamp[hits[i].atom] = view_stamp;
-        ts.atom_begin[hits[i].atom] = i;
-        ts.atom_end[hits[i].atom] = j;
-        i = j;
-      }
+    // The post is a mention: add the hits of atoms only tags, rules and the
+    // sentiment lexicon use, and rebuild the per-atom ranges.
+    collect_term_hits(ts, p, slot, /*tag_only=*/true);
+    std::sort(hits.begin(), hits.end());
+    hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
+    view_stamp = ts.next_stamp();
+    for (uint32_t i = 0; i < hits.size();) {
+      uint32_t j = i + 1;
+      while (j < hits.size() && hits[j].atom == hits[i].atom) ++j;
+      ts.atom_stamp[hits[i].atom] = view_stamp;
+      ts.atom_begin[hits[i].atom] = i;
+      ts.atom_end[hits[i].atom] = j;
+      i = j;
     }
   }
   detail::program_evaluator::hit_view view{hits, ts.atom_begin.data(), ts.atom_end.data(), ts.atom_stamp.data(),
                                            view_stamp};
-  for (uint32_t t : ts.candidates) {
-    const size_t before = out.highlights.size();
-    if (ts.evaluator.evaluate_topic(s, s.topics[t], view, slot.meta, out.highlights)) {
-      scan_output::match m{post_index, t, static_cast<uint32_t>(before),
-                           static_cast<uint32_t>(out.highlights.size() - before)};
-      m.tag_begin = static_cast<uint32_t>(out.tags.size());
-      for (const auto& tag : s.topics[t].tags)
-        if (ts.evaluator.evaluate_condition(s, tag.root, view, slot.meta)) out.tags.push_back(tag.path);
-      m.tag_count = static_cast<uint32_t>(out.tags.size()) - m.tag_begin;
-      out.matches.push_back(m);
-    } else {
-      out.highlights.resize(before);
+  ts.mood_cache.clear();
+  mention_outcome o;
+  for (const auto& pm : ts.pending) {
+    build_mention(ts, p, s.topics[pm.topic], view, slot.meta, o);
+    if (o.dropped) {
+      ++out.dropped;
+      continue;
     }
+    scan_output::match m{post_index, pm.topic, pm.hl_begin, pm.hl_count};
+    m.tag_begin = static_cast<uint32_t>(out.tags.size());
+    out.tags.insert(out.tags.end(), ts.mention_tags.begin(), ts.mention_tags.end());
+    m.tag_count = static_cast<uint32_t>(ts.mention_tags.size());
+    m.sentiment = o.mood;
+    m.sentiment_rule = o.sentiment_rule;
+    m.priority = o.priority;
+    m.priority_from_rule = o.priority_from_rule;
+    m.processed = o.processed;
+    m.wom = o.wom;
+    m.own = o.own;
+    out.matches.push_back(m);
   }
 }
 
@@ -606,12 +773,22 @@ result<std::string> batch_scanner::explain(const post& p, uint32_t topic) const 
     out += "\n";
   }
   out += matched ? "result: MATCH\n" : "result: no match\n";
-  for (const auto& tag : t.tags) {
-    std::vector<detail::node_trace> tag_trace;
-    const bool set = ts.evaluator.evaluate_condition(s, tag.root, view, slot.meta, &tag_trace);
-    out += "tag " + std::string(s.label(tag.path)) + (matched && set ? ": SET\n" : set ? ": holds (topic did not match)\n" : ": not set\n");
-    for (const auto& tr : tag_trace)
-      out += std::string(4 + 2 * tr.depth, ' ') + (tr.truth ? "[true]  " : "[false] ") + describe_node(s, s.nodes[tr.node]) + "\n";
+  if (matched) {
+    // Tags, rules and models run only for mentions: add the atoms they use.
+    ts.mood_cache.clear();
+    mention_outcome o;
+    impl_->build_mention(ts, p, t, view, slot.meta, o, &out);
+    if (o.dropped) {
+      out += "mention: DROPPED by a rule\n";
+    } else {
+      out += "mention: sentiment " + std::string(rules::to_string(o.mood)) +
+             (o.sentiment_rule == scan_output::no_label ? " (model)" : " (" + std::string(s.label(o.sentiment_rule)) + ")") +
+             ", priority " + std::to_string(static_cast<int>(o.priority + 0.5f)) +
+             (o.priority_from_rule ? " (rule)" : " (formula)") + (o.processed ? ", processed" : "") + "\n";
+      out += "  tags:";
+      for (uint32_t tag : ts.mention_tags) out += " " + std::string(s.label(tag));
+      out += ts.mention_tags.empty() ? " (none)\n" : "\n";
+    }
   }
   for (const highlight& h : hls) {
     const std::string& field_text = *texts[static_cast<int>(h.field) - 1];

@@ -1,5 +1,6 @@
 #include "scan/filter_eval.hpp"
 
+#include "sito/rules/sentiment_lexicon.hpp"
 #include "sito/text/analyzed_text.hpp"
 
 namespace sito::detail {
@@ -82,6 +83,17 @@ bool eval_filter(const query::filter_spec& f, const post_meta& m) {
     case filter_field::has_link: return m.has_link;
     case filter_field::is_reply: return m.is_reply;
     case filter_field::is_repost: return m.is_repost;
+    case filter_field::is_own: return m.mention && m.mention->is_own;
+    case filter_field::is_wom: return m.mention && m.mention->is_wom;
+    case filter_field::is_processed: return m.mention && m.mention->is_processed;
+    case filter_field::sentiment:
+      return m.mention && f.value == rules::to_string(static_cast<rules::sentiment>(m.mention->sentiment));
+    case filter_field::tag:
+      if (!m.mention || f.value.empty()) return false;
+      for (const std::string* key : m.mention->tag_keys)
+        if (*key == f.value || (key->size() > f.value.size() && key->starts_with(f.value) && (*key)[f.value.size()] == '/'))
+          return true;
+      return false;
   }
   return false;
 }

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -34,8 +35,17 @@ struct hit {
 inline constexpr int field_count = 3;
 inline uint8_t field_bit(uint8_t field) { return static_cast<uint8_t>(1u << field); }
 
+/// The mention-level facts tag and rule conditions test (is:own, is:wom,
+/// is:processed, sentiment:, tag:), as the rules so far left them.
+struct mention_view {
+  bool is_own = false, is_wom = false, is_processed = false;
+  uint8_t sentiment = 0;  ///< rules::sentiment
+  std::span<const std::string* const> tag_keys;  ///< normalized paths of the tags set so far
+};
+
 /// Normalized metadata of a post, as filters compare it.
 struct post_meta {
+  const mention_view* mention = nullptr;  ///< set while tags and rules are evaluated
   std::string lang, source, type, channel, place, author_id, author_handle, country, city, gender;
   std::string url;   ///< lower-cased
   std::string host;  ///< lower-cased host of url, without port

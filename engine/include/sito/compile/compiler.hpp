@@ -16,6 +16,7 @@
 // snapshots and with other compiles; it shares only the immutable morphology.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -25,12 +26,20 @@
 #include "sito/compile/ruleset_snapshot.hpp"
 #include "sito/model/topic.hpp"
 #include "sito/query/diagnostic.hpp"
+#include "sito/rules/sentiment_lexicon.hpp"
 
 namespace sito {
 
 struct compile_options {
   /// Null means morph::morphology::default_instance().
   std::shared_ptr<const morph::morphology> morphology;
+  /// The lexicon of the built-in sentiment model; null means
+  /// rules::builtin_lexicon(). Set `sentiment_model` false to leave every
+  /// mention neutral unless a rule says otherwise.
+  const rules::sentiment_lexicon* lexicon = nullptr;
+  bool sentiment_model = true;
+  /// Per-tenant additions and overrides of the lexicon, by tenant name.
+  std::map<std::string, rules::sentiment_lexicon> tenant_lexicons;
 };
 
 struct topic_diagnostic {

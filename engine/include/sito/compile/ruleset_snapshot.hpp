@@ -19,6 +19,7 @@
 // Hold it by shared_ptr: scanners keep the snapshot they were built with.
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
 #include <hs/hs.h>
 
 #include <cstdint>
@@ -50,6 +51,28 @@ struct compiled_topic {
     uint32_t root;  ///< program of its condition
   };
   std::vector<tag> tags;  ///< evaluated only for posts that matched the topic
+  /// One rule (sito/model/topic.hpp rule_spec), in order.
+  struct rule {
+    uint32_t name = 0;        ///< label id of the rule's name
+    uint32_t root = no_node;  ///< condition; no_node: always
+    std::vector<uint32_t> add_tags;  ///< label ids of tag paths
+    int8_t set_sentiment = -1;       ///< rules::sentiment value, -1: unchanged
+    float set_priority = -1;         ///< < 0: unchanged
+    bool mark_processed = false;
+    bool drop = false;
+  };
+  std::vector<rule> rules;
+  std::vector<std::string> own_accounts;  ///< rules::account_key() of each own account
+  uint32_t tenant_index = 0;  ///< index into ruleset_snapshot::tenants
+};
+
+/// A sentiment lexicon entry bound to an atom (sito/rules/sentiment_lexicon.hpp).
+struct sentiment_term {
+  static constexpr uint32_t builtin = UINT32_MAX;
+  uint32_t tenant = builtin;  ///< tenant index, or builtin
+  uint8_t role = 0;           ///< rules::lexicon_role
+  bool emoji = false;
+  float weight = 0;
 };
 
 namespace detail { struct hs_database_deleter { void operator()(hs_database_t* db) const; }; }
@@ -110,6 +133,17 @@ class ruleset_snapshot {
   /// otherwise add hits to every post).
   std::vector<bool> tag_only_atom;
   bool has_tag_only_atoms = false;
+
+  // --- mentions: tenants, sentiment lexicon, tag keys ---------------------
+  std::vector<std::string> tenants;  ///< by compiled_topic::tenant_index
+  /// CSR by atom into sentiment_terms (size atoms + 1); empty without a lexicon.
+  std::vector<uint32_t> sentiment_begin;
+  std::vector<sentiment_term> sentiment_terms;
+  std::string lexicon_version;  ///< the built-in lexicon's version line
+  /// Normalized tag path by label id, for every tag path a tag or rule sets
+  /// (what `tag:` conditions compare against).
+  absl::flat_hash_map<uint32_t, std::string> tag_keys;
+  bool has_rules = false;
 
   bool needs_byte_map = false;   ///< a contains: atom exists
   bool needs_stemming = false;   ///< the stem index is non-empty

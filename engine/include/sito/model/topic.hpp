@@ -1,9 +1,10 @@
 // File: sito/model/topic.hpp
 //
-// A topic as analysts define it (DESIGN §2): a query, channels, and the
-// tenant that owns it. Tags and rules arrive with a later module.
+// A topic as analysts define it (DESIGN §2): a query, channels, own
+// accounts, auto-tags and rules, and the tenant that owns it.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,28 @@ struct tag_spec {
   std::string query;  ///< may be purely negative or filter-only
 };
 
+/// What a rule does when its condition holds (DESIGN §2 "then").
+struct rule_action {
+  std::vector<std::string> add_tags;  ///< tag paths added to the mention
+  std::string sentiment;              ///< "negative", "neutral", "positive" or empty (leave as is)
+  std::optional<double> priority;     ///< replaces the computed priority (0..100)
+  bool processed = false;             ///< mark the mention processed
+  bool drop = false;                  ///< discard the mention; later rules do not run
+};
+
+/// One rule of a topic's ordered list (DESIGN §2 "when → then").
+///
+/// Order: a mention first gets its built-in sentiment, WOM flag and auto-tags;
+/// then the rules run top to bottom, once each. A rule's condition sees the
+/// mention as the rules above left it: their added tags (`tag:`), sentiment
+/// (`sentiment:`) and processed mark (`is:processed`). When several rules set
+/// sentiment or priority the last one wins; `drop` stops the list.
+struct rule_spec {
+  std::string name;  ///< shown as the sentiment source ("rule:<name>") and in explain
+  std::string when;  ///< query over the post and the mention; empty: always
+  rule_action then;
+};
+
 struct topic_spec {
   std::string tenant;
   std::string id;
@@ -28,7 +51,16 @@ struct topic_spec {
   std::vector<std::string> channels;  ///< every post from these channels belongs to the topic
   std::vector<std::string> own_accounts;
   std::vector<tag_spec> tags;
+  std::vector<rule_spec> rules;
 };
+
+/// A tenant's file: its topics and an optional extension of the built-in
+/// sentiment lexicon (sito/rules/sentiment_lexicon.hpp format).
+struct tenant_file {
+  std::string tenant;                  ///< the file's `tenant:` (default "default")
+  std::vector<topic_spec> topics;
+  std::string sentiment_lexicon;       ///< lexicon text; empty when none
+}; 
 
 /// Loads topics from a YAML or JSON file (chosen by extension: .yaml/.yml or
 /// .json). Layout:
@@ -41,7 +73,17 @@ struct topic_spec {
 ///       tags:
 ///         - {path: "Субъект/Курьер", query: 'курьер*'}
 ///         - {path: "Источник/Отзывы", query: 'type:review'}
+///       rules:
+///         - name: fraud
+///           when: 'мошенник* OR "оплату на карту"'
+///           then: {add_tags: ["Риск/Мошенничество"], sentiment: negative, priority: 95}
+///         - {name: our-answers, when: 'is:own', then: {processed: true}}
+///   sentiment_lexicon: |      # optional, extends the built-in lexicon for this tenant
+///     neg треш 2
 /// JSON uses the same shape. Errors name the file and the entry.
 result<std::vector<topic_spec>> load_topics_file(const std::string& path);
+
+/// The same file with its tenant-level settings.
+result<tenant_file> load_tenant_file(const std::string& path);
 
 }  // namespace sito

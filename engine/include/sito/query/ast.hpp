@@ -43,7 +43,17 @@ enum class filter_field : uint8_t {
   has_link,   ///< post.url is set or title/text contains http:// or https:// or www.
   is_reply,   ///< post.parent_id is set
   is_repost,  ///< post.is_repost is true
+  // Mention-level conditions: they describe a mention of a topic, not the
+  // post alone, so only tag and rule conditions may use them (the compiler
+  // rejects them in a topic's query, and `tag:` in an auto-tag's condition).
+  is_own,        ///< the author is one of the topic's own_accounts (`is:own`)
+  is_wom,        ///< the mention is word of mouth (`is:wom`, see sito/rules/mention_flags.hpp)
+  is_processed,  ///< an earlier rule marked the mention processed (`is:processed`)
+  sentiment,     ///< the mention's current sentiment: negative, neutral or positive
+  tag,           ///< the mention carries this tag path or one below it (`tag:"Субъект"`)
 };
+/// True for the mention-level fields (is_own and after).
+inline bool is_mention_filter(filter_field f) { return f >= filter_field::is_own; }
 const char* to_string(filter_field f);
 
 /// One metadata condition. String values are stored as written (the

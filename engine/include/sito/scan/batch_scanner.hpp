@@ -13,7 +13,12 @@
 // the term index (through a per-thread cache of token → atoms, so Snowball
 // runs once per distinct token), run the Hyperscan databases over the
 // concatenated folded fields of the batch chunk, then evaluate only the
-// topics a hit atom or the post's metadata triggers.
+// topics a hit atom or the post's metadata triggers. For every topic that
+// matched: own-account and WOM flags, the built-in sentiment (lexicon terms
+// are atoms of the same term index, looked up only for posts with a match),
+// auto-tags, then the topic's rules in order (sito/model/topic.hpp), then the
+// priority (sito/rules/priority.hpp) unless a rule set it. A rule that drops
+// the mention removes it from the output (counted in `dropped`).
 //
 // Thread-safety: a batch_scanner is safe for concurrent use; each thread
 // that calls it gets its own scratch (Hyperscan scratch, stemmers, caches)
@@ -29,6 +34,7 @@
 #include "sito/compile/ruleset_snapshot.hpp"
 #include "sito/model/post.hpp"
 #include "sito/query/ast.hpp"
+#include "sito/rules/sentiment_lexicon.hpp"
 
 namespace sito {
 
@@ -49,7 +55,17 @@ struct scan_output {
     uint32_t hl_count;
     uint32_t tag_begin = 0;  ///< tags[tag_begin, tag_begin + tag_count): label ids of tag paths
     uint32_t tag_count = 0;
+    rules::sentiment sentiment = rules::sentiment::neutral;
+    /// Where the sentiment came from: no_label for the built-in model, else
+    /// the label id of "rule:<name>" of the last rule that set it.
+    uint32_t sentiment_rule = no_label;
+    float priority = 0;       ///< 0..100; see sito/rules/priority.hpp
+    bool priority_from_rule = false;
+    bool processed = false;   ///< a rule marked it processed
+    bool wom = false;         ///< word of mouth (sito/rules/mention_flags.hpp)
+    bool own = false;         ///< the author is one of the topic's own accounts
   };
+  static constexpr uint32_t no_label = UINT32_MAX;
   struct rejected_post {
     uint32_t post;
     status reason;
@@ -59,6 +75,7 @@ struct scan_output {
   std::vector<uint32_t> tags;         ///< tag paths set on matches, as label ids, in topic order
   std::vector<rejected_post> rejected;  ///< posts not scanned (invalid UTF-8, too large, no id)
   uint64_t topics_evaluated = 0;  ///< candidate topics whose programs ran (the cost driver)
+  uint64_t dropped = 0;           ///< mentions a rule dropped
 
   std::span<const highlight> highlights_of(const match& m) const {
     return {highlights.data() + m.hl_begin, m.hl_count};
@@ -70,6 +87,7 @@ struct scan_output {
     tags.clear();
     rejected.clear();
     topics_evaluated = 0;
+    dropped = 0;
   }
 };
 

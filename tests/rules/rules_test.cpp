@@ -1,0 +1,268 @@
+// Auto-tags and rules on mentions: the documented order (sito/model/topic.hpp),
+// overrides, drop, own accounts, WOM, priority, and the errors analysts see.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "sito/compile/compiler.hpp"
+#include "sito/rules/mention_flags.hpp"
+#include "sito/rules/priority.hpp"
+#include "sito/scan/batch_scanner.hpp"
+
+namespace sito {
+namespace {
+
+struct mention {
+  std::vector<std::string> tags;
+  std::string sentiment, source;
+  float priority = 0;
+  bool processed = false, wom = false, own = false, present = false;
+};
+
+class Rules : public ::testing::Test {
+ protected:
+  void compile(topic_spec t) {
+    compile_report report;
+    auto snap = compile_topics(std::vector<topic_spec>{std::move(t)}, {}, &report);
+    ASSERT_TRUE(snap.ok());
+    ASSERT_TRUE(report.errors.empty()) << report.errors[0].diagnostic.message;
+    scanner_ = std::make_unique<batch_scanner>(*snap);
+  }
+  mention scan(const post& p) {
+    scan_output out;
+    scanner_->scan_serial(std::span<const post>(&p, 1), out);
+    dropped_ = out.dropped;
+    mention m;
+    if (out.matches.empty()) return m;
+    const auto& x = out.matches[0];
+    const auto& s = *scanner_->snapshot();
+    m.present = true;
+    for (uint32_t t : out.tags_of(x)) m.tags.push_back(std::string(s.label(t)));
+    m.sentiment = rules::to_string(x.sentiment);
+    m.source = x.sentiment_rule == scan_output::no_label ? "model" : std::string(s.label(x.sentiment_rule));
+    m.priority = x.priority;
+    m.processed = x.processed;
+    m.wom = x.wom;
+    m.own = x.own;
+    return m;
+  }
+  static post text_post(std::string text) {
+    post p;
+    p.id = "p";
+    p.text = std::move(text);
+    p.source_type = "social";
+    return p;
+  }
+  static topic_spec brand() { return {"acme", "brand", "", "flowwow", {}, {}}; }
+  std::unique_ptr<batch_scanner> scanner_;
+  uint64_t dropped_ = 0;
+};
+
+TEST_F(Rules, LaterRulesSeeTagsAddedByEarlierOnesButNotTheReverse) {
+  topic_spec t = brand();
+  t.tags = {{"Субъект/Курьер", "курьер*"}};
+  t.rules = {
+      {"before", "tag:\"Риск\"", {{"Видел/Риск"}}},  // runs before Риск is added: does not see it
+      {"risk", "мошенник*", {{"Риск/Мошенничество"}}},
+      {"after", "tag:\"риск\"", {{"Видел/Риск"}}},     // case-insensitive, a path covers its subtree
+      {"courier", "tag:\"Субъект/Курьер\"", {{"Видел/Курьер"}}},
+  };
+  compile(t);
+  mention m = scan(text_post("Курьер flowwow оказался мошенником"));
+  ASSERT_TRUE(m.present);
+  EXPECT_EQ(m.tags, (std::vector<std::string>{"Субъект/Курьер", "Риск/Мошенничество", "Видел/Риск", "Видел/Курьер"}));
+}
+
+TEST_F(Rules, SentimentOverrideNamesTheRuleAndTheLastSetterWins) {
+  topic_spec t = brand();
+  t.rules = {{"fraud", "мошенник*", {{}, "negative"}},
+             {"seen-negative", "sentiment:negative", {{"Негатив"}}},
+             {"praise", "спасибо", {{}, "positive"}}};
+  compile(t);
+  mention model = scan(text_post("flowwow, спасибо за букет!"));
+  EXPECT_EQ(model.sentiment, "positive");
+  EXPECT_EQ(model.source, "rule:praise");
+  mention fraud = scan(text_post("flowwow мошенники"));
+  EXPECT_EQ(fraud.sentiment, "negative");
+  EXPECT_EQ(fraud.source, "rule:fraud");
+  EXPECT_EQ(fraud.tags, std::vector<std::string>{"Негатив"});
+  mention both = scan(text_post("flowwow мошенники, спасибо что предупредили"));
+  EXPECT_EQ(both.sentiment, "positive");  // the later rule wins
+  EXPECT_EQ(both.source, "rule:praise");
+  mention plain = scan(text_post("flowwow ужасная доставка"));
+  EXPECT_EQ(plain.sentiment, "negative");
+  EXPECT_EQ(plain.source, "model");
+}
+
+TEST_F(Rules, ProcessedIsVisibleToLaterRulesAndDropStopsTheList) {
+  topic_spec t = brand();
+  t.rules = {{"spam-seen", "промокод*", {{}, "", std::nullopt, /*processed=*/true}},
+             {"after-processed", "is:processed", {{"Обработано"}}},
+             {"drop-ads", "#реклама", {{}, "", std::nullopt, false, /*drop=*/true}},
+             {"never-after-drop", "", {{"Не должно быть"}}}};
+  compile(t);
+  mention m = scan(text_post("flowwow промокод в профиле"));
+  EXPECT_TRUE(m.processed);
+  EXPECT_EQ(m.tags, (std::vector<std::string>{"Обработано", "Не должно быть"}));
+  mention ad = scan(text_post("flowwow #реклама"));
+  EXPECT_FALSE(ad.present);
+  EXPECT_EQ(dropped_, 1u);
+}
+
+TEST_F(Rules, PriorityIsTheFormulaUnlessARuleSetsIt) {
+  topic_spec t = brand();
+  t.rules = {{"vip", "followers:>=100000", {{}, "", 90.0}}, {"vip-scam", "мошенник*", {{}, "", 99.0}}};
+  compile(t);
+  post p = text_post("flowwow ужасная доставка");
+  p.author.followers = 1000;
+  p.source_type = "review";
+  mention m = scan(p);
+  rules::priority_inputs in{rules::sentiment::negative, 1000, 0, "review", false, true};
+  EXPECT_FLOAT_EQ(m.priority, rules::priority_score(in));
+  p.author.followers = 200000;
+  p.text = "flowwow мошенники";
+  EXPECT_FLOAT_EQ(scan(p).priority, 99.f);  // both fire: the last wins
+  p.text = "flowwow";
+  EXPECT_FLOAT_EQ(scan(p).priority, 90.f);
+}
+
+TEST_F(Rules, OwnAccountsAnswerRulesAndWom) {
+  topic_spec t = brand();
+  t.own_accounts = {"@Flowwow_RU", "support-42"};
+  t.tags = {{"Источник/Наши ответы", "is:own"}, {"WOM", "is:wom"}};
+  t.rules = {{"our-answers", "is:own", {{}, "", std::nullopt, /*processed=*/true}}};
+  compile(t);
+  post ours = text_post("flowwow: мы уже разбираемся");
+  ours.author.handle = "flowwow_ru";
+  mention m = scan(ours);
+  EXPECT_TRUE(m.own);
+  EXPECT_FALSE(m.wom);
+  EXPECT_TRUE(m.processed);
+  EXPECT_EQ(m.tags, std::vector<std::string>{"Источник/Наши ответы"});
+  post theirs = text_post("flowwow опять опоздал");
+  theirs.author.id = "u1";
+  m = scan(theirs);
+  EXPECT_FALSE(m.own);
+  EXPECT_TRUE(m.wom);
+  EXPECT_EQ(m.tags, std::vector<std::string>{"WOM"});
+  post media = theirs;
+  media.source_type = "news";
+  EXPECT_FALSE(scan(media).wom);
+  post ad = theirs;
+  ad.text = "flowwow скидки erid: 2VtzqxKx";
+  EXPECT_FALSE(scan(ad).wom);
+}
+
+TEST_F(Rules, AutoTagsMayTestSentimentAndFlags) {
+  topic_spec t = brand();
+  t.tags = {{"Негатив", "sentiment:negative"}, {"Критик", "sentiment:negative AND is:wom"}};
+  compile(t);
+  EXPECT_EQ(scan(text_post("flowwow кошмар")).tags, (std::vector<std::string>{"Негатив", "Критик"}));
+  EXPECT_TRUE(scan(text_post("flowwow отлично")).tags.empty());
+}
+
+TEST(RuleErrors, MentionFiltersAreRejectedInTopicQueriesWithThePosition) {
+  compile_report report;
+  auto snap = compile_topics(std::vector<topic_spec>{{"acme", "q", "", "flowwow AND sentiment:negative", {}, {}}},
+                             {}, &report);
+  ASSERT_TRUE(snap.ok());
+  ASSERT_EQ(report.errors.size(), 1u);
+  EXPECT_EQ(report.errors[0].diagnostic.offset, 12u);
+  EXPECT_NE(report.errors[0].diagnostic.message.find("describes a mention"), std::string::npos);
+}
+
+TEST(RuleErrors, TagFilterOnlyInRulesAndBadActionsNamed) {
+  topic_spec tagged{"acme", "t", "", "flowwow", {}, {}};
+  tagged.tags = {{"A", "tag:\"B\""}};
+  topic_spec bad_when{"acme", "w", "", "flowwow", {}, {}};
+  bad_when.rules = {{"fraud", "мошенник NEAR", {{"X"}}}};
+  topic_spec bad_mood{"acme", "m", "", "flowwow", {}, {}};
+  bad_mood.rules = {{"angry", "", {{}, "angry"}}};
+  compile_report report;
+  auto snap = compile_topics(std::vector<topic_spec>{tagged, bad_when, bad_mood, {"acme", "ok", "", "x", {}, {}}}, {},
+                             &report);
+  ASSERT_TRUE(snap.ok());
+  ASSERT_EQ(report.errors.size(), 3u);
+  EXPECT_NE(report.errors[0].diagnostic.message.find("tag 'A': tag: can be tested only in rules"), std::string::npos)
+      << report.errors[0].diagnostic.message;
+  EXPECT_NE(report.errors[1].diagnostic.message.find("rule 'fraud':"), std::string::npos);
+  EXPECT_NE(report.errors[2].diagnostic.message.find("unknown sentiment 'angry'"), std::string::npos);
+  EXPECT_EQ((*snap)->topics.size(), 1u);
+  EXPECT_EQ((*snap)->topics[0].id, "ok");
+}
+
+TEST(RuleErrors, UnknownSentimentValueIsAParseError) {
+  compile_report report;
+  topic_spec t{"acme", "t", "", "flowwow", {}, {}};
+  t.tags = {{"A", "sentiment:angry"}};
+  auto snap = compile_topics(std::vector<topic_spec>{t}, {}, &report);
+  ASSERT_EQ(report.errors.size(), 1u);
+  EXPECT_NE(report.errors[0].diagnostic.message.find("unknown sentiment 'angry'"), std::string::npos);
+}
+
+TEST(Priority, FormulaParts) {
+  using rules::sentiment;
+  EXPECT_FLOAT_EQ(rules::priority_score({sentiment::positive, std::nullopt, 0, "", false, false}), 5.f);
+  EXPECT_FLOAT_EQ(rules::priority_score({sentiment::neutral, std::nullopt, 0, "social", false, false}), 20.f);
+  // negative 40 + audience 5*log10(1+999)=15 + review 15 + verified 5 + wom 10
+  EXPECT_NEAR(rules::priority_score({sentiment::negative, 999, 0, "Review", true, true}), 85.f, 1e-4);
+  EXPECT_FLOAT_EQ(rules::priority_score({sentiment::negative, 1'000'000'000, 0, "app_store", true, true}), 100.f);
+  // reach counts when larger than followers
+  EXPECT_GT(rules::priority_score({sentiment::neutral, 10, 100000, "", false, false}),
+            rules::priority_score({sentiment::neutral, 10, 0, "", false, false}));
+}
+
+TEST(MentionFlags, AccountKeysAndWom) {
+  EXPECT_EQ(rules::account_key("@Flowwow_RU "), "flowwow_ru");
+  EXPECT_EQ(rules::account_key("Фловвов"), "фловвов");
+  std::vector<std::string> own = {"flowwow_ru"};
+  EXPECT_TRUE(rules::is_own_account("", "@FLOWWOW_RU", own));
+  EXPECT_FALSE(rules::is_own_account("flowwow", "", own));
+  EXPECT_TRUE(rules::is_word_of_mouth(false, "social", false));
+  EXPECT_FALSE(rules::is_word_of_mouth(false, "NEWS", false));
+  EXPECT_FALSE(rules::is_word_of_mouth(true, "social", false));
+  EXPECT_FALSE(rules::is_word_of_mouth(false, "social", true));
+}
+
+TEST(TenantFile, RulesAndLexiconLoadFromYaml) {
+  const std::string path = ::testing::TempDir() + "/tenant_rules.yaml";
+  {
+    std::ofstream f(path);
+    f << "tenant: acme\n"
+         "sentiment_lexicon: |\n  neg треш 2\n"
+         "topics:\n"
+         "  - id: brand\n    query: flowwow\n    own_accounts: ['@flowwow_ru']\n"
+         "    rules:\n"
+         "      - {name: fraud, when: 'мошенник*', then: {add_tags: [Риск], sentiment: negative, priority: 95}}\n"
+         "      - {when: 'is:own', then: {processed: true}}\n"
+         "      - {name: ads, when: '#реклама', then: {drop: true}}\n";
+  }
+  auto file = load_tenant_file(path);
+  ASSERT_TRUE(file.ok()) << file.error().to_string();
+  EXPECT_EQ(file->tenant, "acme");
+  EXPECT_EQ(file->sentiment_lexicon, "neg треш 2\n");
+  ASSERT_EQ(file->topics.size(), 1u);
+  const auto& rules = file->topics[0].rules;
+  ASSERT_EQ(rules.size(), 3u);
+  EXPECT_EQ(rules[0].name, "fraud");
+  EXPECT_EQ(rules[0].then.add_tags, std::vector<std::string>{"Риск"});
+  EXPECT_EQ(rules[0].then.sentiment, "negative");
+  EXPECT_DOUBLE_EQ(*rules[0].then.priority, 95);
+  EXPECT_EQ(rules[1].name, "2");  // unnamed rules are numbered
+  EXPECT_TRUE(rules[1].then.processed);
+  EXPECT_TRUE(rules[2].then.drop);
+
+  {
+    std::ofstream f(path);
+    f << "topics:\n  - id: b\n    query: x\n    rules:\n      - {when: 'y', then: {escalate: true}}\n";
+  }
+  auto bad = load_tenant_file(path);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("rules[0]: unknown action 'escalate'"), std::string::npos)
+      << bad.error().message();
+  std::remove(path.c_str());
+}
+
+}  // namespace
+}  // namespace sito
