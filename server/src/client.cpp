@@ -6,6 +6,7 @@
 #include <openssl/x509_vfy.h>
 
 #include <deque>
+#include <utility>
 
 #include "sito/server/frame_codec.hpp"
 
@@ -41,6 +42,7 @@ struct connection::impl {
   uint64_t next_request = 1;
   std::chrono::milliseconds timeout{10'000};
   std::deque<server::decoded_frame> pushes;  ///< MentionBatch frames that arrived while waiting for a reply
+  std::vector<server::spike_alert> alerts;   ///< AlertBatch contents not yet taken
   std::vector<uint8_t> buf = std::vector<uint8_t>(64 * 1024);
 
   status write(const std::vector<uint8_t>& framed) {
@@ -158,7 +160,9 @@ struct connection::impl {
                       std::string(EnumNameErrorCode(e->code())) + ": " + str(e->message()));
       }
       if (env->request_id() == rid && env->message_type() == expected) return f;
-      if (env->message_type() == Message::MentionBatch && env->request_id() == 0) pushes.push_back(std::move(f));
+      if ((env->message_type() == Message::MentionBatch || env->message_type() == Message::AlertBatch) &&
+          env->request_id() == 0)
+        pushes.push_back(std::move(f));
       // Anything else (a late reply) is dropped.
     }
   }
@@ -287,6 +291,42 @@ result<std::vector<std::pair<std::string, double>>> connection::stats() {
   return out;
 }
 
+result<tenant_stats> connection::full_stats() {
+  SITO_ASSIGN_OR_RETURN(auto f, impl_->request(
+                                    Message::Stats, [&](fb::FlatBufferBuilder& b) { return CreateStats(b).Union(); },
+                                    Message::StatsResult));
+  tenant_stats out;
+  const auto* r = f.envelope()->message_as_StatsResult();
+  if (r->counters())
+    for (const auto* c : *r->counters()) out.counters.push_back({str(c->name()), c->value()});
+  auto counts = [](const SentimentCounts* c) {
+    server::sentiment_counts x;
+    if (c) {
+      x.negative = c->negative();
+      x.neutral = c->neutral();
+      x.positive = c->positive();
+    }
+    return x;
+  };
+  if (r->aggregates())
+    for (const auto* a : *r->aggregates()) {
+      server::stream_stats::row row;
+      row.topic = str(a->topic());
+      row.tag = str(a->tag());
+      row.minute = counts(a->minute());
+      row.hour = counts(a->hour());
+      row.day = counts(a->day());
+      row.share_of_voice_hour = a->share_of_voice_hour();
+      row.share_of_voice_day = a->share_of_voice_day();
+      out.aggregates.push_back(std::move(row));
+    }
+  if (r->alerts())
+    for (const auto* a : *r->alerts()) out.alerts.push_back(server::alert_from_wire(*a));
+  return out;
+}
+
+std::vector<server::spike_alert> connection::take_alerts() { return std::exchange(impl_->alerts, {}); }
+
 result<std::pair<uint64_t, uint64_t>> connection::backfill(const std::string& topic, int64_t from_ms, int64_t to_ms) {
   const auto saved = impl_->timeout;
   impl_->timeout = std::max(impl_->timeout, std::chrono::milliseconds(600'000));  // a long scan
@@ -313,7 +353,8 @@ status connection::subscribe(const subscription_options& o) {
         auto name = b.CreateString(o.name);
         auto topics = b.CreateVectorOfStrings(o.topics);
         auto tags = b.CreateVectorOfStrings(o.tags);
-        return CreateSubscribe(b, name, topics, tags, static_cast<StartFrom>(o.start), o.offset, o.time_ms, o.credit)
+        return CreateSubscribe(b, name, topics, tags, static_cast<StartFrom>(o.start), o.offset, o.time_ms, o.credit,
+                               o.alerts)
             .Union();
       },
       Message::MentionBatch);
@@ -337,6 +378,12 @@ result<std::vector<mention>> connection::next_mentions(std::chrono::milliseconds
   if (!f.ok()) return internal_error("sitod sent a malformed frame: " + f.message);
   const Envelope* env = f.envelope();
   if (env->message_type() == Message::Error) return internal_error(str(env->message_as_Error()->message()));
+  if (env->message_type() == Message::AlertBatch) {
+    if (const auto* alerts = env->message_as_AlertBatch()->alerts())
+      for (const auto* a : *alerts)
+        if (a) impl_->alerts.push_back(server::alert_from_wire(*a));
+    return out;
+  }
   if (env->message_type() != Message::MentionBatch) return out;
   const auto* batch = env->message_as_MentionBatch();
   if (!batch->mentions()) return out;
@@ -351,6 +398,11 @@ result<std::vector<mention>> connection::next_mentions(std::chrono::milliseconds
     x.record.snapshot_version = m->snapshot_version();
     x.record.backfill = m->backfill();
     x.record.from_image = m->from_image();
+    x.record.sentiment = static_cast<uint8_t>(m->sentiment());
+    x.record.sentiment_source = str(m->sentiment_source());
+    x.record.priority = m->priority();
+    x.record.processed = m->processed();
+    x.record.wom = m->wom();
     if (m->highlights())
       for (const auto* h : *m->highlights())
         x.record.highlights.push_back({str(h->field()), h->start(), h->end(), str(h->term())});
@@ -425,6 +477,10 @@ result<std::vector<mention>> subscriber::next(std::chrono::milliseconds timeout)
     if (!st.ok()) conn_.reset();
   }
   return out;
+}
+
+std::vector<server::spike_alert> subscriber::take_alerts() {
+  return conn_ ? conn_->take_alerts() : std::vector<server::spike_alert>{};
 }
 
 status subscriber::commit() {

@@ -85,6 +85,13 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
       if (r["bytes"]) c.retention_bytes = r["bytes"].as<uint64_t>();
       if (r["hours"]) c.retention_hours = r["hours"].as<int64_t>();
     }
+    if (const YAML::Node a = root["alerts"]) {
+      if (a["z"]) c.alerts.z = a["z"].as<double>();
+      if (a["min_ratio"]) c.alerts.min_ratio = a["min_ratio"].as<double>();
+      if (a["min_count"]) c.alerts.min_count = a["min_count"].as<uint64_t>();
+      if (a["warmup_minutes"]) c.alerts.warmup_minutes = a["warmup_minutes"].as<int>();
+      if (a["cooldown_minutes"]) c.alerts.cooldown_minutes = a["cooldown_minutes"].as<int>();
+    }
     if (const YAML::Node ts = root["tenants"]) {
       if (!ts.IsSequence()) return invalid_argument(origin + ": 'tenants' must be a list");
       for (size_t i = 0; i < ts.size(); ++i) {
@@ -94,6 +101,7 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
         if (!t["name"] || t["name"].as<std::string>().empty()) return invalid_argument(where + ": missing 'name'");
         tc.name = t["name"].as<std::string>();
         if (t["topics_file"]) tc.topics_file = t["topics_file"].as<std::string>();
+        if (t["sentiment_lexicon_file"]) tc.sentiment_lexicon_file = t["sentiment_lexicon_file"].as<std::string>();
         if (const YAML::Node toks = t["tokens"]) {
           for (size_t k = 0; k < toks.size(); ++k) {
             token_entry te;

@@ -4,6 +4,8 @@
 
 #include <cerrno>
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -21,7 +23,6 @@ int64_t now_ms() {
       .count();
 }
 
-const char* field_name(query::field f) { return query::to_string(f); }
 
 /// A Prometheus label value: backslash, quote and newline escaped.
 std::string label_value(std::string_view v) {
@@ -92,16 +93,38 @@ result<std::unique_ptr<sitod>> sitod::create(const server_config& config) {
   so.retention_ms = config.retention_hours * 3600 * 1000;
   so.sync_writes = config.sync_writes;
   SITO_ASSIGN_OR_RETURN(d.db, store::open(so));
+  spike_params sp;
+  sp.z = config.alerts.z;
+  sp.min_ratio = config.alerts.min_ratio;
+  sp.min_count = config.alerts.min_count;
+  sp.warmup_minutes = config.alerts.warmup_minutes;
+  sp.cooldown_ms = int64_t{config.alerts.cooldown_minutes} * 60'000;
+  d.stats.set_params(sp);
   for (const auto& t : config.tenants) {
     for (const auto& tok : t.tokens) d.tokens[tok.sha256_hex] = {t.name, tok.granted};
-    // Seed a tenant's topics from its file the first time it is seen.
-    if (!t.topics_file.empty() && d.db->topics(t.name).empty()) {
-      auto topics = load_topics_file(t.topics_file);
-      if (!topics.ok()) return topics.error();
-      for (auto& topic : *topics) {
-        topic.tenant = t.name;
-        SITO_RETURN_IF_ERROR(d.db->put_topic(topic));
+    std::string lexicon;
+    if (!t.topics_file.empty()) {
+      auto file = load_tenant_file(t.topics_file);
+      if (!file.ok()) return file.error();
+      lexicon = file->sentiment_lexicon;
+      // Seed a tenant's topics from its file the first time it is seen.
+      if (d.db->topics(t.name).empty()) {
+        for (auto& topic : file->topics) {
+          topic.tenant = t.name;
+          SITO_RETURN_IF_ERROR(d.db->put_topic(topic));
+        }
       }
+    }
+    if (!t.sentiment_lexicon_file.empty()) {
+      std::ifstream in(t.sentiment_lexicon_file, std::ios::binary);
+      if (!in) return not_found("tenant '" + t.name + "': cannot open sentiment_lexicon_file '" + t.sentiment_lexicon_file + "'");
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      lexicon += "\n" + ss.str();
+    }
+    if (lexicon.find_first_not_of(" \t\r\n") != std::string::npos) {
+      SITO_ASSIGN_OR_RETURN(auto lex, rules::parse_lexicon(lexicon, "tenant '" + t.name + "' sentiment lexicon"));
+      d.compile_opts.tenant_lexicons[t.name] = std::move(lex);
     }
   }
   std::vector<topic_diagnostic> diagnostics;
@@ -139,7 +162,7 @@ result<uint64_t> sitod::impl::swap_with_delta(std::shared_ptr<const ruleset_snap
     if (change.topic) delta_topics.push_back(*change.topic);
   }
   if (!delta_topics.empty()) {
-    auto delta = compile_topics(delta_topics);
+    auto delta = compile_topics(delta_topics, compile_opts);
     if (!delta.ok()) return delta.error();
     state->delta = *delta;
     state->delta_scanner = std::make_shared<batch_scanner>(*delta);
@@ -168,7 +191,7 @@ result<uint64_t> sitod::impl::recompile(const std::string& tenant, std::vector<t
   // The long part runs without the lock: upserts keep going into the delta.
   std::vector<topic_spec> topics = db->all_topics();
   compile_report report;
-  auto snap = compile_topics(topics, {}, &report);
+  auto snap = compile_topics(topics, compile_opts, &report);
   if (!snap.ok()) return snap.error();
   if (diagnostics) {
     for (auto& e : report.errors)
@@ -322,17 +345,18 @@ void sitod::impl::matcher_loop() {
         r.ingested_at_ms = batch[m.post].ingested_at_ms;
         r.matched_at_ms = matched_at;
         r.snapshot_version = rs->version;
-        for (const auto& h : out.highlights_of(m))
-          r.highlights.push_back({field_name(h.field), h.begin, h.end, std::string(snap.label(h.label))});
-        for (uint32_t tag : out.tags_of(m)) r.tags.push_back(std::string(snap.label(tag)));
+        annotate_mention(r, out, m, snap);
         tenants.insert(r.tenant);
         mentions.push_back(std::move(r));
       }
     };
+    uint64_t dropped = 0;
     rs->scanner->scan(posts, out);
+    dropped += out.dropped;
     collect(*rs->snapshot, true);
     if (rs->delta_scanner) {
       rs->delta_scanner->scan(posts, out);
+      dropped += out.dropped;
       collect(*rs->delta, false);
     }
     const uint64_t watermark = batch.back().offset + 1;
@@ -344,6 +368,14 @@ void sitod::impl::matcher_loop() {
     }
     metrics.posts_matched += batch.size();
     metrics.mentions_committed += mentions.size();
+    metrics.mentions_dropped_by_rules += dropped;
+    // Aggregates and spike alerts count committed mentions (live ones only).
+    std::vector<spike_alert> alerts;
+    for (const auto& m : mentions) {
+      auto raised = stats.record(m.tenant, m.topic, m.tags, static_cast<rules::sentiment>(m.sentiment), matched_at);
+      alerts.insert(alerts.end(), std::make_move_iterator(raised.begin()), std::make_move_iterator(raised.end()));
+    }
+    if (!alerts.empty()) publish_alerts(alerts);
     if (!mentions.empty()) {
       std::lock_guard lock(metrics.per_topic_mutex);
       for (const auto& m : mentions) ++metrics.mentions_per_topic[m.tenant + "/" + m.topic];
@@ -352,6 +384,21 @@ void sitod::impl::matcher_loop() {
     matched_cv.notify_all();
     if (!tenants.empty()) notify_mentions(tenants);
   }
+}
+
+void sitod::impl::publish_alerts(const std::vector<spike_alert>& alerts) {
+  metrics.alerts_raised += alerts.size();
+  for (const auto& a : alerts)
+    std::cerr << "{\"level\":\"warning\",\"msg\":\"mention spike\",\"tenant\":\"" << label_value(a.tenant)
+              << "\",\"topic\":\"" << label_value(a.topic) << "\",\"tag\":\"" << label_value(a.tag)
+              << "\",\"count\":" << a.count << ",\"baseline\":" << a.baseline << "}\n";
+  auto shared = std::make_shared<const std::vector<spike_alert>>(alerts);
+  std::vector<std::shared_ptr<session>> targets;
+  {
+    std::lock_guard lock(sessions_mutex);
+    targets.assign(sessions.begin(), sessions.end());
+  }
+  for (auto& s : targets) s->on_alerts(shared);
 }
 
 void sitod::impl::notify_mentions(const std::set<std::string>& tenants) {
@@ -423,6 +470,37 @@ std::string sitod::impl::metrics_text() {
        "gauge");
   line("sito_tls_handshake_failures_total", "connections dropped before completing the TLS handshake",
        metrics.tls_handshake_failures);
+  line("sito_mentions_dropped_by_rules_total", "mentions a topic rule dropped", metrics.mentions_dropped_by_rules);
+  line("sito_alerts_total", "spike alerts raised", metrics.alerts_raised);
+  {
+    // Rolling counters per topic and tag, loyalty and share of voice (stream_stats.hpp).
+    std::set<std::string> tenant_names;
+    for (const auto& t : config.tenants) tenant_names.insert(t.name);
+    const int64_t now = now_ms();
+    o << "# HELP sito_mentions_window mentions in a rolling window by sentiment\n# TYPE sito_mentions_window gauge\n";
+    std::ostringstream loyalty, share;
+    loyalty << "# HELP sito_loyalty_index (pos-neg)/(pos+neg) over the window\n# TYPE sito_loyalty_index gauge\n";
+    share << "# HELP sito_share_of_voice a topic's share of its tenant's topic mentions\n# TYPE sito_share_of_voice gauge\n";
+    for (const auto& tenant : tenant_names) {
+      for (const auto& r : stats.summary(tenant, now)) {
+        const std::string labels = "tenant=\"" + label_value(tenant) + "\",topic=\"" + label_value(r.topic) +
+                                   "\",tag=\"" + label_value(r.tag) + "\"";
+        const std::pair<const char*, const sentiment_counts*> windows[] = {{"minute", &r.minute}, {"hour", &r.hour}, {"day", &r.day}};
+        for (const auto& [w, c] : windows) {
+          o << "sito_mentions_window{" << labels << ",window=\"" << w << "\",sentiment=\"negative\"} " << c->negative << "\n";
+          o << "sito_mentions_window{" << labels << ",window=\"" << w << "\",sentiment=\"neutral\"} " << c->neutral << "\n";
+          o << "sito_mentions_window{" << labels << ",window=\"" << w << "\",sentiment=\"positive\"} " << c->positive << "\n";
+        }
+        loyalty << "sito_loyalty_index{" << labels << ",window=\"hour\"} " << r.hour.loyalty() << "\n";
+        loyalty << "sito_loyalty_index{" << labels << ",window=\"day\"} " << r.day.loyalty() << "\n";
+        if (r.tag.empty()) {
+          share << "sito_share_of_voice{" << labels << ",window=\"hour\"} " << r.share_of_voice_hour << "\n";
+          share << "sito_share_of_voice{" << labels << ",window=\"day\"} " << r.share_of_voice_day << "\n";
+        }
+      }
+    }
+    o << loyalty.str() << share.str();
+  }
   {
     // Lag per subscription: the tenant's next mention offset minus the
     // subscription's next offset to deliver. Two connections subscribed under

@@ -22,6 +22,7 @@
 #include "sito/server/frame_codec.hpp"
 #include "sito/server/server.hpp"
 #include "sito/server/store.hpp"
+#include "sito/server/stream_stats.hpp"
 
 namespace sito::server {
 
@@ -44,6 +45,8 @@ struct server_metrics {
   std::atomic<uint64_t> retention_deleted{0};
   std::atomic<uint64_t> write_queue_frames{0};      ///< frames queued for writing, summed over sessions
   std::atomic<uint64_t> tls_handshake_failures{0};  ///< connections closed before a TLS handshake completed
+  std::atomic<uint64_t> mentions_dropped_by_rules{0};
+  std::atomic<uint64_t> alerts_raised{0};
   std::mutex per_topic_mutex;
   std::map<std::string, uint64_t> mentions_per_topic;  ///< "tenant/topic" → mentions committed
 };
@@ -161,6 +164,13 @@ struct sitod::impl {
   void matcher_loop();
   void notify_posts_appended();
 
+  // --- aggregates and alerts ----------------------------------------------
+  stream_stats stats;
+  /// Logs `alerts` and pushes them to every subscription that asked for alerts.
+  void publish_alerts(const std::vector<spike_alert>& alerts);
+  /// Compile options: the built-in lexicon plus each tenant's extension (config).
+  compile_options compile_opts;
+
   // --- sessions -----------------------------------------------------------
   std::mutex sessions_mutex;
   std::set<std::shared_ptr<session>> sessions;
@@ -205,6 +215,8 @@ class session : public std::enable_shared_from_this<session> {
   void close();
   /// The tenant's mention log grew: pump subscriptions (any thread).
   void on_mentions(const std::string& tenant);
+  /// Spike alerts were raised: push those an alert subscription wants (any thread).
+  void on_alerts(std::shared_ptr<const std::vector<spike_alert>> alerts);
 
  private:
   void on_handshake(const boost::system::error_code& ec);
@@ -254,6 +266,19 @@ class session : public std::enable_shared_from_this<session> {
           if (have == want || (have.size() > want.size() && have.compare(0, want.size(), want) == 0 &&
                                have[want.size()] == '/'))
             return true;
+      return false;
+    }
+    bool alerts = false;           ///< also push spike alerts of these topics/tags
+    /// An alert concerns this subscription: its topic is wanted (or all are)
+    /// and, with tag filters, the alert's tag is under one of them.
+    bool wants_alert(const spike_alert& a) const {
+      if (!alerts) return false;
+      if (!topics.empty() && !topics.count(a.topic)) return false;
+      if (tags.empty()) return true;
+      for (const auto& want : tags)
+        if (a.tag == want || (a.tag.size() > want.size() && a.tag.compare(0, want.size(), want) == 0 &&
+                              a.tag[want.size()] == '/'))
+          return true;
       return false;
     }
     uint64_t next = 0;             ///< next mention offset to deliver

@@ -369,6 +369,7 @@ void session::on_subscribe(uint64_t rid, const Subscribe& m) {
     }
   }
   s.credit = m.initial_credit();
+  s.alerts = m.alerts();
   const uint64_t start = s.next;
   const std::string name = s.name;
   subs_[name] = std::move(s);
@@ -409,6 +410,24 @@ void session::on_commit(uint64_t rid, const Commit& m) {
 void session::on_mentions(const std::string& tenant) {
   net::post(strand_, [self = shared_from_this(), tenant] {
     if (self->authenticated_ && self->tenant_ == tenant) self->pump();
+  });
+}
+
+void session::on_alerts(std::shared_ptr<const std::vector<spike_alert>> alerts) {
+  net::post(strand_, [self = shared_from_this(), alerts] {
+    if (!self->authenticated_ || self->closed_) return;
+    for (const auto& [name, sub] : self->subs_) {
+      std::vector<const spike_alert*> wanted;
+      for (const auto& a : *alerts)
+        if (a.tenant == self->tenant_ && sub.wants_alert(a)) wanted.push_back(&a);
+      if (wanted.empty()) continue;
+      // Alerts are rare (one per key per cooldown) and not held back by credit.
+      self->reply(0, Message::AlertBatch, [&](fb::FlatBufferBuilder& b) {
+        std::vector<fb::Offset<Alert>> v;
+        for (const spike_alert* a : wanted) v.push_back(alert_to_wire(b, *a));
+        return CreateAlertBatch(b, b.CreateString(name), b.CreateVector(v)).Union();
+      });
+    }
   });
 }
 
@@ -498,7 +517,7 @@ void session::on_upsert(uint64_t rid, const UpsertTopics& m) {
     // Check the new topics alone first: a broken one is reported, not stored.
     std::vector<topic_diagnostic> diagnostics;
     compile_report report;
-    auto probe = compile_topics(*topics, {}, &report);
+    auto probe = compile_topics(*topics, self->server_.compile_opts, &report);
     std::set<std::string> bad;
     for (auto& e : report.errors) bad.insert(e.topic);
     diagnostics = report.errors;
@@ -617,7 +636,7 @@ void session::on_backfill(uint64_t rid, const Backfill& m) {
     if (topics.empty()) st = not_found("no topic '" + id + "'");
     std::shared_ptr<const ruleset_snapshot> snap;
     if (st.ok()) {
-      auto compiled = compile_topics(topics);
+      auto compiled = compile_topics(topics, self->server_.compile_opts);
       if (!compiled.ok()) st = compiled.error();
       else if ((*compiled)->topics.empty()) st = invalid_argument("topic '" + id + "' does not compile");
       else snap = *compiled;
@@ -653,9 +672,7 @@ void session::on_backfill(uint64_t rid, const Backfill& m) {
           r.ingested_at_ms = ingested[x.post];
           r.matched_at_ms = now_ms();
           r.backfill = true;
-          for (const auto& h : out.highlights_of(x))
-            r.highlights.push_back({query::to_string(h.field), h.begin, h.end, std::string(snap->label(h.label))});
-          for (uint32_t tag : out.tags_of(x)) r.tags.push_back(std::string(snap->label(tag)));
+          annotate_mention(r, out, x, *snap);
           mentions.push_back(std::move(r));
         }
         produced += mentions.size();
@@ -690,10 +707,23 @@ void session::on_stats(uint64_t rid) {
       {"tenant_topics", double(server_.db->topics(tenant_).size())},
       {"tenant_mention_offset", double(server_.db->next_mention_offset(tenant_))},
   };
+  const auto rows = server_.stats.summary(tenant_, now_ms());
+  const auto alerts = server_.stats.recent_alerts(tenant_);
   reply(rid, Message::StatsResult, [&](fb::FlatBufferBuilder& b) {
     std::vector<fb::Offset<Counter>> v;
     for (auto& [k, val] : cs) v.push_back(CreateCounterDirect(b, k.c_str(), val));
-    return CreateStatsResult(b, b.CreateVector(v)).Union();
+    std::vector<fb::Offset<Aggregate>> ag;
+    auto counts = [&](const sentiment_counts& c) { return CreateSentimentCounts(b, c.negative, c.neutral, c.positive); };
+    for (const auto& r : rows) {
+      auto topic = b.CreateString(r.topic);
+      auto tag = b.CreateString(r.tag);
+      auto minute = counts(r.minute), hour = counts(r.hour), day = counts(r.day);
+      ag.push_back(CreateAggregate(b, topic, tag, minute, hour, day, r.hour.loyalty(), r.day.loyalty(),
+                                   r.share_of_voice_hour, r.share_of_voice_day));
+    }
+    std::vector<fb::Offset<Alert>> al;
+    for (const auto& a : alerts) al.push_back(alert_to_wire(b, a));
+    return CreateStatsResult(b, b.CreateVector(v), b.CreateVector(ag), b.CreateVector(al)).Union();
   });
 }
 

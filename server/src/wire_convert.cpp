@@ -80,6 +80,11 @@ mention_record mention_from_wire(const sito::wire::Mention& w) {
     }
   }
   m.tags = strings(w.tags());
+  m.sentiment = static_cast<uint8_t>(w.sentiment());
+  m.sentiment_source = str(w.sentiment_source());
+  m.priority = w.priority();
+  m.processed = w.processed();
+  m.wom = w.wom();
   return m;
 }
 
@@ -175,6 +180,19 @@ topic_spec topic_from_wire(const sito::wire::Topic& t, const std::string& tenant
   if (const auto* tags = t.tags())
     for (const auto* tg : *tags)
       if (tg) s.tags.push_back({str(tg->path()), str(tg->query())});
+  if (const auto* rules = t.rules())
+    for (const auto* r : *rules) {
+      if (!r) continue;
+      rule_spec rule;
+      rule.name = str(r->name());
+      rule.when = str(r->when());
+      rule.then.add_tags = strings(r->add_tags());
+      rule.then.sentiment = str(r->sentiment());
+      if (r->priority() >= 0) rule.then.priority = r->priority();
+      rule.then.processed = r->processed();
+      rule.then.drop = r->drop();
+      s.rules.push_back(std::move(rule));
+    }
   return s;
 }
 
@@ -190,7 +208,17 @@ flatbuffers::Offset<sito::wire::Topic> topic_to_wire(flatbuffers::FlatBufferBuil
     for (const auto& tg : t.tags) ts.push_back(sito::wire::CreateTagRule(b, opt_string(b, tg.path), opt_string(b, tg.query)));
     tags = b.CreateVector(ts);
   }
-  return sito::wire::CreateTopic(b, id, name, query, channels, own, tags);
+  flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<sito::wire::Rule>>> rules;
+  if (!t.rules.empty()) {
+    std::vector<flatbuffers::Offset<sito::wire::Rule>> rs;
+    for (const auto& r : t.rules)
+      rs.push_back(sito::wire::CreateRule(b, opt_string(b, r.name), opt_string(b, r.when), opt_strings(b, r.then.add_tags),
+                                          opt_string(b, r.then.sentiment),
+                                          r.then.priority ? static_cast<float>(*r.then.priority) : -1.f,
+                                          r.then.processed, r.then.drop));
+    rules = b.CreateVector(rs);
+  }
+  return sito::wire::CreateTopic(b, id, name, query, channels, own, tags, rules);
 }
 
 flatbuffers::Offset<sito::wire::Mention> mention_to_wire(flatbuffers::FlatBufferBuilder& b, const mention_record& m,
@@ -211,7 +239,13 @@ flatbuffers::Offset<sito::wire::Mention> mention_to_wire(flatbuffers::FlatBuffer
     highlights = b.CreateVector(hs);
   }
   auto tags = opt_strings(b, m.tags);
+  auto sentiment_source = opt_string(b, m.sentiment_source);
   sito::wire::MentionBuilder mb(b);
+  mb.add_sentiment(static_cast<sito::wire::Sentiment>(m.sentiment));
+  mb.add_sentiment_source(sentiment_source);
+  mb.add_priority(m.priority);
+  mb.add_processed(m.processed);
+  mb.add_wom(m.wom);
   mb.add_offset(m.offset);
   mb.add_tags(tags);
   mb.add_tenant(tenant);
@@ -225,6 +259,38 @@ flatbuffers::Offset<sito::wire::Mention> mention_to_wire(flatbuffers::FlatBuffer
   mb.add_matched_at_ms(m.matched_at_ms);
   mb.add_snapshot_version(m.snapshot_version);
   return mb.Finish();
+}
+
+void annotate_mention(mention_record& r, const scan_output& out, const scan_output::match& m,
+                      const ruleset_snapshot& snap) {
+  for (const auto& h : out.highlights_of(m))
+    r.highlights.push_back({query::to_string(h.field), h.begin, h.end, std::string(snap.label(h.label))});
+  for (uint32_t tag : out.tags_of(m)) r.tags.push_back(std::string(snap.label(tag)));
+  r.sentiment = static_cast<uint8_t>(m.sentiment);
+  r.sentiment_source = m.sentiment_rule == scan_output::no_label ? "model" : std::string(snap.label(m.sentiment_rule));
+  r.priority = m.priority;
+  r.processed = m.processed;
+  r.wom = m.wom;
+}
+
+flatbuffers::Offset<sito::wire::Alert> alert_to_wire(flatbuffers::FlatBufferBuilder& b, const spike_alert& a) {
+  auto tenant = b.CreateString(a.tenant);
+  auto topic = b.CreateString(a.topic);
+  auto tag = b.CreateString(a.tag);
+  return sito::wire::CreateAlert(b, a.id, tenant, topic, tag, a.at_ms, a.count, a.baseline, a.threshold);
+}
+
+spike_alert alert_from_wire(const sito::wire::Alert& w) {
+  spike_alert a;
+  a.id = w.id();
+  a.tenant = str(w.tenant());
+  a.topic = str(w.topic());
+  a.tag = str(w.tag());
+  a.at_ms = w.at_ms();
+  a.count = w.count();
+  a.baseline = w.baseline();
+  a.threshold = w.threshold();
+  return a;
 }
 
 std::vector<uint8_t> encode_stored_mention(const mention_record& m) {

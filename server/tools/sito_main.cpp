@@ -24,6 +24,7 @@
 #include <iostream>
 #include <memory>
 #include <chrono>
+#include <cmath>
 #include <optional>
 #include <thread>
 
@@ -55,13 +56,22 @@ void print_compile_report(const sito::compile_report& report) {
 
 std::optional<std::shared_ptr<const sito::ruleset_snapshot>> load_and_compile(const std::string& path,
                                                                               bool& had_errors) {
-  auto topics = sito::load_topics_file(path);
-  if (!topics.ok()) {
-    std::cerr << "sito: " << topics.error().message() << "\n";
+  auto file = sito::load_tenant_file(path);
+  if (!file.ok()) {
+    std::cerr << "sito: " << file.error().message() << "\n";
     return std::nullopt;
   }
+  sito::compile_options options;
+  if (!file->sentiment_lexicon.empty()) {
+    auto lex = sito::rules::parse_lexicon(file->sentiment_lexicon, path + ": sentiment_lexicon");
+    if (!lex.ok()) {
+      std::cerr << "sito: " << lex.error().message() << "\n";
+      return std::nullopt;
+    }
+    options.tenant_lexicons[file->tenant] = std::move(lex).value();
+  }
   sito::compile_report report;
-  auto snap = sito::compile_topics(*topics, {}, &report);
+  auto snap = sito::compile_topics(file->topics, options, &report);
   print_compile_report(report);
   had_errors = !report.errors.empty();
   if (!snap.ok()) {
@@ -81,7 +91,17 @@ json mention_json(const sito::ruleset_snapshot& snap, const sito::post& p, const
   }
   json tags = json::array();
   for (uint32_t tag : out.tags_of(m)) tags.push_back(std::string(snap.label(tag)));
-  return json{{"post_id", p.id}, {"tenant", t.tenant}, {"topic", t.id}, {"tags", tags}, {"highlights", hl}};
+  return json{{"post_id", p.id},
+              {"tenant", t.tenant},
+              {"topic", t.id},
+              {"tags", tags},
+              {"sentiment", sito::rules::to_string(m.sentiment)},
+              {"sentiment_source", m.sentiment_rule == sito::scan_output::no_label ? std::string("model")
+                                                                                    : std::string(snap.label(m.sentiment_rule))},
+              {"priority", std::round(m.priority * 10) / 10},
+              {"processed", m.processed},
+              {"wom", m.wom},
+              {"highlights", hl}};
 }
 
 int run_match(const std::string& topics_path, const std::string& posts_path, size_t batch_size) {
@@ -213,6 +233,10 @@ json mention_json_remote(const sito::client::mention& m) {
   return json{{"offset", m.record.offset},     {"post_id", m.p.id},
               {"tenant", m.record.tenant},     {"topic", m.record.topic},
               {"tags", m.record.tags},         {"backfill", m.record.backfill},
+              {"sentiment", sito::rules::to_string(static_cast<sito::rules::sentiment>(m.record.sentiment))},
+              {"sentiment_source", m.record.sentiment_source},
+              {"priority", std::round(m.record.priority * 10) / 10},
+              {"processed", m.record.processed},  {"wom", m.record.wom},
               {"highlights", hl},              {"snapshot_version", m.record.snapshot_version},
               {"ingested_at_ms", m.record.ingested_at_ms}, {"matched_at_ms", m.record.matched_at_ms},
               {"post", json::parse(sito::post_to_json(m.p), nullptr, false)}};
@@ -267,8 +291,20 @@ int run_publish(const remote& r, const std::string& path, size_t batch_size) {
   return rejected ? 1 : 0;
 }
 
+json alert_json(const sito::server::spike_alert& a) {
+  return json{{"alert", {{"id", a.id},
+                         {"tenant", a.tenant},
+                         {"topic", a.topic},
+                         {"tag", a.tag},
+                         {"at_ms", a.at_ms},
+                         {"count", a.count},
+                         {"baseline", a.baseline},
+                         {"threshold", a.threshold}}}};
+}
+
 int run_subscribe(const remote& r, const std::string& name, const std::vector<std::string>& topics,
-                  const std::vector<std::string>& tags, const std::string& from, uint64_t count, bool commit) {
+                  const std::vector<std::string>& tags, const std::string& from, uint64_t count, bool commit,
+                  bool alerts) {
   sito::client::connection_options o;
   auto probe = connect_remote(r, sito::client::role::subscriber);  // fail fast with a clear message
   if (!probe.ok()) return fail(probe.error());
@@ -283,6 +319,7 @@ int run_subscribe(const remote& r, const std::string& name, const std::vector<st
   s.name = name;
   s.topics = topics;
   s.tags = tags;
+  s.alerts = alerts;
   if (from == "latest") s.start = sito::client::start_from::latest;
   else if (from == "committed") s.start = sito::client::start_from::committed;
   else if (from.rfind("offset:", 0) == 0) { s.start = sito::client::start_from::offset; s.offset = std::strtoull(from.c_str() + 7, nullptr, 10); }
@@ -297,6 +334,7 @@ int run_subscribe(const remote& r, const std::string& name, const std::vector<st
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
       continue;
     }
+    for (const auto& a : sub.take_alerts()) std::cout << alert_json(a).dump() << std::endl;
     for (const auto& m : *batch) {
       std::cout << mention_json_remote(m).dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
       if (++seen == count) break;
@@ -342,11 +380,34 @@ int run_topics(const remote& r, const std::vector<std::string>& args) {
 int run_stats(const remote& r) {
   auto c = connect_remote(r, sito::client::role::admin);
   if (!c.ok()) return fail(c.error());
-  auto s = (*c)->stats();
+  auto s = (*c)->full_stats();
   if (!s.ok()) return fail(s.error());
-  json j = json::object();
-  for (const auto& [k, v] : *s) j[k] = v;
-  std::cout << j.dump(2) << "\n";
+  json counters = json::object();
+  for (const auto& [k, v] : s->counters) counters[k] = v;
+  auto counts = [](const sito::server::sentiment_counts& x) {
+    return json{{"negative", x.negative}, {"neutral", x.neutral}, {"positive", x.positive}, {"total", x.total()}};
+  };
+  json aggregates = json::array();
+  for (const auto& r : s->aggregates) {
+    json a{{"topic", r.topic},
+           {"minute", counts(r.minute)},
+           {"hour", counts(r.hour)},
+           {"day", counts(r.day)},
+           {"loyalty_hour", r.hour.loyalty()},
+           {"loyalty_day", r.day.loyalty()}};
+    if (r.tag.empty()) {
+      a["share_of_voice_hour"] = r.share_of_voice_hour;
+      a["share_of_voice_day"] = r.share_of_voice_day;
+    } else {
+      a["tag"] = r.tag;
+    }
+    aggregates.push_back(std::move(a));
+  }
+  json alerts = json::array();
+  for (const auto& a : s->alerts) alerts.push_back(alert_json(a)["alert"]);
+  std::cout << json{{"counters", counters}, {"aggregates", aggregates}, {"alerts", alerts}}.dump(2, ' ', false,
+                                                                                               json::error_handler_t::replace)
+            << "\n";
   return 0;
 }
 
@@ -443,6 +504,8 @@ int main(int argc, char** argv) {
   subscribe->add_option("--from", sub_from, "latest | committed | offset:N | time:MS");
   subscribe->add_option("--count", sub_count, "stop after N mentions (default: run until killed)");
   subscribe->add_flag("--commit", sub_commit, "commit offsets as mentions are printed");
+  bool sub_alerts = false;
+  subscribe->add_flag("--alerts", sub_alerts, "also print spike alerts of these topics/tags as {\"alert\":...} lines");
   add_remote(subscribe);
   std::vector<std::string> topics_args;
   auto* topics_cmd = app.add_subcommand("topics", "list | upsert FILE | delete ID...");
@@ -465,7 +528,7 @@ int main(int argc, char** argv) {
     return run_explain(topics_path, topic_id, post_json);
   }
   if (*publish) return run_publish(server, publish_path, batch_size);
-  if (*subscribe) return run_subscribe(server, sub_name, sub_topics, sub_tags, sub_from, sub_count, sub_commit);
+  if (*subscribe) return run_subscribe(server, sub_name, sub_topics, sub_tags, sub_from, sub_count, sub_commit, sub_alerts);
   if (*topics_cmd) return run_topics(server, topics_args);
   if (*stats) return run_stats(server);
   if (*backfill) return run_backfill(server, backfill_topic);

@@ -50,6 +50,7 @@
 #include "sito/base/status.hpp"
 #include "sito/model/post.hpp"
 #include "sito/model/topic.hpp"
+#include "sito/server/stream_stats.hpp"
 #include "sito/server/wire_convert.hpp"
 
 namespace sito::client {
@@ -113,6 +114,15 @@ struct subscription_options {
   uint64_t offset = 0;              ///< start_from::offset
   int64_t time_ms = 0;              ///< start_from::time
   uint32_t credit = 1000;           ///< mentions in flight
+  bool alerts = false;              ///< also receive spike alerts of these topics/tags (take_alerts())
+};
+
+/// A tenant's Stats: counters, rolling aggregates per topic and tag, and
+/// the recent spike alerts (sito/server/stream_stats.hpp).
+struct tenant_stats {
+  std::vector<std::pair<std::string, double>> counters;
+  std::vector<server::stream_stats::row> aggregates;
+  std::vector<server::spike_alert> alerts;
 };
 
 class connection {
@@ -131,6 +141,7 @@ class connection {
   /// The server's explanation text; `matched` tells whether the topic matched.
   result<std::pair<bool, std::string>> explain(const std::string& topic, const post& p);
   result<std::vector<std::pair<std::string, double>>> stats();
+  result<tenant_stats> full_stats();
   /// Runs `topic` over the retained post log (optionally only posts ingested
   /// in [from_ms, to_ms]); the mentions go to the tenant's stream marked
   /// backfill. Returns (posts scanned, mentions produced).
@@ -141,6 +152,8 @@ class connection {
   status subscribe(const subscription_options& options);
   /// Waits up to `timeout` for the next MentionBatch of any subscription.
   result<std::vector<mention>> next_mentions(std::chrono::milliseconds timeout);
+  /// Spike alerts received so far (by next_mentions) and not yet taken.
+  std::vector<server::spike_alert> take_alerts();
   status credit(const std::string& subscription, uint32_t mentions);
   status commit(const std::string& subscription, uint64_t offset);
 
@@ -168,6 +181,8 @@ class subscriber {
   result<std::vector<mention>> next(std::chrono::milliseconds timeout);
   /// Commits the offset of the last mention handed out.
   status commit();
+  /// Spike alerts received (subscription_options::alerts) and not yet taken.
+  std::vector<server::spike_alert> take_alerts();
   uint64_t last_offset() const { return last_offset_; }
 
  private:

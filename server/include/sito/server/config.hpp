@@ -43,7 +43,8 @@ struct token_entry {
 struct tenant_config {
   std::string name;
   std::vector<token_entry> tokens;
-  std::string topics_file;  ///< optional seed topics (YAML/JSON topics file)
+  std::string topics_file;  ///< optional seed topics (YAML/JSON topics file); its `sentiment_lexicon:` applies
+  std::string sentiment_lexicon_file;  ///< optional extension of the built-in lexicon (sentiment_lexicon.hpp format)
 };
 
 /// TLS on the protocol listener. Both files are PEM: `cert_file` the
@@ -54,7 +55,17 @@ struct tls_config {
   std::string key_file;
 };
 
+/// Spike detection on the mention stream (sito/server/stream_stats.hpp).
+struct alert_config {
+  double z = 4;
+  double min_ratio = 3;
+  uint64_t min_count = 10;
+  int warmup_minutes = 3;
+  int cooldown_minutes = 10;
+};
+
 struct server_config {
+  alert_config alerts;
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 7400;
   std::optional<tls_config> tls;  ///< set: the protocol listener speaks TLS only; unset: plain TCP

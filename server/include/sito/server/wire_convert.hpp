@@ -15,6 +15,8 @@
 #include "sito/base/status.hpp"
 #include "sito/model/post.hpp"
 #include "sito/model/topic.hpp"
+#include "sito/scan/batch_scanner.hpp"
+#include "sito/server/stream_stats.hpp"
 #include "sito/schemas/sito_generated.h"
 
 namespace sito::server {
@@ -48,6 +50,11 @@ struct mention_record {
   };
   std::vector<highlight> highlights;
   std::vector<std::string> tags;  ///< tag paths set on this mention
+  uint8_t sentiment = 0;          ///< rules::sentiment
+  std::string sentiment_source;   ///< "model" or "rule:<name>"
+  float priority = 0;             ///< 0..100 (sito/rules/priority.hpp)
+  bool processed = false;
+  bool wom = false;
 };
 
 /// Serializes a mention_record (without post) as a finished store.StoredMention buffer.
@@ -62,6 +69,15 @@ flatbuffers::Offset<sito::wire::Mention> mention_to_wire(flatbuffers::FlatBuffer
 /// Serializes a post with its log metadata as a finished store.StoredPost buffer.
 std::vector<uint8_t> encode_stored_post(const post& p, uint64_t offset, int64_t ingested_at_ms,
                                         const std::string& producer_tenant);
+/// Fills `r`'s highlights, tags, sentiment, priority and flags from the
+/// scanner's match `m` (of `out`, scanned against `snap`).
+void annotate_mention(mention_record& r, const scan_output& out, const scan_output::match& m,
+                      const ruleset_snapshot& snap);
+
+/// A spike alert on the wire.
+flatbuffers::Offset<sito::wire::Alert> alert_to_wire(flatbuffers::FlatBufferBuilder& b, const spike_alert& a);
+spike_alert alert_from_wire(const sito::wire::Alert& a);
+
 struct stored_post {
   uint64_t offset = 0;
   int64_t ingested_at_ms = 0;
