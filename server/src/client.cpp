@@ -382,7 +382,7 @@ result<std::vector<mention>> connection::next_mentions(std::chrono::milliseconds
     if (const auto* alerts = env->message_as_AlertBatch()->alerts())
       for (const auto* a : *alerts)
         if (a) impl_->alerts.push_back(server::alert_from_wire(*a));
-    return out;
+    return next_mentions(timeout);  // alerts are a side channel: wait on for mentions
   }
   if (env->message_type() != Message::MentionBatch) return out;
   const auto* batch = env->message_as_MentionBatch();

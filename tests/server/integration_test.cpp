@@ -540,6 +540,111 @@ TEST_F(Sitod, SubscriptionsByTagGetOnlyMentionsUnderThatTag) {
   EXPECT_GT(with_death, 0u);
 }
 
+TEST_F(Sitod, RulesSentimentAggregatesAndSpikeAlertsEndToEnd) {
+  // No warm-up, so a burst in the server's first minute pages someone.
+  server_->stop();
+  server_.reset();
+  auto config = make_config(dir_);
+  config.alerts.warmup_minutes = 0;
+  config.alerts.min_count = 20;
+  auto created = server::sitod::create(config);
+  ASSERT_TRUE(created.ok()) << created.error().to_string();
+  server_ = std::move(*created);
+  ASSERT_TRUE(server_->start().ok());
+
+  auto admin = connect(token_admin, client::role::admin);
+  topic_spec brand{"acme", "brand", "", "flowwow", {}, {}};
+  brand.own_accounts = {"@flowwow_ru"};
+  brand.tags = {{"Тачпоинт/Доставка", "доставка"}};
+  brand.rules = {{"ads", "#реклама", {{}, "", std::nullopt, false, /*drop=*/true}},
+                 {"ours", "is:own", {{"Наши ответы"}, "", std::nullopt, /*processed=*/true}},
+                 {"fraud", "мошенник*", {{"Риск"}, "negative", 95.0}}};
+  ASSERT_TRUE(admin->upsert_topics({brand, {"acme", "rival", "", "букет", {}, {}}}).ok());
+  auto listed = admin->list_topics();
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->topics.size(), 2u);
+  ASSERT_EQ(listed->topics[0].rules.size(), 3u) << "rules persist with the topic";
+  EXPECT_EQ(listed->topics[0].rules[2].then.sentiment, "negative");
+  EXPECT_EQ(listed->topics[0].rules[2].then.add_tags, std::vector<std::string>{"Риск"});
+
+  client::subscription_options so{.name = "all", .topics = {}, .tags = {}, .start = client::start_from::latest};
+  so.alerts = true;
+  client::subscriber sub(opts(server_->port(), token_subscriber, client::role::subscriber), so);
+  ASSERT_TRUE(sub.next(50ms).ok());
+
+  std::vector<post> posts;
+  auto add = [&](std::string text, std::string handle = "") {
+    post p;
+    p.id = "r" + std::to_string(posts.size());
+    p.text = std::move(text);
+    p.source_type = "social";
+    p.author.handle = std::move(handle);
+    posts.push_back(std::move(p));
+  };
+  for (int i = 0; i < 30; ++i) add("flowwow ужасная доставка, букет завял");
+  add("flowwow спасибо, отличный букет");
+  add("flowwow: мы разберёмся", "flowwow_ru");
+  add("flowwow мошенники пишут от вашего имени, спасибо что предупредили");
+  add("скидки flowwow #реклама");
+  auto producer = connect(token_producer, client::role::producer);
+  ASSERT_TRUE(producer->publish(posts).ok());
+  server_->wait_until_matched();
+
+  std::map<std::string, client::mention> by_post;  // brand mentions
+  std::vector<server::spike_alert> alerts;
+  for (;;) {
+    auto b = sub.next(700ms);
+    ASSERT_TRUE(b.ok());
+    auto a = sub.take_alerts();
+    alerts.insert(alerts.end(), a.begin(), a.end());
+    if (b->empty()) break;
+    for (auto& m : *b)
+      if (m.record.topic == "brand") by_post[m.p.id] = m;
+  }
+  ASSERT_EQ(by_post.size(), 33u) << "the #реклама post is dropped by its rule";
+  const auto& angry = by_post.at("r0").record;
+  EXPECT_EQ(angry.sentiment, static_cast<uint8_t>(rules::sentiment::negative));
+  EXPECT_EQ(angry.sentiment_source, "model");
+  EXPECT_TRUE(angry.wom);
+  EXPECT_EQ(angry.tags, std::vector<std::string>{"Тачпоинт/Доставка"});
+  EXPECT_GT(angry.priority, 40.f);
+  EXPECT_EQ(by_post.at("r30").record.sentiment, static_cast<uint8_t>(rules::sentiment::positive));
+  const auto& ours = by_post.at("r31").record;
+  EXPECT_TRUE(ours.processed);
+  EXPECT_FALSE(ours.wom);
+  EXPECT_EQ(ours.tags, std::vector<std::string>{"Наши ответы"});
+  const auto& fraud = by_post.at("r32").record;
+  EXPECT_EQ(fraud.sentiment_source, "rule:fraud");
+  EXPECT_EQ(fraud.sentiment, static_cast<uint8_t>(rules::sentiment::negative));
+  EXPECT_FLOAT_EQ(fraud.priority, 95.f);
+
+  // The burst of 30 raised one alert for the topic and one for its tag.
+  ASSERT_GE(alerts.size(), 1u);
+  bool topic_alert = false;
+  for (const auto& a : alerts) topic_alert = topic_alert || (a.topic == "brand" && a.tag.empty());
+  EXPECT_TRUE(topic_alert);
+
+  auto stats = admin->full_stats();
+  ASSERT_TRUE(stats.ok());
+  const server::stream_stats::row* row = nullptr;
+  for (const auto& r : stats->aggregates)
+    if (r.topic == "brand" && r.tag.empty()) row = &r;
+  ASSERT_NE(row, nullptr);
+  EXPECT_EQ(row->hour.total(), 33u);
+  EXPECT_EQ(row->hour.negative, 31u);
+  EXPECT_EQ(row->hour.positive, 1u);
+  EXPECT_DOUBLE_EQ(row->hour.loyalty(), (1.0 - 31.0) / 32.0);
+  EXPECT_GT(row->share_of_voice_hour, 0.5);
+  EXPECT_LT(row->share_of_voice_hour, 1.0) << "the rival topic has its share";
+  EXPECT_FALSE(stats->alerts.empty());
+  // The other tenant sees none of it.
+  auto other = connect(token_other_admin, client::role::admin);
+  auto other_stats = other->full_stats();
+  ASSERT_TRUE(other_stats.ok());
+  EXPECT_TRUE(other_stats->aggregates.empty());
+  EXPECT_TRUE(other_stats->alerts.empty());
+}
+
 TEST_F(Sitod, BackfillRunsANewTopicOverTheRetainedLog) {
   auto admin = connect(token_admin, client::role::admin);
   auto producer = connect(token_producer, client::role::producer);
