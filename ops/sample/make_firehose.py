@@ -214,7 +214,23 @@ RU_SNIPPETS = {
         "На {b} букет роз к 8 марта стоит как крыло самолёта, наценка конская 😡",
         "Цены на цветы на {b} к празднику выросли втрое, это нормально?",
     ],
+    # Posted by a fake account whose handle imitates the brand (see FAKE_HANDLES).
+    "fake": [
+        "РОЗЫГРЫШ от Fl0wwow! Дарим букет каждому подписчику, оплати только доставку по ссылке 🎁",
+        "fIowwow дарит сертификат на 5000 ₽! Переходи по ссылке и введи данные карты",
+        "Конкурс от flowwоw: букет бесплатно, промокод в профиле",
+    ],
+    # The brand's own replies (author: one of the topic's own accounts).
+    "answer": [
+        "Flowwow: здравствуйте! Приносим извинения за задержку, уже передали курьерской службе",
+        "Flowwow: спасибо за отзыв! Передадим флористу 💐",
+        "Flowwow: напишите номер заказа в личные сообщения, разберёмся",
+    ],
 }
+
+# Handles of fake accounts: Latin/Cyrillic homoglyphs and digit swaps.
+FAKE_HANDLES = ["fl0wwow_ru", "fIowwow_official", "flowwоw_ru"]
+OWN_HANDLES = ["flowwow_ru", "flowwow_support"]
 
 EN_SNIPPETS = {
     "brand": [
@@ -240,7 +256,7 @@ RU_GENERIC = ["Доставка цветов в Москве — сплошна�
 REVIEW_TITLES_RU = ["Не рекомендую", "Всё понравилось",
                     "Цветы привезли вовремя", "Долгая доставка", "Букет не как на фото"]
 TOPIC_WEIGHTS = [("brand", 30), ("delivery", 18), ("courier", 12), ("seller", 10), ("charity", 8),
-                 ("fraud", 5), ("app", 10), ("price", 7)]
+                 ("fraud", 5), ("app", 10), ("price", 7), ("fake", 4), ("answer", 6)]
 
 OCR_TEXTS = ["ЛЮБОВЬ. ОТ НАЧАЛА ДО КОНЦА\nflowwow", "СКИДКА 20%\nFLOWWOW.COM",
              "8 МАРТА\nДОСТАВКА ЦВЕТОВ ЗА 30 МИНУТ", "SALE -50%", "С ДНЁМ РОЖДЕНИЯ!",
@@ -258,11 +274,12 @@ def weighted(rng, pairs):
 
 
 def brand_snippet(rng, lang):
+    """(what it is about, the text)."""
     if lang == "en":
         topic = weighted(rng, [(k, 1) for k in EN_SNIPPETS])
-        return rng.choice(EN_SNIPPETS[topic])
+        return topic, rng.choice(EN_SNIPPETS[topic])
     topic = weighted(rng, TOPIC_WEIGHTS)
-    return rng.choice(RU_SNIPPETS[topic]).format(
+    return topic, rng.choice(RU_SNIPPETS[topic]).format(
         b=rng.choice(BRAND), bd=rng.choice(BRAND_DAT), bg=rng.choice(BRAND_GEN))
 
 
@@ -368,8 +385,14 @@ class Generator:
         else:
             text = rng.choice(self.ru if lang == "ru" else self.en)
             if rng.random() < self.mention_rate:
-                snippet = brand_snippet(rng, lang)
-                where = rng.random()
+                about, snippet = brand_snippet(rng, lang)
+                if about in ("fake", "answer"):
+                    handle = rng.choice(FAKE_HANDLES if about == "fake" else OWN_HANDLES)
+                    author = {"id": "%s:%s" % (source, handle), "handle": handle, "name": "Flowwow",
+                              "followers": rng.randint(50, 3000) if about == "fake" else 120_000,
+                              "verified": about == "answer"}
+                    p["author"] = author
+                where = 0.0 if about in ("fake", "answer") else rng.random()
                 if where < 0.4:
                     text = snippet
                 elif where < 0.7:

@@ -192,6 +192,47 @@ def print_mention(m, post, style, out):
     out.write("    %s %s\n" % (style.dim("terms:"), ", ".join(terms)))
     if m.get("tags"):
         out.write("    %s %s\n" % (style.dim("tags:"), ", ".join(m["tags"])))
+    write_assessment(m, style, out)
+
+
+def write_assessment(m, style, out):
+    """Sentiment (and where it came from), priority and flags, when present."""
+    if "sentiment" not in m:
+        return
+    mood = m["sentiment"]
+    shown = style.warn(mood) if mood == "negative" else mood
+    bits = ["%s (%s)" % (shown, m.get("sentiment_source", "model")),
+            "priority %d" % round(m.get("priority", 0))]
+    if m.get("wom"):
+        bits.append("WOM")
+    if m.get("processed"):
+        bits.append("processed")
+    out.write("    %s %s\n" % (style.dim("assessment:"), " · ".join(bits)))
+
+
+def print_alert(a, style, out):
+    where = a.get("topic", "?") + ((" / " + a["tag"]) if a.get("tag") else "")
+    out.write("%s spike on %s/%s: %d mentions this minute (usual %.1f, threshold %.0f)\n" % (
+        style.warn("ALERT"), a.get("tenant", "?"), where, a.get("count", 0), a.get("baseline", 0),
+        a.get("threshold", 0)))
+
+
+def print_stats(path, style, out):
+    """The table of `sito stats` aggregates: per topic, the last hour."""
+    try:
+        doc = json.load(open(path, encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    rows = [a for a in doc.get("aggregates", []) if "tag" not in a]
+    if not rows:
+        return
+    out.write("%s\n" % style.topic("last hour per topic (sito stats):"))
+    out.write("  %-16s %7s %6s %6s %6s %8s %6s\n" % ("topic", "total", "neg", "neu", "pos", "loyalty", "SoV"))
+    for a in sorted(rows, key=lambda r: -r["hour"]["total"]):
+        h = a["hour"]
+        out.write("  %-16s %7d %6d %6d %6d %+8.2f %5.0f%%\n" % (
+            a["topic"], h["total"], h["negative"], h["neutral"], h["positive"], a.get("loyalty_hour", 0),
+            100 * a.get("share_of_voice_hour", 0)))
 
 
 def main():
@@ -200,6 +241,7 @@ def main():
     ap.add_argument("--topics", help="the topics file, to list every topic in the summary")
     ap.add_argument("--errors", help="what `sito match` wrote to stderr (JSON lines)")
     ap.add_argument("--show", type=int, default=-1, help="print at most N mentions (default: all)")
+    ap.add_argument("--stats", help="`sito stats` output (JSON) to print as a table at the end")
     ap.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     args = ap.parse_args()
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty()
@@ -208,7 +250,7 @@ def main():
     out = sys.stdout
 
     posts, post_lines = load_posts(args.posts)
-    per_topic, mentioned, shown, total, bad_lines = Counter(), set(), 0, 0, 0
+    per_topic, mentioned, shown, total, bad_lines, alerts = Counter(), set(), 0, 0, 0, 0
     for line in sys.stdin:
         if not line.strip():
             continue
@@ -216,6 +258,11 @@ def main():
             m = json.loads(line)
         except ValueError:
             bad_lines += 1
+            continue
+        if "alert" in m:  # sito subscribe --alerts interleaves spike alerts
+            alerts += 1
+            if args.show != 0:
+                print_alert(m["alert"], style, out)
             continue
         total += 1
         per_topic[m.get("topic", "?")] += 1
@@ -259,8 +306,12 @@ def main():
     counts = ", ".join("%s %d" % (t, per_topic[t]) for t in order)
     out.write("%s %d posts scanned, %d rejected · %d mentions in %d posts · per topic: %s\n" % (
         style.topic("summary:"), post_lines - rejected, rejected, total, len(mentioned), counts or "-"))
+    if alerts:
+        out.write(style.warn("! ") + "%d spike alerts\n" % alerts)
     if bad_lines:
         out.write(style.warn("! ") + "%d output lines were not JSON\n" % bad_lines)
+    if args.stats:
+        print_stats(args.stats, style, out)
 
 
 if __name__ == "__main__":
