@@ -3,7 +3,10 @@
 //   BM_RawHyperscan  hs_scan of the same token-stream bytes with the same
 //                    word literal set (no morphology, no evaluation)
 //   BM_Re2Set        RE2::Set, one alternation per topic, over the UTF-8 text
-// Args: number of topics. Counters: posts/s (items_per_second), MB/s.
+// Args: number of topics; for BM_Engine also the analyst features on top of
+// the topic queries: 0 none (sentiment model off), 1 three auto-tags per topic,
+// 2 tags + three rules per topic, 3 tags + rules + the built-in sentiment model
+// (what sitod runs). Counters: posts/s (items_per_second), MB/s.
 #include <benchmark/benchmark.h>
 #include <hs/hs.h>
 #include <re2/re2.h>
@@ -56,13 +59,14 @@ void collect_words(const query::node& n, std::vector<std::string>& out) {
   for (auto& c : n.children) collect_words(c, out);
 }
 
-const workload& get_workload(size_t topics, bool with_tags = false) {
-  static std::map<std::pair<size_t, bool>, std::unique_ptr<workload>> cache;
-  auto& slot = cache[{topics, with_tags}];
+/// `features`: 0 topic queries only, 1 + tags, 2 + rules, 3 + sentiment model.
+const workload& get_workload(size_t topics, int features = 0) {
+  static std::map<std::pair<size_t, int>, std::unique_ptr<workload>> cache;
+  auto& slot = cache[{topics, features}];
   if (!slot) {
     slot = std::make_unique<workload>();
     slot->topics = bench::make_topics(topics, corpus::get().vocab, 42);
-    if (with_tags) {
+    if (features >= 1) {
       // Three tags per topic, shaped like the sample tenant's tree: a term
       // list, a NEAR and a metadata filter.
       const auto& v = corpus::get().vocab;
@@ -71,7 +75,17 @@ const workload& get_workload(size_t topics, bool with_tags = false) {
                                 {"Тачпоинт/B", v[(i * 13) % 2000] + " NEAR/5 " + v[(i * 17) % 2000]},
                                 {"Источник/Отзывы", "type:review"}};
     }
-    auto snap = compile_topics(slot->topics);
+    if (features >= 2) {
+      // Three rules per topic, shaped like the sample tenant's.
+      const auto& v = corpus::get().vocab;
+      for (size_t i = 0; i < slot->topics.size(); ++i)
+        slot->topics[i].rules = {{"ours", "is:own", {{}, "", std::nullopt, true}},
+                                 {"escalate", "sentiment:negative AND type:review", {{"Эскалация"}, "", 85.0}},
+                                 {"risk", v[(i * 19) % 2000], {{"Риск"}, "negative"}}};
+    }
+    compile_options options;
+    options.sentiment_model = features >= 3;
+    auto snap = compile_topics(slot->topics, options);
     if (!snap.ok()) std::abort();
     slot->snap = *snap;
     std::set<std::string> words;
@@ -88,7 +102,7 @@ const workload& get_workload(size_t topics, bool with_tags = false) {
 
 void BM_Engine(benchmark::State& state) {
   const auto& c = corpus::get();
-  const auto& w = get_workload(static_cast<size_t>(state.range(0)), state.range(1) != 0);
+  const auto& w = get_workload(static_cast<size_t>(state.range(0)), static_cast<int>(state.range(1)));
   batch_scanner scanner(w.snap);
   scan_output out;
   size_t offset = 0, posts = 0, bytes = 0, matches = 0, evaluated = 0;
@@ -292,7 +306,8 @@ void BM_Analyze(benchmark::State& state) {
 
 BENCHMARK(BM_Analyze);
 // Second argument: 1 = every topic also carries three auto-tags.
-BENCHMARK(BM_Engine)->Args({1000, 0})->Args({1000, 1})->Args({10000, 0})->Args({10000, 1})->Args({100000, 0})
+BENCHMARK(BM_Engine)->Args({1000, 0})->Args({1000, 1})->Args({1000, 2})->Args({1000, 3})
+    ->Args({10000, 0})->Args({10000, 3})->Args({100000, 0})->Args({100000, 3})
     ->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_RawHyperscan)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_TermIndex)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime();
