@@ -162,6 +162,38 @@ TEST_F(Rules, AutoTagsMayTestSentimentAndFlags) {
   EXPECT_TRUE(scan(text_post("flowwow отлично")).tags.empty());
 }
 
+TEST_F(Rules, ExplainShowsFlagsSentimentTagsAndWhichRulesFiredAndWhy) {
+  topic_spec t = brand();
+  t.own_accounts = {"@flowwow_ru"};
+  t.tags = {{"Тачпоинт/Доставка", "доставк*"}, {"Субъект/Курьер", "курьер*"}};
+  t.rules = {{"ours", "is:own", {{}, "", std::nullopt, true}},
+             {"fraud", "мошенник*", {{"Риск"}, "negative", 95.0}},
+             {"ads", "#реклама", {{}, "", std::nullopt, false, true}}};
+  compile(t);
+  post p = text_post("flowwow: доставка от мошенников, спасибо что предупредили");
+  auto text = scanner_->explain(p, 0);
+  ASSERT_TRUE(text.ok()) << text.error().to_string();
+  const std::string& e = *text;
+  auto has = [&](const std::string& what) { return e.find(what) != std::string::npos; };
+  EXPECT_TRUE(has("result: MATCH")) << e;
+  EXPECT_TRUE(has("own account no, WOM yes")) << e;
+  EXPECT_TRUE(has("sentiment (model ")) << e;
+  EXPECT_TRUE(has("tag Тачпоинт/Доставка: SET")) << e;
+  EXPECT_TRUE(has("tag Субъект/Курьер: not set")) << e;
+  EXPECT_TRUE(has("rule:ours: did not fire")) << e;
+  EXPECT_TRUE(has("rule:fraud: FIRED")) << e;
+  EXPECT_TRUE(has("adds tag Риск")) << e;
+  EXPECT_TRUE(has("sets sentiment negative")) << e;
+  EXPECT_TRUE(has("rule:ads: did not fire")) << e;
+  EXPECT_TRUE(has("mention: sentiment negative (rule:fraud), priority 95 (rule)")) << e;
+  EXPECT_TRUE(has("tags: Тачпоинт/Доставка Риск")) << e;
+  p.text = "flowwow #реклама";
+  auto dropped = scanner_->explain(p, 0);
+  ASSERT_TRUE(dropped.ok());
+  EXPECT_NE(dropped->find("drops the mention"), std::string::npos) << *dropped;
+  EXPECT_NE(dropped->find("mention: DROPPED by a rule"), std::string::npos) << *dropped;
+}
+
 TEST(RuleErrors, MentionFiltersAreRejectedInTopicQueriesWithThePosition) {
   compile_report report;
   auto snap = compile_topics(std::vector<topic_spec>{{"acme", "q", "", "flowwow AND sentiment:negative", {}, {}}},

@@ -637,6 +637,14 @@ TEST_F(Sitod, RulesSentimentAggregatesAndSpikeAlertsEndToEnd) {
   EXPECT_GT(row->share_of_voice_hour, 0.5);
   EXPECT_LT(row->share_of_voice_hour, 1.0) << "the rival topic has its share";
   EXPECT_FALSE(stats->alerts.empty());
+  const std::string metrics = http_get(server_->http_port(), "/metrics");
+  EXPECT_NE(metrics.find("sito_mentions_dropped_by_rules_total 1"), std::string::npos);
+  EXPECT_NE(metrics.find("sito_loyalty_index{tenant=\"acme\",topic=\"brand\",tag=\"\",window=\"hour\"}"),
+            std::string::npos);
+  EXPECT_NE(metrics.find("sito_share_of_voice{tenant=\"acme\",topic=\"rival\""), std::string::npos);
+  EXPECT_NE(metrics.find("sito_mentions_window{tenant=\"acme\",topic=\"brand\",tag=\"Тачпоинт/Доставка\","
+                         "window=\"hour\",sentiment=\"negative\"} 30"),
+            std::string::npos);
   // The other tenant sees none of it.
   auto other = connect(token_other_admin, client::role::admin);
   auto other_stats = other->full_stats();

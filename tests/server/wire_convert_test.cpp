@@ -95,6 +95,12 @@ mention_record full_mention() {
   m.backfill = true;
   m.from_image = true;
   m.highlights = {{"text", 0, 12, "курьер"}, {"image", 3, 9, "скидка"}};
+  m.tags = {"Тачпоинт/Доставка", "Риск"};
+  m.sentiment = 1;
+  m.sentiment_source = "rule:fraud";
+  m.priority = 95.5f;
+  m.processed = true;
+  m.wom = true;
   return m;
 }
 
@@ -108,6 +114,12 @@ void expect_same_mention(const mention_record& a, const mention_record& b) {
   EXPECT_EQ(a.snapshot_version, b.snapshot_version);
   EXPECT_EQ(a.backfill, b.backfill);
   EXPECT_EQ(a.from_image, b.from_image);
+  EXPECT_EQ(a.tags, b.tags);
+  EXPECT_EQ(a.sentiment, b.sentiment);
+  EXPECT_EQ(a.sentiment_source, b.sentiment_source);
+  EXPECT_FLOAT_EQ(a.priority, b.priority);
+  EXPECT_EQ(a.processed, b.processed);
+  EXPECT_EQ(a.wom, b.wom);
   ASSERT_EQ(a.highlights.size(), b.highlights.size());
   for (size_t i = 0; i < a.highlights.size(); ++i) {
     EXPECT_EQ(a.highlights[i].field, b.highlights[i].field);
@@ -191,6 +203,9 @@ TEST(WireTopic, RoundTripsEveryField) {
   t.query = "flowwow OR фловвов";
   t.channels = {"otzovik:flowwow", "vk:club1"};
   t.own_accounts = {"vk:u1"};
+  t.tags = {{"Субъект/Курьер", "курьер*"}};
+  t.rules = {{"fraud", "мошенник*", {{"Риск", "Риск/Фейк"}, "negative", 95.0, false, false}},
+             {"ads", "", {{}, "", std::nullopt, true, true}}};
   flatbuffers::FlatBufferBuilder b;
   b.Finish(sito::server::topic_to_wire(b, t));
   const auto* w = flatbuffers::GetRoot<sito::wire::Topic>(b.GetBufferPointer());
@@ -201,6 +216,18 @@ TEST(WireTopic, RoundTripsEveryField) {
   EXPECT_EQ(back.query, t.query);
   EXPECT_EQ(back.channels, t.channels);
   EXPECT_EQ(back.own_accounts, t.own_accounts);
+  ASSERT_EQ(back.tags.size(), 1u);
+  EXPECT_EQ(back.tags[0].query, "курьер*");
+  ASSERT_EQ(back.rules.size(), 2u);
+  EXPECT_EQ(back.rules[0].name, "fraud");
+  EXPECT_EQ(back.rules[0].when, "мошенник*");
+  EXPECT_EQ(back.rules[0].then.add_tags, t.rules[0].then.add_tags);
+  EXPECT_EQ(back.rules[0].then.sentiment, "negative");
+  EXPECT_DOUBLE_EQ(*back.rules[0].then.priority, 95.0);
+  EXPECT_FALSE(back.rules[0].then.drop);
+  EXPECT_FALSE(back.rules[1].then.priority.has_value());
+  EXPECT_TRUE(back.rules[1].then.processed);
+  EXPECT_TRUE(back.rules[1].then.drop);
 }
 
 TEST(WireTopic, EmptyTopicRoundTrips) {
@@ -230,6 +257,11 @@ TEST(WireMention, ToWireCarriesEveryFieldAndThePost) {
   EXPECT_EQ(w->snapshot_version(), m.snapshot_version);
   EXPECT_TRUE(w->backfill());
   EXPECT_TRUE(w->from_image());
+  EXPECT_EQ(w->sentiment(), sito::wire::Sentiment::Negative);
+  EXPECT_EQ(w->sentiment_source()->str(), "rule:fraud");
+  EXPECT_FLOAT_EQ(w->priority(), 95.5f);
+  EXPECT_TRUE(w->processed());
+  EXPECT_TRUE(w->wom());
   ASSERT_NE(w->highlights(), nullptr);
   ASSERT_EQ(w->highlights()->size(), 2u);
   EXPECT_EQ(w->highlights()->Get(1)->field()->str(), "image");
