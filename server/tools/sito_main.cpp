@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <tbb/global_control.h>
 
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -145,8 +146,11 @@ int run_match(const std::string& topics_path, const std::string& posts_path, siz
   return had_errors ? 1 : 0;
 }
 
-int run_validate(const std::string& query, bool with_channels) {
-  auto parsed = sito::query::parse(query, with_channels);
+/// `as`: "query" (a topic's query), "tag" (an auto-tag's condition) or
+/// "rule" (a rule's when), which decide what the expression may test.
+int run_validate(const std::string& query, bool with_channels, const std::string& as) {
+  const bool condition = as != "query";
+  auto parsed = sito::query::parse(query, with_channels || condition);
   bool error = false;
   for (const auto& d : parsed.diagnostics) {
     std::cout << sito::query::format_with_caret(query, d) << "\n";
@@ -154,11 +158,16 @@ int run_validate(const std::string& query, bool with_channels) {
   }
   if (parsed.ok()) {
     // A query can parse and still fail to plan (e.g. a term of punctuation only).
-    sito::topic_spec t{"validate", "query", "query", query, {}, {}};
-    if (with_channels) t.channels.push_back("validate");
+    sito::topic_spec t{"validate", "query", "query", condition ? "" : query, {}, {}};
+    if (with_channels || condition) t.channels.push_back("validate");
+    if (as == "tag") t.tags.push_back({"validate", query});
+    if (as == "rule") t.rules.push_back({"validate", query, {{"validate"}}});
     sito::compile_report report;
     auto snap = sito::compile_topics(std::span<const sito::topic_spec>(&t, 1), {}, &report);
-    for (const auto& e : report.errors) {
+    for (auto e : report.errors) {
+      if (e.topic.empty()) continue;  // the built-in lexicon's, not the query's
+      for (const char* prefix : {"tag 'validate': ", "rule 'validate': "})
+        if (e.diagnostic.message.rfind(prefix, 0) == 0) e.diagnostic.message.erase(0, std::strlen(prefix));
       std::cout << sito::query::format_with_caret(query, e.diagnostic) << "\n";
       error = true;
     }
@@ -472,6 +481,10 @@ int main(int argc, char** argv) {
   auto* validate = app.add_subcommand("validate", "check a query; errors point at their position");
   validate->add_option("query", query, "the query")->required();
   validate->add_flag("--with-channels", with_channels, "the topic has channels (purely negative queries allowed)");
+  std::string validate_as = "query";
+  validate->add_option("--as", validate_as, "what the expression is: query (a topic's), tag or rule (a condition: "
+                                            "may test sentiment:, is:own, is:wom; a rule also tag:, is:processed)")
+      ->check(CLI::IsMember({"query", "tag", "rule"}));
   bool validate_remote = false;
   validate->add_flag("--remote", validate_remote, "ask the running sitod (--server) instead of checking locally");
   auto* explain = app.add_subcommand("explain", "show why a post matches a topic or not");
@@ -522,7 +535,7 @@ int main(int argc, char** argv) {
   std::optional<tbb::global_control> limit;
   if (threads > 0) limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
   if (*match) return run_match(topics_path, posts_path, batch_size);
-  if (*validate) return validate_remote ? run_validate_remote(server, query, with_channels) : run_validate(query, with_channels);
+  if (*validate) return validate_remote ? run_validate_remote(server, query, with_channels) : run_validate(query, with_channels, validate_as);
   if (*explain) {
     if (topics_path.empty()) return run_explain_remote(server, topic_id, post_json);
     return run_explain(topics_path, topic_id, post_json);

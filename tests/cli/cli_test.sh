@@ -13,6 +13,14 @@ grep -q '^ok: (flowwow OR (фловвов NEAR/3 курьер))$' <<<"$out" || f
 out="$("$sito" validate 'flowwow NEAR курьер')" && fail "invalid query accepted"
 [ "$(sed -n 2p <<<"$out")" = "        ^" ] || fail "caret not under NEAR: $out"
 grep -q 'NEAR needs a distance' <<<"$out" || fail "no reason: $out"
+# Mention-level filters: refused in a topic query (caret under them), fine in a rule.
+out="$("$sito" validate 'flowwow AND sentiment:negative')" && fail "sentiment: accepted in a topic query"
+[ "$(sed -n 2p <<<"$out")" = "            ^" ] || fail "caret not under sentiment: $out"
+grep -q 'describes a mention' <<<"$out" || fail "no reason: $out"
+"$sito" validate --as rule 'tag:"NPS/Критик" AND sentiment:negative AND NOT is:processed' >/dev/null ||
+  fail "a valid rule condition rejected"
+out="$("$sito" validate --as tag 'tag:"NPS"')" && fail "tag: accepted in an auto-tag"
+grep -q 'only in rules' <<<"$out" || fail "no reason for tag: in an auto-tag: $out"
 
 # match: one JSON line per mention with highlights and tags; a bad post on stderr.
 cat >"$dir/topics.yaml" <<'YAML'
@@ -36,6 +44,9 @@ rc=$?
 [ "$(wc -l <"$dir/out.jsonl")" = 1 ] || fail "expected one mention: $(cat "$dir/out.jsonl")"
 grep -q '"post_id":"1"' "$dir/out.jsonl" || fail "mention of post 1 missing"
 grep -q '"tags":\["Тачпоинт/Доставка"\]' "$dir/out.jsonl" || fail "tag missing: $(cat "$dir/out.jsonl")"
+grep -q '"sentiment":"negative","sentiment_source":"model"' "$dir/out.jsonl" ||
+  fail "sentiment (опоздал) missing: $(cat "$dir/out.jsonl")"
+grep -q '"wom":true' "$dir/out.jsonl" || fail "WOM flag missing: $(cat "$dir/out.jsonl")"
 grep -q '"start":0,' "$dir/out.jsonl" || fail "highlight of Курьер at byte 0 missing"
 grep -q '"topic":"broken"' "$dir/err.jsonl" || fail "compile error not reported: $(cat "$dir/err.jsonl")"
 grep -q 'not valid JSON' "$dir/err.jsonl" || fail "bad JSON line not reported"
