@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
   compile_one->group("");
   for (auto* s : {engine, compile, e2e, update, all, compile_one}) common(s);
   CLI11_PARSE(app, argc, argv);
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress lines show up at once in logs
 
   if (compile_one->parsed()) return run_compile_one(o);
 
