@@ -26,6 +26,7 @@ struct bench_options {
   bool peers = true;                           ///< engine: measure the peers too
   size_t xapian_max_topics = 100000;           ///< engine: skip the Xapian peer above this many topics
   double brand_rate = 0.05;                    ///< share of posts with a brand spelling injected
+  double median_chars = 140;                   ///< median post length in characters (log-normal)
   size_t pool_posts = 16384;                   ///< generated posts cycled through by the engine mode
   std::string out_dir = "sito-bench-out";
   // e2e / update

@@ -97,7 +97,7 @@ void run_engine(const bench_options& o, report& r) {
   std::printf("%8s %9s %7s %6s %12s %10s %10s %10s %9s\n", "", "", "", "", "", "us", "us", "us", "per post");
   for (size_t n : o.topics) {
     auto tenants = generate_tenants({.topics = n, .seed = o.seed}, vocab);
-    firehose_generator gen({.seed = o.seed, .brand_rate = o.brand_rate}, tenants.brand_spellings);
+    firehose_generator gen({.seed = o.seed, .brand_rate = o.brand_rate, .median_chars = o.median_chars}, tenants.brand_spellings);
     const std::vector<post> pool = gen.take(o.pool_posts);
     double bytes_per_post = 0;
     for (auto& p : pool) bytes_per_post += double(p.title.size() + p.text.size());

@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
     sub->add_option("--xapian-max-topics", o.xapian_max_topics, "engine: skip Xapian above this many topics")
         ->capture_default_str();
     sub->add_option("--brand-rate", o.brand_rate, "share of posts with a brand spelling injected")->capture_default_str();
+    sub->add_option("--median-chars", o.median_chars, "median post length in characters")->capture_default_str();
     sub->add_option("--pool", o.pool_posts, "engine: generated posts cycled through")->capture_default_str();
     sub->add_option("--out", o.out_dir, "output directory (results.json, charts)")->capture_default_str();
     sub->add_option("--server", o.server, "e2e/update: host:port of a running sitod (default: start one in-process)");
