@@ -66,6 +66,7 @@ struct xapian_percolator::impl {
     Xapian::Query strict;
     Xapian::Query relaxed;  ///< NEARs as ANDs: used if Xapian rejects `strict`
     bool use_relaxed = false;
+    bool counted_relaxed = false;  ///< already in translation_stats::relaxed
   };
   std::vector<std::optional<topic_query>> queries;
 
@@ -304,7 +305,7 @@ xapian_percolator::xapian_percolator(std::span<const topic_spec> topics) : impl_
     ++stats_.topics;
     stats_.relaxed += impl_->relaxed_flag;
     stats_.unsupported += impl_->unsupported_flag;
-    impl_->queries.push_back(impl::topic_query{*q, *relaxed, false});
+    impl_->queries.push_back(impl::topic_query{*q, *relaxed, false, impl_->relaxed_flag});
   }
 }
 
@@ -326,9 +327,10 @@ void xapian_percolator::percolate(std::span<const post> posts, std::vector<hit>&
     try {
       enquire.set_query(tq->use_relaxed ? tq->relaxed : tq->strict);
       mset = enquire.get_mset(0, n);
-    } catch (const Xapian::UnimplementedError&) {  // e.g. a wildcard inside NEAR
+    } catch (const Xapian::UnimplementedError&) {  // a construct Xapian 1.4 refuses inside NEAR/PHRASE
       tq->use_relaxed = true;
-      ++stats_.relaxed;
+      if (!tq->counted_relaxed) ++stats_.relaxed;
+      tq->counted_relaxed = true;
       enquire.set_query(tq->relaxed);
       mset = enquire.get_mset(0, n);
     }
