@@ -97,7 +97,8 @@ void run_engine(const bench_options& o, report& r) {
   std::printf("%8s %9s %7s %6s %12s %10s %10s %10s %9s\n", "", "", "", "", "", "us", "us", "us", "per post");
   for (size_t n : o.topics) {
     auto tenants = generate_tenants({.topics = n, .seed = o.seed}, vocab);
-    firehose_generator gen({.seed = o.seed, .brand_rate = o.brand_rate, .median_chars = o.median_chars}, tenants.brand_spellings);
+    firehose_generator gen({.seed = o.seed, .brand_rate = o.brand_rate, .median_chars = o.median_chars},
+                           tenants.brand_spellings);
     const std::vector<post> pool = gen.take(o.pool_posts);
     double bytes_per_post = 0;
     for (auto& p : pool) bytes_per_post += double(p.title.size() + p.text.size());
@@ -147,6 +148,9 @@ void run_engine(const bench_options& o, report& r) {
                                }());
       }
     if (!o.peers) continue;
+    // The peers run on one thread: compare them with sito on one thread.
+    if (sito_single_batch0 == 0)
+      sito_single_batch0 = measure_sito(scanner, pool, 1, o.batch.front(), o.duration_s).posts_per_s;
 
     // ---- peers, same posts, same process, one thread ----------------------
     const size_t batch = std::min(o.batch.front(), pool.size());

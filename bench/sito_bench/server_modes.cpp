@@ -271,7 +271,8 @@ size_t produce(const bench_target& target, const bench_options& o, std::vector<p
 std::vector<producer_pool> make_pools(const bench_options& o, const tenant_set& tenants, size_t per_producer) {
   std::vector<producer_pool> pools(o.producers);
   for (size_t p = 0; p < o.producers; ++p) {
-    firehose_generator gen({.seed = o.seed * 1000 + p + 1, .brand_rate = o.brand_rate, .median_chars = o.median_chars}, tenants.brand_spellings);
+    firehose_generator gen({.seed = o.seed * 1000 + p + 1, .brand_rate = o.brand_rate, .median_chars = o.median_chars},
+                           tenants.brand_spellings);
     pools[p].posts = gen.take(per_producer);
   }
   return pools;
