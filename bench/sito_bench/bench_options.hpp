@@ -47,6 +47,7 @@ void run_compile(const bench_options& o, report& r, const std::string& self_exe)
 /// The child process of run_compile: one topic count per process, so that
 /// its peak RSS belongs to that count. Prints one JSON object on stdout.
 int run_compile_one(const bench_options& o);
+/// Also measures a backfill of one new topic over the posts the runs ingested.
 void run_e2e(const bench_options& o, report& r);
 void run_update(const bench_options& o, report& r);
 

@@ -1,6 +1,7 @@
 // File: bench/sito_bench/server_modes.cpp
 //
-// `sito-bench e2e` and `sito-bench update`: against sitod over loopback,
+// `sito-bench e2e` (ending with a backfill of one new topic over the posts
+// the runs left in the log) and `sito-bench update`: against sitod over loopback,
 // through the C++ client library. By default an in-process sitod is started
 // per topic count (RocksDB in a temporary directory, fsync per batch unless
 // --no-sync); with --server host:port the tokens of an existing tenant are
@@ -278,6 +279,39 @@ std::vector<producer_pool> make_pools(const bench_options& o, const tenant_set& 
   return pools;
 }
 
+/// Backfill of a new topic over the retained post log (what the e2e runs
+/// just ingested): a copy of the first generated topic under a new id,
+/// upserted, then Backfill, timed from request to reply.
+void run_backfill(bench_target& target, const bench_options& o, const tenant_set& tenants, report& r) {
+  auto admin = client::connection::open(target.options(o.admin_token, client::role::admin));
+  if (!admin.ok() || tenants.topics.empty()) return;
+  topic_spec t = tenants.topics.front();
+  t.tenant = o.tenant;
+  t.id = "backfill-probe";
+  if (!(*admin)->upsert_topics({t}).ok()) return;
+  const auto t0 = clock_type::now();
+  auto b = (*admin)->backfill(t.id);
+  const double secs = since(t0);
+  if (!b.ok()) {
+    std::fprintf(stderr, "backfill failed: %s\n", b.error().message().c_str());
+    return;
+  }
+  const double rate = double(b->first) / secs;
+  std::printf("   backfill of one new topic over the retained log: %llu posts in %.2f s = %.0f posts/s, %llu mentions"
+              " (100M posts would take %.0f min)\n",
+              static_cast<unsigned long long>(b->first), secs, rate, static_cast<unsigned long long>(b->second),
+              rate > 0 ? 1e8 / rate / 60 : -1.0);
+  r.add("backfill", {{"topics_loaded", tenants.topics.size()},
+                     {"query", t.query},
+                     {"posts_scanned", b->first},
+                     {"mentions", b->second},
+                     {"seconds", secs},
+                     {"posts_per_s", rate},
+                     {"minutes_per_100m_posts", rate > 0 ? 1e8 / rate / 60 : -1.0},
+                     {"load_average", load_average()}});
+  (void)(*admin)->delete_topics({t.id});
+}
+
 }  // namespace
 
 void run_e2e(const bench_options& o, report& r) {
@@ -336,6 +370,7 @@ void run_e2e(const bench_options& o, report& r) {
         rates.push_back(std::max(100.0, sustained / 2));
       }
     }
+    run_backfill(target, o, tenants, r);
   }
 }
 

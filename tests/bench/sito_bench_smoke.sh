@@ -30,6 +30,8 @@ check(c["topics"] == 60 and c["errors"] == 0 and c["compile_s"] > 0 and c["peak_
 check(c["single_topic_update_ms_median"] > 0, "single-topic update")
 r = d["e2e"][0]
 check(r["posts_acked"] > 0 and r["mentions_delivered"] > 0 and r["latency_ms_p50"] >= 0, "e2e row")
+b = d["backfill"][0]
+check(b["posts_scanned"] >= r["posts_acked"] and b["posts_per_s"] > 0, "backfill row")
 u = d["update"][0]
 check(u["upserts"] == 1 and u["visible_count"] == 1 and u["visible_ms_p50"] > 0, "update row")
 for f in ("throughput_vs_topics.gp", "throughput_vs_topics.dat", "latency_cdf.gp", "latency_0.dat"):
