@@ -8,9 +8,6 @@
 // 2 tags + three rules per topic, 3 tags + rules + the built-in sentiment model
 // (what sitod runs). Counters: posts/s (items_per_second), MB/s.
 #include <benchmark/benchmark.h>
-#include <hs/hs.h>
-#include <re2/re2.h>
-#include <re2/set.h>
 
 #include <map>
 #include <memory>
@@ -21,6 +18,7 @@
 #include "sito/compile/compiler.hpp"
 #include "sito/query/parser.hpp"
 #include "sito/scan/batch_scanner.hpp"
+#include "peers/literal_peers.hpp"
 #include "sito/text/fold.hpp"
 #include "support/workload.hpp"
 
@@ -52,13 +50,6 @@ struct workload {
   std::vector<std::string> words;  // every plain word of the queries, normalized
 };
 
-void collect_words(const query::node& n, std::vector<std::string>& out) {
-  if (n.kind == query::node_kind::term || n.kind == query::node_kind::phrase) {
-    for (auto& t : text::tokenize_term(n.text)) out.push_back(t.text);
-  }
-  for (auto& c : n.children) collect_words(c, out);
-}
-
 /// `features`: 0 topic queries only, 1 + tags, 2 + rules, 3 + sentiment model.
 const workload& get_workload(size_t topics, int features = 0) {
   static std::map<std::pair<size_t, int>, std::unique_ptr<workload>> cache;
@@ -88,14 +79,7 @@ const workload& get_workload(size_t topics, int features = 0) {
     auto snap = compile_topics(slot->topics, options);
     if (!snap.ok()) std::abort();
     slot->snap = *snap;
-    std::set<std::string> words;
-    for (auto& t : slot->topics) {
-      auto parsed = query::parse(t.query);
-      std::vector<std::string> w;
-      if (parsed.ok()) collect_words(*parsed.root, w);
-      words.insert(w.begin(), w.end());
-    }
-    slot->words.assign(words.begin(), words.end());
+    slot->words = bench::query_words(slot->topics);
   }
   return *slot;
 }
@@ -142,69 +126,35 @@ std::vector<std::string> token_stream_batches() {
   const auto& c = corpus::get();
   std::vector<std::string> batches;
   text::analyzer a;
-  text::analyzed_text t;
   for (size_t b = 0; b + batch_size <= c.posts.size(); b += batch_size) {
     std::string s;
-    for (size_t i = b; i < b + batch_size; ++i) {
-      (void)a.analyze(c.posts[i].text, t);
-      for (auto& tok : t.tokens) {
-        s.push_back('\x01');
-        s.append(t.key(tok));
-      }
-      s.push_back('\x01');
-    }
+    for (size_t i = b; i < b + batch_size; ++i) bench::append_token_stream(a, c.posts[i], s);
     batches.push_back(std::move(s));
   }
   return batches;
 }
 
-int count_match(unsigned, unsigned long long, unsigned long long, unsigned, void* ctx) {
-  ++*static_cast<size_t*>(ctx);
-  return 0;
-}
-
 void BM_RawHyperscan(benchmark::State& state) {
   const auto& w = get_workload(static_cast<size_t>(state.range(0)));
   static const std::vector<std::string> batches = token_stream_batches();
-  std::vector<std::string> patterns;
-  for (auto& word : w.words) {
-    std::string lit = "\x01" + text::fold(word) + "\x01";
-    std::string re;
-    for (unsigned char ch : lit) {
-      char buf[5];
-      std::snprintf(buf, sizeof buf, "\\x%02x", ch);
-      re += buf;
-    }
-    patterns.push_back(re);
-  }
-  std::vector<const char*> exprs;
-  std::vector<unsigned> ids, flags(patterns.size(), 0);
-  for (size_t i = 0; i < patterns.size(); ++i) {
-    exprs.push_back(patterns[i].c_str());
-    ids.push_back(static_cast<unsigned>(i));
-  }
-  hs_database_t* db = nullptr;
-  hs_compile_error_t* err = nullptr;
-  if (hs_compile_multi(exprs.data(), flags.data(), ids.data(), static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK,
-                       nullptr, &db, &err) != HS_SUCCESS) {
-    state.SkipWithError(err ? err->message : "hs compile failed");
-    hs_free_compile_error(err);
+  std::unique_ptr<bench::hs_literal_scanner> hs;
+  try {
+    hs = std::make_unique<bench::hs_literal_scanner>(w.words);
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
     return;
   }
-  hs_scratch_t* scratch = nullptr;
-  hs_alloc_scratch(db, &scratch);
   size_t which = 0, posts = 0, bytes = 0, matches = 0;
   for (auto _ : state) {
     const std::string& s = batches[which++ % batches.size()];
-    hs_scan(db, s.data(), static_cast<unsigned>(s.size()), 0, scratch, count_match, &matches);
+    matches += hs->scan(s);
     posts += batch_size;
     bytes += s.size();
   }
-  hs_free_scratch(scratch);
-  hs_free_database(db);
+  benchmark::DoNotOptimize(matches);
   state.SetItemsProcessed(static_cast<int64_t>(posts));
   state.SetBytesProcessed(static_cast<int64_t>(bytes));
-  state.counters["literals"] = double(patterns.size());
+  state.counters["literals"] = double(hs->literals());
 }
 
 /// The term-index alternative on the same tokens and the same literal set:
@@ -243,15 +193,9 @@ const std::vector<std::string>& post_token_streams() {
   static const std::vector<std::string> streams = [] {
     std::vector<std::string> out;
     text::analyzer a;
-    text::analyzed_text t;
     for (const auto& p : corpus::get().posts) {
       std::string s;
-      (void)a.analyze(p.text, t);
-      for (auto& tok : t.tokens) {
-        s.push_back('\x01');
-        s.append(t.key(tok));
-      }
-      s.push_back('\x01');
+      bench::append_token_stream(a, p, s);
       out.push_back(std::move(s));
     }
     return out;
@@ -264,25 +208,8 @@ const std::vector<std::string>& post_token_streams() {
 void BM_Re2Set(benchmark::State& state) {
   const auto& w = get_workload(static_cast<size_t>(state.range(0)));
   const auto& streams = post_token_streams();
-  RE2::Options opts;
-  opts.set_max_mem(int64_t(2) << 30);
-  opts.set_encoding(RE2::Options::EncodingLatin1);
-  opts.set_log_errors(false);
-  RE2::Set set(opts, RE2::UNANCHORED);
-  for (auto& t : w.topics) {
-    auto parsed = query::parse(t.query);
-    std::vector<std::string> words;
-    if (parsed.ok()) collect_words(*parsed.root, words);
-    if (words.empty()) continue;
-    std::string re = "\\x01(?:";
-    for (size_t i = 0; i < words.size(); ++i) re += (i ? "|" : "") + RE2::QuoteMeta(text::fold(words[i]));
-    re += ")\\x01";
-    if (set.Add(re, nullptr) < 0) {
-      state.SkipWithError("RE2::Set rejected a pattern");
-      return;
-    }
-  }
-  if (!set.Compile()) {
+  bench::re2_set_matcher set(w.topics);
+  if (!set.ok()) {
     state.SkipWithError("RE2::Set failed to compile (memory budget)");
     return;
   }
@@ -291,8 +218,7 @@ void BM_Re2Set(benchmark::State& state) {
   for (auto _ : state) {
     if (offset + batch_size > streams.size()) offset = 0;
     for (size_t i = offset; i < offset + batch_size; ++i) {
-      hits.clear();
-      set.Match(streams[i], &hits);
+      set.match(streams[i], hits);
       bytes += streams[i].size();
     }
     posts += batch_size;

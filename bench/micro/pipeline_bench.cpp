@@ -1,0 +1,224 @@
+// Micro benchmarks of the pipeline's parts (Google Benchmark), one concept each:
+//   BM_Normalize            text::normalize (NFKC, lower case, ё→е) of a post text
+//   BM_Stem                 Snowball stem of one word, uncached
+//   BM_DictionaryLookup     hunspell-ru: entries of one word form
+//   BM_MorphExpansion       a plain term's forms and stems (compile-time cost per term)
+//   BM_ProgramEvaluation    scan of one post against N topics that all become
+//                           candidates (/N/1) or none does (/N/0): the
+//                           difference over N is the cost of evaluating one
+//                           topic's program and emitting its mention
+//   BM_WirePublishEncode    a PublishBatch of 100 posts built with FlatBuffers
+//   BM_WirePublishDecode    the same buffer verified and turned back into posts
+//   BM_StoredPostEncode/Decode, BM_StoredMentionEncode/Decode: the store records
+// Normalization as part of the whole text pipeline and the Hyperscan scan are
+// in engine_bench (BM_Analyze, BM_RawHyperscan).
+#include <benchmark/benchmark.h>
+
+#include "sito/compile/compiler.hpp"
+#include "sito/morph/morphology.hpp"
+#include "sito/scan/batch_scanner.hpp"
+#include "sito/server/wire_convert.hpp"
+#include "sito/text/analyzed_text.hpp"
+#include "support/firehose_generator.hpp"
+#include "support/tenant_generator.hpp"
+
+namespace {
+
+using namespace sito;
+
+const std::vector<post>& posts() {
+  static const std::vector<post> p = bench::firehose_generator({.seed = 1}, {"flowwow", "фловвов"}).take(4096);
+  return p;
+}
+
+/// Words of the corpus, frequent first (what a term index sees most).
+const std::vector<std::string>& words() {
+  static const std::vector<std::string> w = [] {
+    auto v = bench::corpus_vocabulary();
+    v.resize(std::min<size_t>(v.size(), 20000));
+    return v;
+  }();
+  return w;
+}
+
+void BM_Normalize(benchmark::State& state) {
+  size_t i = 0, bytes = 0;
+  for (auto _ : state) {
+    const post& p = posts()[i++ % posts().size()];
+    benchmark::DoNotOptimize(text::normalize(p.text));
+    bytes += p.text.size();
+  }
+  state.SetItemsProcessed(int64_t(i));
+  state.SetBytesProcessed(int64_t(bytes));
+}
+
+void BM_Stem(benchmark::State& state) {
+  morph::stemmer stem;
+  std::string out;
+  size_t i = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(stem.stem(words()[i++ % words().size()], out));
+  state.SetItemsProcessed(int64_t(i));
+}
+
+void BM_DictionaryLookup(benchmark::State& state) {
+  auto dict = morph::dictionary::default_russian();
+  if (!dict) {
+    state.SkipWithError("hunspell-ru not installed");
+    return;
+  }
+  size_t i = 0, found = 0;
+  for (auto _ : state) found += dict->entries_of(words()[i++ % words().size()]).size();
+  benchmark::DoNotOptimize(found);
+  state.SetItemsProcessed(int64_t(i));
+  state.counters["entries_per_word"] = double(found) / double(i ? i : 1);
+}
+
+void BM_MorphExpansion(benchmark::State& state) {
+  auto m = morph::morphology::default_instance();
+  morph::stemmer stem;
+  size_t i = 0, forms = 0;
+  for (auto _ : state) forms += m->expansion(words()[i++ % words().size()], stem).exact_forms.size();
+  state.SetItemsProcessed(int64_t(i));
+  state.counters["forms_per_term"] = double(forms) / double(i ? i : 1);
+}
+
+void BM_ProgramEvaluation(benchmark::State& state) {
+  const size_t n = size_t(state.range(0));
+  const bool hit = state.range(1) != 0;
+  // Every topic: two positive clauses and an exclusion. With hit = 1 all
+  // their words are in the post, so every topic is a candidate and matches.
+  std::vector<topic_spec> topics;
+  for (size_t i = 0; i < n; ++i) {
+    topic_spec t;
+    t.tenant = "t";
+    t.id = "x" + std::to_string(i);
+    const std::string k = std::to_string(i % 97);
+    t.query = hit ? "(курьер OR доставка" + k + ") AND (букет NEAR/5 роз) -вакансия" + k
+                  : "(курьер" + k + " OR доставка" + k + ") AND (букет" + k + " NEAR/5 роз) -вакансия";
+    topics.push_back(std::move(t));
+  }
+  auto snap = compile_topics(topics);
+  if (!snap.ok()) {
+    state.SkipWithError("compile failed");
+    return;
+  }
+  batch_scanner scanner(*snap);
+  std::vector<post> batch(64);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    batch[i].id = std::to_string(i);
+    batch[i].text = "Курьер привёз букет роз вовремя, доставка отличная, спасибо магазину";
+  }
+  scan_output out;
+  size_t posts_done = 0, evaluated = 0;
+  for (auto _ : state) {
+    scanner.scan_serial(batch, out);
+    posts_done += batch.size();
+    evaluated += out.topics_evaluated;
+  }
+  state.SetItemsProcessed(int64_t(posts_done));
+  state.counters["evaluated_per_post"] = double(evaluated) / double(posts_done ? posts_done : 1);
+}
+
+void BM_WirePublishEncode(benchmark::State& state) {
+  size_t i = 0, bytes = 0, n = 0;
+  flatbuffers::FlatBufferBuilder b(1 << 16);
+  std::vector<flatbuffers::Offset<sito::wire::Post>> offs;
+  for (auto _ : state) {
+    b.Clear();
+    offs.clear();
+    for (int k = 0; k < 100; ++k) offs.push_back(server::post_to_wire(b, posts()[i++ % posts().size()]));
+    b.Finish(sito::wire::CreatePublishBatch(b, b.CreateVector(offs)));
+    bytes += b.GetSize();
+    n += 100;
+  }
+  state.SetItemsProcessed(int64_t(n));
+  state.SetBytesProcessed(int64_t(bytes));
+}
+
+void BM_WirePublishDecode(benchmark::State& state) {
+  flatbuffers::FlatBufferBuilder b(1 << 16);
+  std::vector<flatbuffers::Offset<sito::wire::Post>> offs;
+  for (int k = 0; k < 100; ++k) offs.push_back(server::post_to_wire(b, posts()[size_t(k)]));
+  b.Finish(sito::wire::CreatePublishBatch(b, b.CreateVector(offs)));
+  size_t n = 0, bytes = 0;
+  for (auto _ : state) {
+    flatbuffers::Verifier v(b.GetBufferPointer(), b.GetSize());
+    if (!v.VerifyBuffer<sito::wire::PublishBatch>(nullptr)) {
+      state.SkipWithError("verifier rejected the batch");
+      return;
+    }
+    auto* batch = flatbuffers::GetRoot<sito::wire::PublishBatch>(b.GetBufferPointer());
+    for (auto* p : *batch->posts()) benchmark::DoNotOptimize(server::post_from_wire(*p));
+    n += 100;
+    bytes += b.GetSize();
+  }
+  state.SetItemsProcessed(int64_t(n));
+  state.SetBytesProcessed(int64_t(bytes));
+}
+
+void BM_StoredPostEncode(benchmark::State& state) {
+  size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(server::encode_stored_post(posts()[i % posts().size()], i, 1, "t"));
+    ++i;
+  }
+  state.SetItemsProcessed(int64_t(i));
+}
+
+void BM_StoredPostDecode(benchmark::State& state) {
+  std::vector<std::vector<uint8_t>> bufs;
+  for (size_t k = 0; k < 256; ++k) bufs.push_back(server::encode_stored_post(posts()[k], k, 1, "t"));
+  size_t i = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(server::decode_stored_post(bufs[i++ % bufs.size()]));
+  state.SetItemsProcessed(int64_t(i));
+}
+
+server::mention_record sample_mention() {
+  server::mention_record m;
+  m.offset = 77;
+  m.tenant = "tenant1";
+  m.topic = "topic42";
+  m.post_offset = 12345;
+  m.ingested_at_ms = 1'700'000'000'000;
+  m.matched_at_ms = 1'700'000'000'004;
+  m.snapshot_version = 3;
+  m.highlights = {{"text", 10, 17, "flowwow"}, {"text", 40, 52, "доставка"}};
+  m.tags = {"Субъект/Клиент", "Тачпоинт/Доставка"};
+  return m;
+}
+
+void BM_StoredMentionEncode(benchmark::State& state) {
+  const auto m = sample_mention();
+  size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(server::encode_stored_mention(m));
+    ++i;
+  }
+  state.SetItemsProcessed(int64_t(i));
+}
+
+void BM_StoredMentionDecode(benchmark::State& state) {
+  const auto buf = server::encode_stored_mention(sample_mention());
+  size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(server::decode_stored_mention(buf));
+    ++i;
+  }
+  state.SetItemsProcessed(int64_t(i));
+}
+
+BENCHMARK(BM_Normalize);
+BENCHMARK(BM_Stem);
+BENCHMARK(BM_DictionaryLookup);
+BENCHMARK(BM_MorphExpansion);
+BENCHMARK(BM_ProgramEvaluation)->Args({1000, 0})->Args({1000, 1})->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_WirePublishEncode)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_WirePublishDecode)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_StoredPostEncode);
+BENCHMARK(BM_StoredPostDecode);
+BENCHMARK(BM_StoredMentionEncode);
+BENCHMARK(BM_StoredMentionDecode);
+
+}  // namespace
+
+BENCHMARK_MAIN();

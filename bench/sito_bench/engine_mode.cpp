@@ -1,0 +1,306 @@
+// File: bench/sito_bench/engine_mode.cpp
+//
+// `sito-bench engine`: in-process throughput and per-batch latency by
+// topics × threads × batch size, then, for each topic count, the peers on
+// the same posts in the same process: raw hs_scan and RE2::Set on the same
+// token bytes, and the Xapian percolator on the same posts, with how many
+// mentions each finds against sito.
+#include <fcntl.h>
+#include <tbb/task_arena.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <optional>
+#include <cstdio>
+#include <set>
+#include <unordered_map>
+
+#include "peers/literal_peers.hpp"
+#include "peers/xapian_percolator.hpp"
+#include "sito/compile/compiler.hpp"
+#include "sito/scan/batch_scanner.hpp"
+#include "sito_bench/bench_options.hpp"
+#include "support/firehose_generator.hpp"
+#include "support/tenant_generator.hpp"
+
+namespace sito::bench {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+double since(clock_type::time_point t0) { return std::chrono::duration<double>(clock_type::now() - t0).count(); }
+
+/// Sends stderr to /dev/null while alive: RE2 logs a line to stderr for
+/// every over-budget simplification of a large Set (thousands of lines).
+class quiet_stderr {
+ public:
+  quiet_stderr() : saved_(::dup(2)) {
+    const int null = ::open("/dev/null", O_WRONLY);
+    if (null >= 0) {
+      ::dup2(null, 2);
+      ::close(null);
+    }
+  }
+  ~quiet_stderr() {
+    if (saved_ >= 0) {
+      ::dup2(saved_, 2);
+      ::close(saved_);
+    }
+  }
+  quiet_stderr(const quiet_stderr&) = delete;
+  quiet_stderr& operator=(const quiet_stderr&) = delete;
+
+ private:
+  int saved_;
+};
+
+struct sito_figures {
+  double posts_per_s = 0;
+  double mentions_per_post = 0;
+  double evaluated_per_post = 0;
+  std::vector<double> batch_latency_us;
+};
+
+sito_figures measure_sito(const batch_scanner& scanner, const std::vector<post>& pool, size_t threads, size_t batch,
+                          double seconds) {
+  sito_figures f;
+  scan_output out;
+  size_t offset = 0, posts = 0, mentions = 0, evaluated = 0;
+  tbb::task_arena arena{static_cast<int>(threads)};
+  const auto t0 = clock_type::now();
+  while (since(t0) < seconds || posts == 0) {
+    if (offset + batch > pool.size()) offset = 0;
+    std::span<const post> b(pool.data() + offset, std::min(batch, pool.size()));
+    const auto s = clock_type::now();
+    if (threads == 1) scanner.scan_serial(b, out);
+    else arena.execute([&] { scanner.scan(b, out); });
+    f.batch_latency_us.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - s).count());
+    mentions += out.matches.size();
+    evaluated += out.topics_evaluated;
+    posts += b.size();
+    offset += b.size();
+  }
+  const double el = since(t0);
+  f.posts_per_s = double(posts) / el;
+  f.mentions_per_post = double(mentions) / double(posts);
+  f.evaluated_per_post = double(evaluated) / double(posts);
+  return f;
+}
+
+}  // namespace
+
+void run_engine(const bench_options& o, report& r) {
+  const auto& vocab = corpus_vocabulary();
+  std::printf("\n== engine: in-process, posts/s by topics x threads x batch (load %s)\n", load_average().c_str());
+  std::printf("%8s %9s %7s %6s %12s %10s %10s %10s %9s\n", "topics", "terms", "threads", "batch", "posts/s",
+              "p50 batch", "p99 batch", "p999", "mentions");
+  std::printf("%8s %9s %7s %6s %12s %10s %10s %10s %9s\n", "", "", "", "", "", "us", "us", "us", "per post");
+  for (size_t n : o.topics) {
+    auto tenants = generate_tenants({.topics = n, .seed = o.seed}, vocab);
+    firehose_generator gen({.seed = o.seed, .brand_rate = o.brand_rate, .median_chars = o.median_chars},
+                           tenants.brand_spellings);
+    const std::vector<post> pool = gen.take(o.pool_posts);
+    double bytes_per_post = 0;
+    for (auto& p : pool) bytes_per_post += double(p.title.size() + p.text.size());
+    bytes_per_post /= double(pool.size());
+    compile_report cr;
+    const auto c0 = clock_type::now();
+    auto snap = compile_topics(tenants.topics, {}, &cr);
+    const double compile_s = since(c0);
+    if (!snap.ok()) {
+      std::fprintf(stderr, "compile failed: %s\n", snap.error().to_string().c_str());
+      continue;
+    }
+    batch_scanner scanner(*snap);
+    double sito_single_batch0 = 0;
+    for (size_t th : o.threads)
+      for (size_t b : o.batch) {
+        auto f = measure_sito(scanner, pool, th, b, o.duration_s);
+        if (th == 1 && b == o.batch.front()) sito_single_batch0 = f.posts_per_s;
+        std::vector<double> lat = f.batch_latency_us;
+        const double p50 = quantile(lat, 0.5), p99 = quantile(lat, 0.99), p999 = quantile(lat, 0.999);
+        std::printf("%8zu %9zu %7zu %6zu %12.0f %10.0f %10.0f %10.0f %9.2f\n", n, tenants.terms, th, b, f.posts_per_s,
+                    p50, p99, p999, f.mentions_per_post);
+        r.add("engine", {{"topics", n},
+                         {"terms", tenants.terms},
+                         {"tag_terms", tenants.tag_terms},
+                         {"threads", th},
+                         {"batch", b},
+                         {"posts_per_s", f.posts_per_s},
+                         {"posts_per_s_per_thread", f.posts_per_s / double(th)},
+                         {"mb_per_s", f.posts_per_s * bytes_per_post / 1e6},
+                         {"bytes_per_post", bytes_per_post},
+                         {"batch_latency_us_p50", p50},
+                         {"batch_latency_us_p99", p99},
+                         {"batch_latency_us_p999", p999},
+                         {"mentions_per_post", f.mentions_per_post},
+                         {"topics_evaluated_per_post", f.evaluated_per_post},
+                         {"compile_s", compile_s},
+                         {"compile_errors", cr.errors.size()},
+                         {"load_average", load_average()}});
+        if (th == o.threads.back() && b == o.batch.front() && o.topics.size() <= 2 && n == o.topics.back())
+          r.add_latency_series("engine batch of " + std::to_string(b) + ", " + std::to_string(n) + " topics, " +
+                                   std::to_string(th) + " thr (us/1000)",
+                               [&] {
+                                 std::vector<double> ms;
+                                 for (double us : f.batch_latency_us) ms.push_back(us / 1000.0);
+                                 return ms;
+                               }());
+      }
+    if (!o.peers) continue;
+    // The peers run on one thread: compare them with sito on one thread.
+    if (sito_single_batch0 == 0)
+      sito_single_batch0 = measure_sito(scanner, pool, 1, o.batch.front(), o.duration_s).posts_per_s;
+
+    // ---- peers, same posts, same process, one thread ----------------------
+    const size_t batch = std::min(o.batch.front(), pool.size());
+    nlohmann::json peers = {{"topics", n}, {"batch", batch}, {"sito_posts_per_s", sito_single_batch0}};
+    // sito's matches per batch, for agreement: (post index in pool, topic index in tenants.topics)
+    std::unordered_map<std::string, uint32_t> topic_index;
+    for (uint32_t i = 0; i < tenants.topics.size(); ++i)
+      topic_index[tenants.topics[i].tenant + "\x1f" + tenants.topics[i].id] = i;
+    auto sito_matches = [&](size_t begin, size_t count) {
+      scan_output out;
+      scanner.scan_serial(std::span<const post>(pool.data() + begin, count), out);
+      std::set<std::pair<uint32_t, uint32_t>> s;
+      for (auto& m : out.matches) {
+        const auto& ct = (*snap)->topics[m.topic];
+        s.insert({uint32_t(begin + m.post), topic_index[ct.tenant + "\x1f" + ct.id]});
+      }
+      return s;
+    };
+
+    // Token streams: built outside every timed loop (the peers get them free).
+    text::analyzer an;
+    std::vector<std::string> streams(pool.size());
+    for (size_t i = 0; i < pool.size(); ++i) append_token_stream(an, pool[i], streams[i]);
+    std::vector<std::string> batch_streams;
+    for (size_t b = 0; b + batch <= pool.size(); b += batch) {
+      std::string s;
+      for (size_t i = b; i < b + batch; ++i) s += streams[i];
+      batch_streams.push_back(std::move(s));
+    }
+
+    // raw hs_scan
+    try {
+      hs_literal_scanner hs(query_words(tenants.topics));
+      size_t posts = 0, hits = 0, which = 0;
+      const auto t0 = clock_type::now();
+      while (since(t0) < o.peer_seconds || posts == 0) {
+        hits += hs.scan(batch_streams[which++ % batch_streams.size()]);
+        posts += batch;
+      }
+      peers["raw_hs_posts_per_s"] = double(posts) / since(t0);
+      peers["raw_hs_literals"] = hs.literals();
+    } catch (const std::exception& e) {
+      peers["raw_hs_error"] = e.what();
+    }
+
+    // RE2::Set
+    {
+      const auto b0 = clock_type::now();
+      std::optional<re2_set_matcher> re2_holder;
+      {
+        quiet_stderr quiet;
+        re2_holder.emplace(tenants.topics);
+      }
+      re2_set_matcher& re2 = *re2_holder;
+      peers["re2_set_build_s"] = since(b0);
+      if (re2.ok()) {
+        std::vector<int> hits;
+        size_t posts = 0, candidates = 0, covered = 0, sito_total = 0;
+        const auto t0 = clock_type::now();
+        size_t i = 0;
+        while (since(t0) < o.peer_seconds || posts < 64) {
+          re2.match(streams[i % streams.size()], hits);
+          candidates += hits.size();
+          ++posts;
+          ++i;
+        }
+        const double el = since(t0);
+        peers["re2_set_posts_per_s"] = double(posts) / el;
+        // Agreement: RE2 finds topics with any of their words; how many of
+        // sito's mentions are among those candidates (outside the timing).
+        const size_t check = std::min<size_t>(posts, pool.size());
+        auto sm = sito_matches(0, check);
+        for (size_t k = 0; k < check; ++k) {
+          re2.match(streams[k], hits);
+          for (auto& [p, t] : sm)
+            if (p == k) {
+              ++sito_total;
+              covered += std::binary_search(hits.begin(), hits.end(), int(t));
+            }
+        }
+        peers["re2_set_candidates_per_post"] = double(candidates) / double(posts);
+        peers["re2_set_sito_mentions_checked"] = sito_total;
+        peers["re2_set_sito_mentions_among_candidates"] = covered;
+      } else {
+        peers["re2_set_error"] = "RE2::Set failed to compile within a 2 GiB budget";
+      }
+    }
+
+    // Xapian percolator
+    if (n <= o.xapian_max_topics) {
+      const auto b0 = clock_type::now();
+      xapian_percolator xp(tenants.topics);
+      peers["xapian_translate_s"] = since(b0);
+      std::vector<xapian_percolator::hit> hits;
+      size_t posts = 0, both = 0, xap_total = 0, sito_total = 0;
+      std::vector<std::pair<size_t, std::vector<xapian_percolator::hit>>> done;
+      const auto t0 = clock_type::now();
+      for (size_t b = 0; (since(t0) < o.peer_seconds || posts == 0) && b + batch <= pool.size(); b += batch) {
+        xp.percolate(std::span<const post>(pool.data() + b, batch), hits);
+        done.emplace_back(b, hits);
+        posts += batch;
+      }
+      peers["xapian_posts_per_s"] = double(posts) / since(t0);
+      for (auto& [b, hs] : done) {
+        auto sm = sito_matches(b, batch);
+        sito_total += sm.size();
+        xap_total += hs.size();
+        for (auto& h : hs) both += sm.count({uint32_t(b + h.post), h.topic});
+      }
+      const auto& ts = xp.translation();
+      peers["xapian_posts_checked"] = posts;
+      peers["xapian_mentions"] = xap_total;
+      peers["sito_mentions_same_posts"] = sito_total;
+      peers["mentions_found_by_both"] = both;
+      peers["xapian_topics_relaxed"] = ts.relaxed;
+      peers["xapian_topics_unsupported"] = ts.unsupported;
+    }
+    auto ratio = [&](const char* k) -> nlohmann::json {
+      if (!peers.contains(k)) return nullptr;
+      return sito_single_batch0 / peers[k].get<double>();
+    };
+    peers["sito_vs_raw_hs"] = ratio("raw_hs_posts_per_s");
+    peers["sito_vs_re2_set"] = ratio("re2_set_posts_per_s");
+    peers["sito_vs_xapian"] = ratio("xapian_posts_per_s");
+    peers["load_average"] = load_average();
+    auto show = [&](const char* k) {
+      return peers.contains(k) && peers[k].is_number() ? peers[k].get<double>() : -1.0;
+    };
+    auto fig = [&](const char* rate, const char* ratio) {
+      char buf[96];
+      if (show(rate) < 0) return std::string("n/a");
+      std::snprintf(buf, sizeof buf, "%.0f (sito %.2gx)", show(rate), show(ratio));
+      return std::string(buf);
+    };
+    std::printf("   peers @%zu topics, 1 thread, batch %zu, posts/s: sito %.0f | raw hs_scan %s | RE2::Set %s | Xapian %s\n",
+                n, batch, sito_single_batch0, fig("raw_hs_posts_per_s", "sito_vs_raw_hs").c_str(),
+                peers.contains("re2_set_error") ? "fails to compile"
+                                                : fig("re2_set_posts_per_s", "sito_vs_re2_set").c_str(),
+                fig("xapian_posts_per_s", "sito_vs_xapian").c_str());
+    if (peers.contains("xapian_mentions"))
+      std::printf("   agreement on %zu posts: sito %zu mentions, Xapian %zu, both %zu (Xapian topics relaxed %zu, unsupported %zu)\n",
+                  size_t(show("xapian_posts_checked")), size_t(show("sito_mentions_same_posts")),
+                  size_t(show("xapian_mentions")), size_t(show("mentions_found_by_both")),
+                  size_t(show("xapian_topics_relaxed")), size_t(show("xapian_topics_unsupported")));
+    if (peers.contains("re2_set_sito_mentions_checked"))
+      std::printf("   RE2::Set: %.1f candidate topics per post; %zu of sito's %zu mentions are among them\n",
+                  show("re2_set_candidates_per_post"), size_t(show("re2_set_sito_mentions_among_candidates")),
+                  size_t(show("re2_set_sito_mentions_checked")));
+    r.add("peers", std::move(peers));
+  }
+}
+
+}  // namespace sito::bench

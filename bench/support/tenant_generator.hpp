@@ -1,0 +1,64 @@
+// File: bench/support/tenant_generator.hpp
+//
+// Deterministic topic sets shaped like real monitoring tenants (the sample
+// tenant in ops/sample/tenant.yaml and the case studies): made-up brand
+// names with Latin and Cyrillic spelling variants, a misspelling, the
+// hashtag and the account; OR-lists of products and service words; NEAR,
+// ONEAR and phrases; proximity phrases; wildcards; exact forms and
+// case-sensitive terms; exclusions; metadata filters; channel topics (review
+// cards whose every post belongs to the topic); and a tag tree per topic
+// (Субъект/…, Тачпоинт/…, NPS/…, Источник/…). Every query is in the real sito
+// query language (DESIGN §3) and compiles; tests/bench/workload_test.cpp
+// checks that for several seeds.
+//
+//   auto vocab = sito::bench::corpus_vocabulary();
+//   auto set = sito::bench::generate_tenants({.topics = 10000, .seed = 42}, vocab);
+//   // set.topics: 10 000 topic_spec, set.terms: leaf terms in all queries,
+//   // set.brand_spellings: words a firehose_generator can inject.
+//
+// Scale: about 10 leaf terms per topic plus tags, so 100 topics ≈ 1k terms
+// and 100k topics ≈ 1M terms (tags add about 3 per tagged topic).
+//
+// Not generated yet: per-topic `rules` (topic_spec has no rules field on
+// this branch); see bench/RESULTS.md.
+//
+// Thread-safety: pure functions of their arguments.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sito/model/topic.hpp"
+
+namespace sito::bench {
+
+struct tenant_options {
+  size_t topics = 1000;
+  uint64_t seed = 42;
+  size_t topics_per_tenant = 200;  ///< tenants are "tenant0", "tenant1", ...
+  double tagged_share = 0.5;       ///< share of topics that carry a tag tree (1–4 tags)
+  double channel_share = 0.05;     ///< share of topics that also watch a review card
+};
+
+struct tenant_set {
+  std::vector<topic_spec> topics;
+  /// Brand spellings that occur in the queries (Latin and Cyrillic forms),
+  /// for firehose_generator to inject.
+  std::vector<std::string> brand_spellings;
+  size_t terms = 0;      ///< leaf terms (terms, phrase words, wildcards, tags, ...) in topic queries
+  size_t tag_terms = 0;  ///< leaf terms in tag queries
+};
+
+/// Normalized words of the Russian corpus (fortunes-ru), 4 letters or more,
+/// by descending frequency. Loaded once per process; thread-safe.
+const std::vector<std::string>& corpus_vocabulary();
+
+/// Precondition: `vocabulary` has at least 100 words (the first 5 000 are
+/// used as common context words, the rest as rare ones).
+tenant_set generate_tenants(const tenant_options& options, const std::vector<std::string>& vocabulary);
+
+/// Leaf terms of one query (0 when it does not parse).
+size_t count_leaf_terms(const std::string& query);
+
+}  // namespace sito::bench
