@@ -188,6 +188,15 @@ tenant_set generate_tenants(const tenant_options& options, const std::vector<std
         out.tag_terms += count_leaf_terms(tq);
         t.tags.push_back({s.path, std::move(tq)});
       }
+      if (double(rng() >> 11) * (1.0 / 9007199254740992.0) < options.ruled_share) {
+        const std::string risk = word_list(2 + below(rng, 2), ", ");
+        out.tag_terms += count_leaf_terms(risk);
+        t.rules = {{"our-answers", "is:own", {{}, "", std::nullopt, /*processed=*/true}},
+                   {"escalate", "sentiment:negative AND (type:review OR type:app_store) AND NOT is:processed",
+                    {{"Эскалация/Поддержка"}, "", 85.0}},
+                   {"risk", "(" + risk + ") AND NOT is:own", {{"Риск"}, "negative"}}};
+        out.rules += t.rules.size();
+      }
     }
     out.terms += count_leaf_terms(t.query);
     out.topics.push_back(std::move(t));

@@ -19,8 +19,10 @@
 // Scale: about 10 leaf terms per topic plus tags, so 100 topics ≈ 1k terms
 // and 100k topics ≈ 1M terms (tags add about 3 per tagged topic).
 //
-// Not generated yet: per-topic `rules` (topic_spec has no rules field on
-// this branch); see bench/RESULTS.md.
+// Rules, shaped like the sample tenant's (ops/sample/tenant.yaml): topics
+// with a tag tree (`ruled_share` of them) also get an "our answers" rule
+// (is:own → processed), an escalation (sentiment:negative on reviews → tag
+// and priority) and a risk word list (→ tag, sentiment negative).
 //
 // Thread-safety: pure functions of their arguments.
 #pragma once
@@ -39,6 +41,7 @@ struct tenant_options {
   size_t topics_per_tenant = 200;  ///< tenants are "tenant0", "tenant1", ...
   double tagged_share = 0.5;       ///< share of topics that carry a tag tree (1–4 tags)
   double channel_share = 0.05;     ///< share of topics that also watch a review card
+  double ruled_share = 1.0;        ///< share of tagged topics that also carry three rules
 };
 
 struct tenant_set {
@@ -48,6 +51,7 @@ struct tenant_set {
   std::vector<std::string> brand_spellings;
   size_t terms = 0;      ///< leaf terms (terms, phrase words, wildcards, tags, ...) in topic queries
   size_t tag_terms = 0;  ///< leaf terms in tag queries
+  size_t rules = 0;      ///< rules generated over all topics
 };
 
 /// Normalized words of the Russian corpus (fortunes-ru), 4 letters or more,

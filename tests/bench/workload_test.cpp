@@ -32,7 +32,9 @@ TEST(TenantGenerator, EveryQueryAndTagCompiles) {
       auto parsed = query::parse(t.query, !t.channels.empty());
       ASSERT_TRUE(parsed.ok()) << "seed " << seed << " " << t.id << ": " << t.query;
       for (const auto& tag : t.tags) ASSERT_TRUE(query::parse(tag.query, true).ok()) << tag.query;
+      for (const auto& rule : t.rules) ASSERT_TRUE(query::parse(rule.when, true).ok()) << rule.when;
     }
+    EXPECT_GT(set.rules, 600u) << "tagged topics carry rules";
     compile_report report;
     auto snap = compile_topics(set.topics, {}, &report);
     ASSERT_TRUE(snap.ok());
@@ -68,6 +70,10 @@ TEST(TenantGenerator, ShapedLikeRealTenants) {
   EXPECT_GT(filter, 20u);
   EXPECT_GT(channels, 40u);
   EXPECT_GT(tagged, 700u);
+  size_t ruled = 0;
+  for (const auto& t : set.topics) ruled += !t.rules.empty();
+  EXPECT_EQ(ruled * 3, set.rules);
+  EXPECT_GT(ruled, 700u);
   EXPECT_EQ(tenants.size(), 10u);  // 200 topics per tenant
   EXPECT_FALSE(set.brand_spellings.empty());
 }

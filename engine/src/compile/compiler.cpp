@@ -437,7 +437,7 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
     }
   }
 
-  // Atoms reachable from topic queries; the rest serve tags only.
+  // Atoms reachable from topic queries; the rest serve conditions only (tags, rules, lexicon).
   {
     std::vector<bool> in_query(snap->atoms.size(), false);
     std::vector<uint32_t> stack;
@@ -449,7 +449,7 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
       if (n.kind == op::leaf || n.kind == op::contains) in_query[n.atom] = true;
       for (uint32_t k = 0; k < n.child_count; ++k) stack.push_back(snap->children[n.first_child + k]);
     }
-    snap->tag_only_atom.assign(snap->atoms.size(), false);
+    snap->condition_only_atom.assign(snap->atoms.size(), false);
     for (const auto& t : snap->topics) {
       for (const auto& tag : t.tags) stack.push_back(tag.root);
       for (const auto& rule : t.rules)
@@ -457,16 +457,16 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
     }
     for (const auto& bt : lexicon_terms) {
       if (!in_query[bt.atom]) {
-        snap->tag_only_atom[bt.atom] = true;
-        snap->has_tag_only_atoms = true;
+        snap->condition_only_atom[bt.atom] = true;
+        snap->has_condition_only_atoms = true;
       }
     }
     while (!stack.empty()) {
       const program_node& n = snap->nodes[stack.back()];
       stack.pop_back();
       if ((n.kind == op::leaf || n.kind == op::contains) && !in_query[n.atom]) {
-        snap->tag_only_atom[n.atom] = true;
-        snap->has_tag_only_atoms = true;
+        snap->condition_only_atom[n.atom] = true;
+        snap->has_condition_only_atoms = true;
       }
       for (uint32_t k = 0; k < n.child_count; ++k) stack.push_back(snap->children[n.first_child + k]);
     }

@@ -136,7 +136,7 @@ struct batch_scanner::impl {
 
   void scan_chunk(std::span<const post> posts, uint32_t base, scan_output& out) const;
   posting_range lookup_token(thread_scratch& ts, std::string_view key) const;
-  void collect_term_hits(thread_scratch& ts, const post& p, post_slot& slot, bool tag_only = false) const;
+  void collect_term_hits(thread_scratch& ts, const post& p, post_slot& slot, bool condition_only = false) const;
   void run_token_db(thread_scratch& ts, size_t nslots) const;
   void run_text_db(thread_scratch& ts, size_t nslots) const;
   void evaluate(thread_scratch& ts, const post& p, post_slot& slot, uint32_t post_index,
@@ -300,11 +300,11 @@ posting_range batch_scanner::impl::lookup_token(thread_scratch& ts, std::string_
   return ts.cache->insert(key, h, list);
 }
 
-void batch_scanner::impl::collect_term_hits(thread_scratch& ts, const post& p, post_slot& slot, bool tag_only) const {
+void batch_scanner::impl::collect_term_hits(thread_scratch& ts, const post& p, post_slot& slot, bool condition_only) const {
   const ruleset_snapshot& s = *snap;
-  // First pass: atoms of topic queries; the second (tag_only) adds the atoms
-  // only tags use, for posts that have a candidate topic with tags.
-  auto wanted = [&](uint32_t a) { return !s.has_tag_only_atoms || s.tag_only_atom[a] == tag_only; };
+  // First pass: atoms of topic queries; the second (condition_only) adds the atoms
+  // only conditions (tags, rules, the sentiment lexicon) use, for posts that matched a topic.
+  auto wanted = [&](uint32_t a) { return !s.has_condition_only_atoms || s.condition_only_atom[a] == condition_only; };
   for (uint8_t f = 0; f < detail::field_count; ++f) {
     const text::analyzed_text& at = slot.fields[f];
     for (const text::token& tok : at.tokens) {
@@ -526,10 +526,10 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
   if (ts.pending.empty()) return;
 
   uint32_t view_stamp = stamp;
-  if (s.has_tag_only_atoms) {
+  if (s.has_condition_only_atoms) {
     // The post is a mention: add the hits of atoms only tags, rules and the
     // sentiment lexicon use, and rebuild the per-atom ranges.
-    collect_term_hits(ts, p, slot, /*tag_only=*/true);
+    collect_term_hits(ts, p, slot, /*condition_only=*/true);
     std::sort(hits.begin(), hits.end());
     hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
     view_stamp = ts.next_stamp();
@@ -713,7 +713,7 @@ result<std::string> batch_scanner::explain(const post& p, uint32_t topic) const 
   for (int f = 0; f < detail::field_count; ++f) (void)ts.analyzer.analyze(*texts[f], slot.fields[f], s.needs_byte_map);
   slot.valid = true;
   impl_->collect_term_hits(ts, p, slot);
-  if (s.has_tag_only_atoms) impl_->collect_term_hits(ts, p, slot, /*tag_only=*/true);
+  if (s.has_condition_only_atoms) impl_->collect_term_hits(ts, p, slot, /*condition_only=*/true);
   if (s.token_db) impl_->run_token_db(ts, 1);
   if (s.text_db) impl_->run_text_db(ts, 1);
   std::sort(slot.hits.begin(), slot.hits.end());

@@ -128,11 +128,11 @@ class ruleset_snapshot {
   /// only ones a post's metadata is looked up by.
   uint32_t meta_trigger_fields = 0;
 
-  /// Atoms that only tag conditions use: the scanner looks them up only for
-  /// posts that have a candidate topic with tags (common tag words would
-  /// otherwise add hits to every post).
-  std::vector<bool> tag_only_atom;
-  bool has_tag_only_atoms = false;
+  /// Atoms that only conditions use (auto-tags, rules, the sentiment
+  /// lexicon): the scanner looks them up only for posts that matched a topic
+  /// (common words like `не` would otherwise add hits to every post).
+  std::vector<bool> condition_only_atom;
+  bool has_condition_only_atoms = false;
 
   // --- mentions: tenants, sentiment lexicon, tag keys ---------------------
   std::vector<std::string> tenants;  ///< by compiled_topic::tenant_index
