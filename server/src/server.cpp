@@ -127,6 +127,35 @@ result<std::unique_ptr<sitod>> sitod::create(const server_config& config) {
       d.compile_opts.tenant_lexicons[t.name] = std::move(lex);
     }
   }
+  // Aggregates live in memory: rebuild the last day's from the mention log
+  // (counts and spike baselines, no alerts), so a restart does not zero them.
+  {
+    const auto started = std::chrono::steady_clock::now();
+    const int64_t since = now_ms() - 24 * 3600 * 1000;
+    constexpr size_t max_replayed = 5'000'000;
+    size_t replayed = 0;
+    std::vector<mention_record> chunk;
+    for (const auto& t : config.tenants) {
+      auto from = d.db->mention_offset_at(t.name, since);
+      if (!from.ok()) continue;
+      for (uint64_t next = *from; replayed < max_replayed && next < d.db->next_mention_offset(t.name);) {
+        chunk.clear();
+        if (!d.db->read_mentions(t.name, next, 4096, chunk).ok() || chunk.empty()) break;
+        for (const auto& m : chunk) {
+          next = m.offset + 1;
+          if (m.backfill) continue;  // live mentions only, as the matcher counts them
+          d.stats.record(m.tenant, m.topic, m.tags, static_cast<rules::sentiment>(m.sentiment), m.matched_at_ms,
+                         /*detect=*/false);
+          ++replayed;
+        }
+      }
+    }
+    if (replayed > 0)
+      std::cerr << "{\"level\":\"info\",\"msg\":\"aggregates rebuilt from the mention log\",\"mentions\":"
+                << replayed << ",\"ms\":"
+                << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()
+                << "}\n";
+  }
   std::vector<topic_diagnostic> diagnostics;
   auto version = d.recompile("", &diagnostics);
   if (!version.ok()) return version.error();

@@ -40,7 +40,7 @@ void stream_stats::advance(key_state& k, int64_t minute) const {
 
 std::vector<spike_alert> stream_stats::record(const std::string& tenant, const std::string& topic,
                                               std::span<const std::string> tags, rules::sentiment mood,
-                                              int64_t now_ms) {
+                                              int64_t now_ms, bool detect) {
   std::vector<spike_alert> raised;
   const int64_t minute = floor_div(now_ms, minute_ms);
   const int64_t hour = floor_div(minute, 60);
@@ -65,7 +65,7 @@ std::vector<spike_alert> stream_stats::record(const std::string& tenant, const s
     const double threshold = std::max({static_cast<double>(params_.min_count),
                                        k.mean + params_.z * std::sqrt(std::max(0.0, k.var)),
                                        params_.min_ratio * k.mean});
-    if (k.current_minute - k.first_minute >= params_.warmup_minutes &&
+    if (detect && k.current_minute - k.first_minute >= params_.warmup_minutes &&
         static_cast<double>(k.current_count) >= threshold && now_ms - k.last_alert_ms >= params_.cooldown_ms) {
       k.last_alert_ms = now_ms;
       spike_alert a;

@@ -651,6 +651,20 @@ TEST_F(Sitod, RulesSentimentAggregatesAndSpikeAlertsEndToEnd) {
   ASSERT_TRUE(other_stats.ok());
   EXPECT_TRUE(other_stats->aggregates.empty());
   EXPECT_TRUE(other_stats->alerts.empty());
+
+  // A restart rebuilds the aggregates from the mention log.
+  admin.reset();
+  other.reset();
+  restart();
+  admin = connect(token_admin, client::role::admin);
+  auto after = admin->full_stats();
+  ASSERT_TRUE(after.ok());
+  const server::stream_stats::row* again = nullptr;
+  for (const auto& r : after->aggregates)
+    if (r.topic == "brand" && r.tag.empty()) again = &r;
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(again->day.total(), 33u);
+  EXPECT_EQ(again->day.negative, 31u);
 }
 
 TEST_F(Sitod, BackfillRunsANewTopicOverTheRetainedLog) {

@@ -79,9 +79,11 @@ class stream_stats {
 
   /// Counts one mention of `topic` (and each of `tags`) at `now_ms`; returns
   /// the alerts it raised. `now_ms` should not go backwards by more than a
-  /// minute (older events land in the current bucket).
+  /// minute (older events land in the current bucket). With `detect` false
+  /// (replaying history after a restart) it only counts and learns baselines.
   std::vector<spike_alert> record(const std::string& tenant, const std::string& topic,
-                                  std::span<const std::string> tags, rules::sentiment mood, int64_t now_ms);
+                                  std::span<const std::string> tags, rules::sentiment mood, int64_t now_ms,
+                                  bool detect = true);
 
   struct row {
     std::string topic;
