@@ -297,7 +297,13 @@ posting_range batch_scanner::impl::lookup_token(thread_scratch& ts, std::string_
   }
   std::sort(list.begin(), list.end());
   list.erase(std::unique(list.begin(), list.end()), list.end());
-  return ts.cache->insert(key, h, list);
+  // Atoms of topic queries first, then those only conditions use.
+  uint32_t first_count = static_cast<uint32_t>(list.size());
+  if (s.has_condition_only_atoms) {
+    auto mid = std::stable_partition(list.begin(), list.end(), [&](uint32_t a) { return !s.condition_only_atom[a]; });
+    first_count = static_cast<uint32_t>(mid - list.begin());
+  }
+  return ts.cache->insert(key, h, list, first_count);
 }
 
 void batch_scanner::impl::collect_term_hits(thread_scratch& ts, const post& p, post_slot& slot, bool condition_only) const {
@@ -309,9 +315,7 @@ void batch_scanner::impl::collect_term_hits(thread_scratch& ts, const post& p, p
     const text::analyzed_text& at = slot.fields[f];
     for (const text::token& tok : at.tokens) {
       const posting_range r = lookup_token(ts, at.key(tok));
-      for (uint32_t k = 0; k < r.count; ++k) {
-        const uint32_t a = ts.cache->atom(r.begin + k);
-        if (!wanted(a)) continue;
+      for (const uint32_t a : ts.cache->group(r, condition_only ? 1 : 0)) {
         if (s.atoms[a].kind == atom_kind::case_sensitive) {
           const std::string& field_text = f == 0 ? p.title : f == 1 ? p.text : p.image_text;
           std::string_view original =

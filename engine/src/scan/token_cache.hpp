@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -43,10 +44,14 @@ class token_cache {
     }
   }
 
-  /// Caches `atoms` for `key` (which must not be cached yet).
-  posting_range insert(std::string_view key, uint64_t hash, const std::vector<uint32_t>& atoms) {
+  /// Caches `atoms` for `key` (which must not be cached yet). The first
+  /// `first_count` atoms form the first group (atoms of topic queries), the
+  /// rest the second (atoms only conditions use), so that each scan pass
+  /// walks its own group without testing every atom.
+  posting_range insert(std::string_view key, uint64_t hash, const std::vector<uint32_t>& atoms, uint32_t first_count) {
     if (size_ >= max_entries_) clear();
     posting_range r{static_cast<uint32_t>(arena_.size()), static_cast<uint32_t>(atoms.size())};
+    arena_.push_back(first_count);
     arena_.insert(arena_.end(), atoms.begin(), atoms.end());
     ++size_;
     if (key.size() > inline_key_bytes) {
@@ -63,7 +68,12 @@ class token_cache {
     return r;
   }
 
-  uint32_t atom(uint32_t index) const { return arena_[index]; }
+  /// The atoms of a cached range: group 0 (the first `first_count`) or 1 (the rest).
+  std::span<const uint32_t> group(const posting_range& r, int which) const {
+    const uint32_t first = arena_[r.begin];
+    const uint32_t* atoms = arena_.data() + r.begin + 1;
+    return which == 0 ? std::span<const uint32_t>(atoms, first) : std::span<const uint32_t>(atoms + first, r.count - first);
+  }
 
   static uint64_t hash_of(std::string_view key) { return absl::Hash<std::string_view>{}(key); }
 
