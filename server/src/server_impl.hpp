@@ -22,6 +22,7 @@
 #include "sito/server/frame_codec.hpp"
 #include "sito/server/server.hpp"
 #include "sito/server/store.hpp"
+#include "ocr_lane.hpp"
 
 namespace sito::server {
 
@@ -160,6 +161,16 @@ struct sitod::impl {
   bool stopping = false;
   void matcher_loop();
   void notify_posts_appended();
+
+  // --- OCR lane -------------------------------------------------------------
+  ocr_metrics ocr_stats;
+  std::unique_ptr<ocr_lane> ocr;            ///< null when OCR is off globally or for every tenant
+  std::set<std::string> ocr_off_tenants;    ///< tenants with `ocr: false`
+  /// A worker read a post's images: re-matches the post with `image_text`
+  /// against the current ruleset and appends, marked from_image, the
+  /// mentions of topics that neither the text pass emitted nor the same
+  /// ruleset matches without the OCR text.
+  void on_ocr_done(ocr_job& job, std::string image_text);
 
   // --- sessions -----------------------------------------------------------
   std::mutex sessions_mutex;

@@ -54,6 +54,12 @@ class store {
   /// Up to `max` posts with offset >= from, in order.
   status read_posts(uint64_t from, size_t max, std::vector<stored_post>& out) const;
   result<stored_post> read_post(uint64_t offset) const;
+  /// The OCR lane read the post's images: stores `image_text` in the post's
+  /// record and drops the image bytes (image_count stays), so that mentions
+  /// delivered later carry the text their `image` highlights point into.
+  /// Not synced (the text can be recomputed; see README "OCR" on restarts).
+  /// not_found when retention already dropped the post.
+  status set_post_image_text(uint64_t offset, const std::string& image_text);
   uint64_t next_post_offset() const;      ///< one past the last appended
   uint64_t first_post_offset() const;     ///< oldest retained
   /// Key + value bytes of the retained posts and mentions (what retention_bytes bounds).
