@@ -1,8 +1,12 @@
 #include "ocr_lane.hpp"
 
 #include <iostream>
+#include <mutex>
 
 #include "sito/enrich/ocr_registry.hpp"
+#if SITO_HAVE_CUDA_KERNELS
+#include "sito/kernels/cuda_ocr.hpp"
+#endif
 
 namespace sito::server {
 namespace {
@@ -93,6 +97,11 @@ std::string ocr_lane::backend_name() const {
 std::shared_ptr<enrich::ocr_backend> ocr_lane::backend() {
   std::lock_guard lock(backend_mutex_);
   if (backend_ || backend_failed_) return backend_;
+#if SITO_HAVE_CUDA_KERNELS
+  // Registers "cuda" only when a device exists (simdjson-style runtime detection).
+  static std::once_flag cuda_probe;
+  std::call_once(cuda_probe, [] { (void)kernels::register_cuda_ocr_backend(); });
+#endif
   enrich::ocr_options opt;
   opt.languages = config_.languages;
   opt.tessdata_dir = config_.tessdata_dir;

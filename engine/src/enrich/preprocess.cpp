@@ -72,16 +72,14 @@ image scale_gray(const image& g, uint32_t dw, uint32_t dh) {
 }
 
 image rotate_gray(const image& g, float degrees) {
-  const double rad = degrees * std::numbers::pi / 180.0;
-  const float c = static_cast<float>(std::cos(rad)), s = static_cast<float>(std::sin(rad));
-  const uint32_t dw = static_cast<uint32_t>(std::ceil(std::fabs(c) * g.width + std::fabs(s) * g.height));
-  const uint32_t dh = static_cast<uint32_t>(std::ceil(std::fabs(s) * g.width + std::fabs(c) * g.height));
-  image out = gray_of(dw, dh);
+  const rotation_plan r = plan_rotation(g.width, g.height, degrees);
+  image out = gray_of(r.width, r.height);
   const int w = static_cast<int>(g.width), h = static_cast<int>(g.height);
-  for (uint32_t y = 0; y < dh; ++y)
-    for (uint32_t x = 0; x < dw; ++x)
-      out.pixels[static_cast<size_t>(y) * dw + x] = pixel::rotate_pixel(
-          g.pixels.data(), w, h, w, static_cast<int>(dw), static_cast<int>(dh), c, s, static_cast<int>(x), static_cast<int>(y));
+  for (uint32_t y = 0; y < r.height; ++y)
+    for (uint32_t x = 0; x < r.width; ++x)
+      out.pixels[static_cast<size_t>(y) * r.width + x] =
+          pixel::rotate_pixel(g.pixels.data(), w, h, w, static_cast<int>(r.width), static_cast<int>(r.height), r.cos_a,
+                              r.sin_a, static_cast<int>(x), static_cast<int>(y));
   return out;
 }
 
@@ -89,7 +87,7 @@ bool is_dark_text(const image& g) {
   // Mostly light pages carry dark text; a dark page carries light text.
   uint64_t sum = 0;
   for (uint8_t v : g.pixels) sum += v;
-  return g.pixels.empty() || sum >= 110ull * g.pixels.size();
+  return is_dark_text_mean(sum, g.pixels.size());
 }
 
 image binarize_sauvola(const image& g, int radius, float k, bool dark_text) {
@@ -137,18 +135,29 @@ float median_band_height(const std::vector<uint32_t>& profile) {
   return bands[bands.size() / 2];
 }
 
-skew_estimate estimate_skew(const image& bin, float max_degrees, float step) {
-  skew_estimate best;
-  if (bin.empty()) return best;
-  const float max_tan = std::tan(max_degrees * static_cast<float>(std::numbers::pi) / 180.0f);
-  const int pad = static_cast<int>(std::ceil(max_tan * bin.width * 0.5f)) + 1;
-  std::vector<uint32_t> rows(bin.height + 2 * static_cast<size_t>(pad));
-  double best_score = -1;
+skew_search plan_skew_search(uint32_t w, uint32_t h, float max_degrees, float step) {
+  skew_search s;
   const int steps = step > 0 ? static_cast<int>(std::floor(max_degrees / step)) : 0;
   for (int i = -steps; i <= steps; ++i) {
     const float deg = static_cast<float>(i) * step;
-    skew_profile(bin, std::tan(deg * static_cast<float>(std::numbers::pi) / 180.0f), pad, rows);
+    s.degrees.push_back(deg);
+    s.tangents.push_back(std::tan(deg * static_cast<float>(std::numbers::pi) / 180.0f));
+  }
+  const float max_tan = std::tan(static_cast<float>(steps) * step * static_cast<float>(std::numbers::pi) / 180.0f);
+  s.pad = static_cast<int>(std::ceil(std::fabs(max_tan) * static_cast<float>(w) * 0.5f)) + 1;
+  s.rows = h + 2 * static_cast<size_t>(s.pad);
+  return s;
+}
+
+skew_estimate pick_skew(const skew_search& s, const std::vector<uint32_t>& profiles) {
+  skew_estimate best;
+  double best_score = -1;
+  std::vector<uint32_t> rows(s.rows);
+  for (size_t i = 0; i < s.degrees.size(); ++i) {
+    std::copy(profiles.begin() + static_cast<std::ptrdiff_t>(i * s.rows),
+              profiles.begin() + static_cast<std::ptrdiff_t>((i + 1) * s.rows), rows.begin());
     const double score = profile_score(rows);
+    const float deg = s.degrees[i];
     // Ties go to the smaller angle: no rotation unless it helps.
     if (score > best_score * 1.0001 || (score >= best_score && std::fabs(deg) < std::fabs(best.degrees))) {
       best_score = score;
@@ -158,6 +167,51 @@ skew_estimate estimate_skew(const image& bin, float max_degrees, float step) {
   }
   return best;
 }
+
+skew_estimate estimate_skew(const image& bin, float max_degrees, float step) {
+  if (bin.empty()) return {};
+  const skew_search s = plan_skew_search(bin.width, bin.height, max_degrees, step);
+  std::vector<uint32_t> profiles(s.rows * s.degrees.size());
+  std::vector<uint32_t> rows(s.rows);
+  for (size_t i = 0; i < s.degrees.size(); ++i) {
+    skew_profile(bin, s.tangents[i], s.pad, rows);
+    std::copy(rows.begin(), rows.end(), profiles.begin() + static_cast<std::ptrdiff_t>(i * s.rows));
+  }
+  return pick_skew(s, profiles);
+}
+
+rotation_plan plan_rotation(uint32_t w, uint32_t h, float degrees) {
+  const double rad = degrees * std::numbers::pi / 180.0;
+  rotation_plan r;
+  r.cos_a = static_cast<float>(std::cos(rad));
+  r.sin_a = static_cast<float>(std::sin(rad));
+  r.width = static_cast<uint32_t>(std::ceil(std::fabs(r.cos_a) * w + std::fabs(r.sin_a) * h));
+  r.height = static_cast<uint32_t>(std::ceil(std::fabs(r.sin_a) * w + std::fabs(r.cos_a) * h));
+  return r;
+}
+
+scale_plan plan_scale(uint32_t w, uint32_t h, float x_height, const preprocess_options& opt) {
+  scale_plan p;
+  p.width = w;
+  p.height = h;
+  if (!opt.scale || x_height <= 0 ||
+      (x_height >= static_cast<float>(opt.min_x_height) && x_height <= static_cast<float>(opt.max_x_height)))
+    return p;
+  float f = static_cast<float>(opt.target_x_height) / x_height;
+  f = std::clamp(f, opt.min_downscale, opt.max_upscale);
+  const double area = static_cast<double>(w) * h * f * f;
+  if (area > static_cast<double>(opt.max_output_pixels))
+    f = static_cast<float>(std::sqrt(static_cast<double>(opt.max_output_pixels) / (static_cast<double>(w) * h)));
+  p.apply = true;
+  p.factor = f;
+  p.width = std::max<uint32_t>(1, static_cast<uint32_t>(std::lround(w * f)));
+  p.height = std::max<uint32_t>(1, static_cast<uint32_t>(std::lround(h * f)));
+  return p;
+}
+
+bool is_dark_text_mean(uint64_t sum, uint64_t count) { return count == 0 || sum >= 110ull * count; }
+
+int output_sauvola_radius(const preprocess_options& opt) { return std::max(8, static_cast<int>(opt.target_x_height)); }
 
 result<image> preprocess(const image& in, const preprocess_options& opt, preprocess_report* report) {
   if (in.empty() || in.pixels.size() < in.stride() * in.height) return invalid_argument("preprocess: empty image");
@@ -171,24 +225,13 @@ result<image> preprocess(const image& in, const preprocess_options& opt, preproc
     rep.skew_degrees = skew.degrees;
   }
   rep.x_height = skew.x_height;
-  if (opt.scale && skew.x_height > 0 &&
-      (skew.x_height < static_cast<float>(opt.min_x_height) ||
-       skew.x_height > static_cast<float>(opt.max_x_height))) {
-    float f = static_cast<float>(opt.target_x_height) / skew.x_height;
-    f = std::clamp(f, opt.min_downscale, opt.max_upscale);
-    const double area = static_cast<double>(gray.width) * gray.height * f * f;
-    if (area > static_cast<double>(opt.max_output_pixels))
-      f = static_cast<float>(std::sqrt(static_cast<double>(opt.max_output_pixels) / (static_cast<double>(gray.width) * gray.height)));
-    {
-      const uint32_t dw = std::max<uint32_t>(1, static_cast<uint32_t>(std::lround(gray.width * f)));
-      const uint32_t dh = std::max<uint32_t>(1, static_cast<uint32_t>(std::lround(gray.height * f)));
-      gray = scale_gray(gray, dw, dh);
-      rep.scale = f;
-    }
+  const scale_plan sp = plan_scale(gray.width, gray.height, skew.x_height, opt);
+  if (sp.apply) {
+    gray = scale_gray(gray, sp.width, sp.height);
+    rep.scale = sp.factor;
   }
   if (opt.binarize_output) {
-    const int r = std::max(8, static_cast<int>(opt.target_x_height));
-    gray = binarize_sauvola(gray, r, opt.sauvola_k, rep.dark_text);
+    gray = binarize_sauvola(gray, output_sauvola_radius(opt), opt.sauvola_k, rep.dark_text);
   } else if (!rep.dark_text) {
     for (auto& v : gray.pixels) v = static_cast<uint8_t>(255 - v);
   }

@@ -89,6 +89,39 @@ skew_estimate estimate_skew(const image& binary, float max_degrees, float step);
 /// peak row, from a row profile; 0 when there are none.
 float median_band_height(const std::vector<uint32_t>& profile);
 
+// ---- host-side decisions, shared with the CUDA backend (kernels/) ----------
+// The GPU computes the pixels; these decide angles, sizes and polarity, so
+// both paths take the same decisions from the same numbers.
+
+/// The skew search's candidate angles (and their tangents), and the padded
+/// row count of one profile: profile i has `rows` entries.
+struct skew_search {
+  std::vector<float> degrees;
+  std::vector<float> tangents;
+  int pad = 0;
+  size_t rows = 0;
+};
+skew_search plan_skew_search(uint32_t width, uint32_t height, float max_degrees, float step);
+/// The best angle from all profiles, concatenated in the order of s.degrees.
+skew_estimate pick_skew(const skew_search& s, const std::vector<uint32_t>& profiles);
+
+struct rotation_plan {
+  float cos_a = 1, sin_a = 0;
+  uint32_t width = 0, height = 0;  ///< the canvas
+};
+rotation_plan plan_rotation(uint32_t width, uint32_t height, float degrees);
+
+struct scale_plan {
+  bool apply = false;
+  float factor = 1;
+  uint32_t width = 0, height = 0;  ///< the output size (the input's when !apply)
+};
+scale_plan plan_scale(uint32_t width, uint32_t height, float x_height, const preprocess_options& options);
+/// Polarity from the sum of gray values over `count` pixels.
+bool is_dark_text_mean(uint64_t sum, uint64_t count);
+/// Window radius of the optional output binarization.
+int output_sauvola_radius(const preprocess_options& options);
+
 /// Runs the pipeline above. invalid_argument for an empty image.
 result<image> preprocess(const image& in, const preprocess_options& options, preprocess_report* report = nullptr);
 
