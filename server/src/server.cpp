@@ -303,6 +303,7 @@ void sitod::impl::matcher_loop() {
   std::vector<mention_record> mentions;
   scan_output out;
   constexpr size_t max_batch = 4096;
+  constexpr size_t max_batch_bytes = 64u << 20;  // posts with images are large: bound the batch's memory too
   for (;;) {
     {
       std::unique_lock lock(match_mutex);
@@ -313,7 +314,7 @@ void sitod::impl::matcher_loop() {
     // Only posts whose append has completed (and been acknowledged).
     const uint64_t end = db->next_post_offset();
     batch.clear();
-    if (end <= from || !db->read_posts(from, std::min<uint64_t>(max_batch, end - from), batch).ok() || batch.empty()) {
+    if (end <= from || !db->read_posts(from, std::min<uint64_t>(max_batch, end - from), batch, max_batch_bytes).ok() || batch.empty()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
       continue;
     }

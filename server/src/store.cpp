@@ -340,7 +340,7 @@ result<uint64_t> store::append_posts(std::span<const post> posts, int64_t ingest
   return first;
 }
 
-status store::read_posts(uint64_t from, size_t max, std::vector<stored_post>& out) const {
+status store::read_posts(uint64_t from, size_t max, std::vector<stored_post>& out, size_t max_bytes) const {
   const auto& im = *impl_;
   if (max == 0) return ok_status();
   rocksdb::ReadOptions ro;
@@ -348,8 +348,9 @@ status store::read_posts(uint64_t from, size_t max, std::vector<stored_post>& ou
   rocksdb::Slice lb(lower);
   ro.iterate_lower_bound = &lb;
   std::unique_ptr<rocksdb::Iterator> it(im.db->NewIterator(ro, im.posts));
-  size_t n = 0;
-  for (it->Seek(lb); it->Valid() && n < max; it->Next(), ++n) {
+  size_t n = 0, bytes = 0;
+  for (it->Seek(lb); it->Valid() && n < max && (n == 0 || bytes < max_bytes); it->Next(), ++n) {
+    bytes += it->value().size();
     auto d = decode_stored_post(bytes_of(it->value()));
     if (!d.ok())
       return {d.error().code(), "store: post " + std::to_string(from_be64(view(it->key()))) + ": " +
