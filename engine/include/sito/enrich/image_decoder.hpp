@@ -3,7 +3,7 @@
 // Decodes the inline image bytes of a post (PNG, JPEG or WebP) into pixels,
 // through Leptonica (which wraps libpng, libjpeg and libwebp).
 //
-//   sito::enrich::decode_limits limits;            // 8192×8192, 40 Mpx
+//   sito::enrich::decode_limits limits;            // 8192 per side, 16 Mpx
 //   auto img = sito::enrich::decode_image(bytes, limits);
 //   if (!img.ok()) log(img.error().message());     // "image: PNG declares 100000x100000 ..."
 //
@@ -43,7 +43,9 @@ image_format sniff_format(std::span<const uint8_t> bytes);
 struct decode_limits {
   size_t max_bytes = 16u << 20;       ///< encoded size
   uint32_t max_side = 8192;           ///< width and height, each
-  uint64_t max_pixels = 40'000'000;   ///< width × height
+  /// width × height. Preprocessing holds summed-area tables of 12 bytes per
+  /// pixel, so this bounds a worker's peak memory (~200 MB at the default).
+  uint64_t max_pixels = 16'000'000;
 };
 
 /// Header facts read without decoding the body.
