@@ -2,6 +2,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -358,14 +359,15 @@ void sitod::impl::matcher_loop() {
     }
     // Text mentions are committed; posts with images go to the OCR lane
     // (never blocks: a full lane sheds by its policy).
-    if (ocr) {
+    if (ocr && std::any_of(posts.begin(), posts.end(), [](const post& p) { return !p.images.empty(); })) {
+      std::map<uint64_t, std::set<std::string>> text_topics;  // post offset → topics its text matched
+      for (const auto& m : mentions) text_topics[m.post_offset].insert(ruleset_state::key(m.tenant, m.topic));
       for (size_t i = 0; i < posts.size(); ++i) {
         if (posts[i].images.empty()) continue;
         ocr_job job;
         job.post_offset = batch[i].offset;
         job.ingested_at_ms = batch[i].ingested_at_ms;
-        for (const auto& m : mentions)
-          if (m.post_offset == job.post_offset) job.text_topics.insert(ruleset_state::key(m.tenant, m.topic));
+        if (auto it = text_topics.find(job.post_offset); it != text_topics.end()) job.text_topics = std::move(it->second);
         job.p = std::move(posts[i]);
         ocr->offer(std::move(job));
       }

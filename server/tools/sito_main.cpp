@@ -213,6 +213,7 @@ json mention_json_remote(const sito::client::mention& m) {
   return json{{"offset", m.record.offset},     {"post_id", m.p.id},
               {"tenant", m.record.tenant},     {"topic", m.record.topic},
               {"tags", m.record.tags},         {"backfill", m.record.backfill},
+              {"from_image", m.record.from_image},
               {"highlights", hl},              {"snapshot_version", m.record.snapshot_version},
               {"ingested_at_ms", m.record.ingested_at_ms}, {"matched_at_ms", m.record.matched_at_ms},
               {"post", json::parse(sito::post_to_json(m.p), nullptr, false)}};

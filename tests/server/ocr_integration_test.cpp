@@ -269,9 +269,11 @@ TEST_F(SitodOcr, HostileImagesFailAloneAndOcrCanBeSwitchedOff) {
   ASSERT_TRUE(admin->upsert_topics({{"acme", "gift", "", "подарок", {}, {}}}).ok());
   client::subscriber sub(opts(server_->port(), token_subscriber, client::role::subscriber),
                          {.name = "all", .topics = {}, .start = client::start_from::offset});
-  std::vector<uint8_t> bomb = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 'I', 'H', 'D', 'R',
-                               0x00, 0x01, 0x86, 0xA0, 0x00, 0x01, 0x86, 0xA0, 8, 2, 0, 0, 0};
-  bomb.resize(200, 0);
+  // A PNG header declaring 100000×100000 pixels, then zeros: a decompression bomb's shape.
+  static constexpr uint8_t header[] = {0x89, 'P',  'N',  'G',  0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 'I', 'H', 'D',
+                                       'R',  0x00, 0x01, 0x86, 0xA0, 0x00, 0x01, 0x86, 0xA0, 8, 2, 0, 0,  0};
+  std::vector<uint8_t> bomb(200, 0);
+  std::copy(std::begin(header), std::end(header), bomb.begin());
   post p = with_image("h", "подарок", bomb);
   p.images.push_back({"image/png", std::vector<uint8_t>(300, 0x41)});
   auto producer = connect(token_producer, client::role::producer);
@@ -297,6 +299,47 @@ TEST_F(SitodOcr, HostileImagesFailAloneAndOcrCanBeSwitchedOff) {
   const std::string off = metrics(server_->http_port());
   EXPECT_EQ(metric(off, "sito_ocr_enabled"), 0);
   EXPECT_EQ(metric(off, "sito_ocr_posts_queued_total"), 0);
+}
+
+}  // namespace
+}  // namespace sito
+
+namespace sito {
+namespace {
+
+TEST(OcrConfig, ParsesTheLaneAndTenantSwitches) {
+  auto c = server::parse_config(R"(
+limits: {max_images_per_post: 5, max_image_bytes: 1000}
+ocr: {backend: cpu, workers: 3, queue_posts: 7, queue_bytes: 1024, max_images_per_post: 2, max_age_ms: 50,
+      drain_ms: 10, languages: rus+eng, tessdata: /opt/tess}
+tenants:
+  - {name: a}
+  - {name: b, ocr: false}
+)");
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  EXPECT_TRUE(c->ocr.enabled);
+  EXPECT_EQ(c->ocr.backend, "cpu");
+  EXPECT_EQ(c->ocr.workers, 3u);
+  EXPECT_EQ(c->ocr.queue_posts, 7u);
+  EXPECT_EQ(c->ocr.queue_bytes, 1024u);
+  EXPECT_EQ(c->ocr.max_images_per_post, 2u);
+  EXPECT_EQ(c->ocr.max_age_ms, 50);
+  EXPECT_EQ(c->ocr.drain_ms, 10);
+  EXPECT_EQ(c->ocr.languages, "rus+eng");
+  EXPECT_EQ(c->ocr.tessdata_dir, "/opt/tess");
+  EXPECT_EQ(c->max_images_per_post, 5u);
+  EXPECT_EQ(c->max_image_bytes, 1000u);
+  ASSERT_EQ(c->tenants.size(), 2u);
+  EXPECT_TRUE(c->tenants[0].ocr);
+  EXPECT_FALSE(c->tenants[1].ocr);
+
+  auto off = server::parse_config("ocr: off\n");
+  ASSERT_TRUE(off.ok());
+  EXPECT_FALSE(off->ocr.enabled);
+  auto bad = server::parse_config("ocr: {backend: tpu}\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("backend must be cpu, cuda or auto"), std::string::npos);
+  EXPECT_FALSE(server::parse_config("ocr: {workers: 0}\n").ok());
 }
 
 }  // namespace
