@@ -80,6 +80,30 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
       if (l["producer_window"]) c.producer_window = l["producer_window"].as<uint32_t>();
       if (l["max_field_bytes"]) c.max_field_bytes = l["max_field_bytes"].as<uint32_t>();
       if (l["subscriber_buffer_mentions"]) c.subscriber_buffer_mentions = l["subscriber_buffer_mentions"].as<uint32_t>();
+      if (l["max_images_per_post"]) c.max_images_per_post = l["max_images_per_post"].as<uint32_t>();
+      if (l["max_image_bytes"]) c.max_image_bytes = l["max_image_bytes"].as<uint32_t>();
+    }
+    if (const YAML::Node o = root["ocr"]) {
+      if (o.IsScalar()) {
+        c.ocr.enabled = o.as<bool>();  // `ocr: off`
+      } else {
+        if (!o.IsMap()) return invalid_argument(origin + ": ocr: expected a map or off");
+        if (o["enabled"]) c.ocr.enabled = o["enabled"].as<bool>();
+        if (o["backend"]) c.ocr.backend = o["backend"].as<std::string>();
+        if (o["workers"]) c.ocr.workers = o["workers"].as<uint32_t>();
+        if (o["queue_posts"]) c.ocr.queue_posts = o["queue_posts"].as<uint32_t>();
+        if (o["queue_bytes"]) c.ocr.queue_bytes = o["queue_bytes"].as<uint64_t>();
+        if (o["max_images_per_post"]) c.ocr.max_images_per_post = o["max_images_per_post"].as<uint32_t>();
+        if (o["max_age_ms"]) c.ocr.max_age_ms = o["max_age_ms"].as<int64_t>();
+        if (o["drain_ms"]) c.ocr.drain_ms = o["drain_ms"].as<int64_t>();
+        if (o["languages"]) c.ocr.languages = o["languages"].as<std::string>();
+        if (o["tessdata"]) c.ocr.tessdata_dir = o["tessdata"].as<std::string>();
+      }
+      if (c.ocr.enabled && (c.ocr.workers == 0 || c.ocr.workers > 256))
+        return invalid_argument(origin + ": ocr: workers must be 1..256");
+      if (c.ocr.enabled && c.ocr.queue_posts == 0) return invalid_argument(origin + ": ocr: queue_posts must be at least 1");
+      if (c.ocr.backend != "cpu" && c.ocr.backend != "cuda" && c.ocr.backend != "auto")
+        return invalid_argument(origin + ": ocr: backend must be cpu, cuda or auto");
     }
     if (const YAML::Node r = root["retention"]) {
       if (r["bytes"]) c.retention_bytes = r["bytes"].as<uint64_t>();
@@ -102,6 +126,7 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
         tc.name = t["name"].as<std::string>();
         if (t["topics_file"]) tc.topics_file = t["topics_file"].as<std::string>();
         if (t["sentiment_lexicon_file"]) tc.sentiment_lexicon_file = t["sentiment_lexicon_file"].as<std::string>();
+        if (t["ocr"]) tc.ocr = t["ocr"].as<bool>();
         if (const YAML::Node toks = t["tokens"]) {
           for (size_t k = 0; k < toks.size(); ++k) {
             token_entry te;

@@ -2,6 +2,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <fstream>
@@ -156,6 +157,16 @@ result<std::unique_ptr<sitod>> sitod::create(const server_config& config) {
                 << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()
                 << "}\n";
   }
+  bool any_ocr_tenant = config.tenants.empty();
+  for (const auto& t : config.tenants) {
+    if (t.ocr) any_ocr_tenant = true;
+    else d.ocr_off_tenants.insert(t.name);
+  }
+  if (config.ocr.enabled && any_ocr_tenant) {
+    impl* dp = &d;
+    d.ocr = std::make_unique<ocr_lane>(config.ocr, d.ocr_stats,
+                                       [dp](ocr_job& job, std::string text) { dp->on_ocr_done(job, std::move(text)); });
+  }
   std::vector<topic_diagnostic> diagnostics;
   auto version = d.recompile("", &diagnostics);
   if (!version.ok()) return version.error();
@@ -285,6 +296,7 @@ status sitod::start() {
   }
   d.accept();
   d.schedule_retention();
+  if (d.ocr) d.ocr->start();
   d.matcher_thread = std::thread([&d] { d.matcher_loop(); });
   for (int i = 0; i < 2; ++i) d.io_threads.emplace_back([&d] { d.io.run(); });
   return ok_status();
@@ -309,6 +321,8 @@ void sitod::stop() {
   }
   d.match_cv.notify_all();
   if (d.matcher_thread.joinable()) d.matcher_thread.join();
+  // No more offers now; OCR work gets drain_ms, then is dropped (counted).
+  if (d.ocr) d.ocr->stop();
   {
     std::lock_guard lock(d.sessions_mutex);
     for (auto& s : d.sessions) s->close();
@@ -342,6 +356,7 @@ void sitod::impl::matcher_loop() {
   std::vector<mention_record> mentions;
   scan_output out;
   constexpr size_t max_batch = 4096;
+  constexpr size_t max_batch_bytes = 64u << 20;  // posts with images are large: bound the batch's memory too
   for (;;) {
     {
       std::unique_lock lock(match_mutex);
@@ -352,7 +367,7 @@ void sitod::impl::matcher_loop() {
     // Only posts whose append has completed (and been acknowledged).
     const uint64_t end = db->next_post_offset();
     batch.clear();
-    if (end <= from || !db->read_posts(from, std::min<uint64_t>(max_batch, end - from), batch).ok() || batch.empty()) {
+    if (end <= from || !db->read_posts(from, std::min<uint64_t>(max_batch, end - from), batch, max_batch_bytes).ok() || batch.empty()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
       continue;
     }
@@ -395,6 +410,21 @@ void sitod::impl::matcher_loop() {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       continue;
     }
+    // Text mentions are committed; posts with images go to the OCR lane
+    // (never blocks: a full lane sheds by its policy).
+    if (ocr && std::any_of(posts.begin(), posts.end(), [](const post& p) { return !p.images.empty(); })) {
+      std::map<uint64_t, std::set<std::string>> text_topics;  // post offset → topics its text matched
+      for (const auto& m : mentions) text_topics[m.post_offset].insert(ruleset_state::key(m.tenant, m.topic));
+      for (size_t i = 0; i < posts.size(); ++i) {
+        if (posts[i].images.empty()) continue;
+        ocr_job job;
+        job.post_offset = batch[i].offset;
+        job.ingested_at_ms = batch[i].ingested_at_ms;
+        if (auto it = text_topics.find(job.post_offset); it != text_topics.end()) job.text_topics = std::move(it->second);
+        job.p = std::move(posts[i]);
+        ocr->offer(std::move(job));
+      }
+    }
     metrics.posts_matched += batch.size();
     metrics.mentions_committed += mentions.size();
     metrics.mentions_dropped_by_rules += dropped;
@@ -428,6 +458,85 @@ void sitod::impl::publish_alerts(const std::vector<spike_alert>& alerts) {
     targets.assign(sessions.begin(), sessions.end());
   }
   for (auto& s : targets) s->on_alerts(shared);
+}
+
+void sitod::impl::on_ocr_done(ocr_job& job, std::string image_text) {
+  const int64_t done_at = now_ms();
+  auto record_latency = [&] {
+    const uint64_t ms = static_cast<uint64_t>(std::max<int64_t>(0, done_at - job.ingested_at_ms));
+    ocr_stats.latency_ms_sum += ms;
+    uint64_t prev = ocr_stats.latency_ms_max.load();
+    while (ms > prev && !ocr_stats.latency_ms_max.compare_exchange_weak(prev, ms)) {
+    }
+  };
+  if (image_text.empty()) {
+    record_latency();
+    return;
+  }
+  post without = std::move(job.p);
+  post with = without;
+  with.image_text = without.image_text.empty() ? image_text : without.image_text + "\n" + image_text;
+  if (status st = db->set_post_image_text(job.post_offset, with.image_text); !st.ok() && st.code() != status_code::not_found)
+    std::cerr << "{\"level\":\"error\",\"msg\":\"storing OCR text failed\",\"error\":\"" << label_value(st.message())
+              << "\"}\n";
+  std::shared_ptr<const ruleset_state> rs = current_ruleset();
+  std::vector<post> pair;
+  pair.push_back(std::move(with));
+  pair.push_back(std::move(without));
+  std::vector<mention_record> found;
+  std::set<std::string> tenants;
+  scan_output out;
+  auto collect = [&](const ruleset_snapshot& snap, bool skip_shadowed) {
+    std::set<uint32_t> without_ocr;  // topics the same ruleset matches without the OCR text
+    for (const auto& m : out.matches)
+      if (m.post == 1) without_ocr.insert(m.topic);
+    for (const auto& m : out.matches) {
+      if (m.post != 0 || without_ocr.count(m.topic)) continue;
+      const compiled_topic& t = snap.topics[m.topic];
+      const std::string key = ruleset_state::key(t.tenant, t.id);
+      if (skip_shadowed && rs->shadowed.count(key)) continue;
+      if (job.text_topics.count(key) || ocr_off_tenants.count(t.tenant)) continue;
+      mention_record r;
+      r.tenant = t.tenant;
+      r.topic = t.id;
+      r.post_offset = job.post_offset;
+      r.ingested_at_ms = job.ingested_at_ms;
+      r.matched_at_ms = done_at;
+      r.snapshot_version = rs->version;
+      r.from_image = true;
+      annotate_mention(r, out, m, snap);
+      tenants.insert(r.tenant);
+      found.push_back(std::move(r));
+    }
+  };
+  rs->scanner->scan(pair, out);
+  collect(*rs->snapshot, true);
+  if (rs->delta_scanner) {
+    rs->delta_scanner->scan(pair, out);
+    collect(*rs->delta, false);
+  }
+  if (!found.empty()) {
+    if (status st = db->append_mentions(found); !st.ok()) {
+      std::cerr << "{\"level\":\"error\",\"msg\":\"appending OCR mentions failed\",\"error\":\""
+                << label_value(st.message()) << "\"}\n";
+      return;
+    }
+    ocr_stats.mentions += found.size();
+    metrics.mentions_committed += found.size();
+    {
+      std::lock_guard lock(metrics.per_topic_mutex);
+      for (const auto& m : found) ++metrics.mentions_per_topic[m.tenant + "/" + m.topic];
+    }
+    // Mentions found in pictures count in the aggregates and can spike too.
+    std::vector<spike_alert> alerts;
+    for (const auto& m : found) {
+      auto raised = stats.record(m.tenant, m.topic, m.tags, static_cast<rules::sentiment>(m.sentiment), done_at);
+      alerts.insert(alerts.end(), std::make_move_iterator(raised.begin()), std::make_move_iterator(raised.end()));
+    }
+    if (!alerts.empty()) publish_alerts(alerts);
+    notify_mentions(tenants);
+  }
+  record_latency();
 }
 
 void sitod::impl::notify_mentions(const std::set<std::string>& tenants) {
@@ -547,6 +656,32 @@ std::string sitod::impl::metrics_text() {
     for (const auto& [key, lag] : lags)
       o << "sito_subscription_lag_mentions{tenant=\"" << label_value(key.first) << "\",subscription=\""
         << label_value(key.second) << "\"} " << lag << "\n";
+  }
+  {
+    const char* c = "counter";
+    line("sito_ocr_enabled", "1 when the OCR lane runs", ocr ? 1 : 0, "gauge");
+    line("sito_ocr_posts_queued_total", "posts with images offered to the OCR lane and queued", ocr_stats.posts_queued, c);
+    line("sito_ocr_posts_done_total", "posts whose images the OCR lane read", ocr_stats.posts_done, c);
+    o << "# HELP sito_ocr_shed_total posts the OCR lane dropped unread, by reason (README: shed policy)\n"
+         "# TYPE sito_ocr_shed_total counter\n"
+      << "sito_ocr_shed_total{reason=\"queue_full\"} " << ocr_stats.shed_queue_full << "\n"
+      << "sito_ocr_shed_total{reason=\"stale\"} " << ocr_stats.shed_stale << "\n"
+      << "sito_ocr_shed_total{reason=\"shutdown\"} " << ocr_stats.shed_shutdown << "\n"
+      << "sito_ocr_shed_total{reason=\"backend_unavailable\"} " << ocr_stats.backend_unavailable << "\n";
+    line("sito_ocr_images_read_total", "images read by OCR", ocr_stats.images_read, c);
+    line("sito_ocr_images_failed_total", "images that failed to decode or recognize", ocr_stats.images_failed, c);
+    line("sito_ocr_images_skipped_total", "images past ocr.max_images_per_post, not read", ocr_stats.images_skipped, c);
+    line("sito_ocr_mentions_total", "mentions found only through OCR", ocr_stats.mentions, c);
+    line("sito_ocr_queue_posts", "posts waiting for OCR", ocr_stats.queue_posts, "gauge");
+    line("sito_ocr_queue_bytes", "image bytes waiting for OCR", ocr_stats.queue_bytes, "gauge");
+    line("sito_ocr_latency_ms_sum", "ingest to OCR done, summed over done posts (divide by posts_done)",
+         ocr_stats.latency_ms_sum, c);
+    line("sito_ocr_latency_ms_max", "the longest ingest to OCR done", ocr_stats.latency_ms_max, "gauge");
+    o << "# HELP sito_ocr_stage_microseconds_total time spent per OCR stage\n"
+         "# TYPE sito_ocr_stage_microseconds_total counter\n"
+      << "sito_ocr_stage_microseconds_total{stage=\"decode\"} " << ocr_stats.decode_us << "\n"
+      << "sito_ocr_stage_microseconds_total{stage=\"preprocess\"} " << ocr_stats.preprocess_us << "\n"
+      << "sito_ocr_stage_microseconds_total{stage=\"recognize\"} " << ocr_stats.recognize_us << "\n";
   }
   o << "# HELP sito_topic_mentions_total mentions committed per topic\n# TYPE sito_topic_mentions_total counter\n";
   {

@@ -23,6 +23,7 @@
 #include "sito/server/server.hpp"
 #include "sito/server/store.hpp"
 #include "sito/server/stream_stats.hpp"
+#include "ocr_lane.hpp"
 
 namespace sito::server {
 
@@ -170,6 +171,15 @@ struct sitod::impl {
   void publish_alerts(const std::vector<spike_alert>& alerts);
   /// Compile options: the built-in lexicon plus each tenant's extension (config).
   compile_options compile_opts;
+  // --- OCR lane -------------------------------------------------------------
+  ocr_metrics ocr_stats;
+  std::unique_ptr<ocr_lane> ocr;            ///< null when OCR is off globally or for every tenant
+  std::set<std::string> ocr_off_tenants;    ///< tenants with `ocr: false`
+  /// A worker read a post's images: re-matches the post with `image_text`
+  /// against the current ruleset and appends, marked from_image, the
+  /// mentions of topics that neither the text pass emitted nor the same
+  /// ruleset matches without the OCR text.
+  void on_ocr_done(ocr_job& job, std::string image_text);
 
   // --- sessions -----------------------------------------------------------
   std::mutex sessions_mutex;

@@ -302,6 +302,8 @@ void session::on_publish(uint64_t rid, const PublishBatch& m) {
   auto rejects = std::make_shared<std::vector<rejected>>();
   post_limits limits;
   limits.max_field_bytes = server_.config.max_field_bytes;
+  limits.max_images = server_.config.max_images_per_post;
+  limits.max_image_bytes = server_.config.max_image_bytes;
   for (uint32_t i = 0; i < count; ++i) {
     post p = post_from_wire(*posts->Get(i));
     status st = validate_post(p, limits);

@@ -340,7 +340,7 @@ result<uint64_t> store::append_posts(std::span<const post> posts, int64_t ingest
   return first;
 }
 
-status store::read_posts(uint64_t from, size_t max, std::vector<stored_post>& out) const {
+status store::read_posts(uint64_t from, size_t max, std::vector<stored_post>& out, size_t max_bytes) const {
   const auto& im = *impl_;
   if (max == 0) return ok_status();
   rocksdb::ReadOptions ro;
@@ -348,8 +348,9 @@ status store::read_posts(uint64_t from, size_t max, std::vector<stored_post>& ou
   rocksdb::Slice lb(lower);
   ro.iterate_lower_bound = &lb;
   std::unique_ptr<rocksdb::Iterator> it(im.db->NewIterator(ro, im.posts));
-  size_t n = 0;
-  for (it->Seek(lb); it->Valid() && n < max; it->Next(), ++n) {
+  size_t n = 0, bytes = 0;
+  for (it->Seek(lb); it->Valid() && n < max && (n == 0 || bytes < max_bytes); it->Next(), ++n) {
+    bytes += it->value().size();
     auto d = decode_stored_post(bytes_of(it->value()));
     if (!d.ok())
       return {d.error().code(), "store: post " + std::to_string(from_be64(view(it->key()))) + ": " +
@@ -373,6 +374,30 @@ result<stored_post> store::read_post(uint64_t offset) const {
   if (!d.ok()) return status(d.error().code(), "store: post " + std::to_string(offset) + ": " + d.error().message());
   d->offset = offset;
   return d;
+}
+
+status store::set_post_image_text(uint64_t offset, const std::string& image_text) {
+  auto& im = *impl_;
+  std::lock_guard lk(im.post_mu);  // one writer of post records and of post_bytes at a time
+  const std::string key = post_key(offset);
+  std::string v;
+  auto s = im.db->Get(rocksdb::ReadOptions(), im.posts, key, &v);
+  if (s.IsNotFound()) return not_found("store: post " + std::to_string(offset) + " not retained");
+  if (!s.ok()) return from_rocks(s, "read post " + std::to_string(offset));
+  auto d = decode_stored_post({reinterpret_cast<const uint8_t*>(v.data()), v.size()});
+  if (!d.ok()) return status(d.error().code(), "store: post " + std::to_string(offset) + ": " + d.error().message());
+  d->p.image_count = std::max<uint32_t>(d->p.image_count, static_cast<uint32_t>(d->p.images.size()));
+  d->p.images.clear();  // read once; the text stays, the pictures go
+  d->p.image_text = image_text;
+  auto value = encode_stored_post(d->p, offset, d->ingested_at_ms, d->producer_tenant);
+  const uint64_t bytes = im.post_bytes.load() - std::min<uint64_t>(im.post_bytes.load(), v.size()) + value.size();
+  rocksdb::WriteBatch batch;
+  (void)batch.Put(im.posts, key, slice(value));
+  (void)batch.Put(im.meta, slice(k_meta_post_bytes), be64(bytes));
+  s = im.db->Write(im.write_options(false), &batch);
+  if (!s.ok()) return from_rocks(s, "update post " + std::to_string(offset));
+  im.post_bytes = bytes;
+  return ok_status();
 }
 
 uint64_t store::next_post_offset() const { return impl_->next_post.load(); }

@@ -126,6 +126,12 @@ post post_from_wire(const sito::wire::Post& w) {
   p.title = str(w.title());
   p.text = str(w.text());
   p.image_count = w.images() ? w.images()->size() : 0;
+  if (const auto* imgs = w.images()) {
+    for (const auto* img : *imgs) {
+      if (!img || !img->data() || img->data()->size() == 0) continue;  // a placeholder: counted only
+      p.images.push_back({str(img->mime()), std::vector<uint8_t>(img->data()->begin(), img->data()->end())});
+    }
+  }
   p.image_text = str(w.image_text());
   p.parent_id = str(w.parent_id());
   p.is_repost = w.is_repost();
@@ -134,7 +140,8 @@ post post_from_wire(const sito::wire::Post& w) {
   return p;
 }
 
-flatbuffers::Offset<sito::wire::Post> post_to_wire(flatbuffers::FlatBufferBuilder& b, const post& p) {
+flatbuffers::Offset<sito::wire::Post> post_to_wire(flatbuffers::FlatBufferBuilder& b, const post& p,
+                                                   bool with_image_bytes) {
   // Children first: a table cannot be built while another is open.
   auto id = opt_string(b, p.id);
   auto source = opt_string(b, p.source);
@@ -158,9 +165,20 @@ flatbuffers::Offset<sito::wire::Post> post_to_wire(flatbuffers::FlatBufferBuilde
   auto title = opt_string(b, p.title);
   auto text = opt_string(b, p.text);
   flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<sito::wire::Image>>> images;
-  if (p.image_count > 0) {
-    auto empty = sito::wire::CreateImage(b);
-    std::vector<flatbuffers::Offset<sito::wire::Image>> refs(std::min(p.image_count, k_max_wire_images), empty);
+  const uint32_t count = std::max<uint32_t>(p.image_count, static_cast<uint32_t>(p.images.size()));
+  if (count > 0) {
+    std::vector<flatbuffers::Offset<sito::wire::Image>> refs;
+    refs.reserve(std::min(count, k_max_wire_images));
+    if (with_image_bytes)
+      for (const auto& img : p.images) {
+        auto data = b.CreateVector(img.data);
+        auto mime = opt_string(b, img.mime);
+        refs.push_back(sito::wire::CreateImage(b, data, mime));
+      }
+    if (refs.size() < count) {
+      auto empty = sito::wire::CreateImage(b);
+      refs.resize(std::min(count, k_max_wire_images), empty);
+    }
     images = b.CreateVector(refs);
   }
   auto image_text = opt_string(b, p.image_text);
@@ -226,7 +244,7 @@ flatbuffers::Offset<sito::wire::Mention> mention_to_wire(flatbuffers::FlatBuffer
   auto tenant = opt_string(b, m.tenant);
   auto topic = opt_string(b, m.topic);
   flatbuffers::Offset<sito::wire::Post> wp;
-  if (p) wp = post_to_wire(b, *p);
+  if (p) wp = post_to_wire(b, *p, /*with_image_bytes=*/false);
   flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<sito::wire::Highlight>>> highlights;
   if (!m.highlights.empty()) {
     std::vector<flatbuffers::Offset<sito::wire::Highlight>> hs;
@@ -317,7 +335,9 @@ result<mention_record> decode_stored_mention(std::span<const uint8_t> bytes) {
 
 std::vector<uint8_t> encode_stored_post(const post& p, uint64_t offset, int64_t ingested_at_ms,
                                         const std::string& producer_tenant) {
-  flatbuffers::FlatBufferBuilder b(512 + p.text.size() + p.title.size() + p.image_text.size());
+  size_t image_bytes = 0;
+  for (const auto& img : p.images) image_bytes += img.data.size() + 64;
+  flatbuffers::FlatBufferBuilder b(512 + p.text.size() + p.title.size() + p.image_text.size() + image_bytes);
   auto tenant = opt_string(b, producer_tenant);
   auto wp = post_to_wire(b, p);
   auto root = sito::store::CreateStoredPost(b, offset, ingested_at_ms, tenant, wp);

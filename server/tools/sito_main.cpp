@@ -246,6 +246,7 @@ json mention_json_remote(const sito::client::mention& m) {
               {"sentiment_source", m.record.sentiment_source},
               {"priority", std::round(m.record.priority * 10) / 10},
               {"processed", m.record.processed},  {"wom", m.record.wom},
+              {"from_image", m.record.from_image},
               {"highlights", hl},              {"snapshot_version", m.record.snapshot_version},
               {"ingested_at_ms", m.record.ingested_at_ms}, {"matched_at_ms", m.record.matched_at_ms},
               {"post", json::parse(sito::post_to_json(m.p), nullptr, false)}};

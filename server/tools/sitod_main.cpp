@@ -1,3 +1,6 @@
+#include <unistd.h>
+
+#include <cstdlib>
 // sitod: the sito appliance server.
 //   sitod --config sitod.yaml [--listen HOST:PORT] [--http HOST:PORT] [--data-dir DIR]
 // Logs are JSON lines on stderr; secrets are never logged. SIGINT/SIGTERM
@@ -13,6 +16,14 @@
 #include "sito/server/server.hpp"
 
 int main(int argc, char** argv) {
+  // Tesseract (the OCR lane) runs OpenMP inside each engine; sitod
+  // parallelizes over images instead, and libgomp reads its thread cap only
+  // when it loads: set it and start again, once. An operator's own
+  // OMP_THREAD_LIMIT is kept.
+  if (!std::getenv("OMP_THREAD_LIMIT")) {
+    ::setenv("OMP_THREAD_LIMIT", "1", 1);
+    ::execv("/proc/self/exe", argv);  // returns only on failure: run on with OpenMP's default
+  }
   CLI::App app{"sitod: the sito matching appliance server"};
   std::string config_path, listen, http, data_dir;
   app.add_option("--config", config_path, "YAML config (default: the embedded sample configuration)");

@@ -85,6 +85,38 @@ TEST(PostFromJson, ParsesAllFields) {
   EXPECT_EQ(p.engagement, 345);
 }
 
+TEST(PostFromJson, ImagesCarryDecodedBytes) {
+  post p = parse_ok(R"({"id":"1","images":["iVBORw0KGgo=",{"data":"/9j/4A==","mime":"image/jpeg"},{"data":"UklG Rg"}]})");
+  ASSERT_EQ(p.images.size(), 3u);
+  EXPECT_EQ(p.image_count, 3u);
+  EXPECT_EQ(p.images[0].data, (std::vector<uint8_t>{0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A}));
+  EXPECT_EQ(p.images[1].data, (std::vector<uint8_t>{0xFF, 0xD8, 0xFF, 0xE0}));
+  EXPECT_EQ(p.images[1].mime, "image/jpeg");
+  EXPECT_EQ(p.images[2].data, (std::vector<uint8_t>{'R', 'I', 'F', 'F'}));  // whitespace and missing padding tolerated
+  EXPECT_EQ(parse_error(R"({"id":"1","images":["ok==", "not base64!"]})"), "field 'images[1]' is not base64");
+  EXPECT_EQ(parse_error(R"({"id":"1","images":[{"mime":"image/png"}]})"), "field 'images[0]' has no 'data'");
+  EXPECT_EQ(parse_error(R"({"id":"1","images":[42]})"), "field 'images[0]' must be a base64 string or {data, mime}");
+}
+
+TEST(ValidatePost, ImageLimitsNameTheImage) {
+  post p;
+  p.id = "1";
+  p.images.resize(3);
+  post_limits limits;
+  limits.max_images = 2;
+  status st = validate_post(p, limits);
+  EXPECT_EQ(st.code(), status_code::out_of_range);
+  EXPECT_NE(st.message().find("3 images"), std::string::npos) << st.message();
+  limits.max_images = 3;
+  limits.max_image_bytes = 4;
+  p.images[2].data.assign(5, 0);
+  st = validate_post(p, limits);
+  EXPECT_EQ(st.code(), status_code::out_of_range);
+  EXPECT_NE(st.message().find("images[2]"), std::string::npos) << st.message();
+  p.images[2].data.assign(4, 0);
+  EXPECT_TRUE(validate_post(p, limits).ok());
+}
+
 TEST(PostFromJson, MinimalPostHasDefaults) {
   post p = parse_ok(R"({"id":"1"})");
   EXPECT_EQ(p.id, "1");

@@ -103,6 +103,38 @@ std::vector<mention_record> all_mentions(const store& s, const std::string& tena
   return out;
 }
 
+TEST(Store, OcrTextReplacesImageBytesAndByteCappedReads) {
+  temp_dir dir;
+  auto s = open_store(dir.str());
+  ASSERT_TRUE(s);
+  std::vector<post> posts{make_post(0), make_post(1), make_post(2)};
+  for (auto& p : posts) {
+    p.images.push_back({"image/png", std::vector<uint8_t>(100'000, 7)});
+    p.image_count = 1;
+  }
+  ASSERT_TRUE(s->append_posts(posts, 1000, "acme").ok());
+  const uint64_t before = s->stored_bytes();
+  std::vector<stored_post> out;
+  ASSERT_TRUE(s->read_posts(0, 100, out, 150'000).ok());
+  EXPECT_EQ(out.size(), 2u) << "stops once 150 kB were read";
+  out.clear();
+  ASSERT_TRUE(s->read_posts(0, 100, out, 1).ok());
+  ASSERT_EQ(out.size(), 1u) << "always at least one post";
+  EXPECT_EQ(out[0].p.images.size(), 1u);
+
+  ASSERT_TRUE(s->set_post_image_text(1, "Flowwow").ok());
+  auto p1 = s->read_post(1);
+  ASSERT_TRUE(p1.ok());
+  EXPECT_EQ(p1->p.image_text, "Flowwow");
+  EXPECT_TRUE(p1->p.images.empty());
+  EXPECT_EQ(p1->p.image_count, 1u);
+  EXPECT_EQ(p1->p.text, make_post(1).text);
+  EXPECT_EQ(p1->ingested_at_ms, 1000);
+  EXPECT_EQ(p1->producer_tenant, "acme");
+  EXPECT_LT(s->stored_bytes(), before - 90'000) << "the dropped bytes leave the size estimate";
+  EXPECT_EQ(s->set_post_image_text(9, "x").code(), status_code::not_found);
+}
+
 TEST(Store, AppendAndReadInOrder) {
   temp_dir dir;
   auto s = open_store(dir.str());

@@ -177,6 +177,9 @@ TEST(WirePost, ImagesAreCountedAndMissingFieldsAreEmpty) {
   EXPECT_EQ(p.id, "tg:1");
   EXPECT_EQ(p.text, "hello");
   EXPECT_EQ(p.image_count, 2u);
+  ASSERT_EQ(p.images.size(), 2u);  // the bytes come along for OCR
+  EXPECT_EQ(p.images[1].data, png);
+  EXPECT_EQ(p.images[1].mime, "image/png");
   EXPECT_EQ(p.title, "");
   EXPECT_EQ(p.source, "");
   EXPECT_EQ(p.author.id, "");
@@ -184,6 +187,29 @@ TEST(WirePost, ImagesAreCountedAndMissingFieldsAreEmpty) {
   EXPECT_FALSE(p.author.age.has_value());
   EXPECT_FALSE(p.author.verified);
   EXPECT_EQ(p.published_at, 0);
+}
+
+TEST(WirePost, ImageBytesRoundTripOnlyWhenAsked) {
+  post p;
+  p.id = "img";
+  p.images.push_back({"image/jpeg", {0xFF, 0xD8, 0xFF, 0x00, 0x42}});
+  p.images.push_back({"", {1, 2, 3}});
+  p.image_count = 2;
+  const post back = wire_round_trip(p);
+  ASSERT_EQ(back.images.size(), 2u);
+  EXPECT_EQ(back.images[0].data, p.images[0].data);
+  EXPECT_EQ(back.images[0].mime, "image/jpeg");
+  EXPECT_EQ(back.images[1].data, p.images[1].data);
+  flatbuffers::FlatBufferBuilder b;
+  b.Finish(sito::server::post_to_wire(b, p, /*with_image_bytes=*/false));
+  const post light = sito::server::post_from_wire(*flatbuffers::GetRoot<sito::wire::Post>(b.GetBufferPointer()));
+  EXPECT_EQ(light.image_count, 2u);
+  EXPECT_TRUE(light.images.empty());
+  // Stored posts keep the bytes (the OCR lane reads them from the log).
+  auto stored = sito::server::decode_stored_post(sito::server::encode_stored_post(p, 7, 1, "acme"));
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->p.images.size(), 2u);
+  EXPECT_EQ(stored->p.images[0].data, p.images[0].data);
 }
 
 TEST(WirePost, EmbeddedNulBytesSurvive) {

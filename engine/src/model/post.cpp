@@ -24,6 +24,13 @@ status validate_post(const post& p, const post_limits& limits) {
   SITO_RETURN_IF_ERROR(check_field("title", p.title, limits));
   SITO_RETURN_IF_ERROR(check_field("text", p.text, limits));
   SITO_RETURN_IF_ERROR(check_field("image_text", p.image_text, limits));
+  if (p.images.size() > limits.max_images)
+    return out_of_range("post carries " + std::to_string(p.images.size()) + " images, more than the limit of " +
+                        std::to_string(limits.max_images));
+  for (size_t i = 0; i < p.images.size(); ++i)
+    if (p.images[i].data.size() > limits.max_image_bytes)
+      return out_of_range("field 'images[" + std::to_string(i) + "]' has " + std::to_string(p.images[i].data.size()) +
+                          " bytes, more than the limit of " + std::to_string(limits.max_image_bytes));
   return ok_status();
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <string_view>
+#include <vector>
 
 #include "sito/model/post.hpp"
 
@@ -26,6 +28,58 @@ status read_int(const json& obj, const char* key, int64_t& out) {
   if (it->is_number_unsigned() && it->get<uint64_t>() > uint64_t(INT64_MAX))
     return out_of_range(std::string("field '") + key + "' is larger than 9223372036854775807");
   out = it->get<int64_t>();
+  return ok_status();
+}
+
+/// Standard or URL-safe base64, padding optional, whitespace ignored.
+bool base64_decode(std::string_view in, std::vector<uint8_t>& out) {
+  out.clear();
+  out.reserve(in.size() / 4 * 3 + 3);
+  uint32_t acc = 0;
+  int bits = 0;
+  size_t pad = 0;
+  for (char ch : in) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    int v;
+    if (c >= 'A' && c <= 'Z') v = c - 'A';
+    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9') v = c - '0' + 52;
+    else if (c == '+' || c == '-') v = 62;
+    else if (c == '/' || c == '_') v = 63;
+    else if (c == '=') { ++pad; continue; }
+    else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
+    else return false;
+    if (pad) return false;  // data after padding
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<uint8_t>(acc >> bits));
+    }
+  }
+  return pad <= 2;
+}
+
+status read_images(const json& arr, std::vector<image_blob>& out) {
+  out.reserve(arr.size());
+  for (size_t i = 0; i < arr.size(); ++i) {
+    const json& e = arr[i];
+    const std::string where = "field 'images[" + std::to_string(i) + "]'";
+    image_blob blob;
+    const json* data = &e;
+    if (e.is_object()) {
+      auto d = e.find("data");
+      if (d == e.end()) return invalid_argument(where + " has no 'data'");
+      data = &*d;
+      if (auto m = e.find("mime"); m != e.end() && !m->is_null()) {
+        if (!m->is_string()) return invalid_argument(where + ".mime must be a string");
+        blob.mime = m->get<std::string>();
+      }
+    }
+    if (!data->is_string()) return invalid_argument(where + " must be a base64 string or {data, mime}");
+    if (!base64_decode(data->get_ref<const std::string&>(), blob.data)) return invalid_argument(where + " is not base64");
+    out.push_back(std::move(blob));
+  }
   return ok_status();
 }
 
@@ -61,7 +115,8 @@ result<post> post_from_json(std::string_view text) {
   SITO_RETURN_IF_ERROR(read_bool(obj, "is_repost", p.is_repost));
   if (auto it = obj.find("images"); it != obj.end() && !it->is_null()) {
     if (!it->is_array()) return invalid_argument("field 'images' must be an array");
-    p.image_count = static_cast<uint32_t>(it->size());
+    SITO_RETURN_IF_ERROR(read_images(*it, p.images));
+    p.image_count = static_cast<uint32_t>(p.images.size());
   } else {
     int64_t count = 0;
     SITO_RETURN_IF_ERROR(read_int(obj, "image_count", count));

@@ -28,6 +28,13 @@ struct author_info {
   std::string city;
 };
 
+/// One inline image of a post (DESIGN §2): PNG, JPEG or WebP bytes. The
+/// engine never decodes them; the OCR lane (sito::enrich) does.
+struct image_blob {
+  std::string mime;           ///< as the producer declared it; advisory
+  std::vector<uint8_t> data;  ///< encoded bytes
+};
+
 struct post {
   std::string id;           ///< unique per source; required
   std::string source;       ///< vk, telegram, otzovik, ...
@@ -42,7 +49,11 @@ struct post {
   std::string text;
   /// Text read from the post's images (OCR); searched as field `image`.
   std::string image_text;
-  uint32_t image_count = 0;  ///< how many images the post carries
+  uint32_t image_count = 0;  ///< how many images the post carries (== images.size() when bytes came along)
+  /// The images' bytes, when the producer sent them (OCR input). A post may
+  /// count images without carrying them (image_count from JSON, or a stored
+  /// post whose bytes were dropped after OCR).
+  std::vector<image_blob> images;
   std::string parent_id;     ///< set when the post replies to another
   bool is_repost = false;
   int64_t reach = 0;
@@ -52,16 +63,21 @@ struct post {
 /// Limits a post must respect to be scanned.
 struct post_limits {
   size_t max_field_bytes = 1 << 20;  ///< per text field (title, text, image)
+  size_t max_images = 64;            ///< image bytes carried per post
+  size_t max_image_bytes = 8u << 20; ///< per image
 };
 
 /// Checks the fields a scan relies on: a non-empty id, valid UTF-8 in
-/// every text field, no field above the limit. The message names the field
-/// and, for UTF-8, the byte offset.
+/// every text field, no field above the limit, no more images than
+/// max_images and none larger than max_image_bytes. The message names the
+/// field (`images[3]`) and, for UTF-8, the byte offset.
 status validate_post(const post& p, const post_limits& limits = {});
 
 /// Parses one JSON object with the field names of DESIGN §2 (`author` is an
-/// object; `images` is an array of base64 strings, only counted here, or
-/// `image_count` says how many there were;
+/// object; `images` is an array whose entries are base64 strings or objects
+/// `{"data": base64, "mime": "image/png"}`; their bytes are decoded into
+/// `images` (a string that is not base64 is an error naming its index), or
+/// `image_count` says how many there were when no bytes are sent;
 /// `image_text` carries OCR output when an upstream produced it). Unknown
 /// fields are ignored; wrongly-typed known fields are an error that names them.
 result<post> post_from_json(std::string_view json);

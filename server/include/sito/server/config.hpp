@@ -12,6 +12,10 @@
 //   limits: {max_frame_bytes: 16777216, max_batch_posts: 10000, producer_window: 4,
 //            max_field_bytes: 1048576, subscriber_buffer_mentions: 10000}
 //   retention: {bytes: 8589934592, hours: 168}
+//   ocr: {enabled: true, backend: auto, workers: 1, queue_posts: 256, queue_bytes: 268435456,
+//         max_images_per_post: 8, max_age_ms: 120000, drain_ms: 5000,
+//         languages: rus+eng+kaz, tessdata: /usr/share/tesseract-ocr/5/tessdata}
+//   # limits also take max_images_per_post (64) and max_image_bytes (8388608)
 //   tenants:
 //     - name: flowwow-demo
 //       tokens:
@@ -19,6 +23,7 @@
 //         - {sha256: "<hex>", role: subscriber}
 //         - {sha256: "<hex>", role: admin}
 //       topics_file: ops/sample/tenant.yaml   # loaded once, when the tenant has no topics yet
+//       ocr: false                            # optional: no mentions from picture text for this tenant
 //
 // Config loading throws nothing: errors come back as status.
 #pragma once
@@ -45,6 +50,28 @@ struct tenant_config {
   std::vector<token_entry> tokens;
   std::string topics_file;  ///< optional seed topics (YAML/JSON topics file); its `sentiment_lexicon:` applies
   std::string sentiment_lexicon_file;  ///< optional extension of the built-in lexicon (sentiment_lexicon.hpp format)
+  bool ocr = true;          ///< false: this tenant gets no mentions found through OCR
+};
+
+/// The OCR lane (README "OCR"): a bounded queue of posts with images, served
+/// by its own worker threads; text mentions never wait for it.
+///
+/// Shed policy: a post that does not fit the queue (by count or by bytes)
+/// evicts the oldest queued posts until it fits (`queue_full`); a post that
+/// waited longer than max_age_ms is dropped when a worker reaches it
+/// (`stale`); images beyond max_images_per_post are not read (counted).
+/// Every shed post is counted in sito_ocr_shed_total{reason}.
+struct ocr_config {
+  bool enabled = true;
+  std::string backend = "auto";         ///< cpu, cuda or auto (cuda when a GPU is found, else cpu)
+  uint32_t workers = 1;                 ///< OCR threads, each with its own Tesseract engine
+  uint32_t queue_posts = 256;           ///< posts waiting for OCR, at most
+  uint64_t queue_bytes = 256ull << 20;  ///< image bytes waiting for OCR, at most
+  uint32_t max_images_per_post = 8;     ///< the rest of a post's images are skipped (counted)
+  int64_t max_age_ms = 120'000;         ///< older queued posts are shed instead of read
+  int64_t drain_ms = 5'000;             ///< on stop, queued work gets this long, then is dropped (counted)
+  std::string languages = "rus+eng+kaz";
+  std::string tessdata_dir;             ///< empty: $TESSDATA_PREFIX or Debian's path
 };
 
 /// TLS on the protocol listener. Both files are PEM: `cert_file` the
@@ -77,10 +104,13 @@ struct server_config {
   uint32_t max_batch_posts = 10'000;
   uint32_t producer_window = 4;
   uint32_t max_field_bytes = 1u << 20;
+  uint32_t max_images_per_post = 64;      ///< image bytes a published post may carry
+  uint32_t max_image_bytes = 8u << 20;    ///< per image
   uint32_t subscriber_buffer_mentions = 10'000;  ///< mentions read ahead per subscription, at most
   uint64_t retention_bytes = 8ull << 30;
   int64_t retention_hours = 168;
   bool sync_writes = true;
+  ocr_config ocr;
   std::vector<tenant_config> tenants;
 };
 

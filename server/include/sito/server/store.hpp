@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <span>
@@ -51,9 +52,18 @@ class store {
   /// Appends posts in order; returns the offset of the first. Durable on return.
   result<uint64_t> append_posts(std::span<const post> posts, int64_t ingested_at_ms,
                                 const std::string& producer_tenant);
-  /// Up to `max` posts with offset >= from, in order.
-  status read_posts(uint64_t from, size_t max, std::vector<stored_post>& out) const;
+  /// Up to `max` posts with offset >= from, in order; stops early once the
+  /// records read reach `max_bytes` (posts with images are large), but
+  /// always returns at least one post when there is one.
+  status read_posts(uint64_t from, size_t max, std::vector<stored_post>& out,
+                    size_t max_bytes = SIZE_MAX) const;
   result<stored_post> read_post(uint64_t offset) const;
+  /// The OCR lane read the post's images: stores `image_text` in the post's
+  /// record and drops the image bytes (image_count stays), so that mentions
+  /// delivered later carry the text their `image` highlights point into.
+  /// Not synced (the text can be recomputed; see README "OCR" on restarts).
+  /// not_found when retention already dropped the post.
+  status set_post_image_text(uint64_t offset, const std::string& image_text);
   uint64_t next_post_offset() const;      ///< one past the last appended
   uint64_t first_post_offset() const;     ///< oldest retained
   /// Key + value bytes of the retained posts and mentions (what retention_bytes bounds).

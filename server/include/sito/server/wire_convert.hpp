@@ -22,12 +22,16 @@
 namespace sito::server {
 
 /// A wire Post into the engine's post. Images are counted (image_count);
-/// their bytes are not copied. Missing strings become empty.
+/// the bytes of those that carry data are copied into `images` (entries
+/// without data are placeholders, counted only). Missing strings become empty.
 post post_from_wire(const sito::wire::Post& p);
 
-/// The engine's post as a wire Post (no image bytes; image_count is lost
-/// unless `images` is given).
-flatbuffers::Offset<sito::wire::Post> post_to_wire(flatbuffers::FlatBufferBuilder& b, const post& p);
+/// The engine's post as a wire Post: max(image_count, images.size()) Image
+/// entries, the first carrying `images`' bytes when `with_image_bytes`
+/// (publishing, storing), all placeholders otherwise (mentions delivered to
+/// subscribers carry the OCR text, not the pictures).
+flatbuffers::Offset<sito::wire::Post> post_to_wire(flatbuffers::FlatBufferBuilder& b, const post& p,
+                                                   bool with_image_bytes = true);
 
 topic_spec topic_from_wire(const sito::wire::Topic& t, const std::string& tenant);
 flatbuffers::Offset<sito::wire::Topic> topic_to_wire(flatbuffers::FlatBufferBuilder& b, const topic_spec& t);
