@@ -410,13 +410,25 @@ TEST_F(Sitod, MetricsAndHealthOverHttp) {
 }
 
 TEST_F(Sitod, AStalledSubscriberNeverSlowsIngestAndCatchesUpWithoutGaps) {
+  // A small per-connection buffer, so that what the server holds for the
+  // stalled connection plus what the kernel's socket buffers absorb (a few
+  // MiB on loopback) stays well below what is committed.
+  server_->stop();
+  server_.reset();
+  auto config = make_config(dir_);
+  config.subscriber_buffer_mentions = 500;
+  auto created = server::sitod::create(config);
+  ASSERT_TRUE(created.ok()) << created.error().to_string();
+  server_ = std::move(*created);
+  ASSERT_TRUE(server_->start().ok());
   auto admin = connect(token_admin, client::role::admin);
   ASSERT_TRUE(admin->upsert_topics({{"acme", "everything", "", "и OR в OR не OR на", {}, {}}}).ok());
   // Subscribes with a huge credit, then reads nothing for a while.
   auto stalled = connect(token_subscriber, client::role::subscriber);
   ASSERT_TRUE(stalled->subscribe({.name = "slow", .topics = {}, .start = client::start_from::latest, .credit = 10'000'000}).ok());
   auto producer = connect(token_producer, client::role::producer);
-  const auto posts = firehose(20000);
+  auto posts = firehose(20000);
+  for (auto& p : posts) p.text = p.text + "\n" + p.text + "\n" + p.text;  // mention frames carry the post
   const auto started = std::chrono::steady_clock::now();
   for (size_t b = 0; b < posts.size(); b += 1000) {
     std::vector<post> batch(posts.begin() + b, posts.begin() + std::min(posts.size(), b + 1000));
