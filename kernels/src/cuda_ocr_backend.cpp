@@ -88,15 +88,7 @@ class cuda_ocr_backend final : public enrich::ocr_backend {
         r.error = pages[i].error();
         continue;
       }
-      const auto t0 = std::chrono::steady_clock::now();
-      auto text = recognizer_->recognize(*pages[i]);
-      r.times.recognize_us = us_since(t0);
-      if (!text.ok()) {
-        r.error = text.error();
-        continue;
-      }
-      r.text = std::move(text->text);
-      r.confidence = text->confidence;
+      recognizer_->recognize_into(*pages[i], r);
     }
   }
 

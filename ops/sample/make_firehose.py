@@ -16,7 +16,12 @@ brand injected (ops/sample/tenant.yaml: Flowwow, фловвов, #flowwow,
 The output depends only on the options and the installed corpus: the same
 --seed gives byte-identical output. Python 3 standard library only.
 
-Usage: make_firehose.py [--count N] [--seed S] [--mention-rate R] [--out FILE]
+With --images K, K posts carry a picture (PNG, rendered with ImageMagick's
+/usr/bin/convert) whose brand mention is only in the picture: a branded mirror
+at an exhibition, a fake giveaway banner, an SMS-like delivery notice. sitod's
+OCR lane reads them and the mentions follow as `from_image`.
+
+Usage: make_firehose.py [--count N] [--seed S] [--mention-rate R] [--images K] [--out FILE]
 """
 
 import argparse
@@ -500,6 +505,50 @@ def edge_posts():
     ]
 
 
+# Posts whose brand mention is only in their picture (--images): what the
+# sitod OCR lane reads. (caption, the post's own text, author handle)
+PICTURE_POSTS = [
+    ("ЛЮБОВЬ.\nОТ НАЧАЛА ДО КОНЦА\nFLOWWOW", "Были на выставке, красиво 😍 #выставка #зеркало", "masha_art"),
+    ("РОЗЫГРЫШ ОТ FLOWWOW!\nБУКЕТ КАЖДОМУ\nОПЛАТИ ДОСТАВКУ ПО ССЫЛКЕ", "Успей! 🎁🎁🎁", "fl0wwow_gift"),
+    ("Ваш заказ FLOWWOW\nдоставлен. Спасибо!", "Мама получила цветы ❤️", "olga_k_77"),
+]
+
+
+def render_picture(caption):
+    """PNG bytes of `caption` rendered by ImageMagick, or None without it.
+    Metadata (dates) is left out so the same caption gives the same bytes."""
+    import subprocess
+    convert = "/usr/bin/convert"  # /usr/local/bin/convert may be a stand-in on these machines
+    if not os.path.exists(convert):
+        return None
+    try:
+        return subprocess.run(
+            [convert, "-background", "#f4e1c1", "-fill", "#202020", "-font", "DejaVu-Sans-Bold",
+             "-pointsize", "40", "-gravity", "center", "label:" + caption.replace("%", "%%"),
+             "-bordercolor", "#f4e1c1", "-border", "40", "-strip",
+             "-define", "png:exclude-chunks=date,time", "png:-"],
+            check=True, capture_output=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def picture_posts(count, t0):
+    import base64
+    out = []
+    for k in range(count):
+        caption, text, handle = PICTURE_POSTS[k % len(PICTURE_POSTS)]
+        png = render_picture(caption)
+        if png is None:
+            sys.stderr.write("make_firehose: /usr/bin/convert (imagemagick) not found; no picture posts\n")
+            return []
+        out.append({"id": "instagram:pic%d" % k, "source": "instagram", "source_type": "social",
+                    "url": "https://www.instagram.com/p/pic%d/" % k,
+                    "author": {"id": "instagram:" + handle, "handle": handle, "followers": 800 + 37 * k},
+                    "published_at": t0 + k, "lang": "ru", "text": text,
+                    "images": [{"data": base64.b64encode(png).decode("ascii"), "mime": "image/png"}]})
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--count", type=int, default=2000, help="posts to write (default 2000)")
@@ -508,6 +557,8 @@ def main():
                     help="share of posts with an injected brand mention (default 0.05)")
     ap.add_argument("--out", default="-", help="output file (default: stdout)")
     ap.add_argument("--no-edge", action="store_true", help="leave out the hand-written edge posts")
+    ap.add_argument("--images", type=int, default=0,
+                    help="posts whose brand mention is only in an attached picture (rendered with ImageMagick)")
     ap.add_argument("--fortunes-dir", default=FORTUNES_DIR, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.count < 0 or not 0.0 <= args.mention_rate <= 1.0:
@@ -521,7 +572,8 @@ def main():
 
     rng = random.Random(args.seed)
     gen = Generator(rng, ru, en, args.mention_rate)
-    edges = [] if args.no_edge else edge_posts()[:args.count]
+    edges = [] if args.no_edge else edge_posts()
+    edges = (edges + picture_posts(args.images, START_TIME))[:args.count]
     n_corpus = args.count - len(edges)
     # Edge posts sit at fixed, seed-chosen places in the stream.
     slots = sorted(rng.sample(range(args.count), len(edges))) if edges else []

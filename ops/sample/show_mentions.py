@@ -165,6 +165,8 @@ def human(n):
 def print_mention(m, post, style, out):
     head = "%s %s  %s" % (style.topic("%s/%s" % (m.get("tenant", "?"), m.get("topic", "?"))),
                           m.get("post_id", "?"), style.dim(describe(post) if post else "(post not in file)"))
+    if m.get("from_image"):
+        head += "  " + style.warn("[found in the picture]")
     out.write(head + "\n")
     hls = m.get("highlights") or []
     if not post:
@@ -268,7 +270,10 @@ def main():
         per_topic[m.get("topic", "?")] += 1
         mentioned.add(m.get("post_id"))
         if args.show < 0 or shown < args.show:
-            print_mention(m, posts.get(str(m.get("post_id"))), style, out)
+            # `sito subscribe` delivers the post itself, with the text read from its
+            # pictures (image_text); `sito match` output refers to the posts file.
+            post = m["post"] if isinstance(m.get("post"), dict) else posts.get(str(m.get("post_id")))
+            print_mention(m, post, style, out)
             shown += 1
 
     rejected, problems = 0, []

@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "sito/enrich/ocr_registry.hpp"
+#include "text_escape.hpp"
 #if SITO_HAVE_CUDA_KERNELS
 #include "sito/kernels/cuda_ocr.hpp"
 #endif
@@ -11,15 +12,6 @@
 namespace sito::server {
 namespace {
 
-std::string json_escape(std::string_view v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\' || c == '"') out.push_back('\\');
-    if (c == '\n') { out += "\\n"; continue; }
-    out.push_back(c);
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -111,13 +103,13 @@ std::shared_ptr<enrich::ocr_backend> ocr_lane::backend() {
     backend_failed_ = true;
     std::cerr << "{\"level\":\"error\",\"msg\":\"OCR backend unavailable; posts with images get text mentions only\","
                  "\"backend\":\""
-              << json_escape(config_.backend) << "\",\"error\":\"" << json_escape(b.error().message()) << "\"}\n";
+              << escape_quoted(config_.backend) << "\",\"error\":\"" << escape_quoted(b.error().message()) << "\"}\n";
     return nullptr;
   }
   backend_ = std::shared_ptr<enrich::ocr_backend>(std::move(b).value());
   backend_name_ = std::string(backend_->name());
   std::cerr << "{\"level\":\"info\",\"msg\":\"OCR backend ready\",\"backend\":\"" << backend_name_ << "\""
-            << (fallback.empty() ? std::string() : ",\"fallback_reason\":\"" + json_escape(fallback) + "\"") << "}\n";
+            << (fallback.empty() ? std::string() : ",\"fallback_reason\":\"" + escape_quoted(fallback) + "\"") << "}\n";
   return backend_;
 }
 

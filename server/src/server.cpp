@@ -14,6 +14,7 @@
 
 #include "server_impl.hpp"
 #include "sito/model/topic.hpp"
+#include "text_escape.hpp"
 
 namespace sito::server {
 namespace {
@@ -22,18 +23,6 @@ int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-
-/// A Prometheus label value: backslash, quote and newline escaped.
-std::string label_value(std::string_view v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\' || c == '"') out.push_back('\\');
-    if (c == '\n') { out += "\\n"; continue; }
-    out.push_back(c);
-  }
-  return out;
 }
 
 /// A file's readability, with the OS's reason when it is not.
@@ -173,9 +162,9 @@ result<std::unique_ptr<sitod>> sitod::create(const server_config& config) {
   // A stored topic that no longer compiles is left out, and said so.
   for (const auto& e : diagnostics) {
     if (e.diagnostic.level != query::severity::error) continue;
-    std::cerr << "{\"level\":\"warning\",\"msg\":\"stored topic left out\",\"tenant\":\"" << label_value(e.tenant)
-              << "\",\"topic\":\"" << label_value(e.topic) << "\",\"error\":\""
-              << label_value(query::format_one_line(e.diagnostic)) << "\"}\n";
+    std::cerr << "{\"level\":\"warning\",\"msg\":\"stored topic left out\",\"tenant\":\"" << escape_quoted(e.tenant)
+              << "\",\"topic\":\"" << escape_quoted(e.topic) << "\",\"error\":\""
+              << escape_quoted(query::format_one_line(e.diagnostic)) << "\"}\n";
   }
   return s;
 }
@@ -448,8 +437,8 @@ void sitod::impl::matcher_loop() {
 void sitod::impl::publish_alerts(const std::vector<spike_alert>& alerts) {
   metrics.alerts_raised += alerts.size();
   for (const auto& a : alerts)
-    std::cerr << "{\"level\":\"warning\",\"msg\":\"mention spike\",\"tenant\":\"" << label_value(a.tenant)
-              << "\",\"topic\":\"" << label_value(a.topic) << "\",\"tag\":\"" << label_value(a.tag)
+    std::cerr << "{\"level\":\"warning\",\"msg\":\"mention spike\",\"tenant\":\"" << escape_quoted(a.tenant)
+              << "\",\"topic\":\"" << escape_quoted(a.topic) << "\",\"tag\":\"" << escape_quoted(a.tag)
               << "\",\"count\":" << a.count << ",\"baseline\":" << a.baseline << "}\n";
   auto shared = std::make_shared<const std::vector<spike_alert>>(alerts);
   std::vector<std::shared_ptr<session>> targets;
@@ -477,7 +466,7 @@ void sitod::impl::on_ocr_done(ocr_job& job, std::string image_text) {
   post with = without;
   with.image_text = without.image_text.empty() ? image_text : without.image_text + "\n" + image_text;
   if (status st = db->set_post_image_text(job.post_offset, with.image_text); !st.ok() && st.code() != status_code::not_found)
-    std::cerr << "{\"level\":\"error\",\"msg\":\"storing OCR text failed\",\"error\":\"" << label_value(st.message())
+    std::cerr << "{\"level\":\"error\",\"msg\":\"storing OCR text failed\",\"error\":\"" << escape_quoted(st.message())
               << "\"}\n";
   std::shared_ptr<const ruleset_state> rs = current_ruleset();
   std::vector<post> pair;
@@ -518,7 +507,7 @@ void sitod::impl::on_ocr_done(ocr_job& job, std::string image_text) {
   if (!found.empty()) {
     if (status st = db->append_mentions(found); !st.ok()) {
       std::cerr << "{\"level\":\"error\",\"msg\":\"appending OCR mentions failed\",\"error\":\""
-                << label_value(st.message()) << "\"}\n";
+                << escape_quoted(st.message()) << "\"}\n";
       return;
     }
     ocr_stats.mentions += found.size();
@@ -621,8 +610,8 @@ std::string sitod::impl::metrics_text() {
     share << "# HELP sito_share_of_voice a topic's share of its tenant's topic mentions\n# TYPE sito_share_of_voice gauge\n";
     for (const auto& tenant : tenant_names) {
       for (const auto& r : stats.summary(tenant, now)) {
-        const std::string labels = "tenant=\"" + label_value(tenant) + "\",topic=\"" + label_value(r.topic) +
-                                   "\",tag=\"" + label_value(r.tag) + "\"";
+        const std::string labels = "tenant=\"" + escape_quoted(tenant) + "\",topic=\"" + escape_quoted(r.topic) +
+                                   "\",tag=\"" + escape_quoted(r.tag) + "\"";
         const std::pair<const char*, const sentiment_counts*> windows[] = {{"minute", &r.minute}, {"hour", &r.hour}, {"day", &r.day}};
         for (const auto& [w, c] : windows) {
           o << "sito_mentions_window{" << labels << ",window=\"" << w << "\",sentiment=\"negative\"} " << c->negative << "\n";
@@ -654,8 +643,8 @@ std::string sitod::impl::metrics_text() {
     o << "# HELP sito_subscription_lag_mentions mentions in the tenant's log not yet delivered to the subscription\n"
          "# TYPE sito_subscription_lag_mentions gauge\n";
     for (const auto& [key, lag] : lags)
-      o << "sito_subscription_lag_mentions{tenant=\"" << label_value(key.first) << "\",subscription=\""
-        << label_value(key.second) << "\"} " << lag << "\n";
+      o << "sito_subscription_lag_mentions{tenant=\"" << escape_quoted(key.first) << "\",subscription=\""
+        << escape_quoted(key.second) << "\"} " << lag << "\n";
   }
   {
     const char* c = "counter";
@@ -688,8 +677,8 @@ std::string sitod::impl::metrics_text() {
     std::lock_guard lock(metrics.per_topic_mutex);
     for (const auto& [key, n] : metrics.mentions_per_topic) {
       const size_t slash = key.find('/');
-      o << "sito_topic_mentions_total{tenant=\"" << label_value(key.substr(0, slash)) << "\",topic=\""
-        << label_value(key.substr(slash + 1)) << "\"} " << n << "\n";
+      o << "sito_topic_mentions_total{tenant=\"" << escape_quoted(key.substr(0, slash)) << "\",topic=\""
+        << escape_quoted(key.substr(slash + 1)) << "\"} " << n << "\n";
     }
   }
   return o.str();

@@ -99,6 +99,24 @@ result<hs_compiled> compile_hs(std::vector<std::string> patterns, std::vector<ui
   return out;
 }
 
+/// Plans a tag's or rule's condition (`text`, parsed allowing purely
+/// negative expressions) in `context`; on failure `error` holds the first
+/// diagnostic, its offset relative to `text`.
+std::optional<uint32_t> plan_condition(detail::planner& plan, const std::string& text,
+                                       detail::condition_context context, query::diagnostic& error) {
+  query::parse_result parsed = query::parse(text, /*allow_without_positive=*/true);
+  if (!parsed.ok()) {
+    for (auto& e : parsed.diagnostics)
+      if (e.level == query::severity::error) {
+        error = e;
+        break;
+      }
+    return std::nullopt;
+  }
+  plan.context = context;
+  return plan.plan(*parsed.root, error);
+}
+
 }  // namespace
 
 result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const topic_spec> topics,
@@ -187,19 +205,8 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
     // Tags: their conditions compile into the same snapshot, without triggers.
     bool tags_ok = true;
     for (const auto& tag : spec.tags) {
-      query::parse_result tp = query::parse(tag.query, /*allow_without_positive=*/true);
       query::diagnostic td;
-      std::optional<uint32_t> troot;
-      if (tp.ok()) {
-        plan.context = detail::condition_context::auto_tag;
-        troot = plan.plan(*tp.root, td);
-      } else {
-        for (auto& e : tp.diagnostics)
-          if (e.level == query::severity::error) {
-            td = e;
-            break;
-          }
-      }
+      std::optional<uint32_t> troot = plan_condition(plan, tag.query, detail::condition_context::auto_tag, td);
       if (!troot) {
         query::locate(tag.query, td);
         td.message = "tag '" + tag.path + "': " + td.message;
@@ -225,19 +232,8 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
       compiled_topic::rule cr;
       cr.name = plan.label_id("rule:" + rule.name);
       if (rule.when.find_first_not_of(" \t\r\n") != std::string::npos) {
-        query::parse_result rp = query::parse(rule.when, /*allow_without_positive=*/true);
         query::diagnostic rd;
-        std::optional<uint32_t> rroot;
-        if (rp.ok()) {
-          plan.context = detail::condition_context::rule;
-          rroot = plan.plan(*rp.root, rd);
-        } else {
-          for (auto& e : rp.diagnostics)
-            if (e.level == query::severity::error) {
-              rd = e;
-              break;
-            }
-        }
+        std::optional<uint32_t> rroot = plan_condition(plan, rule.when, detail::condition_context::rule, rd);
         if (!rroot) {
           rule_error(std::move(rd));
           break;

@@ -37,15 +37,7 @@ void cpu_ocr_backend::recognize(std::span<const image_input> images, std::vector
       r.error = page.error();
       continue;
     }
-    t0 = std::chrono::steady_clock::now();
-    auto text = recognizer_->recognize(*page);
-    r.times.recognize_us = us_since(t0);
-    if (!text.ok()) {
-      r.error = text.error();
-      continue;
-    }
-    r.text = std::move(text->text);
-    r.confidence = text->confidence;
+    recognizer_->recognize_into(*page, r);
   }
 }
 

@@ -4,6 +4,7 @@
 #include <tbb/enumerable_thread_specific.h>
 #include <tesseract/baseapi.h>
 
+#include <chrono>
 #include <cstdlib>
 
 // Debian's libtesseract is built with OpenMP; its parallel sections spin
@@ -72,6 +73,19 @@ result<std::shared_ptr<tesseract_recognizer>> tesseract_recognizer::create(const
   auto first = r->impl_->engine();  // proves the models load, on the creating thread
   if (!first.ok()) return first.error();
   return r;
+}
+
+void tesseract_recognizer::recognize_into(const image& page, ocr_result& r) const {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto text = recognize(page);
+  r.times.recognize_us = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
+  if (!text.ok()) {
+    r.error = text.error();
+    return;
+  }
+  r.text = std::move(text->text);
+  r.confidence = text->confidence;
 }
 
 result<recognized_text> tesseract_recognizer::recognize(const image& page) const {

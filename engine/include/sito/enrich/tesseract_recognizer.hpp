@@ -37,6 +37,10 @@ class tesseract_recognizer {
   /// Precondition: page.channels == 1.
   result<recognized_text> recognize(const image& page) const;
 
+  /// The recognition stage of a backend: recognizes `page` into `r` (text
+  /// and confidence, or the error) and records its time in r.times.
+  void recognize_into(const image& page, ocr_result& r) const;
+
   /// Engines created so far (one per thread that called recognize, plus the
   /// one create() used).
   size_t engines() const;
