@@ -294,7 +294,6 @@ status sitod::start() {
 void sitod::stop() {
   impl& d = *impl_;
   if (!d.started || d.stopped.exchange(true)) return;
-  boost::system::error_code ec;
   // 1. No new connections; 2. finish matching what was acknowledged;
   // 3. close sessions; 4. join.
   net::post(d.io, [&d] {

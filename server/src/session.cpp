@@ -418,7 +418,9 @@ void session::on_mentions(const std::string& tenant) {
 void session::on_alerts(std::shared_ptr<const std::vector<spike_alert>> alerts) {
   net::post(strand_, [self = shared_from_this(), alerts] {
     if (!self->authenticated_ || self->closed_) return;
-    for (const auto& [name, sub] : self->subs_) {
+    for (const auto& entry : self->subs_) {
+      const std::string& name = entry.first;  // not a structured binding: captured below
+      const subscription& sub = entry.second;
       std::vector<const spike_alert*> wanted;
       for (const auto& a : *alerts)
         if (a.tenant == self->tenant_ && sub.wants_alert(a)) wanted.push_back(&a);
