@@ -371,8 +371,6 @@ void sitod::impl::matcher_loop() {
         const compiled_topic& t = snap.topics[m.topic];
         if (skip_shadowed && !rs->shadowed.empty() && rs->shadowed.count(ruleset_state::key(t.tenant, t.id))) continue;
         mention_record r;
-        r.tenant = t.tenant;
-        r.topic = t.id;
         r.post_offset = batch[m.post].offset;
         r.ingested_at_ms = batch[m.post].ingested_at_ms;
         r.matched_at_ms = matched_at;
@@ -485,8 +483,6 @@ void sitod::impl::on_ocr_done(ocr_job& job, std::string image_text) {
       if (skip_shadowed && rs->shadowed.count(key)) continue;
       if (job.text_topics.count(key) || ocr_off_tenants.count(t.tenant)) continue;
       mention_record r;
-      r.tenant = t.tenant;
-      r.topic = t.id;
       r.post_offset = job.post_offset;
       r.ingested_at_ms = job.ingested_at_ms;
       r.matched_at_ms = done_at;

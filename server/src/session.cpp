@@ -670,8 +670,6 @@ void session::on_backfill(uint64_t rid, const Backfill& m) {
         std::vector<mention_record> mentions;
         for (const auto& x : out.matches) {
           mention_record r;
-          r.tenant = self->tenant_;
-          r.topic = id;
           r.post_offset = offsets[x.post];
           r.ingested_at_ms = ingested[x.post];
           r.matched_at_ms = now_ms();

@@ -45,8 +45,14 @@ std::vector<spike_alert> stream_stats::record(const std::string& tenant, const s
   const int64_t minute = floor_div(now_ms, minute_ms);
   const int64_t hour = floor_div(minute, 60);
   std::lock_guard lock(mutex_);
+  auto& tenant_keys = keys_[tenant];
   auto touch = [&](const std::string& tag) {
-    key_state& k = keys_[key{tenant, topic, tag}];
+    key_buf_.assign(topic);
+    key_buf_.push_back('\x1f');
+    key_buf_.append(tag);
+    auto it = tenant_keys.find(key_buf_);
+    if (it == tenant_keys.end()) it = tenant_keys.try_emplace(key_buf_).first;
+    key_state& k = it->second;
     advance(k, minute);
     const int64_t m = std::max(minute, k.current_minute);
     const size_t mi = static_cast<size_t>(((m % 60) + 60) % 60);
@@ -111,14 +117,22 @@ void stream_stats::windows(const key_state& k, int64_t now_ms, row& r) {
 
 std::vector<stream_stats::row> stream_stats::summary(const std::string& tenant, int64_t now_ms) const {
   std::vector<row> topics, tags;
-  std::lock_guard lock(mutex_);
-  for (auto it = keys_.lower_bound(key{tenant, "", ""}); it != keys_.end() && std::get<0>(it->first) == tenant; ++it) {
-    row r;
-    r.topic = std::get<1>(it->first);
-    r.tag = std::get<2>(it->first);
-    windows(it->second, now_ms, r);
-    (r.tag.empty() ? topics : tags).push_back(std::move(r));
+  {
+    std::lock_guard lock(mutex_);
+    auto t = keys_.find(tenant);
+    if (t == keys_.end()) return {};
+    for (const auto& [key, state] : t->second) {
+      row r;
+      const size_t sep = key.find('\x1f');
+      r.topic = key.substr(0, sep);
+      r.tag = key.substr(sep + 1);
+      windows(state, now_ms, r);
+      (r.tag.empty() ? topics : tags).push_back(std::move(r));
+    }
   }
+  auto by_name = [](const row& a, const row& b) { return a.topic != b.topic ? a.topic < b.topic : a.tag < b.tag; };
+  std::sort(topics.begin(), topics.end(), by_name);
+  std::sort(tags.begin(), tags.end(), by_name);
   uint64_t hour_total = 0, day_total = 0;
   for (const auto& r : topics) {
     hour_total += r.hour.total();

@@ -281,6 +281,9 @@ flatbuffers::Offset<sito::wire::Mention> mention_to_wire(flatbuffers::FlatBuffer
 
 void annotate_mention(mention_record& r, const scan_output& out, const scan_output::match& m,
                       const ruleset_snapshot& snap) {
+  const compiled_topic& t = snap.topics[m.topic];
+  r.tenant = t.tenant;
+  r.topic = t.id;
   for (const auto& h : out.highlights_of(m))
     r.highlights.push_back({query::to_string(h.field), h.begin, h.end, std::string(snap.label(h.label))});
   for (uint32_t tag : out.tags_of(m)) r.tags.push_back(std::string(snap.label(tag)));

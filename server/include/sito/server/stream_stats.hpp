@@ -26,13 +26,13 @@
 // Memory: about 1.5 KiB per (topic) or (topic, tag) key that ever had a mention.
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
+
 #include <cstdint>
 #include <deque>
-#include <map>
 #include <mutex>
 #include <span>
 #include <string>
-#include <tuple>
 #include <vector>
 
 #include "sito/rules/sentiment_lexicon.hpp"
@@ -92,7 +92,7 @@ class stream_stats {
     double share_of_voice_hour = 0;  ///< topic rows: this topic's share of the tenant's topic mentions
     double share_of_voice_day = 0;
   };
-  /// Every key of `tenant`, topics first then tags, as of `now_ms`.
+  /// Every key of `tenant` as of `now_ms`: its topics by name, then its tags by topic and path.
   std::vector<row> summary(const std::string& tenant, int64_t now_ms) const;
 
   /// The last alerts of `tenant` (at most 100), oldest first.
@@ -110,15 +110,18 @@ class stream_stats {
     double mean = 0, var = 0;    ///< EWMA of closed minutes
     int64_t last_alert_ms = INT64_MIN / 2;
   };
-  using key = std::tuple<std::string, std::string, std::string>;  // tenant, topic, tag
   void advance(key_state& k, int64_t minute) const;
   static void add(sentiment_counts& c, rules::sentiment mood);
   static void windows(const key_state& k, int64_t now_ms, row& r);
 
   spike_params params_;
   mutable std::mutex mutex_;
-  std::map<key, key_state> keys_;
-  std::map<std::string, std::deque<spike_alert>> alerts_;
+  /// tenant → "topic\x1ftag" (tag empty for the topic itself) → state. Hash
+  /// maps probed through key_buf_, so counting a mention allocates nothing
+  /// once its keys exist (it runs for every mention on the matcher thread).
+  absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, key_state>> keys_;
+  std::string key_buf_;
+  absl::flat_hash_map<std::string, std::deque<spike_alert>> alerts_;
   uint64_t next_alert_id_ = 1;
 };
 

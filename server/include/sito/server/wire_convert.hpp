@@ -73,8 +73,8 @@ flatbuffers::Offset<sito::wire::Mention> mention_to_wire(flatbuffers::FlatBuffer
 /// Serializes a post with its log metadata as a finished store.StoredPost buffer.
 std::vector<uint8_t> encode_stored_post(const post& p, uint64_t offset, int64_t ingested_at_ms,
                                         const std::string& producer_tenant);
-/// Fills `r`'s highlights, tags, sentiment, priority and flags from the
-/// scanner's match `m` (of `out`, scanned against `snap`).
+/// Fills `r`'s tenant, topic, highlights, tags, sentiment, priority and
+/// flags from the scanner's match `m` (of `out`, scanned against `snap`).
 void annotate_mention(mention_record& r, const scan_output& out, const scan_output::match& m,
                       const ruleset_snapshot& snap);
 
