@@ -24,8 +24,10 @@ struct bench_options {
   double duration_s = 3;                       ///< per measurement
   double peer_seconds = 2;                     ///< per peer and topic count (each peer stops after this)
   bool peers = true;                           ///< engine: measure the peers too
+  bool measure_pass = false;                   ///< engine: one warm + one measured pass per topic count, no timing
   size_t xapian_max_topics = 100000;           ///< engine: skip the Xapian peer above this many topics
   double brand_rate = 0.05;                    ///< share of posts with a brand spelling injected
+  size_t word_brand_every = 10;                ///< one generated brand in N is an ordinary word (0: none)
   double median_chars = 140;                   ///< median post length in characters (log-normal)
   size_t pool_posts = 16384;                   ///< generated posts cycled through by the engine mode
   std::string out_dir = "sito-bench-out";

@@ -87,6 +87,19 @@ sito_figures measure_sito(const batch_scanner& scanner, const std::vector<post>&
   return f;
 }
 
+/// One pass over the whole pool, batch by batch, on this thread. Out of line
+/// so that callgrind counts exactly this pass:
+///   valgrind --tool=callgrind --toggle-collect='*measured_pool_pass*' sito-bench engine --measure-pass ...
+[[gnu::noinline]] size_t measured_pool_pass(const batch_scanner& scanner, const std::vector<post>& pool, size_t batch,
+                                            scan_output& out) {
+  size_t mentions = 0;
+  for (size_t b = 0; b < pool.size(); b += batch) {
+    scanner.scan_serial(std::span<const post>(pool.data() + b, std::min(batch, pool.size() - b)), out);
+    mentions += out.matches.size();
+  }
+  return mentions;
+}
+
 }  // namespace
 
 void run_engine(const bench_options& o, report& r) {
@@ -96,7 +109,7 @@ void run_engine(const bench_options& o, report& r) {
               "p50 batch", "p99 batch", "p999", "mentions");
   std::printf("%8s %9s %7s %6s %12s %10s %10s %10s %9s\n", "", "", "", "", "", "us", "us", "us", "per post");
   for (size_t n : o.topics) {
-    auto tenants = generate_tenants({.topics = n, .seed = o.seed}, vocab);
+    auto tenants = generate_tenants({.topics = n, .seed = o.seed, .word_brand_every = o.word_brand_every}, vocab);
     firehose_generator gen({.seed = o.seed, .brand_rate = o.brand_rate, .median_chars = o.median_chars},
                            tenants.brand_spellings);
     const std::vector<post> pool = gen.take(o.pool_posts);
@@ -112,6 +125,17 @@ void run_engine(const bench_options& o, report& r) {
       continue;
     }
     batch_scanner scanner(*snap);
+    if (o.measure_pass) {
+      // Steady state first, as in a long-running sitod: every distinct token
+      // of the pool has been resolved and cached once.
+      scan_output out;
+      for (size_t b = 0; b < pool.size(); b += o.batch.front())
+        scanner.scan_serial(std::span<const post>(pool.data() + b, std::min(o.batch.front(), pool.size() - b)), out);
+      const size_t mentions = measured_pool_pass(scanner, pool, o.batch.front(), out);
+      std::printf("%8zu %9zu measured pass: %zu posts, %zu mentions (%.2f per post), %.0f bytes per post\n", n,
+                  tenants.terms, pool.size(), mentions, double(mentions) / double(pool.size()), bytes_per_post);
+      continue;
+    }
     double sito_single_batch0 = 0;
     for (size_t th : o.threads)
       for (size_t b : o.batch) {
@@ -123,6 +147,7 @@ void run_engine(const bench_options& o, report& r) {
                     p50, p99, p999, f.mentions_per_post);
         r.add("engine", {{"topics", n},
                          {"terms", tenants.terms},
+                         {"word_brand_every", o.word_brand_every},
                          {"tag_terms", tenants.tag_terms},
                          {"threads", th},
                          {"batch", b},

@@ -44,9 +44,17 @@ int main(int argc, char** argv) {
     sub->add_option("--duration", o.duration_s, "seconds per measurement")->capture_default_str();
     sub->add_option("--peer-seconds", o.peer_seconds, "engine: seconds per peer and topic count")->capture_default_str();
     sub->add_flag("!--no-peers", o.peers, "engine: skip raw hs_scan, RE2::Set and Xapian");
+    sub->add_flag("--measure-pass", o.measure_pass,
+                  "engine: instead of timing, one warm pass then one measured pass over the pool, for "
+                  "valgrind --tool=callgrind --toggle-collect='*measured_pool_pass*' (instructions per post = "
+                  "Ir / the posts it prints)");
     sub->add_option("--xapian-max-topics", o.xapian_max_topics, "engine: skip Xapian above this many topics")
         ->capture_default_str();
     sub->add_option("--brand-rate", o.brand_rate, "share of posts with a brand spelling injected")->capture_default_str();
+    sub->add_option("--word-brand-every", o.word_brand_every,
+                    "one generated brand in N is an ordinary word, which sets the mention rate at scale "
+                    "(10: the match-heavy stress workload; 0: none, about one mention per post at 100k topics)")
+        ->capture_default_str();
     sub->add_option("--median-chars", o.median_chars, "median post length in characters")->capture_default_str();
     sub->add_option("--pool", o.pool_posts, "engine: generated posts cycled through")->capture_default_str();
     sub->add_option("--out", o.out_dir, "output directory (results.json, charts)")->capture_default_str();

@@ -107,7 +107,9 @@ tenant_set generate_tenants(const tenant_options& options, const std::vector<std
 
   for (size_t i = 0; i < options.topics; ++i) {
     auto [lat, cyr] = brand_name(rng);
-    const bool real_word_brand = rng() % 10 == 0;  // one brand in ten is an ordinary word
+    // One brand in `word_brand_every` is an ordinary word (0: none).
+    const uint64_t brand_draw = rng();
+    const bool real_word_brand = options.word_brand_every != 0 && brand_draw % options.word_brand_every == 0;
     const std::string brand = real_word_brand ? rare() : lat;
     brands.insert(brand);
     brands.insert(cyr);

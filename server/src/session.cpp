@@ -608,14 +608,14 @@ void session::on_explain(uint64_t rid, const Explain& m) {
     auto [snap, index] = rs->find(tenant_, id);
     if (snap) {
       batch_scanner scanner(snap == rs->snapshot.get() ? rs->snapshot : rs->delta);
-      auto text = scanner.explain(p, index);
-      if (!text.ok()) {
-        send_error(rid, ErrorCode::InvalidArgument, text.error().message(), "Explain");
+      auto e = scanner.explain(p, index);
+      if (!e.ok()) {
+        send_error(rid, ErrorCode::InvalidArgument, e.error().message(), "Explain");
         return;
       }
-      const bool matched = text->find("result: MATCH") != std::string::npos;
+      const std::string text = to_string(*e);
       reply(rid, Message::ExplainResult, [&](fb::FlatBufferBuilder& b) {
-        return CreateExplainResultDirect(b, matched, text->c_str()).Union();
+        return CreateExplainResultDirect(b, e->matched, text.c_str()).Union();
       });
       return;
     }

@@ -197,12 +197,12 @@ int run_explain(const std::string& topics_path, const std::string& topic_id, std
   for (uint32_t i = 0; i < topics.size(); ++i) {
     if (topics[i].id != topic_id) continue;
     sito::batch_scanner scanner(*snap);
-    auto text = scanner.explain(*p, i);
-    if (!text.ok()) {
-      std::cerr << "sito: " << text.error().message() << "\n";
+    auto e = scanner.explain(*p, i);
+    if (!e.ok()) {
+      std::cerr << "sito: " << e.error().message() << "\n";
       return 2;
     }
-    std::cout << *text;
+    std::cout << sito::to_string(*e);
     return 0;
   }
   std::cerr << "sito: no compiled topic '" << topic_id << "' in " << topics_path << "\n";

@@ -24,7 +24,14 @@ check(e["batch_latency_us_p50"] > 0 and e["batch_latency_us_p99"] >= e["batch_la
 p = d["peers"][0]
 for k in ("raw_hs_posts_per_s", "re2_set_posts_per_s", "xapian_posts_per_s", "sito_vs_xapian"):
     check(isinstance(p.get(k), (int, float)) and p[k] > 0, "peers." + k)
-check(p["mentions_found_by_both"] <= min(p["xapian_mentions"], p["sito_mentions_same_posts"]), "agreement")
+# Agreement that can fail: the Xapian percolator's relaxations only add
+# mentions, so it must find every mention sito finds on the same posts, and
+# there must be some to compare.
+check(p["sito_mentions_same_posts"] > 0, "sito found no mentions to compare")
+check(p["mentions_found_by_both"] == p["sito_mentions_same_posts"],
+      "Xapian missed %d of sito's %d mentions" % (p["sito_mentions_same_posts"] - p["mentions_found_by_both"],
+                                                   p["sito_mentions_same_posts"]))
+check(p["xapian_mentions"] >= p["sito_mentions_same_posts"], "Xapian found fewer mentions than sito")
 c = d["compile"][0]
 check(c["topics"] == 60 and c["errors"] == 0 and c["compile_s"] > 0 and c["peak_rss_mib"] > 10, "compile row")
 check(c["single_topic_update_ms_median"] > 0, "single-topic update")

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "sito/text/fold.hpp"
+
 namespace sito {
 namespace {
 
@@ -130,8 +132,47 @@ TEST(Compiler, ManyTopicsCompile) {
   EXPECT_TRUE(report.errors.empty());
   EXPECT_EQ(report.topics_compiled, 5000u);
   EXPECT_EQ((*snap)->atoms.size(), 5000u + 3u);
-  // Each topic is triggered by its brand (rarer than the dictionary words).
+  // Each topic is triggered by its brand (rarer than the dictionary words);
+  // the NEAR is one clause, so nothing is left to check.
   EXPECT_EQ((*snap)->trigger_topics.size(), 5000u);
+  EXPECT_TRUE((*snap)->check_triggers.empty());
+  EXPECT_EQ((*snap)->topic_check_begin.size(), 5000u + 1u);
+}
+
+TEST(Compiler, IndexesATopicUnderItsRarestClauseAndChecksTheOther) {
+  // flowwow is a word the dictionary does not know (rare); lang:ru and
+  // доставка are common: only flowwow indexes the topics.
+  std::vector<topic_spec> topics = {topic("meta", "flowwow AND lang:ru"), topic("word", "flowwow AND доставка"),
+                                    topic("single", "lang:ru")};
+  auto snap = compile_topics(topics, no_lexicon());
+  ASSERT_TRUE(snap.ok());
+  const ruleset_snapshot& s = **snap;
+  auto atom_of = [&](std::string_view folded) {
+    for (uint32_t a = 0; a < s.atoms.size(); ++a)
+      if (s.atoms[a].text == folded) return a;
+    return UINT32_MAX;
+  };
+  const uint32_t brand = atom_of("flowwow");
+  const uint32_t word = atom_of(text::fold("доставка"));
+  ASSERT_NE(brand, UINT32_MAX);
+  ASSERT_NE(word, UINT32_MAX);
+  auto indexed = [&](uint32_t a) {
+    return std::vector<uint32_t>(s.trigger_topics.begin() + s.atom_trigger_begin[a],
+                                 s.trigger_topics.begin() + s.atom_trigger_begin[a + 1]);
+  };
+  EXPECT_EQ(indexed(brand), (std::vector<uint32_t>{0, 1}));
+  EXPECT_TRUE(indexed(word).empty()) << "the common word is checked, not indexed";
+  auto lang = s.meta_index.find(std::string("lang\x1fru"));
+  ASSERT_NE(lang, s.meta_index.end());
+  ASSERT_EQ(lang->second.topics.count, 1u) << "only the topic with no other clause is indexed by lang:ru";
+  EXPECT_EQ(s.postings[lang->second.topics.begin], 2u);
+  auto checks = [&](uint32_t t) {
+    return std::vector<uint32_t>(s.check_triggers.begin() + s.topic_check_begin[t],
+                                 s.check_triggers.begin() + s.topic_check_begin[t + 1]);
+  };
+  EXPECT_EQ(checks(0), (std::vector<uint32_t>{ruleset_snapshot::check_meta_bit | lang->second.id}));
+  EXPECT_EQ(checks(1), (std::vector<uint32_t>{word}));
+  EXPECT_TRUE(checks(2).empty());
 }
 
 }  // namespace

@@ -171,9 +171,14 @@ TEST_F(Rules, ExplainShowsFlagsSentimentTagsAndWhichRulesFiredAndWhy) {
              {"ads", "#реклама", {{}, "", std::nullopt, false, true}}};
   compile(t);
   post p = text_post("flowwow: доставка от мошенников, спасибо что предупредили");
-  auto text = scanner_->explain(p, 0);
-  ASSERT_TRUE(text.ok()) << text.error().to_string();
-  const std::string& e = *text;
+  auto ex = scanner_->explain(p, 0);
+  ASSERT_TRUE(ex.ok()) << ex.error().to_string();
+  EXPECT_TRUE(ex->matched);
+  EXPECT_FALSE(ex->dropped);
+  EXPECT_EQ(ex->sentiment, rules::sentiment::negative);
+  EXPECT_EQ(ex->sentiment_source, "rule:fraud");
+  EXPECT_EQ(ex->tags, (std::vector<std::string>{"Тачпоинт/Доставка", "Риск"}));
+  const std::string e = to_string(*ex);
   auto has = [&](const std::string& what) { return e.find(what) != std::string::npos; };
   EXPECT_TRUE(has("result: MATCH")) << e;
   EXPECT_TRUE(has("own account no, WOM yes")) << e;
@@ -190,8 +195,11 @@ TEST_F(Rules, ExplainShowsFlagsSentimentTagsAndWhichRulesFiredAndWhy) {
   p.text = "flowwow #реклама";
   auto dropped = scanner_->explain(p, 0);
   ASSERT_TRUE(dropped.ok());
-  EXPECT_NE(dropped->find("drops the mention"), std::string::npos) << *dropped;
-  EXPECT_NE(dropped->find("mention: DROPPED by a rule"), std::string::npos) << *dropped;
+  EXPECT_TRUE(dropped->matched);
+  EXPECT_TRUE(dropped->dropped);
+  const std::string d = to_string(*dropped);
+  EXPECT_NE(d.find("drops the mention"), std::string::npos) << d;
+  EXPECT_NE(d.find("mention: DROPPED by a rule"), std::string::npos) << d;
 }
 
 TEST(RuleErrors, MentionFiltersAreRejectedInTopicQueriesWithThePosition) {

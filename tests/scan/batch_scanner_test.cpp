@@ -262,16 +262,42 @@ TEST_F(ScannerTest, TagsAreSetByQueryFilterOrBothOnlyOnMatches) {
   EXPECT_TRUE(out.tags.empty());
 }
 
+TEST_F(ScannerTest, ATopicIsEvaluatedOnlyWhenBothClausesFired) {
+  compile({t("meta", "flowwow AND lang:ru"), t("word", "flowwow AND доставка"), t("other", "flowwow AND курьер")});
+  auto evaluated = [&](post p) {
+    scan_output out;
+    scanner_->scan_serial(std::span<const post>(&p, 1), out);
+    return out.topics_evaluated;
+  };
+  post p = text_post("flowwow: доставка");
+  EXPECT_EQ(evaluated(p), 1u) << "word only: lang is missing, курьер is missing";
+  p.lang = "ru";
+  EXPECT_EQ(evaluated(p), 2u);
+  EXPECT_EQ(topics_of(p), (ids{"meta", "word"}));
+  EXPECT_EQ(evaluated(text_post("доставка курьер")), 0u) << "the rare clause did not fire";
+}
+
 TEST_F(ScannerTest, ExplainShowsHitsAndTheTree) {
   compile({t("x", "курьер NEAR/2 опоздал -вакансия")});
-  auto text = scanner_->explain(text_post("курьер опять опоздал"), 0);
-  ASSERT_TRUE(text.ok());
-  EXPECT_NE(text->find("result: MATCH"), std::string::npos) << *text;
-  EXPECT_NE(text->find("NEAR/2"), std::string::npos);
-  EXPECT_NE(text->find("[false] word 'вакансия'"), std::string::npos) << *text;
+  auto e = scanner_->explain(text_post("курьер опять опоздал"), 0);
+  ASSERT_TRUE(e.ok());
+  EXPECT_TRUE(e->matched);
+  ASSERT_EQ(e->hits.size(), 2u);
+  EXPECT_EQ(e->hits[0].term, "курьер");
+  EXPECT_EQ(e->hits[0].text, "курьер");
+  EXPECT_EQ(e->hits[1].begin, std::string("курьер опять ").size());
+  ASSERT_EQ(e->highlights.size(), 2u);
+  bool saw_negated_word = false;
+  for (const auto& n : e->evaluation) saw_negated_word |= n.what == "word 'вакансия'" && !n.truth;
+  EXPECT_TRUE(saw_negated_word);
+  const std::string text = to_string(*e);
+  EXPECT_NE(text.find("result: MATCH"), std::string::npos) << text;
+  EXPECT_NE(text.find("NEAR/2"), std::string::npos);
+  EXPECT_NE(text.find("[false] word 'вакансия'"), std::string::npos) << text;
   auto no = scanner_->explain(text_post("курьер"), 0);
   ASSERT_TRUE(no.ok());
-  EXPECT_NE(no->find("result: no match"), std::string::npos);
+  EXPECT_FALSE(no->matched);
+  EXPECT_NE(to_string(*no).find("result: no match"), std::string::npos);
   EXPECT_FALSE(scanner_->explain(text_post("x"), 7).ok());
 }
 

@@ -4,6 +4,9 @@
 // UTF-8 rejection with offsets, and a property test over fortunes-ru.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
+#include <tuple>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +14,7 @@
 #include "sito/base/utf8.hpp"
 #include "sito/text/analyzed_text.hpp"
 #include "sito/text/fold.hpp"
+#include "sito/text/token_hash.hpp"
 #include "support/corpus.hpp"
 
 namespace sito::text {
@@ -618,6 +622,95 @@ TEST(AnalyzerProperty, RussianFortunes) {
   }
   EXPECT_GT(texts.size(), 1000u);
   EXPECT_GT(checked_keys, total_tokens * 9 / 10);
+}
+
+/// Random texts built from the pieces the fast path treats differently:
+/// Cyrillic, Latin, Kazakh, digits, #tags and @mentions, emoji with skin
+/// tones and ZWJ, flags, combining marks, NFKC expansions, punctuation,
+/// blanks, and invalid bytes.
+std::string random_text(std::mt19937_64& rng) {
+  static const std::vector<std::string> pieces = {
+      "доставка", "Курьер", "ЁЛКА", "flowwow", "Apple", "қазақ", "әдемі", "2024", " ", " ", "  ", "\n", "\t",
+      ", ", ". ", "!", "—", "«", "»", "…", "#", "@", "_", "-", "'", "#flowwow_ru", "@курьер_москва", "😡", "👍🏽",
+      "👨\u200d👩\u200d👧", "🇷🇺", "❤️", "‼", "е\u0308", "\u0301", "ﬁ", "½", "Ｆ", "é", "中文", "\xff", "\xd0",
+      "\xe2\x80", "a\u200db", "x\uFE0F", "İ", "ß", "Σ"};
+  std::string out;
+  const size_t n = rng() % 24;
+  for (size_t k = 0; k < n; ++k) out += pieces[rng() % pieces.size()];
+  return out;
+}
+
+TEST(AnalyzerImplementations, AgreeTokenForTokenOnRandomText) {
+  analyzer fast(analyzer_implementation::fast), general(analyzer_implementation::general);
+  std::mt19937_64 rng(20261129);
+  size_t valid = 0, tokens = 0;
+  for (int round = 0; round < 20000; ++round) {
+    const std::string s = random_text(rng);
+    for (bool with_map : {false, true}) {
+      analyzed_text a, b;
+      const status sa = fast.analyze(s, a, with_map), sb = general.analyze(s, b, with_map);
+      ASSERT_EQ(sa.ok(), sb.ok()) << s;
+      if (!sa.ok()) {
+        EXPECT_EQ(sa.message(), sb.message()) << s;
+        continue;
+      }
+      valid += with_map;
+      ASSERT_EQ(a.folded, b.folded) << s;
+      ASSERT_EQ(a.orig_begin_of, b.orig_begin_of) << s;
+      ASSERT_EQ(a.orig_end_of, b.orig_end_of) << s;
+      ASSERT_EQ(a.tokens.size(), b.tokens.size()) << s;
+      for (size_t k = 0; k < a.tokens.size(); ++k) {
+        const token &x = a.tokens[k], &y = b.tokens[k];
+        ASSERT_EQ(std::tie(x.fold_begin, x.fold_end, x.orig_begin, x.orig_end, x.position, x.is_emoji, x.has_tag),
+                  std::tie(y.fold_begin, y.fold_end, y.orig_begin, y.orig_end, y.position, y.is_emoji, y.has_tag))
+            << s << " token " << k;
+        ASSERT_EQ(x.hash, token_hash(a.key(x))) << s;
+        ASSERT_EQ(x.hash, y.hash) << s;
+        if (x.has_tag) {
+          ASSERT_EQ(std::tie(x.tag_fold_begin, x.tag_fold_end, x.tag_orig_begin, x.tag_orig_end, x.tag_hash),
+                    std::tie(y.tag_fold_begin, y.tag_fold_end, y.tag_orig_begin, y.tag_orig_end, y.tag_hash))
+              << s;
+          ASSERT_EQ(x.tag_hash, token_hash(a.tag_key(x))) << s;
+        }
+      }
+      tokens += a.tokens.size();
+    }
+  }
+  EXPECT_GT(valid, 10000u) << "the generator should mostly produce valid UTF-8";
+  EXPECT_GT(tokens, 50000u);
+}
+
+TEST(AnalyzerImplementations, FastPathResumesAfterAHashtagOrEmoji) {
+  // The general path handles one blank-delimited stretch, then the fast path
+  // takes over again: positions and offsets stay exact on both sides.
+  const std::string s = "до #flowwow_ru после 😡 и ещё";
+  const analyzed_text t = analyze_ok(s, true);
+  EXPECT_EQ(words(t), (std::vector<std::string>{"до", "flowwow", "ru", "после", "😡", "и", "еще"}));
+  ASSERT_EQ(t.tokens.size(), 7u);
+  EXPECT_TRUE(t.tokens[1].has_tag);
+  EXPECT_EQ(unfold(t.tag_key(t.tokens[1])), "#flowwow_ru");
+  EXPECT_EQ(s.substr(t.tokens[3].orig_begin, t.tokens[3].orig_end - t.tokens[3].orig_begin), "после");
+  EXPECT_EQ(t.tokens[6].position, 6u);
+  EXPECT_EQ(s.substr(t.tokens[6].orig_begin), "ещё");
+}
+
+TEST(TokenHash, DependsOnEveryByteAndTheLength) {
+  std::vector<std::string> keys = {"", "a", "ab", "abc", "abcd", "abcde", "abcdefgh", "abcdefghi",
+                                   "abcdefghijklmnop", "abcdefghijklmnopq", std::string(40, 'x'), std::string(41, 'x')};
+  for (size_t len = 1; len <= 40; ++len) {
+    std::string k(len, 'q');
+    k[len / 2] = 'r';
+    keys.push_back(k);
+    k[len - 1] = 's';
+    keys.push_back(k);
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  std::vector<uint64_t> hashes;
+  for (const auto& k : keys) hashes.push_back(token_hash(k));
+  std::sort(hashes.begin(), hashes.end());
+  EXPECT_EQ(std::adjacent_find(hashes.begin(), hashes.end()), hashes.end()) << "distinct keys, distinct hashes";
+  EXPECT_EQ(token_hash("доставка"), token_hash(std::string("доставка")));
 }
 
 }  // namespace

@@ -420,7 +420,6 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
     snap->text_db = std::move(hs.db);
     snap->text_db_atoms = std::move(hs.atoms);
     for (uint32_t a : snap->text_db_atoms) snap->text_db_lengths.push_back(static_cast<uint32_t>(snap->atoms[a].text.size()));
-    snap->needs_byte_map = true;
   }
   std::vector<bool> dead_topic(snap->topics.size(), false);
   for (auto& [a, message] : rejected) {
@@ -468,26 +467,43 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
     }
   }
 
-  // Triggers: atom → topics, metadata key → topics, and the always list.
+  // Triggers: the cheaper clause indexed (atom → topics, metadata key →
+  // topics), the other kept per topic as checks; and the always list.
   std::vector<std::vector<uint32_t>> by_atom(snap->atoms.size());
   absl::flat_hash_map<std::string, std::vector<uint32_t>> by_meta;
-  snap->topic_clause_mask.assign(snap->topics.size(), 0);
+  absl::flat_hash_map<std::string, uint32_t> meta_ids;  // every probed key, indexed or checked
+  auto meta_id = [&](const detail::trigger& tr) {
+    snap->meta_trigger_fields |= 1u << static_cast<unsigned>(tr.meta_field);
+    return meta_ids.try_emplace(tr.meta_key, static_cast<uint32_t>(meta_ids.size())).first->second;
+  };
+  snap->topic_check_begin.assign(1, 0);
+  snap->topic_check_begin.reserve(snap->topics.size() + 1);
+  std::vector<uint32_t> checks;
   for (uint32_t t = 0; t < snap->topics.size(); ++t) {
-    if (dead_topic[t]) continue;
+    checks.clear();
     const auto& clauses = topic_clauses[t];
-    if (clauses.empty()) { snap->always_topics.push_back(t); continue; }
-    snap->topic_clause_mask[t] = static_cast<uint8_t>((1u << clauses.size()) - 1);
-    for (uint32_t c = 0; c < clauses.size(); ++c) {
-      for (const auto& tr : clauses[c].triggers) {
-        const uint32_t entry = ruleset_snapshot::trigger_entry(t, c);
-        if (tr.is_atom) {
-          by_atom[tr.atom].push_back(entry);
-        } else {
-          by_meta[tr.meta_key].push_back(entry);
-          snap->meta_trigger_fields |= 1u << static_cast<unsigned>(tr.meta_field);
+    if (!dead_topic[t]) {
+      if (clauses.empty()) {
+        snap->always_topics.push_back(t);
+      } else {
+        // planner::clauses() orders them by cost: index the first.
+        for (const auto& tr : clauses[0].triggers) {
+          if (tr.is_atom) {
+            by_atom[tr.atom].push_back(t);
+          } else {
+            (void)meta_id(tr);
+            by_meta[tr.meta_key].push_back(t);
+          }
         }
+        if (clauses.size() > 1)
+          for (const auto& tr : clauses[1].triggers)
+            checks.push_back(tr.is_atom ? tr.atom : ruleset_snapshot::check_meta_bit | meta_id(tr));
       }
     }
+    std::sort(checks.begin(), checks.end());
+    checks.erase(std::unique(checks.begin(), checks.end()), checks.end());
+    snap->check_triggers.insert(snap->check_triggers.end(), checks.begin(), checks.end());
+    snap->topic_check_begin.push_back(static_cast<uint32_t>(snap->check_triggers.size()));
   }
   snap->atom_trigger_begin.reserve(snap->atoms.size() + 1);
   for (auto& list : by_atom) {
@@ -497,7 +513,19 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
     snap->trigger_topics.insert(snap->trigger_topics.end(), list.begin(), list.end());
   }
   snap->atom_trigger_begin.push_back(static_cast<uint32_t>(snap->trigger_topics.size()));
-  flatten(by_meta, snap->meta_index, snap->postings);
+  snap->meta_index.reserve(meta_ids.size());
+  for (const auto& [key, id] : meta_ids) {
+    ruleset_snapshot::meta_key mk;
+    mk.id = id;
+    if (auto it = by_meta.find(key); it != by_meta.end()) {
+      auto& list = it->second;
+      std::sort(list.begin(), list.end());
+      list.erase(std::unique(list.begin(), list.end()), list.end());
+      mk.topics = {static_cast<uint32_t>(snap->postings.size()), static_cast<uint32_t>(list.size())};
+      snap->postings.insert(snap->postings.end(), list.begin(), list.end());
+    }
+    snap->meta_index.emplace(key, mk);
+  }
 
   rep.topics_compiled = snap->topics.size() - static_cast<size_t>(std::count(dead_topic.begin(), dead_topic.end(), true));
   rep.atoms = snap->atoms.size();

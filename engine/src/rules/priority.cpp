@@ -18,14 +18,27 @@ float source_weight(std::string_view type) {
 }
 }  // namespace
 
-float priority_score(const priority_inputs& in) {
-  float score = in.mood == sentiment::negative ? 40.f : in.mood == sentiment::neutral ? 15.f : 5.f;
-  const double audience = static_cast<double>(std::max<int64_t>({in.followers.value_or(0), in.reach, 0}));
-  score += static_cast<float>(std::min(30.0, 5.0 * std::log10(1.0 + audience)));
-  score += source_weight(in.source_type);
-  if (in.verified) score += 5;
-  if (in.wom) score += 10;
+priority_post_terms priority_terms_of(std::optional<int64_t> followers, int64_t reach, std::string_view source_type,
+                                      bool verified) {
+  priority_post_terms t;
+  const double audience = static_cast<double>(std::max<int64_t>({followers.value_or(0), reach, 0}));
+  t.audience = static_cast<float>(std::min(30.0, 5.0 * std::log10(1.0 + audience)));
+  t.source = source_weight(source_type);
+  t.verified = verified ? 5.f : 0.f;
+  return t;
+}
+
+float priority_score(const priority_post_terms& post_terms, sentiment mood, bool wom) {
+  float score = mood == sentiment::negative ? 40.f : mood == sentiment::neutral ? 15.f : 5.f;
+  score += post_terms.audience;
+  score += post_terms.source;
+  score += post_terms.verified;
+  if (wom) score += 10;
   return std::clamp(score, 0.f, 100.f);
+}
+
+float priority_score(const priority_inputs& in) {
+  return priority_score(priority_terms_of(in.followers, in.reach, in.source_type, in.verified), in.mood, in.wom);
 }
 
 }  // namespace sito::rules

@@ -1,105 +1,173 @@
-// Private: a thread's memo of token → atoms.
+// Private: a thread's memo of folded token → atoms (term_matcher.hpp).
 //
-// One probe should cost one cache line: short keys (folded Russian words are
-// one byte per letter, so nearly all of them) live inline in a 32-byte slot
-// of an open-addressing table; longer keys go to a hash map beside it.
-// Bounded: when `max_entries` are cached, everything is dropped and the cache
-// refills from the traffic that follows.
+// Everything a token can hit that depends on the token alone is resolved
+// once per distinct token and kept here: exact forms, morphology (Snowball
+// stems, hunspell entries), whole #tags, and the wildcard patterns the
+// token satisfies. A probe costs one cache line: keys of up to 19 bytes
+// (folded Russian words are one byte per letter, so nearly all of them)
+// live inline in a 32-byte, 32-byte-aligned slot of an open-addressing
+// table indexed by the analyzer's token_hash() and compared by length and
+// two 8-byte loads; longer keys go to a map
+// beside it. Most tokens hit nothing, and their slot says so without
+// touching the atom arena.
+//
+// Sized to the working set: the table starts at 4 096 slots (128 KiB) and
+// doubles at half load, up to twice `max_entries`; when `max_entries` are
+// cached everything is dropped and the cache refills from the traffic that
+// follows.
+//
+// Each cached atom id carries `needs_case_check` in its top bit when it is
+// a `{Case}` atom, whose occurrences are compared with the original bytes.
 //
 // Thread-safety: none; each scanning thread owns one.
 #pragma once
 
-#include <absl/hash/hash.h>
-
 #include <cstdint>
 #include <cstring>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "sito/compile/program.hpp"
+#include "sito/text/token_hash.hpp"
 
 namespace sito::detail {
 
 class token_cache {
  public:
-  explicit token_cache(size_t max_entries) : max_entries_(max_entries) {
-    size_t cap = 1024;
-    while (cap < max_entries * 2) cap <<= 1;
-    slots_.resize(cap);
-    mask_ = cap - 1;
+  static constexpr uint32_t needs_case_check = 0x80000000u;
+  static constexpr uint32_t atom_mask = 0x7FFFFFFFu;
+
+  /// The cached atoms of one key: `first` of them serve topic queries
+  /// (group 0), the rest only conditions (group 1).
+  struct entry {
+    uint32_t begin = 0;  ///< into the arena
+    uint32_t first = 0;
+    uint32_t count = 0;
+  };
+
+  explicit token_cache(size_t max_entries) : max_entries_(max_entries < 16 ? 16 : max_entries) {
+    size_t limit = 1024;
+    while (limit < max_entries_ * 2) limit <<= 1;
+    max_slots_ = limit;
+    reset_table(max_slots_ < initial_slots ? max_slots_ : initial_slots);
   }
 
-  /// The postings of `key`, or nullptr when it is not cached.
-  const posting_range* find(std::string_view key, uint64_t hash) const {
+  /// The entry of `key` (whose token_hash() is `hash`), or nullptr when it
+  /// is not cached.
+  const entry* find(std::string_view key, uint64_t hash) const {
     if (key.size() > inline_key_bytes) {
       auto it = long_keys_.find(key);
-      return it == long_keys_.end() ? nullptr : &it->second;
+      return it == long_keys_.end() ? nullptr : &long_entries_[it->second.begin];
     }
-    const auto tag = static_cast<uint32_t>(hash >> 32);
     for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
       const slot& s = slots_[i];
       if (s.len == empty) return nullptr;
-      if (s.tag == tag && s.len == key.size() && std::memcmp(s.key, key.data(), key.size()) == 0) return &s.range;
+      if (s.len == key.size() && key_equal(s.key, key.data(), key.size())) return &s.e;
     }
   }
 
-  /// Caches `atoms` for `key` (which must not be cached yet). The first
-  /// `first_count` atoms form the first group (atoms of topic queries), the
-  /// rest the second (atoms only conditions use), so that each scan pass
-  /// walks its own group without testing every atom.
-  posting_range insert(std::string_view key, uint64_t hash, const std::vector<uint32_t>& atoms, uint32_t first_count) {
+  /// Caches `atoms` for `key` (which must not be cached yet); the first
+  /// `first` of them form group 0.
+  entry insert(std::string_view key, uint64_t hash, std::span<const uint32_t> atoms, uint32_t first) {
     if (size_ >= max_entries_) clear();
-    posting_range r{static_cast<uint32_t>(arena_.size()), static_cast<uint32_t>(atoms.size())};
-    arena_.push_back(first_count);
+    entry e{static_cast<uint32_t>(arena_.size()), first, static_cast<uint32_t>(atoms.size())};
     arena_.insert(arena_.end(), atoms.begin(), atoms.end());
     ++size_;
     if (key.size() > inline_key_bytes) {
-      long_keys_.emplace(std::string(key), r);
-      return r;
+      long_keys_.emplace(std::string(key), posting_range{static_cast<uint32_t>(long_entries_.size()), 1});
+      long_entries_.push_back(e);
+      return e;
     }
-    size_t i = hash & mask_;
-    while (slots_[i].len != empty) i = (i + 1) & mask_;
-    slot& s = slots_[i];
-    s.tag = static_cast<uint32_t>(hash >> 32);
-    s.range = r;
-    s.len = static_cast<uint8_t>(key.size());
-    std::memcpy(s.key, key.data(), key.size());
-    return r;
+    if ((inline_size_ + 1) * 2 > slots_.size() && slots_.size() < max_slots_) grow();
+    place(key, hash, e);
+    ++inline_size_;
+    return e;
   }
 
-  /// The atoms of a cached range: group 0 (the first `first_count`) or 1 (the rest).
-  std::span<const uint32_t> group(const posting_range& r, int which) const {
-    const uint32_t first = arena_[r.begin];
-    const uint32_t* atoms = arena_.data() + r.begin + 1;
-    return which == 0 ? std::span<const uint32_t>(atoms, first) : std::span<const uint32_t>(atoms + first, r.count - first);
+  /// The atoms of group 0 or 1 of a cached entry (ids may carry needs_case_check).
+  std::span<const uint32_t> group(const entry& e, int which) const {
+    if (e.count == 0) return {};
+    const uint32_t* atoms = arena_.data() + e.begin;
+    return which == 0 ? std::span<const uint32_t>(atoms, e.first)
+                      : std::span<const uint32_t>(atoms + e.first, e.count - e.first);
   }
-
-  static uint64_t hash_of(std::string_view key) { return absl::Hash<std::string_view>{}(key); }
 
   void clear() {
-    for (auto& s : slots_) s.len = empty;
+    reset_table(slots_.size());
     long_keys_.clear();
+    long_entries_.clear();
     arena_.clear();
-    size_ = 0;
+    size_ = inline_size_ = 0;
   }
+
+  size_t size() const { return size_; }
+  size_t table_bytes() const { return slots_.size() * sizeof(slot); }
 
  private:
   static constexpr size_t inline_key_bytes = 19;
+  static constexpr size_t initial_slots = 4096;
   static constexpr uint8_t empty = 0xFF;
-  struct slot {
-    uint32_t tag = 0;
-    posting_range range;      // 8 bytes
+  struct alignas(32) slot {
+    entry e;  // 12 bytes
     uint8_t len = empty;
-    char key[inline_key_bytes];
+    char key[inline_key_bytes] = {};
   };
   static_assert(sizeof(slot) == 32, "one probe, half a cache line");
 
+  static uint64_t load8(const char* p) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+  }
+  static uint32_t load4(const char* p) {
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+  }
+  /// memcmp for n <= inline_key_bytes without a library call.
+  static bool key_equal(const char* a, const char* b, size_t n) {
+    if (n >= 8) {
+      if (load8(a) != load8(b) || load8(a + n - 8) != load8(b + n - 8)) return false;
+      return n <= 16 || load8(a + 8) == load8(b + 8);
+    }
+    if (n >= 4) return load4(a) == load4(b) && load4(a + n - 4) == load4(b + n - 4);
+    for (size_t k = 0; k < n; ++k)
+      if (a[k] != b[k]) return false;
+    return true;
+  }
+
+  void reset_table(size_t n) {
+    slots_.assign(n, slot{});
+    mask_ = n - 1;
+  }
+  void place(std::string_view key, uint64_t hash, const entry& e) {
+    size_t i = hash & mask_;
+    while (slots_[i].len != empty) i = (i + 1) & mask_;
+    slot& s = slots_[i];
+    s.e = e;
+    s.len = static_cast<uint8_t>(key.size());
+    std::memcpy(s.key, key.data(), key.size());
+  }
+  void grow() {
+    std::vector<slot> old;
+    old.swap(slots_);
+    reset_table(old.size() * 2);
+    for (const slot& s : old)
+      if (s.len != empty) {
+        const std::string_view k(s.key, s.len);
+        place(k, text::token_hash(k), s.e);
+      }
+  }
+
   size_t max_entries_;
+  size_t max_slots_ = 0;
   size_t mask_ = 0;
-  size_t size_ = 0;
+  size_t size_ = 0, inline_size_ = 0;
   std::vector<slot> slots_;
-  posting_map long_keys_;
+  posting_map long_keys_;  ///< long key → index into long_entries_
+  std::vector<entry> long_entries_;
   std::vector<uint32_t> arena_;
 };
 

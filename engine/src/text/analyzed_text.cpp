@@ -2,8 +2,11 @@
 
 #include <unicode/uchar.h>
 
+#include <cstdlib>
+
 #include "sito/base/utf8.hpp"
 #include "sito/text/fold.hpp"
+#include "sito/text/token_hash.hpp"
 #include "text/char_table.hpp"
 
 namespace sito::text {
@@ -36,20 +39,40 @@ inline bool emoji_extend(char32_t cp) {
 
 }  // namespace
 
-analyzer::analyzer() { (void)detail::tables(); }
+const char* to_string(analyzer_implementation impl) {
+  return impl == analyzer_implementation::general ? "general" : "fast";
+}
+
+analyzer_implementation default_analyzer_implementation() {
+  static const analyzer_implementation chosen = [] {
+    const char* forced = std::getenv("SITO_FORCE_IMPLEMENTATION");
+    if (forced && std::string_view(forced) == "general") return analyzer_implementation::general;
+    return analyzer_implementation::fast;
+  }();
+  return chosen;
+}
+
+analyzer::analyzer() : analyzer(default_analyzer_implementation()) {}
+
+analyzer::analyzer(analyzer_implementation impl) : impl_(impl) { (void)detail::tables(); }
 
 status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_map) {
   out.clear();
   const auto& tab = detail::tables();
   out.folded.reserve(s.size() + 8);
+  if (impl_ == analyzer_implementation::general) {
+    uint32_t next_position = 0;
+    return analyze_general(s, 0, s.size(), out, with_byte_map, next_position);
+  }
   const auto* bytes = reinterpret_cast<const unsigned char*>(s.data());
   const size_t n = s.size();
 
   // Fast path: code points that are their own normalization segment and map
   // to one code point from the tables, and common punctuation; tokens are
   // emitted as they close. Anything else (a hashtag sigil, an emoji, a
-  // combining sequence, an NFKC expansion, other scripts) hands the rest of
-  // the field, from the start of the current token, to analyze_general().
+  // combining sequence, an NFKC expansion, other scripts) hands one
+  // blank-delimited stretch, from the start of the current token, to
+  // analyze_general(), and the fast path resumes after it.
   uint32_t position = 0;
   bool in_token = false;
   uint32_t tok_fold = 0, tok_orig = 0;
@@ -63,9 +86,15 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
     t.orig_begin = tok_orig;
     t.orig_end = static_cast<uint32_t>(orig_end);
     t.position = position++;
+    t.hash = token_hash(std::string_view(out.folded).substr(t.fold_begin, t.fold_end - t.fold_begin));
     out.tokens.push_back(t);
     in_token = false;
   };
+  // Hands one segment to the general path: from the start of the current
+  // token (or `at`) up to the next ASCII blank that nothing can attach to
+  // (a blank ends every token, #tag body and emoji cluster, and a byte
+  // below 0xCC after it starts a new normalization segment), then resumes
+  // the fast path there.
   auto fallback = [&](size_t at) -> status {
     const size_t restart = in_token ? tok_orig : at;
     if (in_token) {
@@ -74,8 +103,15 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
         out.orig_begin_of.resize(tok_fold);
         out.orig_end_of.resize(tok_fold);
       }
+      in_token = false;
     }
-    return analyze_general(s, restart, out, with_byte_map, position);
+    size_t end = at + 1;
+    while (end < n && !((bytes[end] == ' ' || bytes[end] == '\n' || bytes[end] == '\t') &&
+                        (end + 1 == n || bytes[end + 1] < 0xCC)))
+      ++end;
+    SITO_RETURN_IF_ERROR(analyze_general(s, restart, end, out, with_byte_map, position));
+    i = end;
+    return ok_status();
   };
   while (i < n) {
     const size_t cp_begin = i;
@@ -92,15 +128,25 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
       cp = (char32_t(b0 & 0x0F) << 12) | (char32_t(bytes[i + 1] & 0x3F) << 6) | (bytes[i + 2] & 0x3F);
       i += 3;  // U+2000..U+207F: general punctuation
     } else {
-      return fallback(cp_begin);
+      SITO_RETURN_IF_ERROR(fallback(cp_begin));
+      continue;
     }
     // The next code point must start a new segment (always true below U+0300).
+    // A two-byte successor (Cyrillic, mostly) is decoded inline.
     if (i < n && bytes[i] >= 0xCC) {
-      size_t p2 = i;
-      char32_t next;
-      if (!utf8::decode(s, p2, next)) return fallback(cp_begin);
-      if (next < detail::table_limit ? !tab.boundary_before[next] : !detail::has_boundary_before(next))
-        return fallback(cp_begin);
+      bool boundary;
+      if (bytes[i] < 0xE0 && i + 1 < n && (bytes[i + 1] & 0xC0) == 0x80) {
+        boundary = tab.boundary_before[(char32_t(bytes[i] & 0x1F) << 6) | (bytes[i + 1] & 0x3F)];
+      } else {
+        size_t p2 = i;
+        char32_t next;
+        boundary = utf8::decode(s, p2, next) &&
+                   (next < detail::table_limit ? tab.boundary_before[next] : detail::has_boundary_before(next));
+      }
+      if (!boundary) {
+        SITO_RETURN_IF_ERROR(fallback(cp_begin));
+        continue;
+      }
     }
     if (cp < detail::table_limit && tab.fast[cp].kind != 0) {
       const detail::fast_entry fe = tab.fast[cp];
@@ -127,7 +173,7 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
                tab.punct_simple[cp - detail::punct_first]) {
       m = &tab.punct_mapped[cp - detail::punct_first];
     } else {
-      return fallback(cp_begin);
+      { SITO_RETURN_IF_ERROR(fallback(cp_begin)); continue; }
     }
     if (m->count == 1 && m->out[0] < detail::table_limit && tab.token_char[m->out[0]]) {
       if (!in_token) {
@@ -145,7 +191,7 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
     }
     // A separator: only plain ones here (no sigils, no emoji, nothing
     // dropped); punctuation-table entries were checked above.
-    if (cp < detail::table_limit && !tab.simple_separator[cp]) return fallback(cp_begin);
+    if (cp < detail::table_limit && !tab.simple_separator[cp]) { SITO_RETURN_IF_ERROR(fallback(cp_begin)); continue; }
     close_token(cp_begin);
     for (uint8_t k = 0; k < m->count; ++k) {
       const size_t before = out.folded.size();
@@ -160,8 +206,8 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
   return ok_status();
 }
 
-status analyzer::analyze_general(std::string_view s, size_t start, analyzed_text& out, bool with_byte_map,
-                                 uint32_t first_position) {
+status analyzer::analyze_general(std::string_view s, size_t start, size_t end, analyzed_text& out,
+                                 bool with_byte_map, uint32_t& next_position) {
   units_.clear();
   const auto& tab = detail::tables();
 
@@ -171,7 +217,7 @@ status analyzer::analyze_general(std::string_view s, size_t start, analyzed_text
   std::u32string& segment_out = segment_out_;
   const auto* bytes = reinterpret_cast<const unsigned char*>(s.data());
   size_t i = start;
-  const size_t n = s.size();
+  const size_t n = end;
   char32_t seg_buf[32];
   auto push_unit = [&](char32_t c, uint32_t b, uint32_t e) {
     const auto fold_begin = static_cast<uint32_t>(out.folded.size());
@@ -246,7 +292,7 @@ status analyzer::analyze_general(std::string_view s, size_t start, analyzed_text
   auto fold_off = [&](size_t k) { return k < nu ? units_[k].fold_begin : folded_size; };
 
   // Pass 3: tokens.
-  uint32_t position = first_position;
+  uint32_t& position = next_position;
   auto emit = [&](size_t b, size_t e, bool emoji) -> token& {
     token t;
     t.fold_begin = fold_off(b);
@@ -255,6 +301,7 @@ status analyzer::analyze_general(std::string_view s, size_t start, analyzed_text
     t.orig_end = units_[e - 1].orig_end;
     t.position = position++;
     t.is_emoji = emoji;
+    t.hash = token_hash(std::string_view(out.folded).substr(t.fold_begin, t.fold_end - t.fold_begin));
     out.tokens.push_back(t);
     return out.tokens.back();
   };
@@ -282,6 +329,7 @@ status analyzer::analyze_general(std::string_view s, size_t start, analyzed_text
           t.tag_fold_end = fold_off(body_end);
           t.tag_orig_begin = units_[k].orig_begin;
           t.tag_orig_end = units_[body_end - 1].orig_end;
+          t.tag_hash = token_hash(std::string_view(out.folded).substr(t.tag_fold_begin, t.tag_fold_end - t.tag_fold_begin));
           first = false;
         }
         w = j;

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "sito/text/token_hash.hpp"
+
 namespace sito {
 
 inline constexpr uint32_t no_node = UINT32_MAX;
@@ -70,7 +72,7 @@ struct posting_range {
 
 struct string_hash {
   using is_transparent = void;
-  size_t operator()(std::string_view s) const { return absl::Hash<std::string_view>{}(s); }
+  size_t operator()(std::string_view s) const { return text::token_hash(s); }
 };
 struct string_eq {
   using is_transparent = void;

@@ -108,17 +108,26 @@ class ruleset_snapshot {
   std::vector<uint32_t> text_db_lengths; ///< hs id → folded literal length
 
   // --- triggers ---------------------------------------------------------
-  // A topic has one or two clauses, each a set of triggers (atoms or
+  // A topic has up to two clauses, each a set of triggers (atoms or
   // metadata keys) of which at least one must fire for the topic to be able
-  // to match; it is evaluated once every clause has fired. Entries encode
-  // (topic << 1 | clause).
-  static uint32_t trigger_entry(uint32_t topic, uint32_t clause) { return topic << 1 | clause; }
+  // to match. Only the cheaper clause is indexed (atom → topics, metadata
+  // key → topics); the other is checked on the post when the first fires
+  // (scan/candidate_selector.hpp), so a common second clause never fans out.
   std::vector<uint32_t> atom_trigger_begin;  ///< CSR by atom into trigger_topics
-  std::vector<uint32_t> trigger_topics;      ///< trigger entries
-  /// "field\x1fvalue" (normalized) → trigger entries, for equality filters and channels.
-  posting_map meta_index;
-  /// Per topic: the clause bits that must all fire (0 for always_topics).
-  std::vector<uint8_t> topic_clause_mask;
+  std::vector<uint32_t> trigger_topics;      ///< topic ids
+  /// A metadata key the scanner probes: the topics it triggers (a range of
+  /// `postings`, possibly empty) and its id in second-clause checks.
+  struct meta_key {
+    posting_range topics;
+    uint32_t id = 0;
+  };
+  /// "field\x1fvalue" (normalized) → meta_key, for equality filters and channels.
+  absl::flat_hash_map<std::string, meta_key, string_hash, string_eq> meta_index;
+  /// Second clauses: CSR by topic (size topics + 1) into check_triggers,
+  /// whose entries are atom ids, or check_meta_bit | a meta_key id.
+  std::vector<uint32_t> topic_check_begin;
+  std::vector<uint32_t> check_triggers;
+  static constexpr uint32_t check_meta_bit = 0x80000000u;
   std::vector<uint32_t> always_topics;  ///< topics no trigger can bound (evaluated for every post)
   /// Which metadata keys any topic triggers on or filters by (bit per filter_field,
   /// plus channel_bit).
@@ -145,7 +154,6 @@ class ruleset_snapshot {
   absl::flat_hash_map<uint32_t, std::string> tag_keys;
   bool has_rules = false;
 
-  bool needs_byte_map = false;   ///< a contains: atom exists
   bool needs_stemming = false;   ///< the stem index is non-empty
   std::shared_ptr<const morph::morphology> morphology;
   uint64_t version = 0;          ///< set by the owner (server) on swap

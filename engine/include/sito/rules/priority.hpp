@@ -36,4 +36,18 @@ struct priority_inputs {
 
 float priority_score(const priority_inputs& in);
 
+/// The terms of the formula that depend on the post alone (audience, source,
+/// verified), computed once per post when many mentions share it.
+struct priority_post_terms {
+  float audience = 0;
+  float source = 0;
+  float verified = 0;
+};
+priority_post_terms priority_terms_of(std::optional<int64_t> followers, int64_t reach, std::string_view source_type,
+                                      bool verified);
+
+/// The score from the post's terms and what the mention adds; equal, bit
+/// for bit, to priority_score() of the same inputs (same order of sums).
+float priority_score(const priority_post_terms& post_terms, sentiment mood, bool wom);
+
 }  // namespace sito::rules

@@ -9,11 +9,13 @@
 //   for (const auto& m : out.matches)
 //     print(posts[m.post].id, snap->topics[m.topic].id, out.highlights_of(m));
 //
-// Per post: normalize and tokenize title/text/image, look every token up in
-// the term index (through a per-thread cache of token → atoms, so Snowball
-// runs once per distinct token), run the Hyperscan databases over the
+// Per post: normalize and tokenize title/text/image in one pass (each token
+// with its hash), look every token up in the term index through a
+// per-thread cache of token → atoms (morphology and the wildcard database
+// run once per distinct token), run the contains: database over the
 // concatenated folded fields of the batch chunk, then evaluate only the
-// topics a hit atom or the post's metadata triggers. For every topic that
+// topics whose rarest clause a hit atom or the post's metadata fires and
+// whose other clause holds. For every topic that
 // matched: own-account and WOM flags, the built-in sentiment (lexicon terms
 // are atoms of the same term index, looked up only for posts with a match),
 // auto-tags, then the topic's rules in order (sito/model/topic.hpp), then the
@@ -35,6 +37,7 @@
 #include "sito/model/post.hpp"
 #include "sito/query/ast.hpp"
 #include "sito/rules/sentiment_lexicon.hpp"
+#include "sito/scan/explanation.hpp"
 
 namespace sito {
 
@@ -116,10 +119,11 @@ class batch_scanner {
   const std::shared_ptr<const ruleset_snapshot>& snapshot() const;
 
   /// Why `topic` (an index into snapshot()->topics) does or does not match
-  /// `p`: the atoms that hit (field, bytes, token) and the evaluation of
-  /// every program node, regardless of triggers. For people, not parsers.
+  /// `p`: the atoms that hit (field, bytes, token), the evaluation of every
+  /// program node regardless of triggers, and for a match the mention it
+  /// becomes (sito/scan/explanation.hpp; to_string() renders it for people).
   /// Errors: the post fails validation, or `topic` is out of range.
-  result<std::string> explain(const post& p, uint32_t topic) const;
+  result<explanation> explain(const post& p, uint32_t topic) const;
 
  private:
   struct impl;

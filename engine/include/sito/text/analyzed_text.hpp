@@ -14,6 +14,9 @@
 //     runs over letters, digits and `_`; the body splits into word tokens as
 //     usual and the first of them also carries the whole tag (`#flowwow_ru`).
 //
+// Each token carries token_hash() of its key (and of its #tag key), computed
+// as the token closes, so the term index never hashes the bytes again.
+//
 // Output is the folded text (fold.hpp) of the whole normalized field plus
 // tokens that point both into it and into the original bytes, so every
 // match maps back to a byte range of what the vendor sent.
@@ -46,6 +49,8 @@ struct token {
   uint32_t tag_fold_end = 0;
   uint32_t tag_orig_begin = 0;  ///< the tag's bytes in the original text
   uint32_t tag_orig_end = 0;
+  uint64_t hash = 0;      ///< token_hash() of the key (token_hash.hpp)
+  uint64_t tag_hash = 0;  ///< token_hash() of the tag key, when has_tag
 };
 
 struct analyzed_text {
@@ -70,9 +75,28 @@ struct analyzed_text {
   }
 };
 
+/// The analyzer's implementations, which give identical output for any
+/// bytes (the analyzer fuzz target asserts it); the suite runs once per
+/// implementation (SITO_FORCE_IMPLEMENTATION, as simdjson's).
+enum class analyzer_implementation : uint8_t {
+  fast,     ///< table-driven one-pass loop; one blank-delimited stretch at a time
+            ///< goes through the general path when it needs ICU (the default)
+  general,  ///< every code point through the general, ICU-backed path
+};
+
+/// "fast" or "general".
+const char* to_string(analyzer_implementation impl);
+
+/// The implementation new analyzers use: SITO_FORCE_IMPLEMENTATION
+/// ("fast" or "general") when set to one of them, else fast.
+analyzer_implementation default_analyzer_implementation();
+
 class analyzer {
  public:
   analyzer();
+  explicit analyzer(analyzer_implementation impl);
+
+  analyzer_implementation implementation() const { return impl_; }
 
   /// Normalizes and tokenizes `utf8` into `out` (cleared first). With
   /// `with_byte_map`, also fills out.orig_begin_of/orig_end_of.
@@ -80,12 +104,16 @@ class analyzer {
   status analyze(std::string_view utf8, analyzed_text& out, bool with_byte_map = false);
 
  private:
-  /// The general path from byte `start` on: every segment through the
-  /// tables or ICU, units, then tokens from position `first_position`.
-  /// Appends to `out`.
-  status analyze_general(std::string_view utf8, size_t start, analyzed_text& out, bool with_byte_map,
-                         uint32_t first_position);
+  /// The general path over bytes [start, end) of `utf8`: every segment
+  /// through the tables or ICU, units, then tokens from position
+  /// `next_position`, which it advances. Appends to `out`. The fast path
+  /// calls it for one blank-delimited stretch at a time (a hashtag, an
+  /// emoji, a combining sequence, another script), never for the rest of
+  /// the field.
+  status analyze_general(std::string_view utf8, size_t start, size_t end, analyzed_text& out, bool with_byte_map,
+                         uint32_t& next_position);
 
+  analyzer_implementation impl_;
   struct unit {
     char32_t cp;
     uint32_t orig_begin;

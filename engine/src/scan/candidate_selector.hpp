@@ -1,0 +1,32 @@
+// Private: the candidate-selection stage of the scan — which topics' programs
+// run for a post.
+//
+// A topic is indexed under one clause only: the cheapest (rarest) set of
+// triggers (atoms or metadata keys) of which one must fire for the topic to
+// be able to match (ruleset_snapshot, "triggers"). When one fires, the
+// topic's second clause, if the planner found one, is checked directly
+// against the post — an atom stamped by this post or a metadata key it
+// carries — before the topic becomes a candidate. This selects exactly the
+// topics whose every clause fired, while a common second clause (a context
+// word, `lang:ru`) never fans out over the topics that name it.
+//
+// Output: ts.candidates, sorted, each topic once; the hit view's per-atom
+// ranges (ts.atom_begin/atom_end/atom_stamp at ts.stamp) and slot.meta are
+// filled on the way.
+//
+// Thread-safety: as term_matcher.hpp.
+#pragma once
+
+#include "scan/scan_state.hpp"
+#include "sito/compile/ruleset_snapshot.hpp"
+#include "sito/model/post.hpp"
+
+namespace sito::detail {
+
+/// Precondition: slot.hits sorted and unique. Returns the stamp of the view.
+uint32_t select_candidates(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot);
+
+/// Stamps the per-atom ranges of `hits` (sorted) for a new view; returns its stamp.
+uint32_t stamp_hits(thread_scratch& ts, std::span<const hit> hits);
+
+}  // namespace sito::detail

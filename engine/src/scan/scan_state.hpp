@@ -1,0 +1,101 @@
+// Private: the per-thread state of one scanning thread, shared by the
+// stages of the scan (batch_scanner.cpp drives them in this order):
+//
+//   analyze (text/)  →  term_matcher  →  candidate_selector  →
+//   program_evaluator  →  mention_builder (mention/)
+//
+// Thread-safety: a thread_scratch belongs to one thread at a time
+// (tbb::enumerable_thread_specific in batch_scanner).
+#pragma once
+
+#include <hs/hs.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mention/mention_builder.hpp"
+#include "scan/post_context.hpp"
+#include "scan/program_evaluator.hpp"
+#include "scan/token_cache.hpp"
+#include "sito/morph/stemmer.hpp"
+#include "sito/text/analyzed_text.hpp"
+
+namespace sito::detail {
+
+struct hs_scratch_deleter {
+  void operator()(hs_scratch_t* s) const { hs_free_scratch(s); }
+};
+
+/// One analyzed post of a chunk.
+struct post_slot {
+  bool valid = false;
+  text::analyzed_text fields[field_count];
+  std::vector<hit> hits;
+  /// Tokens whose cached entry has condition-only atoms (group 1), recorded
+  /// by the first pass so that the second visits only them.
+  struct deferred_token {
+    uint8_t field;
+    bool is_tag;
+    uint32_t token;
+    token_cache::entry entry;
+  };
+  std::vector<deferred_token> deferred;
+  post_meta meta;
+};
+
+struct thread_scratch {
+  std::unique_ptr<hs_scratch_t, hs_scratch_deleter> hs;
+  text::analyzer analyzer;
+  std::vector<post_slot> slots;
+
+  // term matching: token → atoms, memoized (morphology and wildcards run
+  // once per distinct token)
+  std::unique_ptr<token_cache> cache;
+  morph::stemmer stemmer;
+  std::string stem_buf;
+  std::string wildcard_buf;
+  std::vector<uint32_t> lookup_tmp;
+  text::analyzed_text byte_map_tmp;  ///< a field re-analyzed with its byte map (contains: hits)
+  struct contains_hit {
+    uint32_t slot;
+    uint8_t field;
+    uint32_t hit;  ///< index into the slot's hits
+  };
+  std::vector<contains_hit> contains_hits;
+  std::string stream;  ///< the chunk's folded fields, for the contains: database
+  struct segment {
+    uint32_t stream_begin;
+    uint32_t slot;
+    uint8_t field;
+  };
+  std::vector<segment> segments;
+
+  // candidate selection and evaluation, stamped per post
+  std::vector<uint32_t> atom_begin, atom_end, atom_stamp;
+  std::vector<uint32_t> topic_stamp;
+  uint32_t stamp = 0;
+  /// A new generation for the stamped arrays; on wrap-around they are cleared.
+  uint32_t next_stamp() {
+    if (++stamp == 0) {
+      std::fill(atom_stamp.begin(), atom_stamp.end(), 0);
+      std::fill(topic_stamp.begin(), topic_stamp.end(), 0);
+      stamp = 1;
+    }
+    return stamp;
+  }
+  std::vector<uint32_t> candidates;
+  std::vector<uint32_t> meta_present;        ///< meta key ids the post carries
+  std::vector<posting_range> meta_triggers;  ///< their trigger lists
+  std::string meta_key_buf;
+  program_evaluator evaluator;
+
+  // mentions of the current post
+  struct pending_match {
+    uint32_t topic, hl_begin, hl_count;
+  };
+  std::vector<pending_match> pending;
+  mention_builder mentions;
+};
+
+}  // namespace sito::detail

@@ -1,0 +1,88 @@
+// The per-thread token → atoms cache (engine/src/scan/token_cache.hpp):
+// differential against std::map under growth, long keys, groups, reset.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "scan/token_cache.hpp"
+
+namespace sito::detail {
+namespace {
+
+std::string random_key(std::mt19937_64& rng) {
+  // Mostly short keys (inline), some long ones (side map), bytes 0x01-0xFF.
+  const size_t len = rng() % 10 == 0 ? 20 + rng() % 30 : 1 + rng() % 19;
+  std::string k(len, '\0');
+  for (char& c : k) c = static_cast<char>(1 + rng() % 255);
+  return k;
+}
+
+TEST(TokenCache, AgreesWithAMapWhileItGrows) {
+  token_cache cache(1 << 16);
+  std::map<std::string, std::vector<uint32_t>> want;
+  std::mt19937_64 rng(7);
+  const size_t initial_bytes = cache.table_bytes();
+  for (uint32_t i = 0; i < 30000; ++i) {
+    const std::string k = random_key(rng);
+    const uint64_t h = text::token_hash(k);
+    const token_cache::entry* found = cache.find(k, h);
+    ASSERT_EQ(found != nullptr, want.count(k) == 1) << i;
+    if (found) continue;
+    std::vector<uint32_t> atoms;
+    for (uint32_t a = 0, n = static_cast<uint32_t>(rng() % 4); a < n; ++a) atoms.push_back(i * 4 + a);
+    const auto first = static_cast<uint32_t>(atoms.empty() ? 0 : rng() % (atoms.size() + 1));
+    cache.insert(k, h, atoms, first);
+    want[k] = atoms;
+    want[k].push_back(first);  // remembered at the end
+  }
+  EXPECT_GT(cache.table_bytes(), initial_bytes) << "the table grew with the working set";
+  EXPECT_LE(cache.table_bytes(), size_t(1) << 22) << "at most twice max_entries slots of 32 bytes";
+  EXPECT_EQ(cache.size(), want.size());
+  for (const auto& [k, v] : want) {
+    const token_cache::entry* e = cache.find(k, text::token_hash(k));
+    ASSERT_NE(e, nullptr);
+    const uint32_t first = v.back();
+    std::vector<uint32_t> atoms(v.begin(), v.end() - 1);
+    const auto g0 = cache.group(*e, 0), g1 = cache.group(*e, 1);
+    ASSERT_EQ(g0.size(), first);
+    std::vector<uint32_t> got(g0.begin(), g0.end());
+    got.insert(got.end(), g1.begin(), g1.end());
+    EXPECT_EQ(got, atoms);
+  }
+}
+
+TEST(TokenCache, KeysDifferingInOneByteOrLengthAreDistinct) {
+  token_cache cache(1024);
+  const std::vector<std::string> keys = {"abc", "abd", "abcd", "abcdefgh", "abcdefgi", "abcdefghijklmnopqrs",
+                                         "abcdefghijklmnopqrt", "abcdefghijklmnopqrst"};
+  for (uint32_t i = 0; i < keys.size(); ++i) {
+    const uint32_t atom = i;
+    cache.insert(keys[i], text::token_hash(keys[i]), std::span<const uint32_t>(&atom, 1), 1);
+  }
+  for (uint32_t i = 0; i < keys.size(); ++i) {
+    const token_cache::entry* e = cache.find(keys[i], text::token_hash(keys[i]));
+    ASSERT_NE(e, nullptr) << keys[i];
+    ASSERT_EQ(cache.group(*e, 0).size(), 1u);
+    EXPECT_EQ(cache.group(*e, 0)[0], i);
+  }
+  EXPECT_EQ(cache.find("ab", text::token_hash("ab")), nullptr);
+}
+
+TEST(TokenCache, DropsEverythingWhenFullAndRefills) {
+  token_cache cache(16);
+  for (int i = 0; i < 16; ++i) {
+    const std::string k = "k" + std::to_string(i);
+    cache.insert(k, text::token_hash(k), {}, 0);
+  }
+  EXPECT_EQ(cache.size(), 16u);
+  cache.insert("new", text::token_hash("new"), {}, 0);
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_EQ(cache.find("k3", text::token_hash("k3")), nullptr);
+  EXPECT_NE(cache.find("new", text::token_hash("new")), nullptr);
+}
+
+}  // namespace
+}  // namespace sito::detail
