@@ -504,7 +504,7 @@ TEST(Differential, EngineAgreesWithReferenceOnRandomQueries) {
     engine[{m.post, (*snap)->topics[m.topic].id}] = hl;
   }
 
-  reference::evaluator ref(morph::morphology::default_instance());
+  reference::evaluator ref;
   size_t mismatches = 0, reference_matches = 0, tags_checked = 0, dropped = 0, by_rule = 0;
   size_t moods[3] = {0, 0, 0};
   for (uint32_t pi = 0; pi < posts.size(); ++pi) {
