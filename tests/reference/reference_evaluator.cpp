@@ -414,7 +414,6 @@ evaluator::value evaluator::eval(const query::node& n, int scope) {
   return v;
 }
 
-namespace {
 bool anchored(const query::node& n) {
   using query::node_kind;
   switch (n.kind) {
@@ -425,7 +424,6 @@ bool anchored(const query::node& n) {
     default: return true;
   }
 }
-}  // namespace
 
 void evaluator::set_post(const post& p) {
   post_ = &p;

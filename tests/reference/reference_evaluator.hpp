@@ -50,6 +50,13 @@ struct ref_field {
 /// Tokenizes one field per DESIGN §3. Precondition: valid UTF-8.
 ref_field analyze(const std::string& text);
 
+/// A "positive" query (sito/query/ast.hpp): one that can be true only if some
+/// non-negated leaf or filter holds. Leaves, filters and NEAR are; AND when
+/// any child is, OR when all are, a field scope when its operand is, NOT
+/// never. A topic query must be, unless the topic has channels, and then
+/// an unanchored query means `channel AND query`.
+bool anchored(const query::node& n);
+
 struct ref_highlight {
   int field;  ///< 1 title, 2 text, 3 image (query::field values)
   uint32_t begin, end;
