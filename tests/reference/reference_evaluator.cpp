@@ -10,12 +10,8 @@
 #include <memory>
 #include <set>
 
-#include "sito/morph/script.hpp"
 #include "sito/query/parser.hpp"
 #include "sito/query/printer.hpp"
-#include "sito/rules/priority.hpp"
-#include "sito/rules/sentiment_scorer.hpp"
-#include "sito/text/analyzed_text.hpp"
 
 namespace sito::reference {
 namespace {
@@ -33,19 +29,6 @@ bool emoji_start(UChar32 c) {
 void put_utf8(std::string& s, UChar32 c) {
   icu::UnicodeString u(c);
   u.toUTF8String(s);
-}
-
-std::string nfkc_keep_case(const std::string& s) {
-  UErrorCode e = U_ZERO_ERROR;
-  icu::UnicodeString u = nfkc().normalize(icu::UnicodeString::fromUTF8(s), e);
-  icu::UnicodeString out;
-  for (int32_t i = 0; i < u.length(); i = u.moveIndex32(i, 1)) {
-    UChar32 c = u.char32At(i);
-    if (c != 0xFE0E && c != 0xFE0F) out.append(c);
-  }
-  std::string r;
-  out.toUTF8String(r);
-  return r;
 }
 
 /// Glob over code points: `*` any run, `?` exactly one.
@@ -178,11 +161,7 @@ ref_field analyze(const std::string& text) {
 
 bool evaluator::term_matches(const std::string& term, bool exact, const ref_token& w) {
   if (exact) return term == w.text;
-  auto key = std::make_pair(term, w.text);
-  if (auto it = morph_memo_.find(key); it != morph_memo_.end()) return it->second;
-  const bool m = morph_->matches(term, w.text, stemmer_);
-  morph_memo_.emplace(std::move(key), m);
-  return m;
+  return morph_.matches(term, w.text);
 }
 
 std::vector<evaluator::span> evaluator::leaf_spans(const query::node& n, int scope) {
@@ -216,10 +195,10 @@ std::vector<evaluator::span> evaluator::leaf_spans(const query::node& n, int sco
         if (seg.find_first_of("*?") != std::string::npos) {
           std::string pattern, run;
           for (char c : seg) {
-            if (c == '*' || c == '?') { pattern += text::normalize(run); run.clear(); pattern.push_back(c); }
+            if (c == '*' || c == '?') { pattern += normalize(run); run.clear(); pattern.push_back(c); }
             else run.push_back(c);
           }
-          pattern += text::normalize(run);
+          pattern += normalize(run);
           std::u32string p32 = to_u32(pattern);
           parts.push_back([p32](const ref_token& w) { return glob(p32, 0, to_u32(w.text), 0); });
         } else {
@@ -230,11 +209,11 @@ std::vector<evaluator::span> evaluator::leaf_spans(const query::node& n, int sco
       break;
     }
     case node_kind::case_sensitive:
-      for (auto& t : analyze(nfkc_keep_case(n.text)).tokens)
-        parts.push_back([t](const ref_token& w) { return w.text == t.text && nfkc_keep_case(w.original) == t.original; });
+      for (auto& t : analyze(normalize_keep_case(n.text)).tokens)
+        parts.push_back([t](const ref_token& w) { return w.text == t.text && normalize_keep_case(w.original) == t.original; });
       break;
     case node_kind::tag: {
-      std::string tag = text::normalize(n.text);
+      std::string tag = normalize(n.text);
       std::vector<span> spans;
       for (int f = 0; f < 3; ++f) {
         if (!(scope & (1 << f))) continue;
@@ -304,8 +283,8 @@ std::vector<ref_highlight> evaluator::all_hl(const value& v) {
 bool evaluator::filter_holds(const query::filter_spec& f) {
   using query::filter_field;
   const post& p = *post_;
-  const std::string v = text::normalize(f.value);
-  auto eq = [&](const std::string& field) { return text::normalize(field) == v; };
+  const std::string v = normalize(f.value);
+  auto eq = [&](const std::string& field) { return normalize(field) == v; };
   switch (f.field) {
     case filter_field::lang: return eq(p.lang);
     case filter_field::source: return eq(p.source);
@@ -316,9 +295,9 @@ bool evaluator::filter_holds(const query::filter_spec& f) {
     case filter_field::country: return eq(p.author.country);
     case filter_field::city: return eq(p.author.city);
     case filter_field::gender: return eq(p.author.gender);
-    case filter_field::url: return !v.empty() && text::normalize(p.url).find(v) != std::string::npos;
+    case filter_field::url: return !v.empty() && normalize(p.url).find(v) != std::string::npos;
     case filter_field::site: {
-      std::string url = text::normalize(p.url);
+      std::string url = normalize(p.url);
       if (auto k = url.find("://"); k != std::string::npos) url = url.substr(k + 3);
       std::string host = url.substr(0, url.find_first_of("/?#"));
       if (auto at = host.rfind('@'); at != std::string::npos) host = host.substr(at + 1);
@@ -343,11 +322,11 @@ bool evaluator::filter_holds(const query::filter_spec& f) {
     case filter_field::is_own: return mention_ && mention_->own;
     case filter_field::is_wom: return mention_ && mention_->wom;
     case filter_field::is_processed: return mention_ && mention_->processed;
-    case filter_field::sentiment: return mention_ && v == rules::to_string(mention_->mood);
+    case filter_field::sentiment: return mention_ && v == mood_name(mention_->mood);
     case filter_field::tag:
       if (!mention_ || v.empty()) return false;
       for (const auto& t : mention_->tags) {
-        const std::string key = text::normalize(t);
+        const std::string key = normalize(t);
         if (key == v || key.starts_with(v + "/")) return true;
       }
       return false;
@@ -369,7 +348,7 @@ evaluator::value evaluator::eval(const query::node& n, int scope) {
       v.truth = !v.spans.empty();
       return v;
     case node_kind::contains: {
-      const std::string needle = text::normalize(n.text);
+      const std::string needle = normalize(n.text);
       for (int f = 0; f < 3; ++f) {
         if (!(scope & (1 << f)) || needle.empty()) continue;
         const ref_field& fd = fields_[f];
@@ -435,7 +414,6 @@ evaluator::value evaluator::eval(const query::node& n, int scope) {
   return v;
 }
 
-namespace {
 bool anchored(const query::node& n) {
   using query::node_kind;
   switch (n.kind) {
@@ -446,7 +424,6 @@ bool anchored(const query::node& n) {
     default: return true;
   }
 }
-}  // namespace
 
 void evaluator::set_post(const post& p) {
   post_ = &p;
@@ -459,7 +436,7 @@ void evaluator::set_post(const post& p) {
 std::optional<std::vector<ref_highlight>> evaluator::evaluate(const topic_spec& topic, const query::node* root) {
   const post& p = *post_;
   bool channel_hit = false;
-  for (const auto& c : topic.channels) channel_hit = channel_hit || text::normalize(c) == text::normalize(p.channel);
+  for (const auto& c : topic.channels) channel_hit = channel_hit || normalize(c) == normalize(p.channel);
   value v;
   if (root) v = eval(*root, 7);
   bool matched;
@@ -488,27 +465,22 @@ evaluator::mention_result evaluator::mention(const topic_spec& topic, const std:
   const post& p = *post_;
   mention_result r;
   // Own account: id or handle equals an own account, ignoring case and '@'.
-  auto key = [](std::string a) {
-    while (!a.empty() && a.front() == '@') a.erase(a.begin());
-    return text::normalize(a);
-  };
   for (const auto& acc : topic.own_accounts)
     for (const std::string* who : {&p.author.id, &p.author.handle})
-      if (!who->empty() && !key(acc).empty() && key(*who) == key(acc)) r.own = true;
+      if (!who->empty() && !account_key(acc).empty() && account_key(*who) == account_key(acc)) r.own = true;
 
   // Lexicon: a tenant entry replaces the built-in entries with the same term.
   if (!model_memo_) {
-    auto term_key = [](const std::string& term) { return text::normalize(term); };
     std::vector<const rules::lexicon_entry*> entries;
     std::set<std::string> overridden;
     if (tenant_lexicon)
       for (const auto& e : tenant_lexicon->entries) {
         entries.push_back(&e);
-        overridden.insert(term_key(e.term));
+        overridden.insert(normalize(e.term));
       }
     for (const auto& e : lexicon.entries)
-      if (!overridden.count(term_key(e.term))) entries.push_back(&e);
-    std::vector<rules::sentiment_event> events;
+      if (!overridden.count(normalize(e.term))) entries.push_back(&e);
+    std::vector<lexicon_hit> hits;
     for (const rules::lexicon_entry* e : entries) {
       auto it = lexicon_terms_.find(e->term);
       if (it == lexicon_terms_.end()) {
@@ -517,20 +489,17 @@ evaluator::mention_result evaluator::mention(const topic_spec& topic, const std:
                                                                         : std::nullopt).first;
       }
       if (!it->second) continue;
-      const std::string norm = text::normalize(e->term);
-      const bool emoji = morph::classify(norm) == morph::script::other &&
-                         std::none_of(norm.begin(), norm.end(), [](char c) { return c >= '0' && c <= '9'; });
+      // An emoji entry: the term is one emoji token (emoji are never negated).
+      const ref_field term_tokens = analyze(it->second->text);
+      const bool emoji = term_tokens.tokens.size() == 1 && term_tokens.tokens[0].emoji;
       for (const span& sp : leaf_spans(*it->second, 7))
-        events.push_back({static_cast<uint8_t>(sp.field - 1), static_cast<uint32_t>(sp.start), e->role, e->weight, emoji});
+        hits.push_back({sp.field - 1, static_cast<uint32_t>(sp.start), e->role, e->weight, emoji});
     }
-    std::sort(events.begin(), events.end(), [](const rules::sentiment_event& a, const rules::sentiment_event& b) {
-      return a.field != b.field ? a.field < b.field : a.position < b.position;
-    });
-    model_memo_ = rules::score_sentiment(events);
+    model_memo_ = score_model(std::move(hits));
   }
-  const rules::sentiment_result model = *model_memo_;
+  const model_sentiment model = *model_memo_;
   r.mood = model.label;
-  r.wom = !r.own && !model.ad_marked && text::normalize(p.source_type) != "news";
+  r.wom = word_of_mouth(r.own, model.ad_marked, p.source_type);
 
   mention_state st;
   st.own = r.own;
@@ -547,7 +516,7 @@ evaluator::mention_result evaluator::mention(const topic_spec& topic, const std:
     for (const auto& t : rule.then.add_tags)
       if (std::find(r.tags.begin(), r.tags.end(), t) == r.tags.end()) r.tags.push_back(t);
     if (!rule.then.sentiment.empty()) {
-      r.mood = *rules::sentiment_from_string(rule.then.sentiment);
+      r.mood = *mood_from_name(rule.then.sentiment);
       st.mood = r.mood;
       r.sentiment_source = "rule:" + rule.name;
     }
@@ -563,7 +532,7 @@ evaluator::mention_result evaluator::mention(const topic_spec& topic, const std:
   }
   mention_ = nullptr;
   if (!priority_set)
-    r.priority = rules::priority_score({r.mood, p.author.followers, p.reach, p.source_type, p.author.verified, r.wom});
+    r.priority = priority(r.mood, p.author.followers, p.reach, p.source_type, p.author.verified, r.wom);
   return r;
 }
 

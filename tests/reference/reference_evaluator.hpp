@@ -1,11 +1,17 @@
 // File: tests/reference/reference_evaluator.hpp
 //
 // A small, obviously correct evaluator of DESIGN §3, independent of the
-// engine's folding, token cache, term index, Hyperscan databases, trigger
-// lists and program evaluator. It re-tokenizes every field straight from
-// ICU (Normalizer2 per segment, u_tolower, u_charType, the grapheme break
-// iterator for emoji), interprets the query AST directly and tests every
-// term against every token with morph::morphology::matches().
+// engine's analyzer, folding, morphology, term index, Hyperscan databases,
+// trigger lists, program evaluator and mention rules. It re-tokenizes every
+// field straight from ICU (Normalizer2 per segment, u_tolower, the general
+// category, the grapheme break iterator for emoji), interprets the query AST
+// directly, tests every term against every token with its own morphology
+// (reference_morphology.hpp: libstemmer and libhunspell called directly) and
+// scores mentions with its own arithmetic (reference_rules.hpp).
+//
+// From the engine it uses only the query parser and AST (query::parse,
+// query::node, query::leaf_label), the post/topic model types and the
+// lexicon's data (rules::builtin_lexicon(), rules::parse_lexicon()).
 //
 // It is slow on purpose: a test oracle, not an engine.
 #pragma once
@@ -15,12 +21,12 @@
 #include <string>
 #include <vector>
 
+#include "reference/reference_morphology.hpp"
+#include "reference/reference_rules.hpp"
 #include "sito/model/post.hpp"
 #include "sito/model/topic.hpp"
-#include "sito/morph/morphology.hpp"
 #include "sito/query/ast.hpp"
 #include "sito/rules/sentiment_lexicon.hpp"
-#include "sito/rules/sentiment_scorer.hpp"
 
 namespace sito::reference {
 
@@ -44,6 +50,13 @@ struct ref_field {
 /// Tokenizes one field per DESIGN §3. Precondition: valid UTF-8.
 ref_field analyze(const std::string& text);
 
+/// A "positive" query (sito/query/ast.hpp): one that can be true only if some
+/// non-negated leaf or filter holds. Leaves, filters and NEAR are; AND when
+/// any child is, OR when all are, a field scope when its operand is, NOT
+/// never. A topic query must be, unless the topic has channels, and then
+/// an unanchored query means `channel AND query`.
+bool anchored(const query::node& n);
+
 struct ref_highlight {
   int field;  ///< 1 title, 2 text, 3 image (query::field values)
   uint32_t begin, end;
@@ -53,7 +66,7 @@ struct ref_highlight {
 
 class evaluator {
  public:
-  explicit evaluator(std::shared_ptr<const morph::morphology> morph) : morph_(std::move(morph)) {}
+  evaluator() = default;
 
   /// Analyzes the post that evaluate() calls refer to; `p` must outlive them.
   void set_post(const post& p);
@@ -68,8 +81,8 @@ class evaluator {
 
   /// What a mention of `topic` on the current post becomes (DESIGN §2, the
   /// order documented in sito/model/topic.hpp): own/WOM flags, the lexicon
-  /// sentiment (terms found by this evaluator's own leaf matching; the
-  /// scoring arithmetic is rules::score_sentiment), auto-tags, then the rules
+  /// sentiment (terms found by this evaluator's own leaf matching, scored by
+  /// reference::score_model), auto-tags, then the rules
   /// top to bottom, then the priority. `rule_roots[i]` is the parsed `when`
   /// of topic.rules[i] (nullopt when empty). `tenant_lexicon` may be null.
   struct mention_result {
@@ -100,11 +113,9 @@ class evaluator {
   bool filter_holds(const query::filter_spec& f);
   std::vector<ref_highlight> all_hl(const value& v);
 
-  std::shared_ptr<const morph::morphology> morph_;
-  morph::stemmer stemmer_;
+  ref_morphology morph_;
   const post* post_ = nullptr;
   ref_field fields_[3];
-  std::map<std::pair<std::string, std::string>, bool> morph_memo_;
   struct mention_state {
     bool own = false, wom = false, processed = false;
     rules::sentiment mood = rules::sentiment::neutral;
@@ -113,7 +124,7 @@ class evaluator {
   const mention_state* mention_ = nullptr;  // set while tags and rules are evaluated
   // The model sentiment of the current post (the lexicon arguments of
   // mention() must not change between calls for one post).
-  std::optional<rules::sentiment_result> model_memo_;
+  std::optional<model_sentiment> model_memo_;
   std::map<std::string, std::optional<query::node>> lexicon_terms_;
 };
 
