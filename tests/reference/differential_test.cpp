@@ -917,7 +917,7 @@ TEST(Differential, EngineAgreesWithReferenceOnRandomQueries) {
 // topic with channels and that query means `channel OR query` (every post
 // without ❤) instead of `channel AND query`. The random generator avoids the
 // construct in topic queries (make_topic_query); enable this when fixed.
-TEST(Differential, DISABLED_FieldScopedNegationIsNotPositive) {
+TEST(Differential, FieldScopedNegationIsNotPositive) {
   EXPECT_FALSE(query::parse("text:(NOT ❤)", false).ok());
   EXPECT_FALSE(query::parse("title:(NOT a OR NOT b)", false).ok());
 

@@ -94,6 +94,10 @@ bool is_anchored(const node& n) {
       return std::all_of(n.children.begin(), n.children.end(), is_anchored);
     case node_kind::not_:
       return false;
+    case node_kind::field_scope:
+      // A scope only restricts where its body looks: `text:(NOT x)` is as
+      // negative as `NOT x`.
+      return n.children.empty() || is_anchored(n.children.front());
     default:
       return true;
   }
