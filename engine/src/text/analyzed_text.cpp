@@ -3,6 +3,7 @@
 #include <unicode/uchar.h>
 
 #include <cstdlib>
+#include <cstring>
 
 #include "sito/base/utf8.hpp"
 #include "sito/text/fold.hpp"
@@ -56,14 +57,39 @@ analyzer::analyzer() : analyzer(default_analyzer_implementation()) {}
 
 analyzer::analyzer(analyzer_implementation impl) : impl_(impl) { (void)detail::tables(); }
 
+namespace {
+
+/// Lead bytes 0xCC..0xDF whose every two-byte code point starts a new
+/// normalization segment (Cyrillic, Greek, ...): a successor with such a
+/// lead needs no decoding to know it cannot attach to what precedes it.
+struct lead_table {
+  bool ok[256] = {};
+  lead_table() {
+    const auto& tab = detail::tables();
+    for (unsigned lead = 0xCC; lead < 0xE0; ++lead) {
+      bool all = true;
+      for (unsigned cont = 0x80; cont < 0xC0; ++cont)
+        all = all && tab.boundary_before[(char32_t(lead & 0x1F) << 6) | (cont & 0x3F)];
+      ok[lead] = all;
+    }
+  }
+};
+const lead_table& leads() {
+  static const lead_table t;
+  return t;
+}
+
+}  // namespace
+
 status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_map) {
   out.clear();
   const auto& tab = detail::tables();
-  out.folded.reserve(s.size() + 8);
   if (impl_ == analyzer_implementation::general) {
+    out.folded.reserve(s.size() + 8);
     uint32_t next_position = 0;
     return analyze_general(s, 0, s.size(), out, with_byte_map, next_position);
   }
+  const bool* lead_ok = leads().ok;
   const auto* bytes = reinterpret_cast<const unsigned char*>(s.data());
   const size_t n = s.size();
 
@@ -73,6 +99,37 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
   // combining sequence, an NFKC expansion, other scripts) hands one
   // blank-delimited stretch, from the start of the current token, to
   // analyze_general(), and the fast path resumes after it.
+  //
+  // The folded text is written through a raw index `fw` into out.folded,
+  // kept larger than needed (resized to fw at the end and around the
+  // general path), so a byte costs a store, not a push_back.
+  size_t fw = 0;
+  out.folded.resize(n + 16);
+  char* F = out.folded.data();
+  auto ensure = [&](size_t more) {
+    if (fw + more > out.folded.size()) {
+      out.folded.resize(2 * out.folded.size() + more);
+      F = out.folded.data();
+    }
+  };
+  auto put_cp = [&](char32_t c) {  // fold_append into F
+    ensure(fold_escape_size);
+    if (c < 0x80) {
+      F[fw++] = static_cast<char>(c);
+    } else if (c >= 0x430 && c <= 0x44F) {
+      F[fw++] = static_cast<char>(0x80 + (c - 0x430));
+    } else {
+      tmp_fold_.clear();
+      fold_append(tmp_fold_, c);
+      std::memcpy(F + fw, tmp_fold_.data(), tmp_fold_.size());
+      fw += tmp_fold_.size();
+    }
+  };
+  auto map_bytes = [&](size_t from, size_t b, size_t e) {
+    if (!with_byte_map) return;
+    out.orig_begin_of.insert(out.orig_begin_of.end(), fw - from, uint32_t(b));
+    out.orig_end_of.insert(out.orig_end_of.end(), fw - from, uint32_t(e));
+  };
   uint32_t position = 0;
   bool in_token = false;
   uint32_t tok_fold = 0, tok_orig = 0;
@@ -82,13 +139,19 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
     if (!in_token) return;
     token t;
     t.fold_begin = tok_fold;
-    t.fold_end = static_cast<uint32_t>(out.folded.size());
+    t.fold_end = static_cast<uint32_t>(fw);
     t.orig_begin = tok_orig;
     t.orig_end = static_cast<uint32_t>(orig_end);
     t.position = position++;
-    t.hash = token_hash(std::string_view(out.folded).substr(t.fold_begin, t.fold_end - t.fold_begin));
+    t.hash = token_hash(std::string_view(F + tok_fold, fw - tok_fold));
     out.tokens.push_back(t);
     in_token = false;
+  };
+  auto open_token = [&](size_t orig_begin) {
+    if (in_token) return;
+    in_token = true;
+    tok_fold = static_cast<uint32_t>(fw);
+    tok_orig = static_cast<uint32_t>(orig_begin);
   };
   // Hands one segment to the general path: from the start of the current
   // token (or `at`) up to the next ASCII blank that nothing can attach to
@@ -98,7 +161,7 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
   auto fallback = [&](size_t at) -> status {
     const size_t restart = in_token ? tok_orig : at;
     if (in_token) {
-      out.folded.resize(tok_fold);
+      fw = tok_fold;
       if (with_byte_map) {
         out.orig_begin_of.resize(tok_fold);
         out.orig_end_of.resize(tok_fold);
@@ -109,11 +172,47 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
     while (end < n && !((bytes[end] == ' ' || bytes[end] == '\n' || bytes[end] == '\t') &&
                         (end + 1 == n || bytes[end + 1] < 0xCC)))
       ++end;
+    out.folded.resize(fw);
     SITO_RETURN_IF_ERROR(analyze_general(s, restart, end, out, with_byte_map, position));
+    fw = out.folded.size();
+    out.folded.resize(fw + (n - end) + 16);
+    F = out.folded.data();
     i = end;
     return ok_status();
   };
   while (i < n) {
+    // The common case, tight: ASCII or a two-byte code point with a fast
+    // entry, whose successor cannot attach to it.
+    {
+      const unsigned char b0 = bytes[i];
+      size_t next;
+      detail::fast_entry fe;
+      if (b0 < 0x80) {
+        fe = tab.fast[b0];
+        next = i + 1;
+      } else if (b0 >= 0xC2 && b0 < 0xE0 && i + 1 < n && (bytes[i + 1] & 0xC0) == 0x80) {
+        fe = tab.fast[(char32_t(b0 & 0x1F) << 6) | (bytes[i + 1] & 0x3F)];
+        next = i + 2;
+      } else {
+        fe.kind = 0;
+        next = i;
+      }
+      if (fe.kind != 0 && (next >= n || bytes[next] < 0xCC || lead_ok[bytes[next]])) {
+        if (fe.kind == 1)
+          open_token(i);
+        else
+          close_token(i);
+        if (fw >= out.folded.size()) ensure(1);
+        F[fw++] = static_cast<char>(fe.byte);
+        if (with_byte_map) {
+          out.orig_begin_of.push_back(static_cast<uint32_t>(i));
+          out.orig_end_of.push_back(static_cast<uint32_t>(next));
+        }
+        i = next;
+        continue;
+      }
+    }
+    // Everything else, one code point at a time.
     const size_t cp_begin = i;
     const unsigned char b0 = bytes[i];
     char32_t cp;
@@ -132,17 +231,11 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
       continue;
     }
     // The next code point must start a new segment (always true below U+0300).
-    // A two-byte successor (Cyrillic, mostly) is decoded inline.
-    if (i < n && bytes[i] >= 0xCC) {
-      bool boundary;
-      if (bytes[i] < 0xE0 && i + 1 < n && (bytes[i + 1] & 0xC0) == 0x80) {
-        boundary = tab.boundary_before[(char32_t(bytes[i] & 0x1F) << 6) | (bytes[i + 1] & 0x3F)];
-      } else {
-        size_t p2 = i;
-        char32_t next;
-        boundary = utf8::decode(s, p2, next) &&
-                   (next < detail::table_limit ? tab.boundary_before[next] : detail::has_boundary_before(next));
-      }
+    if (i < n && bytes[i] >= 0xCC && !lead_ok[bytes[i]]) {
+      size_t p2 = i;
+      char32_t next;
+      const bool boundary = utf8::decode(s, p2, next) &&
+                            (next < detail::table_limit ? tab.boundary_before[next] : detail::has_boundary_before(next));
       if (!boundary) {
         SITO_RETURN_IF_ERROR(fallback(cp_begin));
         continue;
@@ -150,20 +243,13 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
     }
     if (cp < detail::table_limit && tab.fast[cp].kind != 0) {
       const detail::fast_entry fe = tab.fast[cp];
-      if (fe.kind == 1) {
-        if (!in_token) {
-          in_token = true;
-          tok_fold = static_cast<uint32_t>(out.folded.size());
-          tok_orig = static_cast<uint32_t>(cp_begin);
-        }
-      } else {
+      if (fe.kind == 1)
+        open_token(cp_begin);
+      else
         close_token(cp_begin);
-      }
-      out.folded.push_back(static_cast<char>(fe.byte));
-      if (with_byte_map) {
-        out.orig_begin_of.push_back(static_cast<uint32_t>(cp_begin));
-        out.orig_end_of.push_back(static_cast<uint32_t>(i));
-      }
+      ensure(1);
+      F[fw++] = static_cast<char>(fe.byte);
+      map_bytes(fw - 1, cp_begin, i);
       continue;
     }
     const detail::mapped_cp* m;
@@ -173,36 +259,31 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
                tab.punct_simple[cp - detail::punct_first]) {
       m = &tab.punct_mapped[cp - detail::punct_first];
     } else {
-      { SITO_RETURN_IF_ERROR(fallback(cp_begin)); continue; }
+      SITO_RETURN_IF_ERROR(fallback(cp_begin));
+      continue;
     }
     if (m->count == 1 && m->out[0] < detail::table_limit && tab.token_char[m->out[0]]) {
-      if (!in_token) {
-        in_token = true;
-        tok_fold = static_cast<uint32_t>(out.folded.size());
-        tok_orig = static_cast<uint32_t>(cp_begin);
-      }
-      const size_t before = out.folded.size();
-      fold_append(out.folded, m->out[0]);
-      if (with_byte_map) {
-        out.orig_begin_of.insert(out.orig_begin_of.end(), out.folded.size() - before, uint32_t(cp_begin));
-        out.orig_end_of.insert(out.orig_end_of.end(), out.folded.size() - before, uint32_t(i));
-      }
+      open_token(cp_begin);
+      const size_t before = fw;
+      put_cp(m->out[0]);
+      map_bytes(before, cp_begin, i);
       continue;
     }
     // A separator: only plain ones here (no sigils, no emoji, nothing
     // dropped); punctuation-table entries were checked above.
-    if (cp < detail::table_limit && !tab.simple_separator[cp]) { SITO_RETURN_IF_ERROR(fallback(cp_begin)); continue; }
+    if (cp < detail::table_limit && !tab.simple_separator[cp]) {
+      SITO_RETURN_IF_ERROR(fallback(cp_begin));
+      continue;
+    }
     close_token(cp_begin);
     for (uint8_t k = 0; k < m->count; ++k) {
-      const size_t before = out.folded.size();
-      fold_append(out.folded, m->out[k]);
-      if (with_byte_map) {
-        out.orig_begin_of.insert(out.orig_begin_of.end(), out.folded.size() - before, uint32_t(cp_begin));
-        out.orig_end_of.insert(out.orig_end_of.end(), out.folded.size() - before, uint32_t(i));
-      }
+      const size_t before = fw;
+      put_cp(m->out[k]);
+      map_bytes(before, cp_begin, i);
     }
   }
   close_token(n);
+  out.folded.resize(fw);
   return ok_status();
 }
 
