@@ -5,25 +5,29 @@
 
 namespace sito::detail {
 
-std::string normalize_meta(std::string_view value) {
+void normalize_meta(std::string_view value, std::string& out) {
   bool ascii = true;
   for (char c : value) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
-  if (!ascii) return text::normalize(value);
-  std::string out(value);
+  if (!ascii) {
+    out = text::normalize(value);
+    return;
+  }
+  out.assign(value);
   for (char& c : out)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
 }
 
+
+
 namespace {
-std::string host_of(std::string_view url) {
+std::string_view host_of(std::string_view url) {
   size_t p = url.find("://");
   std::string_view rest = p == std::string_view::npos ? url : url.substr(p + 3);
   size_t end = rest.find_first_of("/?#");
   if (end != std::string_view::npos) rest = rest.substr(0, end);
   if (size_t at = rest.rfind('@'); at != std::string_view::npos) rest = rest.substr(at + 1);
   if (size_t colon = rest.rfind(':'); colon != std::string_view::npos) rest = rest.substr(0, colon);
-  return std::string(rest);
+  return rest;
 }
 
 bool has_link_text(std::string_view folded) {
@@ -36,21 +40,21 @@ void build_post_meta(const post& p, std::string_view folded_title, std::string_v
                      post_meta& m) {
   using query::filter_field;
   auto wanted = [&](filter_field f) { return (fields & (1u << static_cast<unsigned>(f))) != 0; };
-  if (wanted(filter_field::lang)) m.lang = normalize_meta(p.lang);
-  if (wanted(filter_field::source)) m.source = normalize_meta(p.source);
-  if (wanted(filter_field::type)) m.type = normalize_meta(p.source_type);
-  if (wanted(filter_field::channel) || (fields & channel_meta_bit)) m.channel = normalize_meta(p.channel);
-  if (wanted(filter_field::place)) m.place = normalize_meta(p.place);
+  if (wanted(filter_field::lang)) normalize_meta(p.lang, m.lang);
+  if (wanted(filter_field::source)) normalize_meta(p.source, m.source);
+  if (wanted(filter_field::type)) normalize_meta(p.source_type, m.type);
+  if (wanted(filter_field::channel) || (fields & channel_meta_bit)) normalize_meta(p.channel, m.channel);
+  if (wanted(filter_field::place)) normalize_meta(p.place, m.place);
   if (wanted(filter_field::author)) {
-    m.author_id = normalize_meta(p.author.id);
-    m.author_handle = normalize_meta(p.author.handle);
+    normalize_meta(p.author.id, m.author_id);
+    normalize_meta(p.author.handle, m.author_handle);
   }
-  if (wanted(filter_field::country)) m.country = normalize_meta(p.author.country);
-  if (wanted(filter_field::city)) m.city = normalize_meta(p.author.city);
-  if (wanted(filter_field::gender)) m.gender = normalize_meta(p.author.gender);
+  if (wanted(filter_field::country)) normalize_meta(p.author.country, m.country);
+  if (wanted(filter_field::city)) normalize_meta(p.author.city, m.city);
+  if (wanted(filter_field::gender)) normalize_meta(p.author.gender, m.gender);
   if (wanted(filter_field::url) || wanted(filter_field::site)) {
-    m.url = normalize_meta(p.url);
-    m.host = host_of(m.url);
+    normalize_meta(p.url, m.url);
+    m.host.assign(host_of(m.url));
   }
   m.followers = p.author.followers;
   m.has_image = p.image_count > 0 || !p.image_text.empty();

@@ -53,8 +53,9 @@ struct post_meta {
   bool has_image = false, has_link = false, is_reply = false, is_repost = false;
 };
 
-/// Lower-cases ASCII directly and sends anything else through text::normalize.
-std::string normalize_meta(std::string_view value);
+/// Lower-cases ASCII directly and sends anything else through text::normalize,
+/// into `out` (reusing its capacity: once per post field on the hot path).
+void normalize_meta(std::string_view value, std::string& out);
 
 /// Bit in build_post_meta's `fields` for the channel (topics' channels).
 inline constexpr uint32_t channel_meta_bit = 1u << 31;

@@ -85,19 +85,24 @@ token_cache::entry lookup_term(const ruleset_snapshot& s, thread_scratch& ts, st
 
 void collect_query_hits(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot) {
   slot.deferred.clear();
+  token_cache& cache = *ts.cache;
   for (uint8_t f = 0; f < field_count; ++f) {
     const text::analyzed_text& at = slot.fields[f];
+    const char* folded = at.folded.data();
     for (uint32_t k = 0; k < at.tokens.size(); ++k) {
       const text::token& tok = at.tokens[k];
-      const token_cache::entry e = lookup_term(s, ts, at.key(tok), tok.hash, false);
+      // A recurring token costs one inline probe; a new one is resolved.
+      const std::string_view key(folded + tok.fold_begin, tok.fold_end - tok.fold_begin);
+      const token_cache::entry* cached = cache.find(key, tok.hash);
+      const token_cache::entry e = cached ? *cached : lookup_term(s, ts, key, tok.hash, false);
       if (e.count != 0) {
-        add_hits(s, p, f, tok, false, ts.cache->group(e, 0), slot.hits);
+        add_hits(s, p, f, tok, false, cache.group(e, 0), slot.hits);
         if (e.count != e.first) slot.deferred.push_back({f, false, k, e});
       }
       if (tok.has_tag) {
         const token_cache::entry te = lookup_term(s, ts, at.tag_key(tok), tok.tag_hash, true);
         if (te.count != 0) {
-          add_hits(s, p, f, tok, true, ts.cache->group(te, 0), slot.hits);
+          add_hits(s, p, f, tok, true, cache.group(te, 0), slot.hits);
           if (te.count != te.first) slot.deferred.push_back({f, true, k, te});
         }
       }
