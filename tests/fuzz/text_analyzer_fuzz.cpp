@@ -24,7 +24,8 @@ bool same_tokens(const sito::text::token& a, const sito::text::token& b) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static sito::text::analyzer analyzer(sito::text::analyzer_implementation::fast);
   static sito::text::analyzer general(sito::text::analyzer_implementation::general);
-  sito::text::analyzed_text out, ref, no_map;
+  static sito::text::analyzer simd(sito::text::analyzer_implementation::avx2);  // fast where the CPU lacks AVX2
+  sito::text::analyzed_text out, ref, no_map, simd_out;
   std::string_view input(reinterpret_cast<const char*>(data), size);
   const sito::status st = analyzer.analyze(input, out, /*with_byte_map=*/true);
   const sito::status gst = general.analyze(input, ref, /*with_byte_map=*/true);
@@ -35,9 +36,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::abort();
   for (size_t k = 0; k < out.tokens.size(); ++k)
     if (!same_tokens(out.tokens[k], ref.tokens[k])) std::abort();
-  // Without the byte map: the same tokens.
+  // Without the byte map: the same tokens, in every implementation.
   if (!analyzer.analyze(input, no_map).ok() || no_map.folded != out.folded || no_map.tokens.size() != out.tokens.size())
     std::abort();
+  if (!simd.analyze(input, simd_out).ok() || simd_out.folded != out.folded || simd_out.tokens.size() != out.tokens.size())
+    std::abort();
+  for (size_t k = 0; k < out.tokens.size(); ++k)
+    if (!same_tokens(simd_out.tokens[k], out.tokens[k]) || !same_tokens(no_map.tokens[k], out.tokens[k])) std::abort();
   uint32_t position = 0;
   for (const auto& t : out.tokens) {
     if (t.fold_begin >= t.fold_end || t.fold_end > out.folded.size()) std::abort();

@@ -110,6 +110,25 @@ TEST_F(Rules, ProcessedIsVisibleToLaterRulesAndDropStopsTheList) {
   EXPECT_EQ(dropped_, 1u);
 }
 
+TEST_F(Rules, DroppedMentionsAreCountedWhenABatchIsScannedInParallelChunks) {
+  topic_spec t = brand();
+  t.rules = {{"drop-ads", "#реклама", {{}, "", std::nullopt, false, /*drop=*/true}}};
+  compile(t);
+  // 300 posts: five chunks of 64 on TBB workers; every third is an ad.
+  std::vector<post> posts;
+  for (int i = 0; i < 300; ++i) {
+    post p = text_post(i % 3 == 0 ? "flowwow #реклама" : "flowwow");
+    p.id = std::to_string(i);
+    posts.push_back(std::move(p));
+  }
+  scan_output parallel, serial;
+  scanner_->scan(posts, parallel);
+  scanner_->scan_serial(posts, serial);
+  EXPECT_EQ(parallel.dropped, 100u);
+  EXPECT_EQ(serial.dropped, 100u);
+  EXPECT_EQ(parallel.matches.size(), 200u);
+}
+
 TEST_F(Rules, PriorityIsTheFormulaUnlessARuleSetsIt) {
   topic_spec t = brand();
   t.rules = {{"vip", "followers:>=100000", {{}, "", 90.0}}, {"vip-scam", "мошенник*", {{}, "", 99.0}}};

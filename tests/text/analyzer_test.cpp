@@ -640,44 +640,70 @@ std::string random_text(std::mt19937_64& rng) {
   return out;
 }
 
+void expect_same_analysis(analyzer& x, analyzer& reference, const std::string& s, bool with_map, size_t& tokens,
+                          size_t& valid) {
+  analyzed_text a, b;
+  const status sa = x.analyze(s, a, with_map), sb = reference.analyze(s, b, with_map);
+  ASSERT_EQ(sa.ok(), sb.ok()) << s;
+  if (!sa.ok()) {
+    EXPECT_EQ(sa.message(), sb.message()) << s;
+    return;
+  }
+  ++valid;
+  ASSERT_EQ(a.folded, b.folded) << s;
+  ASSERT_EQ(a.orig_begin_of, b.orig_begin_of) << s;
+  ASSERT_EQ(a.orig_end_of, b.orig_end_of) << s;
+  ASSERT_EQ(a.tokens.size(), b.tokens.size()) << s;
+  for (size_t k = 0; k < a.tokens.size(); ++k) {
+    const token &p = a.tokens[k], &q = b.tokens[k];
+    ASSERT_EQ(std::tie(p.fold_begin, p.fold_end, p.orig_begin, p.orig_end, p.position, p.is_emoji, p.has_tag),
+              std::tie(q.fold_begin, q.fold_end, q.orig_begin, q.orig_end, q.position, q.is_emoji, q.has_tag))
+        << s << " token " << k;
+    ASSERT_EQ(p.hash, token_hash(a.key(p))) << s;
+    ASSERT_EQ(p.hash, q.hash) << s;
+    if (p.has_tag) {
+      ASSERT_EQ(std::tie(p.tag_fold_begin, p.tag_fold_end, p.tag_orig_begin, p.tag_orig_end, p.tag_hash),
+                std::tie(q.tag_fold_begin, q.tag_fold_end, q.tag_orig_begin, q.tag_orig_end, q.tag_hash))
+          << s;
+      ASSERT_EQ(p.tag_hash, token_hash(a.tag_key(p))) << s;
+    }
+  }
+  tokens += a.tokens.size();
+}
+
 TEST(AnalyzerImplementations, AgreeTokenForTokenOnRandomText) {
-  analyzer fast(analyzer_implementation::fast), general(analyzer_implementation::general);
+  analyzer general(analyzer_implementation::general);
+  std::vector<analyzer> others = {analyzer(analyzer_implementation::fast)};
+  if (supported_by_runtime_system(analyzer_implementation::avx2))
+    others.emplace_back(analyzer_implementation::avx2);
   std::mt19937_64 rng(20261129);
   size_t valid = 0, tokens = 0;
   for (int round = 0; round < 20000; ++round) {
-    const std::string s = random_text(rng);
-    for (bool with_map : {false, true}) {
-      analyzed_text a, b;
-      const status sa = fast.analyze(s, a, with_map), sb = general.analyze(s, b, with_map);
-      ASSERT_EQ(sa.ok(), sb.ok()) << s;
-      if (!sa.ok()) {
-        EXPECT_EQ(sa.message(), sb.message()) << s;
-        continue;
+    std::string s = random_text(rng);
+    // Long runs too, so that the SIMD paths see 16 and 32 letters at once.
+    if (round % 4 == 0) s += " " + std::string(rng() % 40, 'x') + " ДОСТАВКАдоставкаёЁ" + s;
+    for (analyzer& x : others)
+      for (bool with_map : {false, true}) {
+        expect_same_analysis(x, general, s, with_map, tokens, valid);
+        if (::testing::Test::HasFatalFailure()) return;
       }
-      valid += with_map;
-      ASSERT_EQ(a.folded, b.folded) << s;
-      ASSERT_EQ(a.orig_begin_of, b.orig_begin_of) << s;
-      ASSERT_EQ(a.orig_end_of, b.orig_end_of) << s;
-      ASSERT_EQ(a.tokens.size(), b.tokens.size()) << s;
-      for (size_t k = 0; k < a.tokens.size(); ++k) {
-        const token &x = a.tokens[k], &y = b.tokens[k];
-        ASSERT_EQ(std::tie(x.fold_begin, x.fold_end, x.orig_begin, x.orig_end, x.position, x.is_emoji, x.has_tag),
-                  std::tie(y.fold_begin, y.fold_end, y.orig_begin, y.orig_end, y.position, y.is_emoji, y.has_tag))
-            << s << " token " << k;
-        ASSERT_EQ(x.hash, token_hash(a.key(x))) << s;
-        ASSERT_EQ(x.hash, y.hash) << s;
-        if (x.has_tag) {
-          ASSERT_EQ(std::tie(x.tag_fold_begin, x.tag_fold_end, x.tag_orig_begin, x.tag_orig_end, x.tag_hash),
-                    std::tie(y.tag_fold_begin, y.tag_fold_end, y.tag_orig_begin, y.tag_orig_end, y.tag_hash))
-              << s;
-          ASSERT_EQ(x.tag_hash, token_hash(a.tag_key(x))) << s;
-        }
-      }
-      tokens += a.tokens.size();
-    }
   }
   EXPECT_GT(valid, 10000u) << "the generator should mostly produce valid UTF-8";
   EXPECT_GT(tokens, 50000u);
+}
+
+TEST(AnalyzerImplementations, AgreeOnTheRussianCorpus) {
+  analyzer general(analyzer_implementation::general);
+  std::vector<analyzer> others = {analyzer(analyzer_implementation::fast)};
+  if (supported_by_runtime_system(analyzer_implementation::avx2))
+    others.emplace_back(analyzer_implementation::avx2);
+  size_t valid = 0, tokens = 0;
+  for (const std::string& s : sito::testing::russian_fortunes())
+    for (analyzer& x : others) {
+      expect_same_analysis(x, general, s, false, tokens, valid);
+      if (::testing::Test::HasFatalFailure()) return;
+    }
+  EXPECT_GT(tokens, 100000u);
 }
 
 TEST(AnalyzerImplementations, FastPathResumesAfterAHashtagOrEmoji) {

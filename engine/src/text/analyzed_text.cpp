@@ -9,6 +9,7 @@
 #include "sito/text/fold.hpp"
 #include "sito/text/token_hash.hpp"
 #include "text/char_table.hpp"
+#include "text/letter_runs.hpp"
 
 namespace sito::text {
 namespace {
@@ -41,21 +42,37 @@ inline bool emoji_extend(char32_t cp) {
 }  // namespace
 
 const char* to_string(analyzer_implementation impl) {
-  return impl == analyzer_implementation::general ? "general" : "fast";
+  switch (impl) {
+    case analyzer_implementation::fast: return "fast";
+    case analyzer_implementation::avx2: return "avx2";
+    case analyzer_implementation::general: return "general";
+  }
+  return "?";
+}
+
+bool supported_by_runtime_system(analyzer_implementation impl) {
+  return impl != analyzer_implementation::avx2 || detail::cpu_has_avx2();
 }
 
 analyzer_implementation default_analyzer_implementation() {
   static const analyzer_implementation chosen = [] {
+    const analyzer_implementation best =
+        detail::cpu_has_avx2() ? analyzer_implementation::avx2 : analyzer_implementation::fast;
     const char* forced = std::getenv("SITO_FORCE_IMPLEMENTATION");
-    if (forced && std::string_view(forced) == "general") return analyzer_implementation::general;
-    return analyzer_implementation::fast;
+    if (!forced) return best;
+    for (auto impl : {analyzer_implementation::fast, analyzer_implementation::avx2, analyzer_implementation::general})
+      if (std::string_view(forced) == to_string(impl) && supported_by_runtime_system(impl)) return impl;
+    return best;
   }();
   return chosen;
 }
 
 analyzer::analyzer() : analyzer(default_analyzer_implementation()) {}
 
-analyzer::analyzer(analyzer_implementation impl) : impl_(impl) { (void)detail::tables(); }
+analyzer::analyzer(analyzer_implementation impl)
+    : impl_(supported_by_runtime_system(impl) ? impl : analyzer_implementation::fast) {
+  (void)detail::tables();
+}
 
 namespace {
 
@@ -92,6 +109,10 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
   const bool* lead_ok = leads().ok;
   const auto* bytes = reinterpret_cast<const unsigned char*>(s.data());
   const size_t n = s.size();
+  // Letter runs in SIMD (not with the byte map, which contains: highlights
+  // build per field on demand); Cyrillic only if its leads never combine.
+  const bool runs = impl_ == analyzer_implementation::avx2 && !with_byte_map;
+  const bool cyrillic_runs = runs && lead_ok[0xD0] && lead_ok[0xD1];
 
   // Fast path: code points that are their own normalization segment and map
   // to one code point from the tables, and common punctuation; tokens are
@@ -181,6 +202,24 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
     return ok_status();
   };
   while (i < n) {
+    // Runs of letters, 16 or 32 bytes at a time: all but the run's last
+    // code point, which the scalar path below takes with its successor.
+    if (runs && i + 32 <= n) {
+      const unsigned char b0 = bytes[i];
+      detail::run_result r;
+      if ((b0 == 0xD0 || b0 == 0xD1) && cyrillic_runs) {
+        ensure(32);
+        r = detail::fold_cyrillic_run_avx2(bytes + i, F + fw);
+      } else if (b0 < 0x80 && tab.fast[b0].kind == 1) {
+        ensure(32);
+        r = detail::fold_ascii_run_avx2(bytes + i, F + fw);
+      }
+      if (r.in_bytes != 0) {
+        open_token(i);
+        fw += r.out_bytes;
+        i += r.in_bytes;
+      }
+    }
     // The common case, tight: ASCII or a two-byte code point with a fast
     // entry, whose successor cannot attach to it.
     {

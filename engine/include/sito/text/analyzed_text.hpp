@@ -79,16 +79,21 @@ struct analyzed_text {
 /// bytes (the analyzer fuzz target asserts it); the suite runs once per
 /// implementation (SITO_FORCE_IMPLEMENTATION, as simdjson's).
 enum class analyzer_implementation : uint8_t {
-  fast,     ///< table-driven one-pass loop; one blank-delimited stretch at a time
-            ///< goes through the general path when it needs ICU (the default)
+  fast,     ///< table-driven one-pass scalar loop; one blank-delimited stretch at a
+            ///< time goes through the general path when it needs ICU (always built)
+  avx2,     ///< fast, with runs of Cyrillic or ASCII letters folded 16/32 at a time
+            ///< (the default where the CPU has AVX2)
   general,  ///< every code point through the general, ICU-backed path
 };
 
-/// "fast" or "general".
+/// "fast", "avx2" or "general".
 const char* to_string(analyzer_implementation impl);
 
-/// The implementation new analyzers use: SITO_FORCE_IMPLEMENTATION
-/// ("fast" or "general") when set to one of them, else fast.
+/// Whether `impl` can run on this CPU (general and fast always can).
+bool supported_by_runtime_system(analyzer_implementation impl);
+
+/// The implementation new analyzers use: SITO_FORCE_IMPLEMENTATION ("fast",
+/// "avx2" or "general") when set to a supported one, else the best supported.
 analyzer_implementation default_analyzer_implementation();
 
 class analyzer {
