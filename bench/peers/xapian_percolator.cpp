@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
+#include <utility>
 
 #include "sito/morph/morphology.hpp"
 #include "sito/query/parser.hpp"
@@ -129,6 +131,129 @@ struct xapian_percolator::impl {
     }
   }
 
+  /// What a NEAR operand matches at one position, for the overlap of the two
+  /// operands (one token matching both: a gap of 0, which Xapian's NEAR, whose
+  /// subqueries must sit at distinct positions, never finds). An index term
+  /// with the terms every position holding it also holds (a key: its stem; a
+  /// #tag or {Case} term: its token's key and that key's stem), or a wildcard
+  /// prefix, which matches keys.
+  struct atom {
+    enum kind_t : uint8_t { key_atom, stem_atom, tag_atom, case_atom, prefix_atom } kind;
+    std::string term;                  ///< the index term; for a prefix, the folded prefix
+    std::string key;                   ///< the folded key at the term's position (key, tag, cased)
+    std::vector<std::string> implied;  ///< term, then the terms always at the same position
+  };
+
+  atom keyed(atom::kind_t kind, std::string term, std::string key, bool emoji) {
+    atom a{kind, std::move(term), std::move(key), {}};
+    a.implied.push_back(a.term);
+    if (kind != atom::key_atom) a.implied.push_back(a.key);
+    if (!emoji)
+      if (std::string z = stem_term(a.key); !z.empty()) a.implied.push_back(std::move(z));
+    return a;
+  }
+
+  /// The atoms of a positional leaf or an OR of them, as positional()
+  /// translates them; false for anything else.
+  bool atoms(const query::node& n, std::vector<atom>& out) {
+    using query::node_kind;
+    switch (n.kind) {
+      case node_kind::term: {
+        auto toks = text::tokenize_term(n.text);
+        if (toks.size() != 1) return false;
+        if (n.exact || toks[0].is_emoji) {
+          out.push_back(keyed(atom::key_atom, text::fold(toks[0].text), text::fold(toks[0].text), toks[0].is_emoji));
+          return true;
+        }
+        auto e = morphology->expansion(toks[0].text, stem);
+        for (auto& f : e.exact_forms) out.push_back(keyed(atom::key_atom, text::fold(f), text::fold(f), false));
+        for (auto& st : e.stems) out.push_back(atom{atom::stem_atom, "Z" + st, {}, {"Z" + st}});
+        if (e.exact_forms.empty() && e.stems.empty())
+          out.push_back(keyed(atom::key_atom, text::fold(toks[0].text), text::fold(toks[0].text), false));
+        return true;
+      }
+      case node_kind::tag: {  // the tag rides on the first token of its body
+        if (!analyzer.analyze(n.text, analyzed).ok() || analyzed.tokens.empty() || !analyzed.tokens[0].has_tag)
+          return false;
+        out.push_back(keyed(atom::tag_atom, text::fold(text::normalize(n.text)),
+                            std::string(analyzed.key(analyzed.tokens[0])), false));
+        return true;
+      }
+      case node_kind::case_sensitive: {
+        auto toks = text::tokenize_term(n.text);
+        if (toks.size() != 1) return false;
+        out.push_back(keyed(atom::case_atom, "C" + text::normalize_keep_case(toks[0].original),
+                            text::fold(toks[0].text), toks[0].is_emoji));
+        return true;
+      }
+      case node_kind::wildcard: {
+        const std::string norm = text::normalize(n.text);
+        out.push_back(atom{atom::prefix_atom, text::fold(norm.substr(0, norm.find_first_of("*?"))), {}, {}});
+        return true;
+      }
+      case node_kind::or_:
+        for (auto& c : n.children)
+          if (!atoms(c, out)) return false;
+        return true;
+      default: return false;
+    }
+  }
+
+  /// The first code point of UTF-8 text (empty for empty text).
+  static std::string_view first_code_point(std::string_view s) {
+    if (s.empty()) return s;
+    const auto c = static_cast<unsigned char>(s[0]);
+    return s.substr(0, c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4);
+  }
+
+  /// The positions where one token matches both NEAR operands `a` and `b`:
+  /// an OR of the index terms whose every occurrence is such a position.
+  /// Two pairs of atoms can share a position without one implying the other:
+  /// a wildcard and a stem (a key with the prefix and the stem), a {Case}
+  /// term and a #tag on the same key; those are AND'ed over the whole post,
+  /// a relaxation. nullopt when no token can match both.
+  std::optional<Xapian::Query> overlap(const std::vector<atom>& a, const std::vector<atom>& b) {
+    std::set<std::string> terms;
+    std::vector<Xapian::Query> parts;
+    auto covered = [](const atom& x, const std::vector<atom>& other) {
+      for (auto& y : other) {
+        if (y.kind == atom::prefix_atom ? !x.key.empty() && x.key.starts_with(y.term)
+                                        : std::find(x.implied.begin(), x.implied.end(), y.term) != x.implied.end())
+          return true;
+      }
+      return false;
+    };
+    for (auto [from, other] : {std::pair{&a, &b}, std::pair{&b, &a}})
+      for (auto& x : *from)
+        if (x.kind != atom::prefix_atom && covered(x, *other)) terms.insert(x.term);
+    for (auto& x : a)
+      for (auto& y : b) {
+        const atom *p = &x, *q = &y;
+        if (q->kind == atom::prefix_atom && p->kind != atom::prefix_atom) std::swap(p, q);
+        if (p->kind == atom::prefix_atom && q->kind == atom::prefix_atom) {
+          const std::string& longer = p->term.size() >= q->term.size() ? p->term : q->term;
+          const std::string& shorter = p->term.size() >= q->term.size() ? q->term : p->term;
+          if (longer.starts_with(shorter)) parts.emplace_back(Xapian::Query::OP_WILDCARD, longer);
+        } else if (p->kind == atom::prefix_atom && q->kind == atom::stem_atom) {
+          // Snowball's Russian and English stemmers rewrite only word
+          // endings: a stem keeps its word's first letter.
+          const std::string prefix = text::unfold(p->term);
+          if (first_code_point(prefix) == first_code_point(std::string_view(q->term).substr(1))) {
+            parts.emplace_back(Xapian::Query::OP_AND, Xapian::Query(Xapian::Query::OP_WILDCARD, p->term),
+                               Xapian::Query(q->term));
+            relaxed_flag = true;
+          }
+        } else if (x.key == y.key && ((x.kind == atom::case_atom && y.kind == atom::tag_atom) ||
+                                      (x.kind == atom::tag_atom && y.kind == atom::case_atom))) {
+          parts.emplace_back(Xapian::Query::OP_AND, Xapian::Query(x.term), Xapian::Query(y.term));
+          relaxed_flag = true;
+        }
+      }
+    for (auto& t : terms) parts.emplace_back(t);
+    if (parts.empty()) return std::nullopt;
+    return Xapian::Query(Xapian::Query::OP_OR, parts.begin(), parts.end());
+  }
+
   Xapian::Query filter(const query::filter_spec& f) {
     using query::filter_field;
     switch (f.field) {
@@ -200,10 +325,27 @@ struct xapian_percolator::impl {
       case node_kind::near: {
         if (!relax) {
           auto a = positional(n.children[0]), b = positional(n.children[1]);
+          std::optional<Xapian::Query> q;
           if (a && b) {
             Xapian::Query parts[] = {*a, *b};
-            return Xapian::Query(n.ordered ? Xapian::Query::OP_PHRASE : Xapian::Query::OP_NEAR, std::begin(parts),
-                                 std::end(parts), n.distance + 1);
+            try {
+              q.emplace(n.ordered ? Xapian::Query::OP_PHRASE : Xapian::Query::OP_NEAR, std::begin(parts),
+                        std::end(parts), n.distance + 1);
+            } catch (const Xapian::UnimplementedError&) {
+              // Xapian 1.4 refuses a bare wildcard operand as the query is built: relaxed below.
+            }
+          }
+          if (q) {
+            if (n.ordered) return *q;  // ONEAR: b after a, never the same token
+            // An unordered NEAR also holds where one token matches both
+            // operands (overlapping spans, gap 0: DESIGN §3).
+            std::vector<atom> atoms_a, atoms_b;
+            if (!atoms(n.children[0], atoms_a) || !atoms(n.children[1], atoms_b)) {
+              relaxed_flag = true;  // cannot tell: both anywhere in the post
+              return Xapian::Query(Xapian::Query::OP_OR, *q, Xapian::Query(Xapian::Query::OP_AND, *a, *b));
+            }
+            if (auto same = overlap(atoms_a, atoms_b)) return Xapian::Query(Xapian::Query::OP_OR, *q, *same);
+            return *q;
           }
         }
         relaxed_flag = true;

@@ -17,9 +17,16 @@
 //   !T, phrase        folded exact forms; phrases are OP_PHRASE
 //   "a b"~n           OP_NEAR, window n+1
 //   a NEAR/n b        OP_NEAR, window n+1 (ONEAR: OP_PHRASE, window n+1);
-//                     exact for one-token operands. Xapian allows only terms
+//                     exact for one-token operands. Xapian's NEAR wants its
+//                     subqueries at distinct positions, sito's NEAR also holds
+//                     where one token matches both operands (gap 0): OR'ed
+//                     with the index terms whose every occurrence is such a
+//                     token (a wildcard against a stem, or a {Case} term
+//                     against a #tag, AND'ed over the post: relaxed).
+//                     Xapian allows only terms
 //                     and ORs of terms inside NEAR/PHRASE: a NEAR whose
-//                     operand is a phrase or a NEAR becomes an AND ("relaxed",
+//                     operand is a phrase, a NEAR or a bare wildcard becomes
+//                     an AND ("relaxed",
 //                     counted in translation().relaxed)
 //   флор*             OP_WILDCARD on the folded prefix (expanded against the
 //                     batch's terms); inner `*`/`?` use the prefix before them

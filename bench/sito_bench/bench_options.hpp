@@ -26,6 +26,7 @@ struct bench_options {
   bool peers = true;                           ///< engine: measure the peers too
   bool measure_pass = false;                   ///< engine: one warm + one measured pass per topic count, no timing
   size_t xapian_max_topics = 100000;           ///< engine: skip the Xapian peer above this many topics
+  bool show_disagreements = false;             ///< engine: print each mention sito finds and Xapian does not
   double brand_rate = 0.05;                    ///< share of posts with a brand spelling injected
   size_t word_brand_every = 10;                ///< one generated brand in N is an ordinary word (0: none)
   double median_chars = 140;                   ///< median post length in characters (log-normal)

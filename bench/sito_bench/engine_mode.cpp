@@ -9,6 +9,7 @@
 #include <tbb/task_arena.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <cstdio>
@@ -18,6 +19,7 @@
 #include "peers/literal_peers.hpp"
 #include "peers/xapian_percolator.hpp"
 #include "sito/compile/compiler.hpp"
+#include "sito/model/post.hpp"
 #include "sito/scan/batch_scanner.hpp"
 #include "sito_bench/bench_options.hpp"
 #include "support/firehose_generator.hpp"
@@ -284,6 +286,15 @@ void run_engine(const bench_options& o, report& r) {
         sito_total += sm.size();
         xap_total += hs.size();
         for (auto& h : hs) both += sm.count({uint32_t(b + h.post), h.topic});
+        if (o.show_disagreements)  // sito's mentions that Xapian, whose relaxations only add, misses
+          for (auto& [p, t] : sm) {
+            if (std::binary_search(hs.begin(), hs.end(), xapian_percolator::hit{uint32_t(p - b), t})) continue;
+            const auto& tp = tenants.topics[t];
+            std::string channels;
+            for (auto& c : tp.channels) channels += (channels.empty() ? "" : ",") + c;
+            std::printf("   sito only: topic %s/%s query [%s] channels [%s]\n     post %s\n", tp.tenant.c_str(),
+                        tp.id.c_str(), tp.query.c_str(), channels.c_str(), post_to_json(pool[p]).c_str());
+          }
       }
       const auto& ts = xp.translation();
       peers["xapian_posts_checked"] = posts;

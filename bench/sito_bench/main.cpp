@@ -48,6 +48,8 @@ int main(int argc, char** argv) {
                   "engine: instead of timing, one warm pass then one measured pass over the pool, for "
                   "valgrind --tool=callgrind --toggle-collect='*measured_pool_pass*' (instructions per post = "
                   "Ir / the posts it prints)");
+    sub->add_flag("--show-disagreements", o.show_disagreements,
+                  "engine: print each mention sito finds and the Xapian percolator misses (topic, query, post)");
     sub->add_option("--xapian-max-topics", o.xapian_max_topics, "engine: skip Xapian above this many topics")
         ->capture_default_str();
     sub->add_option("--brand-rate", o.brand_rate, "share of posts with a brand spelling injected")->capture_default_str();

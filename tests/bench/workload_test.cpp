@@ -184,6 +184,11 @@ TEST(XapianPercolator, AgreesWithSitoOnExactlyTranslatableQueries) {
       {"t", "channel", "", "", {"otzovik:card1"}},
       {"t", "emoji", "", "😡 AND доставка"},
       {"t", "case", "", "{ИП} магазин"},
+      // One token matching both NEAR operands (overlapping spans, gap 0):
+      // a stem shared by two terms, a wildcard and a word, a tag and its word.
+      {"t", "near_same_stem", "", "похвалите NEAR/5 похвала"},
+      {"t", "near_same_wild", "", "(флор*, курьер) NEAR/1 !флористы"},
+      {"t", "near_same_tag", "", "#flowwow NEAR/1 (flowwow, молодец)"},
   };
   auto mk = [](std::string id, std::string text, std::string type = "social", int64_t followers = 10,
                std::string channel = "") {
@@ -208,6 +213,8 @@ TEST(XapianPercolator, AgreesWithSitoOnExactlyTranslatableQueries) {
       mk("10", "ип и магазин"),
       mk("11", "флора и фауна, flowwow без тега"),
       mk("12", "букет тюльпанов, доставка завтра"),
+      mk("13", "то похвали эту спину"),
+      mk("14", "кто равнодушен к похвалам, а тот"),
   };
   auto snap = compile_topics(topics);
   ASSERT_TRUE(snap.ok());
@@ -224,6 +231,23 @@ TEST(XapianPercolator, AgreesWithSitoOnExactlyTranslatableQueries) {
   EXPECT_EQ(perc.translation().unsupported, 0u);
   EXPECT_EQ(sito, xap);
   EXPECT_GE(sito.size(), 12u);
+  for (auto id : {"near_same_stem", "near_same_wild", "near_same_tag"})
+    EXPECT_TRUE(std::any_of(sito.begin(), sito.end(), [&](auto& m) { return m.second == id; })) << id;
+}
+
+// Xapian 1.4 refuses a wildcard standing directly inside NEAR when the query
+// is built: the topic is relaxed to an AND, not an uncaught exception.
+TEST(XapianPercolator, BareWildcardInsideNearIsRelaxed) {
+  std::vector<topic_spec> topics = {{"t", "wild_near", "", "флор* NEAR/1 молодцы"}};
+  post p;
+  p.id = "1";
+  p.text = "флористы молодцы";
+  std::vector<post> posts = {p};
+  xapian_percolator perc(topics);
+  std::vector<xapian_percolator::hit> hits;
+  perc.percolate(posts, hits);
+  EXPECT_EQ(perc.translation().relaxed, 1u);
+  EXPECT_EQ(hits.size(), 1u);
 }
 
 }  // namespace
