@@ -75,8 +75,6 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
                                    scan_output& out) const {
   const ruleset_snapshot& s = *snap;
   auto& hits = slot.hits;
-  std::sort(hits.begin(), hits.end());
-  hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
   const uint32_t stamp = detail::select_candidates(s, ts, p, slot);
   if (ts.candidates.empty()) return;
   out.topics_evaluated += ts.candidates.size();
@@ -103,12 +101,8 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
   if (!slot.deferred.empty()) {
     // The post is a mention: add the hits of atoms only tags, rules and the
     // sentiment lexicon use, and rebuild the per-atom ranges.
-    const auto first_pass = static_cast<std::ptrdiff_t>(hits.size());
     detail::collect_condition_hits(s, ts, p, slot);
-    std::sort(hits.begin() + first_pass, hits.end());
-    std::inplace_merge(hits.begin(), hits.begin() + first_pass, hits.end());
-    hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
-    view_stamp = detail::stamp_hits(ts, hits);
+    view_stamp = detail::group_hits(ts, hits);
   }
   detail::program_evaluator::hit_view view{hits, ts.atom_begin.data(), ts.atom_end.data(), ts.atom_stamp.data(),
                                            view_stamp};

@@ -18,9 +18,34 @@ uint32_t stamp_hits(thread_scratch& ts, std::span<const hit> hits) {
   return stamp;
 }
 
+uint32_t group_hits(thread_scratch& ts, std::vector<hit>& hits) {
+  const uint32_t stamp = ts.next_stamp();
+  auto& distinct = ts.distinct_atoms;
+  distinct.clear();
+  for (const hit& h : hits) {
+    if (ts.atom_stamp[h.atom] != stamp) {
+      ts.atom_stamp[h.atom] = stamp;
+      ts.atom_begin[h.atom] = 0;
+      distinct.push_back(h.atom);
+    }
+    ++ts.atom_begin[h.atom];  // a count for now
+  }
+  uint32_t offset = 0;
+  for (const uint32_t a : distinct) {
+    const uint32_t count = ts.atom_begin[a];
+    ts.atom_begin[a] = ts.atom_end[a] = offset;
+    offset += count;
+  }
+  auto& grouped = ts.grouped_hits;
+  grouped.resize(hits.size());
+  for (const hit& h : hits) grouped[ts.atom_end[h.atom]++] = h;
+  hits.swap(grouped);
+  return stamp;
+}
+
 uint32_t select_candidates(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot) {
+  const uint32_t stamp = group_hits(ts, slot.hits);
   const auto& hits = slot.hits;
-  const uint32_t stamp = stamp_hits(ts, hits);
   ts.candidates.clear();
   ts.meta_present.clear();
   ts.meta_triggers.clear();

@@ -23,8 +23,17 @@
 
 namespace sito::detail {
 
-/// Precondition: slot.hits sorted and unique. Returns the stamp of the view.
+/// Groups slot.hits by atom (group_hits) and selects the candidates.
+/// Returns the stamp of the view.
 uint32_t select_candidates(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot);
+
+/// Reorders `hits` so that each atom's hits are contiguous, in the order
+/// they were found, and stamps their ranges for a new view; returns its
+/// stamp. O(hits), no comparison sort: within an atom, the term matcher's
+/// order is already (field, position) — tokens are visited field by field in
+/// position order, each atom once per token, and contains: atoms (only
+/// those) come in stream order. Precondition: no duplicate hits.
+uint32_t group_hits(thread_scratch& ts, std::vector<hit>& hits);
 
 /// Stamps the per-atom ranges of `hits` (sorted) for a new view; returns its stamp.
 uint32_t stamp_hits(thread_scratch& ts, std::span<const hit> hits);

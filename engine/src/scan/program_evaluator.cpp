@@ -48,7 +48,8 @@ bool program_evaluator::evaluate_topic(const ruleset_snapshot& snap, const compi
   for (const auto& c : t.channels) channel_hit = channel_hit || c == meta.channel;
 
   value v;
-  if (t.root != no_node) v = eval(t.root, 0);
+  // The boolean skeleton first (not when tracing: explain shows every node).
+  if (t.root != no_node && (trace_ || may_hold(t.root))) v = eval(t.root, 0);
   const bool matched = t.root == no_node ? channel_hit
                        : t.channel_and_query ? (channel_hit && v.truth)
                                              : (channel_hit || v.truth);
@@ -71,6 +72,34 @@ bool program_evaluator::evaluate_condition(const ruleset_snapshot& snap, uint32_
   spans_.clear();
   hls_.clear();
   return eval(root, 0).truth;
+}
+
+bool program_evaluator::may_hold(uint32_t id) const {
+  const program_node& n = snap_->nodes[id];
+  const uint32_t* kids = snap_->children.data() + n.first_child;
+  switch (n.kind) {
+    case op::leaf:
+    case op::contains:
+      for (const hit& h : hits_->of(n.atom))
+        if (n.fields & field_bit(h.field)) return true;
+      return false;
+    case op::seq:
+    case op::prox_phrase:
+    case op::near:
+    case op::and_:
+      for (uint32_t k = 0; k < n.child_count; ++k)
+        if (!may_hold(kids[k])) return false;
+      return true;
+    case op::or_:
+      for (uint32_t k = 0; k < n.child_count; ++k)
+        if (may_hold(kids[k])) return true;
+      return false;
+    case op::not_:
+      return true;  // its truth needs the child's exact value
+    case op::filter:
+      return eval_filter(snap_->filters[n.filter], *meta_);
+  }
+  return true;
 }
 
 program_evaluator::value program_evaluator::eval(uint32_t id, uint32_t depth) {

@@ -71,6 +71,10 @@ class program_evaluator {
     uint32_t hl_begin = 0, hl_count = 0;      ///< boolean nodes
   };
   value eval(uint32_t node, uint32_t depth);
+  /// A necessary condition for eval(node).truth from hit presence and
+  /// filters alone (no positions, spans or highlights): a topic whose
+  /// skeleton fails is rejected without the positional evaluation.
+  bool may_hold(uint32_t node) const;
   /// Highlights of a value as one contiguous range of hls_.
   void collect_highlights(const value& v, std::vector<highlight>& dst) const;
   uint32_t add_hl(const highlight& h);
