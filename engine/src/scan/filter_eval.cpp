@@ -6,18 +6,17 @@
 namespace sito::detail {
 
 void normalize_meta(std::string_view value, std::string& out) {
-  bool ascii = true;
-  for (char c : value) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
-  if (!ascii) {
-    out = text::normalize(value);
-    return;
+  // One pass: copy, lower-casing ASCII; anything else goes through normalize.
+  out.resize(value.size());
+  for (size_t k = 0; k < value.size(); ++k) {
+    const auto c = static_cast<unsigned char>(value[k]);
+    if (c >= 0x80) {
+      out = text::normalize(value);
+      return;
+    }
+    out[k] = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
   }
-  out.assign(value);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
 }
-
-
 
 namespace {
 std::string_view host_of(std::string_view url) {
