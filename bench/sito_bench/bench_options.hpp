@@ -28,7 +28,7 @@ struct bench_options {
   size_t xapian_max_topics = 100000;           ///< engine: skip the Xapian peer above this many topics
   bool show_disagreements = false;             ///< engine: print each mention sito finds and Xapian does not
   double brand_rate = 0.05;                    ///< share of posts with a brand spelling injected
-  size_t word_brand_every = 10;                ///< one generated brand in N is an ordinary word (0: none)
+  double match_scale = 1.0;                    ///< tenant_options::match_scale: 1 the stress workload, lower fewer mentions
   double median_chars = 140;                   ///< median post length in characters (log-normal)
   size_t pool_posts = 16384;                   ///< generated posts cycled through by the engine mode
   std::string out_dir = "sito-bench-out";

@@ -35,7 +35,7 @@ int run_compile_one(const bench_options& o) {
   const size_t n = o.topics.front();
   auto t0 = clock_type::now();
   const auto& vocab = corpus_vocabulary();
-  auto tenants = generate_tenants({.topics = n, .seed = o.seed, .word_brand_every = o.word_brand_every}, vocab);
+  auto tenants = generate_tenants({.topics = n, .seed = o.seed, .match_scale = o.match_scale}, vocab);
   const double generate_s = since(t0);
   t0 = clock_type::now();
   auto morph = morph::morphology::default_instance();

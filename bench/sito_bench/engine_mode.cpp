@@ -111,7 +111,7 @@ void run_engine(const bench_options& o, report& r) {
               "p50 batch", "p99 batch", "p999", "mentions");
   std::printf("%8s %9s %7s %6s %12s %10s %10s %10s %9s\n", "", "", "", "", "", "us", "us", "us", "per post");
   for (size_t n : o.topics) {
-    auto tenants = generate_tenants({.topics = n, .seed = o.seed, .word_brand_every = o.word_brand_every}, vocab);
+    auto tenants = generate_tenants({.topics = n, .seed = o.seed, .match_scale = o.match_scale}, vocab);
     firehose_generator gen({.seed = o.seed, .brand_rate = o.brand_rate, .median_chars = o.median_chars},
                            tenants.brand_spellings);
     const std::vector<post> pool = gen.take(o.pool_posts);
@@ -149,7 +149,7 @@ void run_engine(const bench_options& o, report& r) {
                     p50, p99, p999, f.mentions_per_post);
         r.add("engine", {{"topics", n},
                          {"terms", tenants.terms},
-                         {"word_brand_every", o.word_brand_every},
+                         {"match_scale", o.match_scale},
                          {"tag_terms", tenants.tag_terms},
                          {"threads", th},
                          {"batch", b},

@@ -53,9 +53,10 @@ int main(int argc, char** argv) {
     sub->add_option("--xapian-max-topics", o.xapian_max_topics, "engine: skip Xapian above this many topics")
         ->capture_default_str();
     sub->add_option("--brand-rate", o.brand_rate, "share of posts with a brand spelling injected")->capture_default_str();
-    sub->add_option("--word-brand-every", o.word_brand_every,
-                    "one generated brand in N is an ordinary word, which sets the mention rate at scale "
-                    "(10: the match-heavy stress workload; 0: none, about one mention per post at 100k topics)")
+    sub->add_option("--match-scale", o.match_scale,
+                    "scales the topic features that match ordinary posts, and so the mentions per post "
+                    "(1: the match-heavy stress workload; lower: fewer, see bench/RESULTS.md)")
+        ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();
     sub->add_option("--median-chars", o.median_chars, "median post length in characters")->capture_default_str();
     sub->add_option("--pool", o.pool_posts, "engine: generated posts cycled through")->capture_default_str();

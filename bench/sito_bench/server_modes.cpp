@@ -322,7 +322,7 @@ void run_e2e(const bench_options& o, report& r) {
   std::printf("%8s %10s %12s %12s %12s %8s %8s %8s\n", "topics", "offered", "acked/s", "matched/s", "mentions/s",
               "p50 ms", "p99 ms", "p999 ms");
   for (size_t n : o.topics) {
-    auto tenants = generate_tenants({.topics = n, .seed = o.seed, .word_brand_every = o.word_brand_every}, vocab);
+    auto tenants = generate_tenants({.topics = n, .seed = o.seed, .match_scale = o.match_scale}, vocab);
     bench_target target(o);
     const double load_s = target.load_topics(tenants.topics);
     auto pools = make_pools(o, tenants, 20000);
@@ -383,7 +383,7 @@ void run_update(const bench_options& o, report& r) {
               "visible max", "lag p50 ms", "ingest/s swap", "max ack gap ms");
   const std::string probe_word = "qxsitoprobe";
   for (size_t n : o.topics) {
-    auto tenants = generate_tenants({.topics = n, .seed = o.seed, .word_brand_every = o.word_brand_every}, vocab);
+    auto tenants = generate_tenants({.topics = n, .seed = o.seed, .match_scale = o.match_scale}, vocab);
     bench_target target(o);
     target.load_topics(tenants.topics);
     auto pools = make_pools(o, tenants, 20000);

@@ -105,17 +105,37 @@ tenant_set generate_tenants(const tenant_options& options, const std::vector<std
     return word();
   };
 
+  // match_scale: a draw's high bits decide whether an incidental-match
+  // feature is kept (always at scale 1, without consuming the generator).
+  auto scaled = [&](uint64_t draw) {
+    return options.match_scale >= 1 || double((draw >> 32) % 1000) < options.match_scale * 1000;
+  };
+  auto chance_of = [&](double p) { return double(rng() >> 11) * (1.0 / 9007199254740992.0) < p; };
+
   for (size_t i = 0; i < options.topics; ++i) {
     auto [lat, cyr] = brand_name(rng);
-    // One brand in `word_brand_every` is an ordinary word (0: none).
+    // Short made-up names collide with ordinary word forms through
+    // morphology (каками stems to как) and repeat at 100k topics; below
+    // scale 1 a name may get a tail that no Russian ending strips and that
+    // makes it unique enough.
+    if (options.match_scale < 1 && !chance_of(options.match_scale)) {
+      static constexpr const char* tail_lat[] = {"dr", "gv", "pt", "zk", "vd", "bz"};
+      static constexpr const char* tail_cyr[] = {"др", "гв", "пт", "зк", "вд", "бз"};
+      const size_t k1 = rng() % 6, k2 = rng() % 6;
+      lat += std::string(tail_lat[k1]) + "o" + tail_lat[k2];
+      cyr += std::string(tail_cyr[k1]) + "о" + tail_cyr[k2];
+    }
+    // One brand in ten is an ordinary word (times match_scale). At scale 1
+    // no extra draw is taken, so the stress workload stays what it was.
     const uint64_t brand_draw = rng();
-    const bool real_word_brand = options.word_brand_every != 0 && brand_draw % options.word_brand_every == 0;
+    const bool real_word_brand = brand_draw % 10 == 0 && scaled(brand_draw);
     const std::string brand = real_word_brand ? rare() : lat;
     brands.insert(brand);
     brands.insert(cyr);
     // Spelling variants as analysts list them (the comma is the BA list).
     std::string b = "(" + brand + ", " + cyr + ", " + cyr + "ф, #" + lat + ", @" + lat;
-    if (rng() % 5 == 0) b += ", " + utf8_prefix(lat, 4) + "*";
+    // A four-letter prefix wildcard (it matches ordinary English words too).
+    if (const uint64_t w = rng(); w % 5 == 0 && scaled(w)) b += ", " + utf8_prefix(lat, 4) + "*";
     if (rng() % 8 == 0) {  // the capitalised brand, case-sensitive
       std::string cap = lat;
       cap[0] = char(std::toupper(static_cast<unsigned char>(cap[0])));
@@ -154,7 +174,7 @@ tenant_set generate_tenants(const tenant_options& options, const std::vector<std
         q = b + " AND (lang:ru OR lang:kk) AND NOT is:repost";
         break;
       case 16:  // generic industry topic: no brand needed
-        q = "(" + b + ") OR (" + rare() + " AND " + word() + ")";
+        q = "(" + b + ") OR (" + rare() + " AND " + (options.match_scale >= 1 || chance_of(options.match_scale) ? word() : rare()) + ")";
         break;
       case 17:  // title-scoped news monitoring
         q = "title:" + b + " OR (" + b + " AND " + word_list(3, ", ") + ")";

@@ -42,12 +42,14 @@ struct tenant_options {
   double tagged_share = 0.5;       ///< share of topics that carry a tag tree (1–4 tags)
   double channel_share = 0.05;     ///< share of topics that also watch a review card
   double ruled_share = 1.0;        ///< share of tagged topics that also carry three rules
-  /// One brand in this many is an ordinary corpus word (0: none). Such
-  /// brands match ordinary posts, so this sets the mention rate at scale:
-  /// 10 (the default, the match-heavy stress workload) gives about 13.5
-  /// mentions per post at 100k topics; 0 gives the realistic rate
-  /// (bench/RESULTS.md has the measured figures).
-  size_t word_brand_every = 10;
+  /// Scales the features that make topics match ordinary posts, and so the
+  /// mention rate at scale: brands that are ordinary words (one in ten at
+  /// 1), four-letter brand-prefix wildcards (one brand in five at 1) and the
+  /// common word of generic industry topics (a rare one otherwise). 1, the
+  /// default, is the match-heavy stress workload (about 13.5 mentions per
+  /// post at 100k topics); bench/RESULTS.md gives the rate other values
+  /// measure.
+  double match_scale = 1.0;
 };
 
 struct tenant_set {
