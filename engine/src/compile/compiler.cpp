@@ -276,7 +276,6 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
     for (const auto& tag : ct.tags) snap->tag_keys.try_emplace(tag.path, text::normalize(snap->label(tag.path)));
     for (const auto& rule : ct.rules)
       for (uint32_t path : rule.add_tags) snap->tag_keys.try_emplace(path, text::normalize(snap->label(path)));
-    snap->has_rules = snap->has_rules || !ct.rules.empty();
     // Channels widen (or, for a purely negative query, replace) the triggers.
     std::vector<detail::trigger> channel_triggers;
     for (const auto& c : ct.channels)

@@ -152,7 +152,6 @@ class ruleset_snapshot {
   /// Normalized tag path by label id, for every tag path a tag or rule sets
   /// (what `tag:` conditions compare against).
   absl::flat_hash_map<uint32_t, std::string> tag_keys;
-  bool has_rules = false;
 
   bool needs_stemming = false;   ///< the stem index is non-empty
   std::shared_ptr<const morph::morphology> morphology;
