@@ -277,6 +277,32 @@ TEST_F(ScannerTest, ATopicIsEvaluatedOnlyWhenBothClausesFired) {
   EXPECT_EQ(evaluated(text_post("доставка курьер")), 0u) << "the rare clause did not fire";
 }
 
+TEST_F(ScannerTest, ATinyTokenCacheThatResetsGivesTheSameMentions) {
+  // Tags use words the topic query does not (second term pass); a cache of
+  // 16 entries resets between chunks, never between a chunk's two passes.
+  topic_spec topic = t("x", "курьер OR доставка OR цветы");
+  topic.tags = {{"Тачпоинт/Опоздание", "опоздал OR задержка"}, {"Субъект/Клиент", "заказала OR жду"}};
+  compile({topic});
+  std::vector<post> posts;
+  const std::vector<std::string> texts = {"курьер опоздал, жду заказ", "доставка цветов: задержка", "цветы заказала вчера",
+                                          "курьер и доставка, жду и жду", "ничего общего"};
+  for (int i = 0; i < 300; ++i) posts.push_back(text_post(texts[i % texts.size()] + " " + std::to_string(i), std::to_string(i)));
+  scan_options tiny;
+  tiny.token_cache_entries = 16;
+  batch_scanner small(snap_, tiny);
+  scan_output a, b;
+  scanner_->scan(posts, a);
+  small.scan(posts, b);
+  ASSERT_EQ(a.matches.size(), 240u);
+  ASSERT_EQ(a.matches.size(), b.matches.size());
+  for (size_t k = 0; k < a.matches.size(); ++k) {
+    ASSERT_EQ(a.matches[k].post, b.matches[k].post);
+    const auto ta = a.tags_of(a.matches[k]), tb = b.tags_of(b.matches[k]);
+    ASSERT_EQ(std::vector<uint32_t>(ta.begin(), ta.end()), std::vector<uint32_t>(tb.begin(), tb.end())) << k;
+  }
+  EXPECT_GT(a.tags.size(), 200u);
+}
+
 TEST_F(ScannerTest, ExplainShowsHitsAndTheTree) {
   compile({t("x", "курьер NEAR/2 опоздал -вакансия")});
   auto e = scanner_->explain(text_post("курьер опять опоздал"), 0);

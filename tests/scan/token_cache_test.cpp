@@ -39,7 +39,7 @@ TEST(TokenCache, AgreesWithAMapWhileItGrows) {
     want[k].push_back(first);  // remembered at the end
   }
   EXPECT_GT(cache.table_bytes(), initial_bytes) << "the table grew with the working set";
-  EXPECT_LE(cache.table_bytes(), size_t(1) << 22) << "at most twice max_entries slots of 32 bytes";
+  EXPECT_LE(cache.table_bytes(), size_t(1) << 22) << "within a chunk: twice the entries, rounded up";
   EXPECT_EQ(cache.size(), want.size());
   for (const auto& [k, v] : want) {
     const token_cache::entry* e = cache.find(k, text::token_hash(k));
@@ -71,17 +71,23 @@ TEST(TokenCache, KeysDifferingInOneByteOrLengthAreDistinct) {
   EXPECT_EQ(cache.find("ab", text::token_hash("ab")), nullptr);
 }
 
-TEST(TokenCache, DropsEverythingWhenFullAndRefills) {
+TEST(TokenCache, DropsEverythingAtTheNextChunkOnceFullAndEntriesStayValidUntilThen) {
   token_cache cache(16);
-  for (int i = 0; i < 16; ++i) {
+  std::vector<token_cache::entry> handed_out;
+  for (uint32_t i = 0; i < 40; ++i) {  // one chunk may overshoot max_entries
     const std::string k = "k" + std::to_string(i);
-    cache.insert(k, text::token_hash(k), {}, 0);
+    handed_out.push_back(cache.insert(k, text::token_hash(k), std::span<const uint32_t>(&i, 1), 1));
   }
-  EXPECT_EQ(cache.size(), 16u);
-  cache.insert("new", text::token_hash("new"), {}, 0);
-  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_EQ(cache.size(), 40u);
+  for (uint32_t i = 0; i < 40; ++i) EXPECT_EQ(cache.group(handed_out[i], 0)[0], i) << "valid within the chunk";
+  EXPECT_NE(cache.find("k3", text::token_hash("k3")), nullptr);
+  cache.begin_chunk();
+  EXPECT_EQ(cache.size(), 0u);
   EXPECT_EQ(cache.find("k3", text::token_hash("k3")), nullptr);
+  cache.insert("new", text::token_hash("new"), {}, 0);
   EXPECT_NE(cache.find("new", text::token_hash("new")), nullptr);
+  cache.begin_chunk();
+  EXPECT_EQ(cache.size(), 1u) << "not full: kept";
 }
 
 }  // namespace

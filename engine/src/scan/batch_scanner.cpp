@@ -132,6 +132,7 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
 
 void batch_scanner::impl::scan_chunk(std::span<const post> posts, uint32_t base, scan_output& out) const {
   thread_scratch& ts = local();
+  ts.cache->begin_chunk();
   if (ts.slots.size() < posts.size()) ts.slots.resize(posts.size());
   for (uint32_t i = 0; i < posts.size(); ++i) {
     status why;

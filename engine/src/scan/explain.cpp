@@ -14,6 +14,7 @@ result<explanation> batch_scanner::explain(const post& p, uint32_t topic) const 
   if (topic >= s.topics.size()) return out_of_range("no topic with index " + std::to_string(topic));
   SITO_RETURN_IF_ERROR(validate_post(p, impl_->options.limits));
   detail::thread_scratch& ts = impl_->local();
+  ts.cache->begin_chunk();
   if (ts.slots.empty()) ts.slots.resize(1);
   detail::post_slot& slot = ts.slots[0];
   status why;

@@ -12,9 +12,10 @@
 // touching the atom arena.
 //
 // Sized to the working set: the table starts at 4 096 slots (128 KiB) and
-// doubles at half load, up to twice `max_entries`; when `max_entries` are
-// cached everything is dropped and the cache refills from the traffic that
-// follows.
+// doubles at half load, up to twice `max_entries`. When `max_entries` are
+// cached, the next begin_chunk() drops everything and the cache refills
+// from the traffic that follows. Entries handed out stay valid until then:
+// the scanner keeps them from the first term pass of a chunk to the second.
 //
 // Each cached atom id carries `needs_case_check` in its top bit when it is
 // a `{Case}` atom, whose occurrences are compared with the original bytes.
@@ -68,10 +69,15 @@ class token_cache {
     }
   }
 
-  /// Caches `atoms` for `key` (which must not be cached yet); the first
-  /// `first` of them form group 0.
-  entry insert(std::string_view key, uint64_t hash, std::span<const uint32_t> atoms, uint32_t first) {
+  /// Called before each chunk of posts: drops everything once `max_entries`
+  /// are cached (entries handed out before are invalid afterwards).
+  void begin_chunk() {
     if (size_ >= max_entries_) clear();
+  }
+
+  /// Caches `atoms` for `key` (which must not be cached yet); the first
+  /// `first` of them form group 0. Never invalidates entries handed out.
+  entry insert(std::string_view key, uint64_t hash, std::span<const uint32_t> atoms, uint32_t first) {
     entry e{static_cast<uint32_t>(arena_.size()), first, static_cast<uint32_t>(atoms.size())};
     arena_.insert(arena_.end(), atoms.begin(), atoms.end());
     ++size_;
@@ -80,7 +86,9 @@ class token_cache {
       long_entries_.push_back(e);
       return e;
     }
-    if ((inline_size_ + 1) * 2 > slots_.size() && slots_.size() < max_slots_) grow();
+    // Past max_slots_ (a chunk can overshoot max_entries until the next
+    // begin_chunk) the table keeps growing rather than filling up.
+    if ((inline_size_ + 1) * 2 > slots_.size()) grow();
     place(key, hash, e);
     ++inline_size_;
     return e;
@@ -95,7 +103,7 @@ class token_cache {
   }
 
   void clear() {
-    reset_table(slots_.size());
+    reset_table(slots_.size() < max_slots_ ? slots_.size() : max_slots_);
     long_keys_.clear();
     long_entries_.clear();
     arena_.clear();
