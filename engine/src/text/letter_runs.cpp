@@ -15,26 +15,35 @@ bool cpu_has_avx2() {
 
 #if defined(__x86_64__) || defined(__i386__)
 
-// Only these functions are compiled for AVX2; callers check cpu_has_avx2().
-#pragma GCC push_options
-#pragma GCC target("avx2")
+// Only these functions are compiled for AVX2 (a target attribute, which GCC
+// and clang both take); callers check cpu_has_avx2().
+#define SITO_AVX2 __attribute__((target("avx2")))
 
-run_result fold_cyrillic_run_avx2(const unsigned char* p, char* out) {
+namespace {
+/// lo <= x <= hi in 16-bit lanes holding 0..255.
+SITO_AVX2 inline __m256i in_range16(__m256i x, short lo, short hi) {
+  return _mm256_and_si256(_mm256_cmpgt_epi16(x, _mm256_set1_epi16(static_cast<short>(lo - 1))),
+                          _mm256_cmpgt_epi16(_mm256_set1_epi16(static_cast<short>(hi + 1)), x));
+}
+/// lo <= x <= hi in signed bytes (>= 0x80 is never inside an ASCII range).
+SITO_AVX2 inline __m256i in_range8(__m256i x, char lo, char hi) {
+  return _mm256_and_si256(_mm256_cmpgt_epi8(x, _mm256_set1_epi8(static_cast<char>(lo - 1))),
+                          _mm256_cmpgt_epi8(_mm256_set1_epi8(static_cast<char>(hi + 1)), x));
+}
+}  // namespace
+
+SITO_AVX2 run_result fold_cyrillic_run_avx2(const unsigned char* p, char* out) {
   const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
   // 16-bit lanes: low byte the lead, high byte the continuation.
   const __m256i lead = _mm256_and_si256(v, _mm256_set1_epi16(0x00FF));
   const __m256i cont = _mm256_srli_epi16(v, 8);
   const __m256i d0 = _mm256_cmpeq_epi16(lead, _mm256_set1_epi16(0xD0));
   const __m256i d1 = _mm256_cmpeq_epi16(lead, _mm256_set1_epi16(0xD1));
-  auto in_range = [&](int lo, int hi) {  // lo <= cont <= hi (lanes hold 0..255)
-    return _mm256_and_si256(_mm256_cmpgt_epi16(cont, _mm256_set1_epi16(static_cast<short>(lo - 1))),
-                            _mm256_cmpgt_epi16(_mm256_set1_epi16(static_cast<short>(hi + 1)), cont));
-  };
   // А..п = D0 90..BF, р..я = D1 80..8F; Ё = D0 81, ё = D1 91 fold to е.
   const __m256i yo = _mm256_or_si256(_mm256_and_si256(d0, _mm256_cmpeq_epi16(cont, _mm256_set1_epi16(0x81))),
                                      _mm256_and_si256(d1, _mm256_cmpeq_epi16(cont, _mm256_set1_epi16(0x91))));
   const __m256i letter = _mm256_or_si256(
-      _mm256_or_si256(_mm256_and_si256(d0, in_range(0x90, 0xBF)), _mm256_and_si256(d1, in_range(0x80, 0x8F))), yo);
+      _mm256_or_si256(_mm256_and_si256(d0, in_range16(cont, 0x90, 0xBF)), _mm256_and_si256(d1, in_range16(cont, 0x80, 0x8F))), yo);
   const auto mask = static_cast<uint32_t>(_mm256_movemask_epi8(letter));
   const uint32_t lanes = mask == 0xFFFFFFFFu ? 16 : static_cast<uint32_t>(__builtin_ctz(~mask)) / 2;
   if (lanes < 2) return {};
@@ -53,14 +62,10 @@ run_result fold_cyrillic_run_avx2(const unsigned char* p, char* out) {
   return {2 * k, k};
 }
 
-run_result fold_ascii_run_avx2(const unsigned char* p, char* out) {
+SITO_AVX2 run_result fold_ascii_run_avx2(const unsigned char* p, char* out) {
   const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-  auto in_range = [&](char lo, char hi) {  // signed bytes: >= 0x80 is never in an ASCII range
-    return _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8(static_cast<char>(lo - 1))),
-                            _mm256_cmpgt_epi8(_mm256_set1_epi8(static_cast<char>(hi + 1)), v));
-  };
-  const __m256i upper = in_range('A', 'Z');
-  const __m256i alnum = _mm256_or_si256(_mm256_or_si256(in_range('a', 'z'), in_range('0', '9')), upper);
+  const __m256i upper = in_range8(v, 'A', 'Z');
+  const __m256i alnum = _mm256_or_si256(_mm256_or_si256(in_range8(v, 'a', 'z'), in_range8(v, '0', '9')), upper);
   const auto mask = static_cast<uint32_t>(_mm256_movemask_epi8(alnum));
   const uint32_t lanes = mask == 0xFFFFFFFFu ? 32 : static_cast<uint32_t>(__builtin_ctz(~mask));
   if (lanes < 2) return {};
@@ -70,7 +75,7 @@ run_result fold_ascii_run_avx2(const unsigned char* p, char* out) {
   return {k, k};
 }
 
-#pragma GCC pop_options
+#undef SITO_AVX2
 
 #else
 
