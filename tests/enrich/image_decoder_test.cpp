@@ -22,13 +22,16 @@ std::vector<uint8_t> convert_to(std::vector<std::string> args, const std::string
 
 /// A PNG signature and IHDR chunk declaring w×h, 8-bit RGB, and nothing else.
 std::vector<uint8_t> png_header(uint32_t w, uint32_t h) {
-  std::vector<uint8_t> b = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 'I', 'H', 'D', 'R',
-                           0,    0,   0,   0,   0,    0,    0,    0,    8, 2, 0, 0,  0,   0,   0,   0, 0};
+  // 64 bytes: signature, IHDR (CRC wrong on purpose), then zeros: no image data at all.
+  std::vector<uint8_t> b(64, 0);
+  const uint8_t head[] = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 'I', 'H', 'D', 'R'};
+  for (size_t i = 0; i < sizeof head; ++i) b[i] = head[i];
   for (int i = 0; i < 4; ++i) {
     b[16 + i] = static_cast<uint8_t>(w >> (24 - 8 * i));
     b[20 + i] = static_cast<uint8_t>(h >> (24 - 8 * i));
   }
-  b.resize(64, 0);  // CRC wrong on purpose, then zeros: no image data at all
+  b[24] = 8;  // bit depth
+  b[25] = 2;  // RGB
   return b;
 }
 

@@ -20,7 +20,12 @@ image solid(uint32_t w, uint32_t h, uint8_t channels, std::vector<uint8_t> px) {
   img.width = w;
   img.height = h;
   img.channels = channels;
-  for (size_t i = 0; i < static_cast<size_t>(w) * h; ++i) img.pixels.insert(img.pixels.end(), px.begin(), px.end());
+  // Sized once and filled by index: GCC 12 warns (falsely) about
+  // vector::insert of a small range inlined into a loop.
+  const size_t n = static_cast<size_t>(w) * h;
+  img.pixels.resize(n * px.size());
+  for (size_t i = 0; i < n; ++i)
+    for (size_t c = 0; c < px.size(); ++c) img.pixels[i * px.size() + c] = px[c];
   return img;
 }
 
