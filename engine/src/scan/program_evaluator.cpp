@@ -229,6 +229,19 @@ program_evaluator::value program_evaluator::eval(uint32_t id, uint32_t depth) {
       const bool is_and = n.kind == op::and_;
       v.truth = is_and;
       for (uint32_t k = 0; k < n.child_count; ++k) {
+        // A leaf whose atom did not hit at all is false with nothing to
+        // carry: decided here without the call (OR lists of spelling
+        // variants and product words are mostly such leaves).
+        if (!trace_) {
+          const program_node& c = snap_->nodes[kid(k)];
+          if ((c.kind == op::leaf || c.kind == op::contains) && hits_->of(c.atom).empty()) {
+            if (is_and) {
+              v.truth = false;
+              break;
+            }
+            continue;
+          }
+        }
         value c = eval(kid(k), depth + 1);
         if (is_and && !c.truth) {
           v.truth = false;
