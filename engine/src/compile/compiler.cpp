@@ -42,20 +42,19 @@ std::string wildcard_regex(std::string_view pattern) {
   return re;
 }
 
-struct posting_builder {
-  absl::flat_hash_map<std::string, std::vector<uint32_t>> by_string;
-  absl::flat_hash_map<uint32_t, std::vector<uint32_t>> by_id;
-};
+/// Appends `list` as a set (sorted, each id once) to `dst`; returns where.
+posting_range append_set(std::vector<uint32_t>& list, std::vector<uint32_t>& dst) {
+  std::sort(list.begin(), list.end());
+  list.erase(std::unique(list.begin(), list.end()), list.end());
+  const posting_range r{static_cast<uint32_t>(dst.size()), static_cast<uint32_t>(list.size())};
+  dst.insert(dst.end(), list.begin(), list.end());
+  return r;
+}
 
-void flatten(absl::flat_hash_map<std::string, std::vector<uint32_t>>& src, posting_map& dst,
-             std::vector<uint32_t>& postings) {
+template <class Key, class Map>
+void flatten(absl::flat_hash_map<Key, std::vector<uint32_t>>& src, Map& dst, std::vector<uint32_t>& postings) {
   dst.reserve(src.size());
-  for (auto& [key, list] : src) {
-    std::sort(list.begin(), list.end());
-    list.erase(std::unique(list.begin(), list.end()), list.end());
-    dst.emplace(key, posting_range{static_cast<uint32_t>(postings.size()), static_cast<uint32_t>(list.size())});
-    postings.insert(postings.end(), list.begin(), list.end());
-  }
+  for (auto& [key, list] : src) dst.emplace(key, append_set(list, postings));
 }
 
 struct hs_compiled {
@@ -395,14 +394,7 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
   }
   flatten(exact, snap->exact_index, snap->postings);
   flatten(stems, snap->stem_index, snap->postings);
-  snap->entry_index.reserve(entries.size());
-  for (auto& [e, list] : entries) {
-    std::sort(list.begin(), list.end());
-    list.erase(std::unique(list.begin(), list.end()), list.end());
-    snap->entry_index.emplace(e, posting_range{static_cast<uint32_t>(snap->postings.size()),
-                                               static_cast<uint32_t>(list.size())});
-    snap->postings.insert(snap->postings.end(), list.begin(), list.end());
-  }
+  flatten(entries, snap->entry_index, snap->postings);
   snap->needs_stemming = !snap->stem_index.empty();
 
   // Hyperscan databases. A rejected pattern removes only the topics using it.
@@ -469,11 +461,16 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
   // Triggers: the cheaper clause indexed (atom → topics, metadata key →
   // topics), the other kept per topic as checks; and the always list.
   std::vector<std::vector<uint32_t>> by_atom(snap->atoms.size());
-  absl::flat_hash_map<std::string, std::vector<uint32_t>> by_meta;
-  absl::flat_hash_map<std::string, uint32_t> meta_ids;  // every probed key, indexed or checked
-  auto meta_id = [&](const detail::trigger& tr) {
+  struct meta_key_build {
+    uint32_t id = 0;
+    std::vector<uint32_t> topics;  ///< those it indexes
+  };
+  absl::flat_hash_map<std::string, meta_key_build> meta_keys;  // every probed key, indexed or checked
+  auto meta_key_of = [&](const detail::trigger& tr) -> meta_key_build& {
     snap->meta_trigger_fields |= 1u << static_cast<unsigned>(tr.meta_field);
-    return meta_ids.try_emplace(tr.meta_key, static_cast<uint32_t>(meta_ids.size())).first->second;
+    auto [it, fresh] = meta_keys.try_emplace(tr.meta_key);
+    if (fresh) it->second.id = static_cast<uint32_t>(meta_keys.size() - 1);
+    return it->second;
   };
   snap->topic_check_begin.assign(1, 0);
   snap->topic_check_begin.reserve(snap->topics.size() + 1);
@@ -487,44 +484,25 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
       } else {
         // planner::clauses() orders them by cost: index the first.
         for (const auto& tr : clauses[0].triggers) {
-          if (tr.is_atom) {
+          if (tr.is_atom)
             by_atom[tr.atom].push_back(t);
-          } else {
-            (void)meta_id(tr);
-            by_meta[tr.meta_key].push_back(t);
-          }
+          else
+            meta_key_of(tr).topics.push_back(t);
         }
         if (clauses.size() > 1)
           for (const auto& tr : clauses[1].triggers)
-            checks.push_back(tr.is_atom ? tr.atom : ruleset_snapshot::check_meta_bit | meta_id(tr));
+            checks.push_back(tr.is_atom ? tr.atom : ruleset_snapshot::check_meta_bit | meta_key_of(tr).id);
       }
     }
-    std::sort(checks.begin(), checks.end());
-    checks.erase(std::unique(checks.begin(), checks.end()), checks.end());
-    snap->check_triggers.insert(snap->check_triggers.end(), checks.begin(), checks.end());
+    (void)append_set(checks, snap->check_triggers);
     snap->topic_check_begin.push_back(static_cast<uint32_t>(snap->check_triggers.size()));
   }
   snap->atom_trigger_begin.reserve(snap->atoms.size() + 1);
-  for (auto& list : by_atom) {
-    snap->atom_trigger_begin.push_back(static_cast<uint32_t>(snap->trigger_topics.size()));
-    std::sort(list.begin(), list.end());
-    list.erase(std::unique(list.begin(), list.end()), list.end());
-    snap->trigger_topics.insert(snap->trigger_topics.end(), list.begin(), list.end());
-  }
+  for (auto& list : by_atom) snap->atom_trigger_begin.push_back(append_set(list, snap->trigger_topics).begin);
   snap->atom_trigger_begin.push_back(static_cast<uint32_t>(snap->trigger_topics.size()));
-  snap->meta_index.reserve(meta_ids.size());
-  for (const auto& [key, id] : meta_ids) {
-    ruleset_snapshot::meta_key mk;
-    mk.id = id;
-    if (auto it = by_meta.find(key); it != by_meta.end()) {
-      auto& list = it->second;
-      std::sort(list.begin(), list.end());
-      list.erase(std::unique(list.begin(), list.end()), list.end());
-      mk.topics = {static_cast<uint32_t>(snap->postings.size()), static_cast<uint32_t>(list.size())};
-      snap->postings.insert(snap->postings.end(), list.begin(), list.end());
-    }
-    snap->meta_index.emplace(key, mk);
-  }
+  snap->meta_index.reserve(meta_keys.size());
+  for (auto& [key, mk] : meta_keys)
+    snap->meta_index.emplace(key, ruleset_snapshot::meta_key{append_set(mk.topics, snap->postings), mk.id});
 
   rep.topics_compiled = snap->topics.size() - static_cast<size_t>(std::count(dead_topic.begin(), dead_topic.end(), true));
   rep.atoms = snap->atoms.size();

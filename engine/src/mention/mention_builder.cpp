@@ -15,8 +15,6 @@ void mention_builder::begin_post(const ruleset_snapshot& s, const post& p, std::
   author_keys_[0] = p.author.id.empty() ? std::string() : rules::account_key(p.author.id);
   author_keys_[1] = p.author.handle.empty() ? std::string() : rules::account_key(p.author.handle);
   priority_terms_ = rules::priority_terms_of(p.author.followers, p.reach, p.source_type, p.author.verified);
-  // is_word_of_mouth() without the per-mention parts: only "news" is not WOM.
-  is_news_ = !rules::is_word_of_mouth(false, p.source_type, false);
   builtin_.reset();
   tenant_moods_.clear();
   own_lexicon_tenants_.clear();
@@ -69,14 +67,10 @@ void mention_builder::build(const ruleset_snapshot& s, const compiled_topic& t, 
                             const program_evaluator::hit_view& view, post_meta& meta, mention_outcome& o,
                             std::vector<mention_trace_line>* trace) {
   o = mention_outcome{};
-  o.own = false;
-  if (!t.own_accounts.empty())
-    for (const std::string& key : author_keys_)
-      if (!key.empty() && std::find(t.own_accounts.begin(), t.own_accounts.end(), key) != t.own_accounts.end())
-        o.own = true;
+  o.own = !t.own_accounts.empty() && rules::is_own_account(author_keys_, t.own_accounts);
   o.model = sentiment_of(t.tenant_index);
   o.mood = o.model.label;
-  o.wom = !o.own && !o.model.ad_marked && !is_news_;
+  o.wom = rules::is_word_of_mouth(o.own, post_->source_type, o.model.ad_marked);
   mention_view mv;
   mv.is_own = o.own;
   mv.is_wom = o.wom;

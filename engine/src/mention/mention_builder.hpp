@@ -4,8 +4,8 @@
 //
 // Work that depends on the post alone is done once per post, not once per
 // mention (a post at 100k topics has a dozen mentions across tenants):
-//   * the author's account keys, the priority's audience/source/verified
-//     terms and whether the source is news (WOM) in begin_post();
+//   * the author's account keys and the priority's audience/source/verified
+//     terms in begin_post();
 //   * the built-in sentiment on first use; a tenant gets its own
 //     computation only when one of its own lexicon terms occurs in the post.
 // Mentions allocate nothing: tags go to a reused buffer.
@@ -30,7 +30,7 @@ namespace sito::detail {
 struct mention_outcome {
   bool dropped = false;
   rules::sentiment mood = rules::sentiment::neutral;
-  uint32_t sentiment_rule = UINT32_MAX;  ///< label of the last rule that set it; UINT32_MAX: the model
+  uint32_t sentiment_rule = scan_output::no_label;  ///< label of the last rule that set it; no_label: the model
   float priority = 0;
   bool priority_from_rule = false;
   bool processed = false, wom = false, own = false;
@@ -67,7 +67,6 @@ class mention_builder {
   std::span<const hit> hits_;
   std::string author_keys_[2];
   rules::priority_post_terms priority_terms_;
-  bool is_news_ = false;
   std::optional<rules::sentiment_result> builtin_;
   std::vector<uint32_t> own_lexicon_tenants_;  ///< tenants with own lexicon terms among the hits
   std::vector<std::pair<uint32_t, rules::sentiment_result>> tenant_moods_;

@@ -51,15 +51,15 @@ bool batch_scanner::impl::prepare(thread_scratch& ts, const post& p, post_slot& 
   slot.valid = false;
   // Limits first; UTF-8 is checked by the analyzer as it decodes.
   why = p.id.empty() ? invalid_argument("post has no id") : ok_status();
-  const std::string* texts[detail::field_count] = {&p.title, &p.text, &p.image_text};
   static constexpr const char* names[detail::field_count] = {"title", "text", "image_text"};
-  for (int f = 0; f < detail::field_count && why.ok(); ++f) {
-    if (texts[f]->size() > options.limits.max_field_bytes) {
-      why = out_of_range("field '" + std::string(names[f]) + "' has " + std::to_string(texts[f]->size()) +
+  for (uint8_t f = 0; f < detail::field_count && why.ok(); ++f) {
+    const std::string& text = detail::field_text(p, f);
+    if (text.size() > options.limits.max_field_bytes) {
+      why = out_of_range("field '" + std::string(names[f]) + "' has " + std::to_string(text.size()) +
                          " bytes, more than the limit of " + std::to_string(options.limits.max_field_bytes));
       break;
     }
-    status a = ts.analyzer.analyze(*texts[f], slot.fields[f]);
+    status a = ts.analyzer.analyze(text, slot.fields[f]);
     if (!a.ok()) why = invalid_argument("field '" + std::string(names[f]) + "' has " + a.message());
   }
   if (!why.ok()) {

@@ -4,20 +4,6 @@
 
 namespace sito::detail {
 
-uint32_t stamp_hits(thread_scratch& ts, std::span<const hit> hits) {
-  const uint32_t stamp = ts.next_stamp();
-  for (uint32_t i = 0; i < hits.size();) {
-    const uint32_t a = hits[i].atom;
-    uint32_t j = i + 1;
-    while (j < hits.size() && hits[j].atom == a) ++j;
-    ts.atom_stamp[a] = stamp;
-    ts.atom_begin[a] = i;
-    ts.atom_end[a] = j;
-    i = j;
-  }
-  return stamp;
-}
-
 uint32_t group_hits(thread_scratch& ts, std::vector<hit>& hits) {
   const uint32_t stamp = ts.next_stamp();
   auto& distinct = ts.distinct_atoms;

@@ -35,7 +35,4 @@ uint32_t select_candidates(const ruleset_snapshot& s, thread_scratch& ts, const 
 /// those) come in stream order. Precondition: no duplicate hits.
 uint32_t group_hits(thread_scratch& ts, std::vector<hit>& hits);
 
-/// Stamps the per-atom ranges of `hits` (sorted) for a new view; returns its stamp.
-uint32_t stamp_hits(thread_scratch& ts, std::span<const hit> hits);
-
 }  // namespace sito::detail

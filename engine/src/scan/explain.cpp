@@ -1,7 +1,5 @@
 // Explain: one topic against one post, every stage traced, as data
 // (sito/scan/explanation.hpp), regardless of triggers.
-#include <algorithm>
-
 #include "scan/node_text.hpp"
 #include "scan/candidate_selector.hpp"
 #include "scan/scanner_impl.hpp"
@@ -21,9 +19,8 @@ result<explanation> batch_scanner::explain(const post& p, uint32_t topic) const 
   if (!impl_->prepare(ts, p, slot, why)) return why;
   detail::collect_condition_hits(s, ts, p, slot);
   if (s.text_db) detail::collect_contains_hits(s, ts, std::span<const post>(&p, 1), 1);
-  std::sort(slot.hits.begin(), slot.hits.end());
-  slot.hits.erase(std::unique(slot.hits.begin(), slot.hits.end()), slot.hits.end());
-  const std::string* texts[detail::field_count] = {&p.title, &p.text, &p.image_text};
+  // Grouped by atom as the scan groups them; atoms in the order they first hit.
+  const uint32_t stamp = detail::group_hits(ts, slot.hits);
 
   const compiled_topic& t = s.topics[topic];
   explanation e;
@@ -46,11 +43,10 @@ result<explanation> batch_scanner::explain(const post& p, uint32_t topic) const 
     if (!used[h.atom]) continue;
     const atom& a = s.atoms[h.atom];
     e.hits.push_back({detail::atom_kind_name(a.kind), detail::atom_text(a), static_cast<query::field>(h.field + 1),
-                      h.orig_begin, h.orig_end, texts[h.field]->substr(h.orig_begin, h.orig_end - h.orig_begin)});
+                      h.orig_begin, h.orig_end, detail::field_text(p, h.field).substr(h.orig_begin, h.orig_end - h.orig_begin)});
   }
 
   // Evaluate with a trace, building metadata the way the scanner does.
-  const uint32_t stamp = detail::stamp_hits(ts, slot.hits);
   detail::build_post_meta(p, slot.fields[0].folded, slot.fields[1].folded, ~0u, slot.meta);
   detail::program_evaluator::hit_view view{slot.hits, ts.atom_begin.data(), ts.atom_end.data(),
                                            ts.atom_stamp.data(), stamp};
@@ -79,9 +75,8 @@ result<explanation> batch_scanner::explain(const post& p, uint32_t topic) const 
     for (uint32_t tag : ts.mentions.tags()) e.tags.emplace_back(s.label(tag));
   }
   for (const highlight& h : hls) {
-    const std::string& field_text = *texts[static_cast<int>(h.field) - 1];
-    e.highlights.push_back(
-        {h.field, h.begin, h.end, std::string(s.label(h.label)), field_text.substr(h.begin, h.end - h.begin)});
+    const std::string& text = detail::field_text(p, static_cast<uint8_t>(static_cast<int>(h.field) - 1));
+    e.highlights.push_back({h.field, h.begin, h.end, std::string(s.label(h.label)), text.substr(h.begin, h.end - h.begin)});
   }
   return e;
 }

@@ -34,6 +34,10 @@ struct hit {
 
 inline constexpr int field_count = 3;
 inline uint8_t field_bit(uint8_t field) { return static_cast<uint8_t>(1u << field); }
+/// The text of field 0 (title), 1 (text) or 2 (image_text) of a post.
+inline const std::string& field_text(const post& p, uint8_t field) {
+  return field == 0 ? p.title : field == 1 ? p.text : p.image_text;
+}
 
 /// The mention-level facts tag and rule conditions test (is:own, is:wom,
 /// is:processed, sentiment:, tag:), as the rules so far left them.

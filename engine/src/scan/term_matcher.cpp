@@ -18,8 +18,6 @@ int on_wildcard(unsigned int id, unsigned long long, unsigned long long, unsigne
   return 0;
 }
 
-const std::string& field_text(const post& p, uint8_t f) { return f == 0 ? p.title : f == 1 ? p.text : p.image_text; }
-
 /// Appends the hits of `atoms` (cache ids) for token `tok` of field `f`.
 void add_hits(const ruleset_snapshot& s, const post& p, uint8_t f, const text::token& tok, bool is_tag,
               std::span<const uint32_t> atoms, std::vector<hit>& hits) {
@@ -37,11 +35,10 @@ void add_hits(const ruleset_snapshot& s, const post& p, uint8_t f, const text::t
   }
 }
 
-}  // namespace
-
-token_cache::entry lookup_term(const ruleset_snapshot& s, thread_scratch& ts, std::string_view key, uint64_t hash,
-                               bool is_tag) {
-  if (const token_cache::entry* e = ts.cache->find(key, hash)) return *e;
+/// A key the cache does not hold yet: resolved through the index and cached.
+/// `is_tag`: the key is a whole #tag/@mention, which only tag atoms match.
+[[gnu::noinline]] token_cache::entry resolve_term(const ruleset_snapshot& s, thread_scratch& ts, std::string_view key,
+                                                 uint64_t hash, bool is_tag) {
   auto& list = ts.lookup_tmp;
   list.clear();
   if (auto it = s.exact_index.find(key); it != s.exact_index.end()) append_postings(s, it->second, list);
@@ -83,6 +80,15 @@ token_cache::entry lookup_term(const ruleset_snapshot& s, thread_scratch& ts, st
   return ts.cache->insert(key, hash, list, first);
 }
 
+/// The cached entry of a key: one inline probe for a recurring token.
+inline token_cache::entry term_entry(const ruleset_snapshot& s, thread_scratch& ts, std::string_view key,
+                                     uint64_t hash, bool is_tag) {
+  const token_cache::entry* cached = ts.cache->find(key, hash);
+  return cached ? *cached : resolve_term(s, ts, key, hash, is_tag);
+}
+
+}  // namespace
+
 void collect_query_hits(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot) {
   slot.deferred.clear();
   token_cache& cache = *ts.cache;
@@ -91,16 +97,14 @@ void collect_query_hits(const ruleset_snapshot& s, thread_scratch& ts, const pos
     const char* folded = at.folded.data();
     for (uint32_t k = 0; k < at.tokens.size(); ++k) {
       const text::token& tok = at.tokens[k];
-      // A recurring token costs one inline probe; a new one is resolved.
       const std::string_view key(folded + tok.fold_begin, tok.fold_end - tok.fold_begin);
-      const token_cache::entry* cached = cache.find(key, tok.hash);
-      const token_cache::entry e = cached ? *cached : lookup_term(s, ts, key, tok.hash, false);
+      const token_cache::entry e = term_entry(s, ts, key, tok.hash, false);
       if (e.count != 0) {
         add_hits(s, p, f, tok, false, cache.group(e, 0), slot.hits);
         if (e.count != e.first) slot.deferred.push_back({f, false, k, e});
       }
       if (tok.has_tag) {
-        const token_cache::entry te = lookup_term(s, ts, at.tag_key(tok), tok.tag_hash, true);
+        const token_cache::entry te = term_entry(s, ts, at.tag_key(tok), tok.tag_hash, true);
         if (te.count != 0) {
           add_hits(s, p, f, tok, true, cache.group(te, 0), slot.hits);
           if (te.count != te.first) slot.deferred.push_back({f, true, k, te});

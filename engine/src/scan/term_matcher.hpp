@@ -26,12 +26,6 @@
 
 namespace sito::detail {
 
-/// The cached entry of a token key (`hash` = its token_hash()); resolves
-/// and caches it on a miss. `is_tag`: the key is a whole #tag/@mention,
-/// which only tag atoms match.
-token_cache::entry lookup_term(const ruleset_snapshot& s, thread_scratch& ts, std::string_view key, uint64_t hash,
-                               bool is_tag);
-
 /// First pass: appends the hits of group-0 atoms of every token of `slot`
 /// to slot.hits and records in slot.deferred the tokens with group-1 atoms.
 void collect_query_hits(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot);

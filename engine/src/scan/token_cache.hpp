@@ -56,11 +56,11 @@ class token_cache {
   }
 
   /// The entry of `key` (whose token_hash() is `hash`), or nullptr when it
-  /// is not cached.
+  /// is not cached. The pointer is valid until the next insert(): copy it.
   const entry* find(std::string_view key, uint64_t hash) const {
     if (key.size() > inline_key_bytes) {
       auto it = long_keys_.find(key);
-      return it == long_keys_.end() ? nullptr : &long_entries_[it->second.begin];
+      return it == long_keys_.end() ? nullptr : &it->second;
     }
     for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
       const slot& s = slots_[i];
@@ -82,8 +82,7 @@ class token_cache {
     arena_.insert(arena_.end(), atoms.begin(), atoms.end());
     ++size_;
     if (key.size() > inline_key_bytes) {
-      long_keys_.emplace(std::string(key), posting_range{static_cast<uint32_t>(long_entries_.size()), 1});
-      long_entries_.push_back(e);
+      long_keys_.emplace(std::string(key), e);
       return e;
     }
     // Past max_slots_ (a chunk can overshoot max_entries until the next
@@ -105,7 +104,6 @@ class token_cache {
   void clear() {
     reset_table(slots_.size() < max_slots_ ? slots_.size() : max_slots_);
     long_keys_.clear();
-    long_entries_.clear();
     arena_.clear();
     size_ = inline_size_ = 0;
   }
@@ -174,8 +172,7 @@ class token_cache {
   size_t mask_ = 0;
   size_t size_ = 0, inline_size_ = 0;
   std::vector<slot> slots_;
-  posting_map long_keys_;  ///< long key → index into long_entries_
-  std::vector<entry> long_entries_;
+  absl::flat_hash_map<std::string, entry, string_hash, string_eq> long_keys_;
   std::vector<uint32_t> arena_;
 };
 

@@ -3,7 +3,6 @@
 #include <unicode/uchar.h>
 
 #include <cstdlib>
-#include <cstring>
 
 #include "sito/base/utf8.hpp"
 #include "sito/text/fold.hpp"
@@ -74,30 +73,6 @@ analyzer::analyzer(analyzer_implementation impl)
   (void)detail::tables();
 }
 
-namespace {
-
-/// Lead bytes 0xCC..0xDF whose every two-byte code point starts a new
-/// normalization segment (Cyrillic, Greek, ...): a successor with such a
-/// lead needs no decoding to know it cannot attach to what precedes it.
-struct lead_table {
-  bool ok[256] = {};
-  lead_table() {
-    const auto& tab = detail::tables();
-    for (unsigned lead = 0xCC; lead < 0xE0; ++lead) {
-      bool all = true;
-      for (unsigned cont = 0x80; cont < 0xC0; ++cont)
-        all = all && tab.boundary_before[(char32_t(lead & 0x1F) << 6) | (cont & 0x3F)];
-      ok[lead] = all;
-    }
-  }
-};
-const lead_table& leads() {
-  static const lead_table t;
-  return t;
-}
-
-}  // namespace
-
 status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_map) {
   out.clear();
   const auto& tab = detail::tables();
@@ -106,7 +81,7 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
     uint32_t next_position = 0;
     return analyze_general(s, 0, s.size(), out, with_byte_map, next_position);
   }
-  const bool* lead_ok = leads().ok;
+  const bool* lead_ok = tab.lead_starts_segment;
   const auto* bytes = reinterpret_cast<const unsigned char*>(s.data());
   const size_t n = s.size();
   // Letter runs in SIMD (not with the byte map, which contains: highlights
@@ -133,18 +108,18 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
       F = out.folded.data();
     }
   };
-  auto put_cp = [&](char32_t c) {  // fold_append into F
+  auto put_cp = [&](char32_t c) {
     ensure(fold_escape_size);
-    if (c < 0x80) {
-      F[fw++] = static_cast<char>(c);
-    } else if (c >= 0x430 && c <= 0x44F) {
-      F[fw++] = static_cast<char>(0x80 + (c - 0x430));
-    } else {
-      tmp_fold_.clear();
-      fold_append(tmp_fold_, c);
-      std::memcpy(F + fw, tmp_fold_.data(), tmp_fold_.size());
-      fw += tmp_fold_.size();
-    }
+    fw += fold_encode(c, F + fw);
+  };
+  // Whether the code point at byte `at` starts a new normalization segment,
+  // that is, cannot attach to the one before it (always true below U+0300).
+  auto starts_segment = [&](size_t at) {
+    if (at >= n || bytes[at] < 0xCC || lead_ok[bytes[at]]) return true;
+    size_t p2 = at;
+    char32_t next;
+    return utf8::decode(s, p2, next) &&
+           (next < detail::table_limit ? tab.boundary_before[next] : detail::has_boundary_before(next));
   };
   auto map_bytes = [&](size_t from, size_t b, size_t e) {
     if (!with_byte_map) return;
@@ -236,7 +211,7 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
         fe.kind = 0;
         next = i;
       }
-      if (fe.kind != 0 && (next >= n || bytes[next] < 0xCC || lead_ok[bytes[next]])) {
+      if (fe.kind != 0 && starts_segment(next)) {
         if (fe.kind == 1)
           open_token(i);
         else
@@ -269,28 +244,11 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
       SITO_RETURN_IF_ERROR(fallback(cp_begin));
       continue;
     }
-    // The next code point must start a new segment (always true below U+0300).
-    if (i < n && bytes[i] >= 0xCC && !lead_ok[bytes[i]]) {
-      size_t p2 = i;
-      char32_t next;
-      const bool boundary = utf8::decode(s, p2, next) &&
-                            (next < detail::table_limit ? tab.boundary_before[next] : detail::has_boundary_before(next));
-      if (!boundary) {
-        SITO_RETURN_IF_ERROR(fallback(cp_begin));
-        continue;
-      }
-    }
-    if (cp < detail::table_limit && tab.fast[cp].kind != 0) {
-      const detail::fast_entry fe = tab.fast[cp];
-      if (fe.kind == 1)
-        open_token(cp_begin);
-      else
-        close_token(cp_begin);
-      ensure(1);
-      F[fw++] = static_cast<char>(fe.byte);
-      map_bytes(fw - 1, cp_begin, i);
+    if (!starts_segment(i)) {
+      SITO_RETURN_IF_ERROR(fallback(cp_begin));
       continue;
     }
+    // (A code point with a fast entry was taken above.)
     const detail::mapped_cp* m;
     if (cp < detail::table_limit) {
       m = &tab.mapped[cp];

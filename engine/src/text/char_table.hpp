@@ -30,6 +30,10 @@ struct char_tables {
   fast_entry fast[table_limit];
   mapped_cp mapped[table_limit];
   bool boundary_before[table_limit];
+  /// By UTF-8 lead byte (0xCC..0xDF): every two-byte code point with this
+  /// lead starts a new segment (Cyrillic, Greek, ...), so a successor with
+  /// such a lead needs no decoding to know it cannot attach to what precedes.
+  bool lead_starts_segment[256];
   bool token_char[table_limit];
   /// Maps to one or more code points, none of them a token character, a
   /// hashtag sigil or an emoji: the analyzer's fast path may pass it.

@@ -66,6 +66,12 @@ char_tables* build_tables() {
       }
     }
   }
+  for (unsigned lead = 0; lead < 256; ++lead) {
+    bool all = lead >= 0xCC && lead < 0xE0;
+    for (unsigned cont = 0x80; all && cont < 0xC0; ++cont)
+      all = t->boundary_before[(char32_t(lead & 0x1F) << 6) | (cont & 0x3F)];
+    t->lead_starts_segment[lead] = all;
+  }
   for (char32_t k = 0; k < punct_count; ++k) {
     const char32_t cp = punct_first + k;
     std::u32string out;

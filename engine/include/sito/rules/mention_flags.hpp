@@ -27,6 +27,13 @@ std::string account_key(std::string_view account);
 /// `own_keys` hold account_key() of the topic's own accounts.
 bool is_own_account(std::string_view author_id, std::string_view author_handle, std::span<const std::string> own_keys);
 
+/// The same from the author's keys computed once (account_key() of the id
+/// and of the handle; empty ones never match).
+bool is_own_account(std::span<const std::string> author_keys, std::span<const std::string> own_keys);
+
+/// source_type `news` (any case): media, never word of mouth.
+bool is_news_source(std::string_view source_type);
+
 bool is_word_of_mouth(bool own_account, std::string_view source_type, bool ad_marked);
 
 }  // namespace sito::rules

@@ -127,7 +127,6 @@ class analyzer {
   };
   std::vector<unit> units_;
   std::u32string segment_out_;
-  std::string tmp_fold_;
   std::u16string seg16_;
   std::u16string norm16_;
 };

@@ -24,27 +24,33 @@ namespace sito::text {
 inline constexpr unsigned char fold_escape = 0xF8;
 inline constexpr size_t fold_escape_size = 5;
 
-/// Appends the folded bytes of one normalized code point.
-inline void fold_append(std::string& out, char32_t cp) {
-  if (cp < 0x80) { out.push_back(char(cp)); return; }
-  if (cp >= 0x430 && cp <= 0x44F) { out.push_back(char(0x80 + (cp - 0x430))); return; }
+/// Writes the folded bytes of one normalized code point to `out` (room for
+/// fold_escape_size bytes) and returns how many it wrote.
+inline size_t fold_encode(char32_t cp, char* out) {
+  if (cp < 0x80) { out[0] = char(cp); return 1; }
+  if (cp >= 0x430 && cp <= 0x44F) { out[0] = char(0x80 + (cp - 0x430)); return 1; }
   switch (cp) {
-    case 0x4D9: out.push_back(char(0xA0)); return;  // ә
-    case 0x493: out.push_back(char(0xA1)); return;  // ғ
-    case 0x49B: out.push_back(char(0xA2)); return;  // қ
-    case 0x4A3: out.push_back(char(0xA3)); return;  // ң
-    case 0x4E9: out.push_back(char(0xA4)); return;  // ө
-    case 0x4B1: out.push_back(char(0xA5)); return;  // ұ
-    case 0x4AF: out.push_back(char(0xA6)); return;  // ү
-    case 0x4BB: out.push_back(char(0xA7)); return;  // һ
-    case 0x456: out.push_back(char(0xA8)); return;  // і
+    case 0x4D9: out[0] = char(0xA0); return 1;  // ә
+    case 0x493: out[0] = char(0xA1); return 1;  // ғ
+    case 0x49B: out[0] = char(0xA2); return 1;  // қ
+    case 0x4A3: out[0] = char(0xA3); return 1;  // ң
+    case 0x4E9: out[0] = char(0xA4); return 1;  // ө
+    case 0x4B1: out[0] = char(0xA5); return 1;  // ұ
+    case 0x4AF: out[0] = char(0xA6); return 1;  // ү
+    case 0x4BB: out[0] = char(0xA7); return 1;  // һ
+    case 0x456: out[0] = char(0xA8); return 1;  // і
     default: break;
   }
   uint32_t v = cp;
+  out[0] = char(fold_escape);
+  for (int k = 4; k >= 1; --k) { out[k] = char(0xC0 + v % 56); v /= 56; }
+  return fold_escape_size;
+}
+
+/// Appends the folded bytes of one normalized code point.
+inline void fold_append(std::string& out, char32_t cp) {
   char buf[fold_escape_size];
-  buf[0] = char(fold_escape);
-  for (int k = 4; k >= 1; --k) { buf[k] = char(0xC0 + v % 56); v /= 56; }
-  out.append(buf, fold_escape_size);
+  out.append(buf, fold_encode(cp, buf));
 }
 
 /// Folds normalized UTF-8 text. Precondition: `utf8` is valid and already
