@@ -3,12 +3,13 @@
 #include <unicode/uchar.h>
 
 #include <cstdlib>
+#include <cstring>
 
 #include "sito/base/utf8.hpp"
 #include "sito/text/fold.hpp"
 #include "sito/text/token_hash.hpp"
 #include "text/char_table.hpp"
-#include "text/letter_runs.hpp"
+#include "text/simd_blocks.hpp"
 
 namespace sito::text {
 namespace {
@@ -84,10 +85,10 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
   const bool* lead_ok = tab.lead_starts_segment;
   const auto* bytes = reinterpret_cast<const unsigned char*>(s.data());
   const size_t n = s.size();
-  // Letter runs in SIMD (not with the byte map, which contains: highlights
-  // build per field on demand); Cyrillic only if its leads never combine.
-  const bool runs = impl_ == analyzer_implementation::avx2 && !with_byte_map;
-  const bool cyrillic_runs = runs && lead_ok[0xD0] && lead_ok[0xD1];
+  // SIMD blocks (not with the byte map, which contains: highlights build per
+  // field on demand); Cyrillic letters are simple only if their leads never
+  // combine with what precedes them.
+  const bool blocks = impl_ == analyzer_implementation::avx2 && !with_byte_map && lead_ok[0xD0] && lead_ok[0xD1];
 
   // Fast path: code points that are their own normalization segment and map
   // to one code point from the tables, and common punctuation; tokens are
@@ -131,17 +132,19 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
   uint32_t tok_fold = 0, tok_orig = 0;
   size_t i = 0;
   // Ends the current token (if any) at original byte `orig_end`.
-  auto close_token = [&](size_t orig_end) {
-    if (!in_token) return;
+  auto emit_token = [&](size_t orig_end, size_t fold_end) {
     token t;
     t.fold_begin = tok_fold;
-    t.fold_end = static_cast<uint32_t>(fw);
+    t.fold_end = static_cast<uint32_t>(fold_end);
     t.orig_begin = tok_orig;
     t.orig_end = static_cast<uint32_t>(orig_end);
     t.position = position++;
-    t.hash = token_hash(std::string_view(F + tok_fold, fw - tok_fold));
+    t.hash = token_hash(std::string_view(F + tok_fold, fold_end - tok_fold));
     out.tokens.push_back(t);
     in_token = false;
+  };
+  auto close_token = [&](size_t orig_end) {
+    if (in_token) emit_token(orig_end, fw);
   };
   auto open_token = [&](size_t orig_begin) {
     if (in_token) return;
@@ -177,22 +180,43 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
     return ok_status();
   };
   while (i < n) {
-    // Runs of letters, 16 or 32 bytes at a time: all but the run's last
-    // code point, which the scalar path below takes with its successor.
-    if (runs && i + 32 <= n) {
-      const unsigned char b0 = bytes[i];
-      detail::run_result r;
-      if ((b0 == 0xD0 || b0 == 0xD1) && cyrillic_runs) {
-        ensure(32);
-        r = detail::fold_cyrillic_run_avx2(bytes + i, F + fw);
-      } else if (b0 < 0x80 && tab.fast[b0].kind == 1) {
-        ensure(32);
-        r = detail::fold_ascii_run_avx2(bytes + i, F + fw);
+    // A block of 32 bytes at a time: its simple prefix (simd_blocks.hpp) is
+    // folded in SIMD, and its tokens come from bit masks. Near the end of
+    // the field the block is read from a zero-padded copy.
+    if (blocks) {
+      const unsigned char* src = bytes + i;
+      alignas(32) unsigned char tail[32];
+      size_t avail = 32;
+      if (i + 32 > n) {
+        avail = n - i;
+        std::memset(tail, 0, sizeof tail);
+        std::memcpy(tail, bytes + i, avail);
+        src = tail;
       }
-      if (r.in_bytes != 0) {
-        open_token(i);
-        fw += r.out_bytes;
-        i += r.in_bytes;
+      ensure(32);
+      const detail::block_result r = detail::fold_block_avx2(src, F + fw);
+      uint32_t take = r.simple < avail ? r.simple : static_cast<uint32_t>(avail);
+      // The last code point taken must not attach to the byte after it.
+      // (It is two bytes long when the byte before its last is a Cyrillic
+      // lead, the only byte a block drops.)
+      if (take > 0 && !starts_segment(i + take)) take -= (take >= 2 && !(r.keep >> (take - 2) & 1)) ? 2 : 1;
+      if (take > 0) {
+        detail::block_edges edges;
+        const uint32_t folded = detail::block_edges_avx2(r, take, in_token, edges);
+        for (uint32_t j = 0; j < edges.count; ++j) {
+          const uint32_t k = edges.at[j];
+          const size_t at_fold = fw + edges.fold_at[j];
+          if (r.token >> k & 1) {
+            in_token = true;
+            tok_fold = static_cast<uint32_t>(at_fold);
+            tok_orig = static_cast<uint32_t>(i + k);
+          } else {
+            emit_token(i + k, at_fold);
+          }
+        }
+        fw += folded;
+        i += take;
+        continue;
       }
     }
     // The common case, tight: ASCII or a two-byte code point with a fast

@@ -66,6 +66,15 @@ char_tables* build_tables() {
       }
     }
   }
+  // The SIMD block step (simd_blocks.hpp) classifies ASCII without the
+  // table: letters and digits are tokens, `#` and `@` take the general path,
+  // everything else is a separator folded to itself.
+  for (char32_t cp = 0; cp < 0x80; ++cp) {
+    const bool alnum = (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9');
+    const uint8_t kind = alnum ? 1 : (cp == '#' || cp == '@') ? 0 : 2;
+    const char32_t lower = (cp >= 'A' && cp <= 'Z') ? cp + 0x20 : cp;
+    if (t->fast[cp].kind != kind || (kind != 0 && t->fast[cp].byte != lower)) std::abort();
+  }
   for (unsigned lead = 0; lead < 256; ++lead) {
     bool all = lead >= 0xCC && lead < 0xE0;
     for (unsigned cont = 0x80; all && cont < 0xC0; ++cont)
