@@ -720,6 +720,34 @@ TEST(AnalyzerImplementations, FastPathResumesAfterAHashtagOrEmoji) {
   EXPECT_EQ(s.substr(t.tokens[6].orig_begin), "ещё");
 }
 
+TEST(AnalyzerImplementations, AgreeOnTagsAtTheirEdges) {
+  // The fast path emits a #tag or @mention itself when every code point of it
+  // has a fast entry, and hands it to the general path otherwise: both must
+  // give what the general path gives, at every edge of a tag body.
+  const std::vector<std::string> cases = {
+      "#Доставка_СДЭК сегодня", "@Курьер_Москва_1, привет", "##двойной", "#_подчерк", "a#b", "слово#тег",
+      "#тег_", "#тег__хвост", "#кофе\u0301 тут", "#тег😡", "#тег\u200d", "#тег—тире", "#ТЕГ«кавычка»", "# пробел",
+      "#", "@", "#1", "#é_ß", "#中文", "#a\u0308b", "#ё_Ё", "@@x_y", "#x#y", "#x@y", "#қазақ_тілі"};
+  analyzer general(analyzer_implementation::general);
+  std::vector<analyzer> others = {analyzer(analyzer_implementation::fast)};
+  if (supported_by_runtime_system(analyzer_implementation::avx2)) others.emplace_back(analyzer_implementation::avx2);
+  size_t valid = 0, tokens = 0;
+  for (const std::string& c : cases)
+    for (const std::string& s : {c, "начало " + c + " конец", c + std::string(40, 'z')})
+      for (analyzer& x : others)
+        for (bool with_map : {false, true}) {
+          expect_same_analysis(x, general, s, with_map, tokens, valid);
+          if (::testing::Test::HasFatalFailure()) return;
+        }
+  EXPECT_EQ(valid, cases.size() * 3 * others.size() * 2);
+  // And the tag itself: words split at `_`, the first carrying the whole tag.
+  const analyzed_text t = analyze_ok("до #Доставка_СДЭК_ после", true);
+  EXPECT_EQ(words(t), (std::vector<std::string>{"до", "доставка", "сдэк", "после"}));
+  ASSERT_TRUE(t.tokens[1].has_tag);
+  EXPECT_FALSE(t.tokens[2].has_tag);
+  EXPECT_EQ(unfold(t.tag_key(t.tokens[1])), "#доставка_сдэк_");
+}
+
 TEST(TokenHash, DependsOnEveryByteAndTheLength) {
   std::vector<std::string> keys = {"", "a", "ab", "abc", "abcd", "abcde", "abcdefgh", "abcdefghi",
                                    "abcdefghijklmnop", "abcdefghijklmnopq", std::string(40, 'x'), std::string(41, 'x')};

@@ -179,6 +179,73 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
     i = end;
     return ok_status();
   };
+  // The code point at byte `at` through its fast entry: its kind (0 when it
+  // has none) and where the next one starts.
+  auto fast_at = [&](size_t at, size_t& next) -> detail::fast_entry {
+    const unsigned char b = bytes[at];
+    if (b < 0x80) {
+      next = at + 1;
+      return tab.fast[b];
+    }
+    if (b >= 0xC2 && b < 0xE0 && at + 1 < n && (bytes[at + 1] & 0xC0) == 0x80) {
+      next = at + 2;
+      return tab.fast[(char32_t(b & 0x1F) << 6) | (bytes[at + 1] & 0x3F)];
+    }
+    next = at;
+    return {};
+  };
+  // A tag body from byte `from` (just after the sigil): token characters and
+  // `_`, starting with a token character. Returns where it ends (`from`
+  // when there is no body: the sigil separates), or 0 when the fast
+  // entries cannot tell (a code point without one, or one its successor
+  // attaches to).
+  auto fast_tag_body_end = [&](size_t from) -> size_t {
+    size_t at = from;
+    while (at < n) {
+      size_t next;
+      const detail::fast_entry fe = fast_at(at, next);
+      const bool underscore = fe.kind == 2 && fe.byte == '_';
+      if (fe.kind == 1 || (underscore && at != from)) {
+        if (!starts_segment(next)) return 0;
+        at = next;
+        continue;
+      }
+      // Ends the body only if it is certainly no token character.
+      return fe.kind == 2 || bytes[at] == '#' || bytes[at] == '@' ? at : 0;
+    }
+    return at;
+  };
+  // Emits the tag whose sigil is at byte `at` and whose body ends at
+  // `body_end` (fast_tag_body_end): the sigil, then the body's words split
+  // at `_`, the first of them carrying the whole tag.
+  auto emit_fast_tag = [&](size_t at, size_t body_end) {
+    close_token(at);
+    ensure(body_end - at + 1);
+    const auto tag_fold = static_cast<uint32_t>(fw);
+    F[fw++] = static_cast<char>(bytes[at]);
+    map_bytes(tag_fold, at, at + 1);
+    const size_t first_token = out.tokens.size();
+    for (size_t p = at + 1; p < body_end;) {
+      size_t next;
+      const detail::fast_entry fe = fast_at(p, next);
+      if (fe.kind == 1)
+        open_token(p);
+      else
+        close_token(p);
+      const size_t before = fw;
+      F[fw++] = static_cast<char>(fe.byte);
+      map_bytes(before, p, next);
+      p = next;
+    }
+    close_token(body_end);
+    token& t = out.tokens[first_token];
+    t.has_tag = true;
+    t.tag_fold_begin = tag_fold;
+    t.tag_fold_end = static_cast<uint32_t>(fw);
+    t.tag_orig_begin = static_cast<uint32_t>(at);
+    t.tag_orig_end = static_cast<uint32_t>(body_end);
+    t.tag_hash = token_hash(std::string_view(F + tag_fold, fw - tag_fold));
+  };
   while (i < n) {
     // A block of 32 bytes at a time: its simple prefix (simd_blocks.hpp) is
     // folded in SIMD, and its tokens come from bit masks. Near the end of
@@ -247,6 +314,26 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
           out.orig_end_of.push_back(static_cast<uint32_t>(next));
         }
         i = next;
+        continue;
+      }
+    }
+    // A #tag or @mention whose every code point has a fast entry: emitted
+    // here as the general path would (its words, the first carrying the
+    // whole tag); anything less certain goes to the general path below.
+    if ((bytes[i] == '#' || bytes[i] == '@') && starts_segment(i + 1)) {
+      const size_t body_end = fast_tag_body_end(i + 1);
+      if (body_end == i + 1) {  // no token character after the sigil: a separator
+        close_token(i);
+        ensure(1);
+        const size_t before = fw;
+        F[fw++] = static_cast<char>(bytes[i]);
+        map_bytes(before, i, i + 1);
+        ++i;
+        continue;
+      }
+      if (body_end != 0) {
+        emit_fast_tag(i, body_end);
+        i = body_end;
         continue;
       }
     }
