@@ -36,10 +36,8 @@ thread_scratch& batch_scanner::impl::local() const {
     ts.hs.reset(clone);
   }
   if (!ts.cache) ts.cache = std::make_unique<detail::token_cache>(options.token_cache_entries);
-  if (ts.atom_stamp.size() != snap->atoms.size() || ts.topic_stamp.size() != snap->topics.size()) {
-    ts.atom_begin.assign(snap->atoms.size(), 0);
-    ts.atom_end.assign(snap->atoms.size(), 0);
-    ts.atom_stamp.assign(snap->atoms.size(), 0);
+  if (ts.atom_state.size() != snap->atoms.size() || ts.topic_stamp.size() != snap->topics.size()) {
+    ts.atom_state.assign(snap->atoms.size(), {});
     ts.topic_stamp.assign(snap->topics.size(), 0);
   }
   return ts;
@@ -85,8 +83,7 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
     if (s.topics[t].root != no_node) __builtin_prefetch(&s.nodes[s.topics[t].root]);
 
   // Topic programs read only the atoms of topic queries, all found already.
-  detail::program_evaluator::hit_view first_view{hits, ts.atom_begin.data(), ts.atom_end.data(),
-                                                 ts.atom_stamp.data(), stamp};
+  detail::program_evaluator::hit_view first_view{hits, ts.atom_state.data(), stamp};
   ts.pending.clear();
   for (uint32_t t : ts.candidates) {
     const size_t before = out.highlights.size();
@@ -104,7 +101,7 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
     detail::collect_condition_hits(s, ts, p, slot);
     view_stamp = detail::group_hits(ts, hits);
   }
-  detail::program_evaluator::hit_view view{hits, ts.atom_begin.data(), ts.atom_end.data(), ts.atom_stamp.data(),
+  detail::program_evaluator::hit_view view{hits, ts.atom_state.data(),
                                            view_stamp};
   ts.mentions.begin_post(s, p, hits);
   detail::mention_outcome o;

@@ -8,23 +8,25 @@ uint32_t group_hits(thread_scratch& ts, std::vector<hit>& hits) {
   const uint32_t stamp = ts.next_stamp();
   auto& distinct = ts.distinct_atoms;
   distinct.clear();
+  auto* state = ts.atom_state.data();
   for (const hit& h : hits) {
-    if (ts.atom_stamp[h.atom] != stamp) {
-      ts.atom_stamp[h.atom] = stamp;
-      ts.atom_begin[h.atom] = 0;
+    auto& st = state[h.atom];
+    if (st.stamp != stamp) {
+      st.stamp = stamp;
+      st.begin = 0;
       distinct.push_back(h.atom);
     }
-    ++ts.atom_begin[h.atom];  // a count for now
+    ++st.begin;  // a count for now
   }
   uint32_t offset = 0;
   for (const uint32_t a : distinct) {
-    const uint32_t count = ts.atom_begin[a];
-    ts.atom_begin[a] = ts.atom_end[a] = offset;
+    const uint32_t count = state[a].begin;
+    state[a].begin = state[a].end = offset;
     offset += count;
   }
   auto& grouped = ts.grouped_hits;
   grouped.resize(hits.size());
-  for (const hit& h : hits) grouped[ts.atom_end[h.atom]++] = h;
+  for (const hit& h : hits) grouped[state[h.atom].end++] = h;
   hits.swap(grouped);
   return stamp;
 }
@@ -83,7 +85,7 @@ uint32_t select_candidates(const ruleset_snapshot& s, thread_scratch& ts, const 
       if (c & ruleset_snapshot::check_meta_bit) {
         const uint32_t id = c & ~ruleset_snapshot::check_meta_bit;
         if (std::find(ts.meta_present.begin(), ts.meta_present.end(), id) != ts.meta_present.end()) return true;
-      } else if (ts.atom_stamp[c] == stamp) {
+      } else if (ts.atom_state[c].stamp == stamp) {
         return true;
       }
     }
@@ -97,7 +99,7 @@ uint32_t select_candidates(const ruleset_snapshot& s, thread_scratch& ts, const 
   for (uint32_t i = 0; i < hits.size();) {
     const uint32_t a = hits[i].atom;
     for (uint32_t k = s.atom_trigger_begin[a]; k < s.atom_trigger_begin[a + 1]; ++k) fire(s.trigger_topics[k]);
-    i = ts.atom_end[a];
+    i = ts.atom_state[a].end;
   }
   for (const posting_range& r : ts.meta_triggers)
     for (uint32_t k = 0; k < r.count; ++k) fire(s.postings[r.begin + k]);

@@ -11,7 +11,7 @@
 // word, `lang:ru`) never fans out over the topics that name it.
 //
 // Output: ts.candidates, sorted, each topic once; the hit view's per-atom
-// ranges (ts.atom_begin/atom_end/atom_stamp at ts.stamp) and slot.meta are
+// ranges (ts.atom_state at ts.stamp) and slot.meta are
 // filled on the way.
 //
 // Thread-safety: as term_matcher.hpp.

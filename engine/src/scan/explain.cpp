@@ -48,8 +48,7 @@ result<explanation> batch_scanner::explain(const post& p, uint32_t topic) const 
 
   // Evaluate with a trace, building metadata the way the scanner does.
   detail::build_post_meta(p, slot.fields[0].folded, slot.fields[1].folded, ~0u, slot.meta);
-  detail::program_evaluator::hit_view view{slot.hits, ts.atom_begin.data(), ts.atom_end.data(),
-                                           ts.atom_stamp.data(), stamp};
+  detail::program_evaluator::hit_view view{slot.hits, ts.atom_state.data(), stamp};
   std::vector<detail::node_trace> trace;
   std::vector<highlight> hls;
   e.matched = ts.evaluator.evaluate_topic(s, t, view, slot.meta, hls, &trace);

@@ -72,13 +72,13 @@ struct thread_scratch {
   std::vector<segment> segments;
 
   // candidate selection and evaluation, stamped per post
-  std::vector<uint32_t> atom_begin, atom_end, atom_stamp;
+  std::vector<atom_hits> atom_state;  ///< by atom (program_evaluator.hpp)
   std::vector<uint32_t> topic_stamp;
   uint32_t stamp = 0;
   /// A new generation for the stamped arrays; on wrap-around they are cleared.
   uint32_t next_stamp() {
     if (++stamp == 0) {
-      std::fill(atom_stamp.begin(), atom_stamp.end(), 0);
+      std::fill(atom_state.begin(), atom_state.end(), atom_hits{});
       std::fill(topic_stamp.begin(), topic_stamp.end(), 0);
       stamp = 1;
     }
