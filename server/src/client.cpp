@@ -208,9 +208,11 @@ result<publish_ack> connection::publish(const std::vector<post>& posts) {
                                     },
                                     Message::PublishAck));
   const auto* a = f.envelope()->message_as_PublishAck();
-  publish_ack ack{a->accepted(), a->first_offset(), {}};
+  publish_ack ack{a->accepted(), a->first_offset(), {}, {}, a->edits()};
   if (a->rejected())
     for (const auto* r : *a->rejected()) ack.rejected.push_back({r->index(), str(r->post_id()), str(r->reason())});
+  if (a->duplicate_ids())
+    for (const auto* id : *a->duplicate_ids()) ack.duplicate_ids.push_back(str(id));
   return ack;
 }
 

@@ -109,6 +109,10 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
       if (r["bytes"]) c.retention_bytes = r["bytes"].as<uint64_t>();
       if (r["hours"]) c.retention_hours = r["hours"].as<int64_t>();
     }
+    if (const YAML::Node d = root["dedup"]) {
+      if (d["hours"]) c.dedup_hours = d["hours"].as<int64_t>();
+      if (c.dedup_hours && *c.dedup_hours < 0) return invalid_argument(origin + ": dedup: hours must be 0 (off) or more");
+    }
     if (const YAML::Node a = root["alerts"]) {
       if (a["z"]) c.alerts.z = a["z"].as<double>();
       if (a["min_ratio"]) c.alerts.min_ratio = a["min_ratio"].as<double>();

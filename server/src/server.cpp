@@ -12,6 +12,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "replaced_versions.hpp"
 #include "server_impl.hpp"
 #include "sito/model/topic.hpp"
 #include "text_escape.hpp"
@@ -82,6 +83,7 @@ result<std::unique_ptr<sitod>> sitod::create(const server_config& config) {
   so.retention_bytes = config.retention_bytes;
   so.retention_ms = config.retention_hours * 3600 * 1000;
   so.sync_writes = config.sync_writes;
+  so.dedup_window_ms = config.dedup_hours.value_or(config.retention_hours) * 3600 * 1000;
   SITO_ASSIGN_OR_RETURN(d.db, store::open(so));
   spike_params sp;
   sp.z = config.alerts.z;
@@ -389,6 +391,17 @@ void sitod::impl::matcher_loop() {
       dropped += out.dropped;
       collect(*rs->delta, false);
     }
+    // An edit gives only the mentions its replaced version would not have
+    // given (store.hpp, idempotent ingest).
+    std::map<uint64_t, std::set<std::string>> repeated = replaced_topics(*rs, batch);
+    if (!repeated.empty()) {
+      const size_t before = mentions.size();
+      std::erase_if(mentions, [&](const mention_record& m) {
+        auto it = repeated.find(m.post_offset);
+        return it != repeated.end() && it->second.count(ruleset_state::key(m.tenant, m.topic)) != 0;
+      });
+      metrics.mentions_repeated_by_edits += before - mentions.size();
+    }
     const uint64_t watermark = batch.back().offset + 1;
     status st = db->commit_matches(watermark, mentions);
     if (!st.ok()) {
@@ -401,6 +414,7 @@ void sitod::impl::matcher_loop() {
     if (ocr && std::any_of(posts.begin(), posts.end(), [](const post& p) { return !p.images.empty(); })) {
       std::map<uint64_t, std::set<std::string>> text_topics;  // post offset → topics its text matched
       for (const auto& m : mentions) text_topics[m.post_offset].insert(ruleset_state::key(m.tenant, m.topic));
+      for (auto& [offset, keys] : repeated) text_topics[offset].merge(keys);  // an edit's picture text too
       for (size_t i = 0; i < posts.size(); ++i) {
         if (posts[i].images.empty()) continue;
         ocr_job job;
@@ -429,6 +443,23 @@ void sitod::impl::matcher_loop() {
     matched_cv.notify_all();
     if (!tenants.empty()) notify_mentions(tenants);
   }
+}
+
+std::map<uint64_t, std::set<std::string>> sitod::impl::replaced_topics(const ruleset_state& rs,
+                                                                       const std::vector<stored_post>& batch) {
+  std::map<uint64_t, std::set<std::string>> out;
+  if (std::none_of(batch.begin(), batch.end(), [](const stored_post& sp) { return sp.replaces.has_value(); }))
+    return out;
+  auto collect = [&](const ruleset_snapshot& snap, batch_scanner& scanner, bool skip_shadowed) {
+    for (const auto& [offset, topics] : detail::topics_of_replaced(*db, scanner, batch))
+      for (const uint32_t t : topics) {
+        std::string key = ruleset_state::key(snap.topics[t].tenant, snap.topics[t].id);
+        if (!(skip_shadowed && rs.shadowed.count(key))) out[offset].insert(std::move(key));
+      }
+  };
+  collect(*rs.snapshot, *rs.scanner, true);
+  if (rs.delta_scanner) collect(*rs.delta, *rs.delta_scanner, false);
+  return out;
 }
 
 void sitod::impl::publish_alerts(const std::vector<spike_alert>& alerts) {
@@ -575,6 +606,9 @@ std::string sitod::impl::metrics_text() {
   };
   line("sito_posts_ingested_total", "posts acknowledged to producers", metrics.posts_ingested);
   line("sito_posts_rejected_total", "posts rejected with a reason", metrics.posts_rejected);
+  line("sito_posts_duplicate_total", "posts acknowledged as duplicates of ones already accepted (not matched again)",
+       metrics.posts_duplicate);
+  line("sito_posts_edited_total", "posts stored as an edit of an earlier version with the same id", metrics.posts_edited);
   line("sito_posts_matched_total", "posts matched into the mention log", metrics.posts_matched);
   line("sito_mentions_committed_total", "mentions written to the mention log", metrics.mentions_committed);
   line("sito_mentions_delivered_total", "mentions sent to subscribers", metrics.mentions_delivered);
@@ -593,6 +627,8 @@ std::string sitod::impl::metrics_text() {
   line("sito_tls_handshake_failures_total", "connections dropped before completing the TLS handshake",
        metrics.tls_handshake_failures);
   line("sito_mentions_dropped_by_rules_total", "mentions a topic rule dropped", metrics.mentions_dropped_by_rules);
+  line("sito_mentions_repeated_by_edits_total", "mentions an edited post did not give again (its earlier version had)",
+       metrics.mentions_repeated_by_edits);
   line("sito_alerts_total", "spike alerts raised", metrics.alerts_raised);
   {
     // Rolling counters per topic and tag, loyalty and share of voice (stream_stats.hpp).

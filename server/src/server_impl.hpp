@@ -34,6 +34,8 @@ using tcp = net::ip::tcp;
 struct server_metrics {
   std::atomic<uint64_t> posts_ingested{0};
   std::atomic<uint64_t> posts_rejected{0};
+  std::atomic<uint64_t> posts_duplicate{0};  ///< acknowledged as already accepted, not stored again
+  std::atomic<uint64_t> posts_edited{0};     ///< stored as an edit of an earlier version
   std::atomic<uint64_t> posts_matched{0};
   std::atomic<uint64_t> mentions_committed{0};
   std::atomic<uint64_t> mentions_delivered{0};
@@ -47,6 +49,7 @@ struct server_metrics {
   std::atomic<uint64_t> write_queue_frames{0};      ///< frames queued for writing, summed over sessions
   std::atomic<uint64_t> tls_handshake_failures{0};  ///< connections closed before a TLS handshake completed
   std::atomic<uint64_t> mentions_dropped_by_rules{0};
+  std::atomic<uint64_t> mentions_repeated_by_edits{0};  ///< an edit's mentions its replaced version had given
   std::atomic<uint64_t> alerts_raised{0};
   std::mutex per_topic_mutex;
   std::map<std::string, uint64_t> mentions_per_topic;  ///< "tenant/topic" → mentions committed
@@ -162,6 +165,11 @@ struct sitod::impl {
   std::condition_variable match_cv;      ///< posts appended / stop
   std::condition_variable matched_cv;    ///< watermark moved
   bool stopping = false;
+  /// For each edit in `batch` (stored_post::replaces), by its offset: the
+  /// "tenant\x1ftopic" keys its replaced version matches under `rs` (that
+  /// version re-read from the post log; none when retention dropped it).
+  std::map<uint64_t, std::set<std::string>> replaced_topics(const ruleset_state& rs,
+                                                            const std::vector<stored_post>& batch);
   void matcher_loop();
   void notify_posts_appended();
 

@@ -1,5 +1,6 @@
 #include <chrono>
 
+#include "replaced_versions.hpp"
 #include "server_impl.hpp"
 #include "sito/query/parser.hpp"
 #include "sito/query/printer.hpp"
@@ -319,19 +320,27 @@ void session::on_publish(uint64_t rid, const PublishBatch& m) {
   busy_ = true;
   auto self = shared_from_this();
   net::post(server_.workers, [self, rid, accepted, rejects] {
-    result<uint64_t> first = uint64_t{0};
-    if (!accepted->empty()) first = self->server_.db->append_posts(*accepted, now_ms(), self->tenant_);
-    net::post(self->strand_, [self, rid, accepted, rejects, first] {
+    result<server::append_result> appended = server::append_result{};
+    if (!accepted->empty()) appended = self->server_.db->append_posts(*accepted, now_ms(), self->tenant_);
+    net::post(self->strand_, [self, rid, accepted, rejects, appended] {
       self->busy_ = false;
-      if (!first.ok()) {
-        self->send_error(rid, ErrorCode::Internal, "posts were not stored: " + first.error().message(), "PublishBatch");
+      if (!appended.ok()) {
+        self->send_error(rid, ErrorCode::Internal, "posts were not stored: " + appended.error().message(),
+                         "PublishBatch");
       } else {
-        self->server_.metrics.posts_ingested += accepted->size();
-        self->server_.notify_posts_appended();
+        const server::append_result& a = *appended;
+        self->server_.metrics.posts_ingested += a.stored;
+        self->server_.metrics.posts_duplicate += a.duplicates.size();
+        self->server_.metrics.posts_edited += a.edits;
+        if (a.stored > 0) self->server_.notify_posts_appended();
         self->reply(rid, Message::PublishAck, [&](fb::FlatBufferBuilder& b) {
           std::vector<fb::Offset<RejectedPost>> rs;
           for (const auto& r : *rejects) rs.push_back(CreateRejectedPostDirect(b, r.index, r.id.c_str(), r.reason.c_str()));
-          return CreatePublishAck(b, static_cast<uint32_t>(accepted->size()), *first, b.CreateVector(rs)).Union();
+          std::vector<fb::Offset<fb::String>> dup_ids;
+          for (const uint32_t i : a.duplicates) dup_ids.push_back(b.CreateString((*accepted)[i].id));
+          return CreatePublishAck(b, a.stored, a.first_offset, b.CreateVector(rs),
+                                  static_cast<uint32_t>(a.duplicates.size()), b.CreateVector(dup_ids), a.edits)
+              .Union();
         });
       }
       self->process_frames();
@@ -666,9 +675,12 @@ void session::on_backfill(uint64_t rid, const Backfill& m) {
           posts.push_back(std::move(sp.p));
         }
         scanned += posts.size();
+        // An edit gives the topic's mention only if its earlier version did not.
+        const auto earlier = server::detail::topics_of_replaced(*self->server_.db, scanner, batch);
         scanner.scan(posts, out);
         std::vector<mention_record> mentions;
         for (const auto& x : out.matches) {
+          if (auto e = earlier.find(offsets[x.post]); e != earlier.end() && e->second.count(x.topic)) continue;
           mention_record r;
           r.post_offset = offsets[x.post];
           r.ingested_at_ms = ingested[x.post];

@@ -27,7 +27,10 @@
 #include "sito/server/store.hpp"
 
 #include <flatbuffers/flatbuffers.h>
+#include <rocksdb/compaction_filter.h>
 #include <rocksdb/convenience.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
 #include <rocksdb/db.h>
 #include <rocksdb/iterator.h>
 #include <rocksdb/options.h>
@@ -37,14 +40,18 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <limits>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <queue>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 
+#include "post_identity.hpp"
 #include "sito/schemas/store_generated.h"
 
 namespace sito::server {
@@ -151,6 +158,46 @@ result<int64_t> mention_time(const rocksdb::Slice& v) {
   return d->matched_at_ms;
 }
 
+/// A post_ids record: the offset of the post stored under the id, its
+/// content fingerprint and when it was accepted.
+struct id_record {
+  uint64_t offset = 0;
+  uint64_t fingerprint = 0;
+  int64_t ingested_at_ms = 0;
+};
+constexpr size_t id_record_bytes = 24;
+
+std::string encode_id_record(const id_record& r) {
+  return be64(r.offset) + be64(r.fingerprint) + be64(static_cast<uint64_t>(r.ingested_at_ms));
+}
+
+std::optional<id_record> decode_id_record(std::string_view v) {
+  if (v.size() != id_record_bytes) return std::nullopt;
+  return id_record{from_be64(v.substr(0, 8)), from_be64(v.substr(8, 8)),
+                   static_cast<int64_t>(from_be64(v.substr(16, 8)))};
+}
+
+int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+/// Drops post_ids records older than the dedup window when RocksDB compacts
+/// them (lookups check the window themselves, so this only bounds space).
+class id_expiry final : public rocksdb::CompactionFilter {
+ public:
+  explicit id_expiry(int64_t window_ms) : window_ms_(window_ms) {}
+  bool Filter(int, const rocksdb::Slice&, const rocksdb::Slice& value, std::string*, bool*) const override {
+    if (window_ms_ <= 0) return true;  // dedup off: nothing needs keeping
+    const auto r = decode_id_record(view(value));
+    return !r || r->ingested_at_ms < wall_clock_ms() - window_ms_;
+  }
+  const char* Name() const override { return "sito.id_expiry"; }
+
+ private:
+  int64_t window_ms_;
+};
+
 struct tenant_state {
   uint64_t first = 0;  ///< oldest retained mention offset
   uint64_t next = 0;   ///< one past the last assigned
@@ -167,6 +214,8 @@ struct store::impl {
   rocksdb::ColumnFamilyHandle* offsets = nullptr;
   rocksdb::ColumnFamilyHandle* topics = nullptr;
   rocksdb::ColumnFamilyHandle* meta = nullptr;
+  rocksdb::ColumnFamilyHandle* post_ids = nullptr;
+  std::unique_ptr<id_expiry> expiry;  ///< post_ids' compaction filter; outlives db
 
   // Lock order: post_mu before mention_mu; state_mu is a leaf.
   std::mutex post_mu;     ///< serializes post-log writers (append, retention)
@@ -295,6 +344,17 @@ result<std::unique_ptr<store>> store::open(const store_options& options) {
   std::unique_ptr<store> st(new store());
   auto& im = *st->impl_;
   im.opt = options;
+  // post_ids: point lookups of mostly new ids, so bloom filters in the
+  // tables and the memtable answer "not there" without reading a block.
+  im.expiry = std::make_unique<id_expiry>(options.dedup_window_ms);
+  rocksdb::ColumnFamilyOptions ids = cfo;
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  ids.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  ids.memtable_prefix_bloom_size_ratio = 0.05;
+  ids.memtable_whole_key_filtering = true;
+  ids.compaction_filter = im.expiry.get();
+  descs.emplace_back("post_ids", ids);
   auto s = rocksdb::DB::Open(dbo, options.path, descs, &im.handles, &im.db);
   if (!s.ok()) {
     im.db = nullptr;
@@ -305,6 +365,7 @@ result<std::unique_ptr<store>> store::open(const store_options& options) {
   im.offsets = im.handles[3];
   im.topics = im.handles[4];
   im.meta = im.handles[5];
+  im.post_ids = im.handles[6];
   SITO_RETURN_IF_ERROR(im.recover());
   return st;
 }
@@ -314,30 +375,82 @@ store::~store() = default;
 
 // ---- post log ---------------------------------------------------------------
 
-result<uint64_t> store::append_posts(std::span<const post> posts, int64_t ingested_at_ms,
-                                     const std::string& producer_tenant) {
+result<append_result> store::append_posts(std::span<const post> posts, int64_t ingested_at_ms,
+                                          const std::string& producer_tenant) {
   auto& im = *impl_;
   std::lock_guard lk(im.post_mu);
+  append_result res;
   const uint64_t first = im.next_post.load();
-  if (posts.empty()) return first;
+  res.first_offset = first;
+  if (posts.empty()) return res;
+
+  // Which posts are stored, and which earlier version each edit replaces.
+  const bool dedup = im.opt.dedup_window_ms > 0;
+  const size_t n = posts.size();
+  std::vector<std::string> keys;
+  std::vector<uint64_t> prints;
+  std::vector<bool> store_it(n, true);
+  std::vector<std::optional<uint64_t>> replaces(n);
+  if (dedup) {
+    keys.reserve(n);
+    prints.reserve(n);
+    for (const post& p : posts) {
+      keys.push_back(detail::dedup_key(producer_tenant, p));
+      prints.push_back(detail::content_fingerprint(p));
+    }
+    std::vector<rocksdb::Slice> key_slices(keys.begin(), keys.end());
+    std::vector<rocksdb::PinnableSlice> values(n);
+    std::vector<rocksdb::Status> found(n);
+    im.db->MultiGet(rocksdb::ReadOptions(), im.post_ids, n, key_slices.data(), values.data(), found.data());
+    const int64_t oldest = ingested_at_ms - im.opt.dedup_window_ms;
+    std::unordered_map<std::string_view, id_record> in_batch;  // the latest version stored by this batch
+    uint64_t next = first;
+    for (size_t i = 0; i < n; ++i) {
+      std::optional<id_record> prev;
+      if (auto it = in_batch.find(keys[i]); it != in_batch.end()) {
+        prev = it->second;
+      } else if (found[i].ok()) {
+        prev = decode_id_record(view(values[i]));
+        if (prev && prev->ingested_at_ms < oldest) prev.reset();  // outside the window: a new post
+      } else if (!found[i].IsNotFound()) {
+        return from_rocks(found[i], "look up post ids");
+      }
+      if (prev && prev->fingerprint == prints[i]) {
+        store_it[i] = false;
+        res.duplicates.push_back(static_cast<uint32_t>(i));
+        continue;
+      }
+      if (prev) {
+        replaces[i] = prev->offset;
+        ++res.edits;
+      }
+      in_batch[keys[i]] = id_record{next++, prints[i], ingested_at_ms};
+    }
+  }
+
   rocksdb::WriteBatch batch;
   uint64_t added = 0;
-  for (size_t i = 0; i < posts.size(); ++i) {
-    std::string key = post_key(first + i);
-    auto value = encode_stored_post(posts[i], first + i, ingested_at_ms, producer_tenant);
+  uint64_t offset = first;
+  for (size_t i = 0; i < n; ++i) {
+    if (!store_it[i]) continue;
+    std::string key = post_key(offset);
+    auto value = encode_stored_post(posts[i], offset, ingested_at_ms, producer_tenant, replaces[i]);
     added += key.size() + value.size();
     auto s = batch.Put(im.posts, key, slice(value));
+    if (s.ok() && dedup) s = batch.Put(im.post_ids, keys[i], encode_id_record({offset, prints[i], ingested_at_ms}));
     if (!s.ok()) return from_rocks(s, "append posts");
+    ++offset;
   }
-  const uint64_t next = first + posts.size();
+  res.stored = static_cast<uint32_t>(offset - first);
+  if (res.stored == 0) return res;
   const uint64_t bytes = im.post_bytes.load() + added;
-  (void)batch.Put(im.meta, slice(k_meta_next_post), be64(next));
+  (void)batch.Put(im.meta, slice(k_meta_next_post), be64(offset));
   (void)batch.Put(im.meta, slice(k_meta_post_bytes), be64(bytes));
   auto s = im.db->Write(im.write_options(im.opt.sync_writes), &batch);
   if (!s.ok()) return from_rocks(s, "append posts");
   im.post_bytes = bytes;
-  im.next_post = next;
-  return first;
+  im.next_post = offset;
+  return res;
 }
 
 status store::read_posts(uint64_t from, size_t max, std::vector<stored_post>& out, size_t max_bytes) const {

@@ -337,13 +337,13 @@ result<mention_record> decode_stored_mention(std::span<const uint8_t> bytes) {
 }
 
 std::vector<uint8_t> encode_stored_post(const post& p, uint64_t offset, int64_t ingested_at_ms,
-                                        const std::string& producer_tenant) {
+                                        const std::string& producer_tenant, std::optional<uint64_t> replaces) {
   size_t image_bytes = 0;
   for (const auto& img : p.images) image_bytes += img.data.size() + 64;
   flatbuffers::FlatBufferBuilder b(512 + p.text.size() + p.title.size() + p.image_text.size() + image_bytes);
   auto tenant = opt_string(b, producer_tenant);
   auto wp = post_to_wire(b, p);
-  auto root = sito::store::CreateStoredPost(b, offset, ingested_at_ms, tenant, wp);
+  auto root = sito::store::CreateStoredPost(b, offset, ingested_at_ms, tenant, wp, replaces);
   sito::store::FinishStoredPostBuffer(b, root);
   return release(b);
 }
@@ -361,6 +361,7 @@ result<stored_post> decode_stored_post(std::span<const uint8_t> bytes) {
   out.ingested_at_ms = root->ingested_at_ms();
   out.producer_tenant = str(root->producer_tenant());
   out.p = post_from_wire(*root->post());
+  out.replaces = root->replaces();
   return out;
 }
 

@@ -145,16 +145,16 @@ TEST(Store, AppendAndReadInOrder) {
   std::vector<post> a{make_post(0), make_post(1), make_post(2)};
   auto first = s->append_posts(a, 1000, "acme");
   ASSERT_TRUE(first.ok());
-  EXPECT_EQ(*first, 0u);
+  EXPECT_EQ(first->first_offset, 0u);
   std::vector<post> b{make_post(3), make_post(4)};
   first = s->append_posts(b, 2000, "beta");
   ASSERT_TRUE(first.ok());
-  EXPECT_EQ(*first, 3u);
+  EXPECT_EQ(first->first_offset, 3u);
   EXPECT_EQ(s->next_post_offset(), 5u);
   // An empty append writes nothing and reports the next offset.
   first = s->append_posts({}, 3000, "acme");
   ASSERT_TRUE(first.ok());
-  EXPECT_EQ(*first, 5u);
+  EXPECT_EQ(first->first_offset, 5u);
 
   std::vector<stored_post> out;
   ASSERT_TRUE(s->read_posts(0, 100, out).ok());
@@ -223,7 +223,7 @@ TEST(Store, ReopenRestoresEveryCounter) {
   std::vector<post> more{make_post(10)};
   auto first = s->append_posts(more, 2000, "acme");
   ASSERT_TRUE(first.ok());
-  EXPECT_EQ(*first, 10u);
+  EXPECT_EQ(first->first_offset, 10u);
   std::vector<mention_record> ms{make_mention("acme", 7, 20)};
   ASSERT_TRUE(s->commit_matches(8, ms).ok());
   EXPECT_EQ(ms[0].offset, 2u);
@@ -481,7 +481,7 @@ TEST(Store, RetentionBySizeDropsOldestButNeverUnmatched) {
 
   // New data after retention still gets the right offsets.
   std::vector<post> more{make_post(100)};
-  EXPECT_EQ(*s->append_posts(more, 3000, "acme"), 100u);
+  EXPECT_EQ(s->append_posts(more, 3000, "acme")->first_offset, 100u);
 }
 
 TEST(Store, ConcurrentAppendsGetUniqueContiguousOffsets) {
@@ -506,7 +506,7 @@ TEST(Store, ConcurrentAppendsGetUniqueContiguousOffsets) {
           ps.push_back(make_post(static_cast<uint64_t>((t * batches + b) * per_batch + i)));
         auto r = s->append_posts(ps, 1000, numbered("t", static_cast<uint64_t>(t)));
         ASSERT_TRUE(r.ok());
-        acks[static_cast<size_t>(t)].push_back({*r, t, b});
+        acks[static_cast<size_t>(t)].push_back({r->first_offset, t, b});
       }
     });
   }
@@ -566,7 +566,7 @@ void write_all(int fd, const void* data, size_t size) {
     for (uint64_t i = 0; i < n; ++i) batch.push_back(make_post(seq + i, text_size_of(seq + i)));
     auto first = (*st)->append_posts(batch, static_cast<int64_t>(seq), "acme");
     if (!first.ok()) ::_exit(3);
-    append_ack a{*first, n, seq};
+    append_ack a{first->first_offset, n, seq};
     write_all(fd, &a, sizeof a);
     seq += n;
   }

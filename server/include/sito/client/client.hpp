@@ -78,9 +78,15 @@ struct rejected_post {
 };
 
 struct publish_ack {
-  uint32_t accepted = 0;
-  uint64_t first_offset = 0;
+  uint32_t accepted = 0;      ///< stored now (new posts and edits)
+  uint64_t first_offset = 0;  ///< post-log offset of the first stored post
   std::vector<rejected_post> rejected;
+  /// Posts this tenant's producers had published before (same source, id
+  /// and content, within the server's dedup window): acknowledged, not
+  /// stored or matched again. A producer that re-sends after a crash sees
+  /// here what had already arrived.
+  std::vector<std::string> duplicate_ids;
+  uint32_t edits = 0;  ///< stored as an edit of an earlier version (same id, other content)
 };
 
 struct diagnostic {

@@ -12,6 +12,7 @@
 //   limits: {max_frame_bytes: 16777216, max_batch_posts: 10000, producer_window: 4,
 //            max_field_bytes: 1048576, subscriber_buffer_mentions: 10000}
 //   retention: {bytes: 8589934592, hours: 168}
+//   dedup: {hours: 168}             # idempotent ingest window (default: retention.hours; 0: off)
 //   ocr: {enabled: true, backend: auto, workers: 1, queue_posts: 256, queue_bytes: 268435456,
 //         max_images_per_post: 8, max_age_ms: 120000, drain_ms: 5000,
 //         languages: rus+eng+kaz, tessdata: /usr/share/tesseract-ocr/5/tessdata}
@@ -109,6 +110,8 @@ struct server_config {
   uint32_t subscriber_buffer_mentions = 10'000;  ///< mentions read ahead per subscription, at most
   uint64_t retention_bytes = 8ull << 30;
   int64_t retention_hours = 168;
+  /// Idempotent ingest window in hours (store.hpp); unset: retention_hours.
+  std::optional<int64_t> dedup_hours;
   bool sync_writes = true;
   ocr_config ocr;
   std::vector<tenant_config> tenants;

@@ -6,6 +6,7 @@
 //   offsets    tenant \0 subscription name               → committed offset (u64)
 //   topics     tenant \0 topic id                        → wire.Topic (finished buffer)
 //   meta       "matched_watermark", "next_post", "next_mention/<tenant>", ...
+//   post_ids   producer tenant \0 source \0 post id      → offset, content fingerprint, ingested_at_ms
 //
 // Guarantees:
 //   * append_posts() returns after a synced WAL write: an acknowledged post
@@ -15,6 +16,17 @@
 //     resumes at the watermark, so every stored post is matched exactly once
 //     into the mention log.
 //   * Mention offsets are gap-free per tenant, assigned in commit order.
+//   * Idempotent ingest: a post whose (producer tenant, source, id) was
+//     accepted within dedup_window_ms is not stored again. Same content
+//     (server/src/post_identity.hpp): a duplicate, reported to the caller
+//     and never matched again. Other content: an edit, stored as a new post
+//     whose stored_post::replaces names the version it replaces (the
+//     matcher emits only the mentions that version would not have given).
+//     The check and the append are one atomic step under the post-log
+//     mutex, and the id records are written in the same WriteBatch as the
+//     posts, so a re-send after a crash finds exactly what was acknowledged
+//     or durable. Id records older than the window are dropped by a
+//     compaction filter; a bloom filter keeps the lookup of a new id cheap.
 //
 // Thread-safety: all methods are safe to call concurrently (RocksDB is);
 // offsets are assigned under an internal mutex. append_posts() calls are
@@ -41,6 +53,20 @@ struct store_options {
   uint64_t retention_bytes = 8ull << 30;     ///< posts + mentions beyond this are dropped oldest first
   int64_t retention_ms = 7LL * 24 * 3600 * 1000;  ///< posts and mentions older than this are dropped
   bool sync_writes = true;                   ///< fsync the WAL before append_posts returns
+  /// Idempotent ingest window (see above); 0 turns the check off.
+  int64_t dedup_window_ms = 7LL * 24 * 3600 * 1000;
+};
+
+/// What append_posts() did with a batch.
+struct append_result {
+  /// Offset of the first stored post (the next offset when none was stored);
+  /// the stored posts have consecutive offsets, in input order.
+  uint64_t first_offset = 0;
+  uint32_t stored = 0;
+  /// Input indexes of the posts not stored: already accepted with the same
+  /// content within the dedup window (or earlier in this batch).
+  std::vector<uint32_t> duplicates;
+  uint32_t edits = 0;  ///< stored posts that replace an earlier version
 };
 
 class store {
@@ -49,9 +75,10 @@ class store {
   ~store();
 
   // ---- post log -------------------------------------------------------
-  /// Appends posts in order; returns the offset of the first. Durable on return.
-  result<uint64_t> append_posts(std::span<const post> posts, int64_t ingested_at_ms,
-                                const std::string& producer_tenant);
+  /// Appends the posts that are not duplicates (see above), in order.
+  /// Durable on return. ingested_at_ms is also the clock of the dedup window.
+  result<append_result> append_posts(std::span<const post> posts, int64_t ingested_at_ms,
+                                     const std::string& producer_tenant);
   /// Up to `max` posts with offset >= from, in order; stops early once the
   /// records read reach `max_bytes` (posts with images are large), but
   /// always returns at least one post when there is one.

@@ -8,6 +8,7 @@
 
 #include <flatbuffers/flatbuffers.h>
 
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -72,7 +73,8 @@ flatbuffers::Offset<sito::wire::Mention> mention_to_wire(flatbuffers::FlatBuffer
 
 /// Serializes a post with its log metadata as a finished store.StoredPost buffer.
 std::vector<uint8_t> encode_stored_post(const post& p, uint64_t offset, int64_t ingested_at_ms,
-                                        const std::string& producer_tenant);
+                                        const std::string& producer_tenant,
+                                        std::optional<uint64_t> replaces = std::nullopt);
 /// Fills `r`'s tenant, topic, highlights, tags, sentiment, priority and
 /// flags from the scanner's match `m` (of `out`, scanned against `snap`).
 void annotate_mention(mention_record& r, const scan_output& out, const scan_output::match& m,
@@ -87,6 +89,9 @@ struct stored_post {
   int64_t ingested_at_ms = 0;
   std::string producer_tenant;
   post p;
+  /// Set when this post is an edit: the offset of the stored version with
+  /// the same (producer tenant, source, id) that it replaces.
+  std::optional<uint64_t> replaces;
 };
 result<stored_post> decode_stored_post(std::span<const uint8_t> bytes);
 

@@ -1,0 +1,29 @@
+// Private: what makes two published posts "the same post" for idempotent
+// ingest (store.hpp).
+//
+//   * Identity: (producer tenant, source, id). A vendor's ids are unique per
+//     source, and two tenants' producers may use the same ids independently.
+//   * Content: a 64-bit fingerprint of everything matching reads — the text
+//     fields (title, text, image text), the images' bytes, and the metadata
+//     topics filter on (language, source type, channel, place, URL, author,
+//     time, reply and repost). Counters that change as a post lives (reach,
+//     engagement, follower counts) are left out: re-sending a post with a
+//     new like count is a duplicate, not an edit.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "sito/model/post.hpp"
+
+namespace sito::server::detail {
+
+/// The dedup key: producer_tenant \0 source \0 id.
+std::string dedup_key(const std::string& producer_tenant, const post& p);
+
+/// The content fingerprint (see above); equal content gives equal values.
+uint64_t content_fingerprint(const post& p);
+
+}  // namespace sito::server::detail
