@@ -2,6 +2,8 @@
 // offsets, topics, retention, concurrency, and durability across kill -9.
 #include "sito/server/store.hpp"
 
+#include "post_identity.hpp"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -133,6 +135,214 @@ TEST(Store, OcrTextReplacesImageBytesAndByteCappedReads) {
   EXPECT_EQ(p1->producer_tenant, "acme");
   EXPECT_LT(s->stored_bytes(), before - 90'000) << "the dropped bytes leave the size estimate";
   EXPECT_EQ(s->set_post_image_text(9, "x").code(), status_code::not_found);
+}
+
+// ---- idempotent ingest ------------------------------------------------------
+
+TEST(PostIdentity, TheFingerprintCoversWhatMatchingReadsAndNotTheCounters) {
+  const post base = make_post(1);
+  const uint64_t f = detail::content_fingerprint(base);
+  EXPECT_EQ(detail::content_fingerprint(make_post(1)), f);
+  const std::vector<std::pair<const char*, void (*)(post&)>> content = {
+      {"title", [](post& p) { p.title += "!"; }},
+      {"text", [](post& p) { p.text += "!"; }},
+      {"text moved into title", [](post& p) { p.title += p.text; p.text.clear(); }},
+      {"image_text", [](post& p) { p.image_text = "x"; }},
+      {"image bytes", [](post& p) { p.images.push_back({"image/png", {1, 2, 3}}); }},
+      {"image_count", [](post& p) { p.image_count = 1; }},
+      {"lang", [](post& p) { p.lang = "ru"; }},
+      {"source_type", [](post& p) { p.source_type = "review"; }},
+      {"channel", [](post& p) { p.channel = "other"; }},
+      {"place", [](post& p) { p.place = "group"; }},
+      {"url", [](post& p) { p.url = "https://x"; }},
+      {"author.id", [](post& p) { p.author.id = "a"; }},
+      {"author.handle", [](post& p) { p.author.handle = "a"; }},
+      {"author.name", [](post& p) { p.author.name = "a"; }},
+      {"author.gender", [](post& p) { p.author.gender = "f"; }},
+      {"author.country", [](post& p) { p.author.country = "RU"; }},
+      {"author.city", [](post& p) { p.author.city = "Moscow"; }},
+      {"published_at", [](post& p) { ++p.published_at; }},
+      {"parent_id", [](post& p) { p.parent_id = "p0"; }},
+      {"is_repost", [](post& p) { p.is_repost = true; }},
+  };
+  for (const auto& [what, change] : content) {
+    post p = base;
+    change(p);
+    EXPECT_NE(detail::content_fingerprint(p), f) << what << " is content";
+  }
+  const std::vector<std::pair<const char*, void (*)(post&)>> counters = {
+      {"reach", [](post& p) { p.reach = 5; }},
+      {"engagement", [](post& p) { p.engagement = 5; }},
+      {"author.followers", [](post& p) { p.author.followers = 5; }},
+      {"author.verified", [](post& p) { p.author.verified = true; }},
+  };
+  for (const auto& [what, change] : counters) {
+    post p = base;
+    change(p);
+    EXPECT_EQ(detail::content_fingerprint(p), f) << what << " is a counter, not content";
+  }
+  // The key separates its parts: ("ab", "c") and ("a", "bc") differ.
+  post x = base, y = base;
+  x.source = "ab";
+  x.id = "c";
+  y.source = "a";
+  y.id = "bc";
+  EXPECT_NE(detail::dedup_key("acme", x), detail::dedup_key("acme", y));
+}
+
+TEST(StoreDedup, ReSentPostsAreDuplicatesAcrossBatchesWithinABatchAndAfterReopen) {
+  temp_dir dir;
+  {
+    auto s = open_store(dir.str());
+    ASSERT_TRUE(s);
+    std::vector<post> a{make_post(0), make_post(1), make_post(2)};
+    auto r = s->append_posts(a, 1000, "acme");
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->stored, 3u);
+    EXPECT_TRUE(r->duplicates.empty());
+    // A producer re-sends from post 1 on, with one new post and one twice.
+    std::vector<post> b{make_post(1), make_post(2), make_post(3), make_post(3)};
+    b[0].reach = 999;  // counters are not content: still a duplicate
+    r = s->append_posts(b, 2000, "acme");
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->duplicates, (std::vector<uint32_t>{0, 1, 3}));
+    EXPECT_EQ(r->stored, 1u);
+    EXPECT_EQ(r->first_offset, 3u);
+    EXPECT_EQ(s->next_post_offset(), 4u);
+    // The same id from another tenant's producer, or from another source, is another post.
+    std::vector<post> c{make_post(0)};
+    r = s->append_posts(c, 2000, "beta");
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->stored, 1u);
+    c[0].source = "telegram";
+    r = s->append_posts(c, 2000, "acme");
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->stored, 1u);
+    EXPECT_EQ(s->next_post_offset(), 6u);
+  }
+  // The ids are durable with the posts: after a restart nothing is stored twice.
+  auto s = open_store(dir.str());
+  ASSERT_TRUE(s);
+  std::vector<post> all{make_post(0), make_post(1), make_post(2), make_post(3)};
+  auto r = s->append_posts(all, 3000, "acme");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->duplicates.size(), 4u);
+  EXPECT_EQ(r->stored, 0u);
+  EXPECT_EQ(s->next_post_offset(), 6u);
+}
+
+TEST(StoreDedup, AnEditIsStoredWithTheOffsetItReplaces) {
+  temp_dir dir;
+  auto s = open_store(dir.str());
+  ASSERT_TRUE(s);
+  std::vector<post> v1{make_post(0), make_post(1)};
+  ASSERT_TRUE(s->append_posts(v1, 1000, "acme").ok());
+  post edited = make_post(1);
+  edited.text += " (edited)";
+  std::vector<post> v2{edited, edited};  // sent twice: the second is a duplicate of the edit
+  auto r = s->append_posts(v2, 2000, "acme");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->stored, 1u);
+  EXPECT_EQ(r->edits, 1u);
+  EXPECT_EQ(r->duplicates, (std::vector<uint32_t>{1}));
+  auto stored = s->read_post(2);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->p.text, edited.text);
+  ASSERT_TRUE(stored->replaces.has_value());
+  EXPECT_EQ(*stored->replaces, 1u);
+  EXPECT_FALSE(s->read_post(0)->replaces.has_value());
+  // The original re-sent after the edit is an edit back, replacing the edit.
+  std::vector<post> v3{make_post(1)};
+  r = s->append_posts(v3, 3000, "acme");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->edits, 1u);
+  EXPECT_EQ(*s->read_post(3)->replaces, 2u);
+}
+
+TEST(StoreDedup, OutsideTheWindowAPostIsNewAndAZeroWindowTurnsTheCheckOff) {
+  temp_dir dir;
+  {
+    auto s = open_store(dir.str(), store_options{.dedup_window_ms = 10'000});
+    ASSERT_TRUE(s);
+    std::vector<post> a{make_post(0)};
+    ASSERT_EQ(s->append_posts(a, 1000, "acme")->stored, 1u);
+    EXPECT_EQ(s->append_posts(a, 11'000, "acme")->stored, 0u);  // at the window's edge: still a duplicate
+    auto r = s->append_posts(a, 11'001, "acme");
+    EXPECT_EQ(r->stored, 1u);
+    EXPECT_EQ(r->edits, 0u);
+  }
+  auto s = open_store(dir.str(), store_options{.dedup_window_ms = 0});
+  ASSERT_TRUE(s);
+  std::vector<post> a{make_post(0), make_post(0)};
+  EXPECT_EQ(s->append_posts(a, 12'000, "acme")->stored, 2u);
+}
+
+TEST(StoreDedup, AgreesWithAPlainModelOnRandomReSends) {
+  // The reference: a map from (tenant, source, id) to the offset, content and
+  // time of the version last stored; a post is a duplicate when the entry is
+  // within the window and its content is the same, an edit when the content
+  // differs. Reopened halfway, so the model also checks durability.
+  temp_dir dir;
+  const int64_t window = 10'000;
+  struct entry {
+    uint64_t offset;
+    std::string content;
+    int64_t at;
+  };
+  std::map<std::string, entry> model;
+  uint64_t next = 0;
+  std::mt19937_64 rng(20261129);
+  int64_t now = 1000;
+  size_t duplicates = 0, edits = 0;
+  auto s = open_store(dir.str(), store_options{.dedup_window_ms = window});
+  ASSERT_TRUE(s);
+  for (int round = 0; round < 300; ++round) {
+    if (round == 150) {
+      s.reset();
+      s = open_store(dir.str(), store_options{.dedup_window_ms = window});
+      ASSERT_TRUE(s);
+    }
+    now += static_cast<int64_t>(rng() % 1500);
+    std::vector<post> batch;
+    const std::string tenant = rng() % 4 == 0 ? "beta" : "acme";
+    for (size_t k = rng() % 6; k > 0; --k) {
+      post p = make_post(rng() % 12);
+      p.source = rng() % 5 == 0 ? "telegram" : "vk";
+      p.title = "version " + std::to_string(rng() % 3);
+      p.engagement = static_cast<int64_t>(rng() % 100);
+      batch.push_back(p);
+    }
+    std::vector<uint32_t> want_dups;
+    std::vector<std::optional<uint64_t>> want_replaces;
+    for (uint32_t i = 0; i < batch.size(); ++i) {
+      const post& p = batch[i];
+      const std::string key = tenant + "|" + p.source + "|" + p.id;
+      const std::string content = p.title + "|" + p.text;
+      auto it = model.find(key);
+      const bool live = it != model.end() && it->second.at >= now - window;
+      if (live && it->second.content == content) {
+        want_dups.push_back(i);
+        continue;
+      }
+      want_replaces.push_back(live ? std::optional<uint64_t>(it->second.offset) : std::nullopt);
+      model[key] = {next++, content, now};
+    }
+    auto r = s->append_posts(batch, now, tenant);
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->duplicates, want_dups) << "round " << round;
+    ASSERT_EQ(r->stored, want_replaces.size());
+    duplicates += want_dups.size();
+    for (size_t k = 0; k < want_replaces.size(); ++k) {
+      auto sp = s->read_post(r->first_offset + k);
+      ASSERT_TRUE(sp.ok());
+      ASSERT_EQ(sp->replaces, want_replaces[k]) << "round " << round;
+      edits += want_replaces[k].has_value();
+    }
+    ASSERT_EQ(s->next_post_offset(), next);
+  }
+  // The generator must exercise every outcome.
+  EXPECT_GT(duplicates, 50u);
+  EXPECT_GT(edits, 50u);
 }
 
 TEST(Store, AppendAndReadInOrder) {
