@@ -10,13 +10,20 @@
 //   BM_WirePublishEncode    a PublishBatch of 100 posts built with FlatBuffers
 //   BM_WirePublishDecode    the same buffer verified and turned back into posts
 //   BM_StoredPostEncode/Decode, BM_StoredMentionEncode/Decode: the store records
+//   BM_StoreAppend/D        store::append_posts of 1000 new posts, WAL not
+//                           synced (CPU only), with the idempotent-ingest
+//                           check (D=1) or without it (D=0)
 // Normalization as part of the whole text pipeline and the Hyperscan scan are
 // in engine_bench (BM_Analyze, BM_RawHyperscan).
 #include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "sito/compile/compiler.hpp"
 #include "sito/morph/morphology.hpp"
 #include "sito/scan/batch_scanner.hpp"
+#include "sito/server/store.hpp"
 #include "sito/server/wire_convert.hpp"
 #include "sito/text/analyzed_text.hpp"
 #include "support/firehose_generator.hpp"
@@ -156,6 +163,31 @@ void BM_WirePublishDecode(benchmark::State& state) {
   state.SetBytesProcessed(int64_t(bytes));
 }
 
+void BM_StoreAppend(benchmark::State& state) {
+  const std::string dir = "/tmp/sito-bench-store-" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  server::store_options o{.path = dir, .sync_writes = false};
+  if (state.range(0) == 0) o.dedup_window_ms = 0;
+  auto db = server::store::open(o);
+  if (!db.ok()) {
+    state.SkipWithError(db.error().message().c_str());
+    return;
+  }
+  std::vector<post> batch(posts().begin(), posts().begin() + 1000);
+  uint64_t round = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    for (size_t k = 0; k < batch.size(); ++k) batch[k].id = std::to_string(round) + "-" + std::to_string(k);
+    ++round;
+    state.ResumeTiming();
+    auto r = (*db)->append_posts(batch, static_cast<int64_t>(round), "acme");
+    if (!r.ok() || r->stored != batch.size()) state.SkipWithError("append failed");
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * batch.size()));
+  db->reset();
+  std::filesystem::remove_all(dir);
+}
+
 void BM_StoredPostEncode(benchmark::State& state) {
   size_t i = 0;
   for (auto _ : state) {
@@ -214,6 +246,7 @@ BENCHMARK(BM_MorphExpansion);
 BENCHMARK(BM_ProgramEvaluation)->Args({1000, 0})->Args({1000, 1})->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_WirePublishEncode)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_WirePublishDecode)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_StoreAppend)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StoredPostEncode);
 BENCHMARK(BM_StoredPostDecode);
 BENCHMARK(BM_StoredMentionEncode);

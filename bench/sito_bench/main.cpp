@@ -72,6 +72,8 @@ int main(int argc, char** argv) {
         ->delimiter(',')->capture_default_str();
     sub->add_flag("!--no-half-load", o.half_load, "e2e: skip the run at half the saturated rate");
     sub->add_flag("!--no-sync", o.sync_writes, "e2e/update, in-process sitod: no fsync per batch");
+    sub->add_flag("!--no-dedup", o.dedup,
+                  "e2e/update, in-process sitod: no idempotent-ingest check (to measure what it costs)");
     sub->add_option("--update-rate", o.update_rate, "update: offered posts/s during upserts")->capture_default_str();
     sub->add_option("--updates", o.updates, "update: upserts per topic count")->capture_default_str();
   };

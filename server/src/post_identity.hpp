@@ -20,7 +20,10 @@
 
 namespace sito::server::detail {
 
-/// The dedup key: producer_tenant \0 source \0 id.
+/// The dedup key: an 8-byte hash of the rest (big-endian; the store's
+/// hash-bucketed memtable and prefix blooms key on it), then
+/// producer_tenant \0 source \0 id.
+inline constexpr size_t dedup_key_prefix = 8;
 std::string dedup_key(const std::string& producer_tenant, const post& p);
 
 /// The content fingerprint (see above); equal content gives equal values.

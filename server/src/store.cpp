@@ -33,7 +33,9 @@
 #include <rocksdb/table.h>
 #include <rocksdb/db.h>
 #include <rocksdb/iterator.h>
+#include <rocksdb/memtablerep.h>
 #include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/slice.h>
 #include <rocksdb/snapshot.h>
 #include <rocksdb/write_batch.h>
@@ -335,6 +337,9 @@ result<std::unique_ptr<store>> store::open(const store_options& options) {
   // kPointInTimeRecovery (the default): a torn WAL tail is dropped, every
   // synced batch before it is replayed.
   dbo.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  // The hash-bucketed memtable of post_ids does not take concurrent inserts
+  // (post-log appends are serialized anyway).
+  dbo.allow_concurrent_memtable_write = false;
 
   rocksdb::ColumnFamilyOptions cfo;
   std::vector<rocksdb::ColumnFamilyDescriptor> descs;
@@ -345,12 +350,17 @@ result<std::unique_ptr<store>> store::open(const store_options& options) {
   auto& im = *st->impl_;
   im.opt = options;
   // post_ids: point lookups of mostly new ids, so bloom filters in the
-  // tables and the memtable answer "not there" without reading a block.
+  // tables and the memtable answer "not there" without reading a block;
+  // keys lead with a hash (post_identity.hpp), which buckets the memtable
+  // (a random insert into one big skip list costs more than the rest of the
+  // append) and keys the filters.
   im.expiry = std::make_unique<id_expiry>(options.dedup_window_ms);
   rocksdb::ColumnFamilyOptions ids = cfo;
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   ids.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  ids.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(detail::dedup_key_prefix));
+  ids.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(1 << 18));
   ids.memtable_prefix_bloom_size_ratio = 0.05;
   ids.memtable_whole_key_filtering = true;
   ids.compaction_filter = im.expiry.get();
@@ -391,6 +401,8 @@ result<append_result> store::append_posts(std::span<const post> posts, int64_t i
   std::vector<uint64_t> prints;
   std::vector<bool> store_it(n, true);
   std::vector<std::optional<uint64_t>> replaces(n);
+  std::vector<uint32_t> by_key;           // input indexes in key order
+  std::vector<uint64_t> offset_of(n, 0);  // of each stored post
   if (dedup) {
     keys.reserve(n);
     prints.reserve(n);
@@ -398,10 +410,24 @@ result<append_result> store::append_posts(std::span<const post> posts, int64_t i
       keys.push_back(detail::dedup_key(producer_tenant, p));
       prints.push_back(detail::content_fingerprint(p));
     }
-    std::vector<rocksdb::Slice> key_slices(keys.begin(), keys.end());
-    std::vector<rocksdb::PinnableSlice> values(n);
-    std::vector<rocksdb::Status> found(n);
-    im.db->MultiGet(rocksdb::ReadOptions(), im.post_ids, n, key_slices.data(), values.data(), found.data());
+    // In key order: MultiGet then needs no sort of its own, and the id
+    // records reach the memtable's skip list in order (cheap inserts).
+    by_key.resize(n);
+    for (uint32_t i = 0; i < n; ++i) by_key[i] = i;
+    // (Stable: of two versions of one id in this batch, the later one is written last and wins.)
+    std::stable_sort(by_key.begin(), by_key.end(), [&](uint32_t a, uint32_t b) { return keys[a] < keys[b]; });
+    std::vector<rocksdb::Slice> key_slices(n);
+    for (size_t k = 0; k < n; ++k) key_slices[k] = keys[by_key[k]];
+    std::vector<rocksdb::PinnableSlice> sorted_values(n);
+    std::vector<rocksdb::Status> sorted_found(n);
+    im.db->MultiGet(rocksdb::ReadOptions(), im.post_ids, n, key_slices.data(), sorted_values.data(),
+                    sorted_found.data(), /*sorted_input=*/true);
+    std::vector<const rocksdb::PinnableSlice*> values(n);
+    std::vector<const rocksdb::Status*> found(n);
+    for (size_t k = 0; k < n; ++k) {
+      values[by_key[k]] = &sorted_values[k];
+      found[by_key[k]] = &sorted_found[k];
+    }
     const int64_t oldest = ingested_at_ms - im.opt.dedup_window_ms;
     std::unordered_map<std::string_view, id_record> in_batch;  // the latest version stored by this batch
     uint64_t next = first;
@@ -409,11 +435,11 @@ result<append_result> store::append_posts(std::span<const post> posts, int64_t i
       std::optional<id_record> prev;
       if (auto it = in_batch.find(keys[i]); it != in_batch.end()) {
         prev = it->second;
-      } else if (found[i].ok()) {
-        prev = decode_id_record(view(values[i]));
+      } else if (found[i]->ok()) {
+        prev = decode_id_record(view(*values[i]));
         if (prev && prev->ingested_at_ms < oldest) prev.reset();  // outside the window: a new post
-      } else if (!found[i].IsNotFound()) {
-        return from_rocks(found[i], "look up post ids");
+      } else if (!found[i]->IsNotFound()) {
+        return from_rocks(*found[i], "look up post ids");
       }
       if (prev && prev->fingerprint == prints[i]) {
         store_it[i] = false;
@@ -437,9 +463,13 @@ result<append_result> store::append_posts(std::span<const post> posts, int64_t i
     auto value = encode_stored_post(posts[i], offset, ingested_at_ms, producer_tenant, replaces[i]);
     added += key.size() + value.size();
     auto s = batch.Put(im.posts, key, slice(value));
-    if (s.ok() && dedup) s = batch.Put(im.post_ids, keys[i], encode_id_record({offset, prints[i], ingested_at_ms}));
     if (!s.ok()) return from_rocks(s, "append posts");
-    ++offset;
+    offset_of[i] = offset++;
+  }
+  for (const uint32_t i : by_key) {
+    if (!store_it[i]) continue;
+    auto s = batch.Put(im.post_ids, keys[i], encode_id_record({offset_of[i], prints[i], ingested_at_ms}));
+    if (!s.ok()) return from_rocks(s, "append posts");
   }
   res.stored = static_cast<uint32_t>(offset - first);
   if (res.stored == 0) return res;
