@@ -264,7 +264,7 @@ int run_publish(const remote& r, const std::string& path, size_t batch_size) {
   if (!in) return fail(sito::not_found("cannot open " + path));
   std::vector<sito::post> batch;
   std::string line;
-  size_t line_no = 0, accepted = 0, rejected = 0;
+  size_t line_no = 0, accepted = 0, rejected = 0, duplicates = 0, edits = 0;
   const auto started = std::chrono::steady_clock::now();
   auto flush = [&]() -> bool {
     if (batch.empty()) return true;
@@ -274,6 +274,8 @@ int run_publish(const remote& r, const std::string& path, size_t batch_size) {
       return false;
     }
     accepted += ack->accepted;
+    duplicates += ack->duplicate_ids.size();
+    edits += ack->edits;
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::cerr << "\rpublished " << accepted << " posts, " << static_cast<uint64_t>(accepted / (secs > 0 ? secs : 1))
               << " posts/s, acknowledged durable" << std::flush;
@@ -297,7 +299,10 @@ int run_publish(const remote& r, const std::string& path, size_t batch_size) {
     if (batch.size() >= batch_size && !flush()) return 2;
   }
   if (!flush()) return 2;
-  std::cerr << "\n" << json{{"published", accepted}, {"rejected", rejected}}.dump() << "\n";
+  // duplicates: posts the server had accepted before (a re-send), not stored again.
+  std::cerr << "\n"
+            << json{{"published", accepted}, {"duplicates", duplicates}, {"edits", edits}, {"rejected", rejected}}.dump()
+            << "\n";
   return rejected ? 1 : 0;
 }
 

@@ -1256,5 +1256,23 @@ TEST(SitodConfig, TlsKeys) {
   EXPECT_FALSE(server::parse_config("tls: [c.pem, k.pem]\n").ok());
 }
 
+TEST(SitodConfig, DedupWindow) {
+  auto unset = server::parse_config("retention: {hours: 24}\n");
+  ASSERT_TRUE(unset.ok());
+  EXPECT_FALSE(unset->dedup_hours.has_value()) << "unset: the retention window applies";
+  auto off = server::parse_config("dedup: {hours: 0}\n");
+  ASSERT_TRUE(off.ok());
+  EXPECT_EQ(off->dedup_hours, 0);
+  auto day = server::parse_config("dedup: {hours: 24}\n");
+  ASSERT_TRUE(day.ok());
+  EXPECT_EQ(day->dedup_hours, 24);
+  auto negative = server::parse_config("dedup: {hours: -1}\n");
+  ASSERT_FALSE(negative.ok());
+  EXPECT_NE(negative.error().message().find("dedup: hours"), std::string::npos) << negative.error().message();
+  auto sample = server::load_config(SITO_SOURCE_DIR "/ops/sample/sitod.yaml");
+  ASSERT_TRUE(sample.ok()) << sample.error().to_string();
+  EXPECT_EQ(sample->dedup_hours, 168);
+}
+
 }  // namespace
 }  // namespace sito
