@@ -83,7 +83,7 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
     if (s.topics[t].root != no_node) __builtin_prefetch(&s.nodes[s.topics[t].root]);
 
   // Topic programs read only the atoms of topic queries, all found already.
-  detail::program_evaluator::hit_view first_view{hits, ts.atom_state.data(), stamp};
+  const detail::program_evaluator::hit_view first_view = detail::view_of(ts, hits, stamp);
   ts.pending.clear();
   for (uint32_t t : ts.candidates) {
     const size_t before = out.highlights.size();
@@ -97,12 +97,12 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
   uint32_t view_stamp = stamp;
   if (!slot.deferred.empty()) {
     // The post is a mention: add the hits of atoms only tags, rules and the
-    // sentiment lexicon use, and rebuild the per-atom ranges.
+    // sentiment lexicon use, and group those too.
+    const size_t before = hits.size();
     detail::collect_condition_hits(s, ts, p, slot);
-    view_stamp = detail::group_hits(ts, hits);
+    view_stamp = detail::group_more_hits(ts, hits, before, stamp);
   }
-  detail::program_evaluator::hit_view view{hits, ts.atom_state.data(),
-                                           view_stamp};
+  const detail::program_evaluator::hit_view view = detail::view_of(ts, hits, view_stamp);
   ts.mentions.begin_post(s, p, hits);
   detail::mention_outcome o;
   for (const auto& pm : ts.pending) {

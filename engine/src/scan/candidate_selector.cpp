@@ -4,36 +4,72 @@
 
 namespace sito::detail {
 
-uint32_t group_hits(thread_scratch& ts, std::vector<hit>& hits) {
-  const uint32_t stamp = ts.next_stamp();
+namespace {
+
+/// Groups hits[from, end) under `stamp` (see group_hits). Returns false,
+/// having changed nothing, when one of their atoms already has a range at
+/// `stamp`.
+bool group_range(thread_scratch& ts, const std::vector<hit>& hits, size_t from, uint32_t stamp) {
+  atom_hits* state = ts.atom_state.data();
   auto& distinct = ts.distinct_atoms;
-  distinct.clear();
-  auto* state = ts.atom_state.data();
-  for (const hit& h : hits) {
-    auto& st = state[h.atom];
+  const size_t first_new = distinct.size();
+  // Pass 1: the first hit and the count of each atom (in `end` for now).
+  for (size_t i = from; i < hits.size(); ++i) {
+    atom_hits& st = state[hits[i].atom];
     if (st.stamp != stamp) {
       st.stamp = stamp;
-      st.begin = 0;
-      distinct.push_back(h.atom);
+      st.begin = static_cast<uint32_t>(i);
+      st.end = 0;
+      distinct.push_back(hits[i].atom);
+    } else if ((st.begin & atom_hits::in_grouped) || st.begin < from) {  // ranged by an earlier call
+      for (size_t k = first_new; k < distinct.size(); ++k) state[distinct[k]].stamp = 0;
+      distinct.resize(first_new);
+      return false;
     }
-    ++st.begin;  // a count for now
+    ++st.end;
   }
-  uint32_t offset = 0;
-  for (const uint32_t a : distinct) {
-    const uint32_t count = state[a].begin;
-    state[a].begin = state[a].end = offset;
-    offset += count;
-  }
+  // Pass 2: an atom that hit once keeps its place; the others get a range
+  // of the grouped copy.
   auto& grouped = ts.grouped_hits;
-  grouped.resize(hits.size());
-  for (const hit& h : hits) grouped[state[h.atom].end++] = h;
-  hits.swap(grouped);
+  size_t offset = grouped.size();
+  for (size_t k = first_new; k < distinct.size(); ++k) {
+    atom_hits& st = state[distinct[k]];
+    if (st.end == 1) {
+      st.end = st.begin + 1;
+    } else {
+      const uint32_t count = st.end;
+      st.begin = st.end = static_cast<uint32_t>(offset) | atom_hits::in_grouped;
+      offset += count;
+    }
+  }
+  // Pass 3: gather those, in order.
+  if (offset != grouped.size()) {
+    grouped.resize(offset);
+    for (size_t i = from; i < hits.size(); ++i) {
+      atom_hits& st = state[hits[i].atom];
+      if (st.begin & atom_hits::in_grouped) grouped[st.end++ & ~atom_hits::in_grouped] = hits[i];
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+uint32_t group_hits(thread_scratch& ts, const std::vector<hit>& hits) {
+  const uint32_t stamp = ts.next_stamp();
+  ts.distinct_atoms.clear();
+  ts.grouped_hits.clear();
+  (void)group_range(ts, hits, 0, stamp);  // a fresh stamp: nothing is ranged yet
   return stamp;
+}
+
+uint32_t group_more_hits(thread_scratch& ts, const std::vector<hit>& hits, size_t from, uint32_t stamp) {
+  if (group_range(ts, hits, from, stamp)) return stamp;
+  return group_hits(ts, hits);
 }
 
 uint32_t select_candidates(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot) {
   const uint32_t stamp = group_hits(ts, slot.hits);
-  const auto& hits = slot.hits;
   ts.candidates.clear();
   ts.meta_present.clear();
   ts.meta_triggers.clear();
@@ -96,11 +132,8 @@ uint32_t select_candidates(const ruleset_snapshot& s, thread_scratch& ts, const 
     ts.topic_stamp[t] = stamp;
     if (second_clause_holds(t)) ts.candidates.push_back(t);
   };
-  for (uint32_t i = 0; i < hits.size();) {
-    const uint32_t a = hits[i].atom;
+  for (const uint32_t a : ts.distinct_atoms)
     for (uint32_t k = s.atom_trigger_begin[a]; k < s.atom_trigger_begin[a + 1]; ++k) fire(s.trigger_topics[k]);
-    i = ts.atom_state[a].end;
-  }
   for (const posting_range& r : ts.meta_triggers)
     for (uint32_t k = 0; k < r.count; ++k) fire(s.postings[r.begin + k]);
   for (uint32_t t : s.always_topics) fire(t);

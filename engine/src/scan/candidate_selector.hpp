@@ -27,12 +27,25 @@ namespace sito::detail {
 /// Returns the stamp of the view.
 uint32_t select_candidates(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot);
 
-/// Reorders `hits` so that each atom's hits are contiguous, in the order
-/// they were found, and stamps their ranges for a new view; returns its
-/// stamp. O(hits), no comparison sort: within an atom, the term matcher's
-/// order is already (field, position) — tokens are visited field by field in
-/// position order, each atom once per token, and contains: atoms (only
-/// those) come in stream order. Precondition: no duplicate hits.
-uint32_t group_hits(thread_scratch& ts, std::vector<hit>& hits);
+/// Stamps each atom's hits for a new view (atom_hits, program_evaluator.hpp)
+/// and lists the atoms in ts.distinct_atoms in the order they first hit;
+/// returns the stamp. `hits` keep their order: an atom that hit once points
+/// into them, the hits of an atom that hit more than once are gathered in
+/// ts.grouped_hits. O(hits), no comparison sort: within an atom, the term
+/// matcher's order is already (field, position) — tokens are visited field
+/// by field in position order, each atom once per token, and contains:
+/// atoms (only those) come in stream order. Precondition: no duplicate hits.
+uint32_t group_hits(thread_scratch& ts, const std::vector<hit>& hits);
+
+/// After hits[from, end) were appended to hits grouped at `stamp` (the
+/// condition-only hits of a mention): groups the new ones into the same view
+/// when none of their atoms hit before (always so for condition-only atoms),
+/// else regroups everything under a new stamp. Returns the view's stamp.
+uint32_t group_more_hits(thread_scratch& ts, const std::vector<hit>& hits, size_t from, uint32_t stamp);
+
+/// The view of a post's hits grouped at `stamp`.
+inline program_evaluator::hit_view view_of(const thread_scratch& ts, const std::vector<hit>& hits, uint32_t stamp) {
+  return {hits, ts.grouped_hits, ts.atom_state.data(), stamp};
+}
 
 }  // namespace sito::detail

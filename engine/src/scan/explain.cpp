@@ -39,16 +39,18 @@ result<explanation> batch_scanner::explain(const post& p, uint32_t topic) const 
     if (n.kind == op::leaf || n.kind == op::contains) used[n.atom] = true;
     for (uint32_t k = 0; k < n.child_count; ++k) stack.push_back(s.children[n.first_child + k]);
   }
-  for (const detail::hit& h : slot.hits) {
-    if (!used[h.atom]) continue;
-    const atom& a = s.atoms[h.atom];
-    e.hits.push_back({detail::atom_kind_name(a.kind), detail::atom_text(a), static_cast<query::field>(h.field + 1),
-                      h.orig_begin, h.orig_end, detail::field_text(p, h.field).substr(h.orig_begin, h.orig_end - h.orig_begin)});
+  const detail::program_evaluator::hit_view view = detail::view_of(ts, slot.hits, stamp);
+  for (const uint32_t atom_id : ts.distinct_atoms) {
+    if (!used[atom_id]) continue;
+    const atom& a = s.atoms[atom_id];
+    for (const detail::hit& h : view.of(atom_id))
+      e.hits.push_back({detail::atom_kind_name(a.kind), detail::atom_text(a), static_cast<query::field>(h.field + 1),
+                        h.orig_begin, h.orig_end,
+                        detail::field_text(p, h.field).substr(h.orig_begin, h.orig_end - h.orig_begin)});
   }
 
   // Evaluate with a trace, building metadata the way the scanner does.
   detail::build_post_meta(p, slot.fields[0].folded, slot.fields[1].folded, ~0u, slot.meta);
-  detail::program_evaluator::hit_view view{slot.hits, ts.atom_state.data(), stamp};
   std::vector<detail::node_trace> trace;
   std::vector<highlight> hls;
   e.matched = ts.evaluator.evaluate_topic(s, t, view, slot.meta, hls, &trace);

@@ -39,10 +39,14 @@ struct node_trace {
   uint32_t spans;
 };
 
-/// A post's hits of one atom: hits[begin, end) after group_hits, valid where
-/// `stamp` is the post's. One 12-byte record, so the grouping and the
-/// evaluator touch one cache line per atom, not three.
+/// A post's hits of one atom after group_hits, valid where `stamp` is the
+/// post's: [begin, end) of the post's hits in text order when the atom hit
+/// once (most do: no copy), or, with in_grouped set in both, of the
+/// grouped copy that gathers the hits of atoms that hit more than once. One
+/// 12-byte record, so the grouping and the evaluator touch one cache line
+/// per atom.
 struct atom_hits {
+  static constexpr uint32_t in_grouped = 0x80000000u;
   uint32_t stamp = 0;
   uint32_t begin = 0;
   uint32_t end = 0;
@@ -50,14 +54,17 @@ struct atom_hits {
 
 class program_evaluator {
  public:
-  /// `hits` sorted (hit::operator<); `atom_range(a)` gives the hits of atom a.
+  /// A post's hits by atom (group_hits): of(a) is atom a's hits in (field,
+  /// position) order.
   struct hit_view {
-    std::span<const hit> all;
-    const atom_hits* of_atom;  ///< by atom, valid where its stamp == stamp
+    std::span<const hit> all;      ///< the post's hits, in the order found
+    std::span<const hit> grouped;  ///< hits of atoms that hit more than once, by atom
+    const atom_hits* of_atom;      ///< by atom, valid where its stamp == stamp
     uint32_t stamp;
     std::span<const hit> of(uint32_t atom) const {
       const atom_hits& a = of_atom[atom];
       if (a.stamp != stamp) return {};
+      if (a.begin & atom_hits::in_grouped) return grouped.subspan(a.begin & ~atom_hits::in_grouped, a.end - a.begin);
       return all.subspan(a.begin, a.end - a.begin);
     }
   };

@@ -85,7 +85,7 @@ struct thread_scratch {
     return stamp;
   }
   std::vector<uint32_t> distinct_atoms;  ///< group_hits: atoms in order of first hit
-  std::vector<hit> grouped_hits;
+  std::vector<hit> grouped_hits;         ///< group_hits: hits of atoms that hit more than once, by atom
   std::vector<uint32_t> candidates;
   std::vector<uint32_t> meta_present;        ///< meta key ids the post carries
   std::vector<posting_range> meta_triggers;  ///< their trigger lists
