@@ -393,6 +393,25 @@ std::string http_get(uint16_t port, const std::string& path) {
   return out;
 }
 
+/// The value of one exposition line that starts with `series` (name plus
+/// labels, exactly as printed), or -1 when there is none.
+double metric_value(const std::string& text, const std::string& series) {
+  const size_t at = text.find("\n" + series + " ");
+  return at == std::string::npos ? -1.0 : std::stod(text.substr(at + series.size() + 2));
+}
+
+/// Polls /metrics until `series` has the value `want` (or the deadline); returns the last value seen.
+double wait_for_metric(uint16_t http_port, const std::string& series, double want,
+                       std::chrono::milliseconds within = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + within;
+  double v = -1;
+  for (;;) {
+    v = metric_value(http_get(http_port, "/metrics"), series);
+    if (v == want || std::chrono::steady_clock::now() >= deadline) return v;
+    std::this_thread::sleep_for(20ms);
+  }
+}
+
 TEST_F(Sitod, MetricsAndHealthOverHttp) {
   auto admin = connect(token_admin, client::role::admin);
   ASSERT_TRUE(admin->upsert_topics(acme_topics()).ok());
@@ -498,11 +517,14 @@ TEST_F(Sitod, UpsertsAndDeletesApplyToTheNextPostsThroughDeltaAndMerge) {
   EXPECT_EQ(publish_and_collect("p2", "курьер привёз цветы"), (std::set<std::string>{"b"}));
   ASSERT_TRUE(admin->delete_topics({"b"}).ok());
   EXPECT_EQ(publish_and_collect("p3", "доставка цветов"), (std::set<std::string>{"a"}));
+  EXPECT_GT(metric_value(http_get(server_->http_port(), "/metrics"), "sito_delta_topics"), 0)
+      << "small changes are served from the delta";
   // Enough upserts to force a merge into a full compile; the answers stay the same.
   std::vector<topic_spec> many;
   for (int i = 0; i < 300; ++i) many.push_back({"acme", "filler" + std::to_string(i), "", "zzz" + std::to_string(i), {}, {}});
   ASSERT_TRUE(admin->upsert_topics(many).ok());
-  std::this_thread::sleep_for(1s);  // let the background merge finish
+  // The merge runs in the background; once it is in, no topic is served from a delta.
+  EXPECT_EQ(wait_for_metric(server_->http_port(), "sito_delta_topics", 0, 30s), 0) << "the forced merge never finished";
   EXPECT_EQ(publish_and_collect("p4", "доставка цветов"), (std::set<std::string>{"a"}));
   EXPECT_EQ(publish_and_collect("p5", "zzz7 и курьер"), (std::set<std::string>{"filler7"}));
   EXPECT_EQ(admin->list_topics()->topics.size(), 301u);
@@ -944,25 +966,6 @@ TEST(SitodProcess, GracefulStopOnSigterm) {
 
 namespace sito {
 namespace {
-
-/// The value of one exposition line that starts with `series` (name plus
-/// labels, exactly as printed), or -1 when there is none.
-double metric_value(const std::string& text, const std::string& series) {
-  const size_t at = text.find("\n" + series + " ");
-  return at == std::string::npos ? -1.0 : std::stod(text.substr(at + series.size() + 2));
-}
-
-/// Polls /metrics until `series` has the value `want` (or the deadline); returns the last value seen.
-double wait_for_metric(uint16_t http_port, const std::string& series, double want,
-                       std::chrono::milliseconds within = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + within;
-  double v = -1;
-  for (;;) {
-    v = metric_value(http_get(http_port, "/metrics"), series);
-    if (v == want || std::chrono::steady_clock::now() >= deadline) return v;
-    std::this_thread::sleep_for(20ms);
-  }
-}
 
 TEST_F(Sitod, SubscriptionLagAndWriteQueueAreInTheMetrics) {
   auto admin = connect(token_admin, client::role::admin);
