@@ -111,7 +111,8 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
     }
     if (const YAML::Node d = root["dedup"]) {
       if (d["hours"]) c.dedup_hours = d["hours"].as<int64_t>();
-      if (c.dedup_hours && *c.dedup_hours < 0) return invalid_argument(origin + ": dedup: hours must be 0 (off) or more");
+      if (c.dedup_hours && (*c.dedup_hours < 0 || *c.dedup_hours > 24 * 365 * 100))
+        return invalid_argument(origin + ": dedup: hours must be 0 (off) to 876000 (100 years)");
     }
     if (const YAML::Node a = root["alerts"]) {
       if (a["z"]) c.alerts.z = a["z"].as<double>();

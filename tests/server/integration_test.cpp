@@ -1272,6 +1272,7 @@ TEST(SitodConfig, DedupWindow) {
   auto negative = server::parse_config("dedup: {hours: -1}\n");
   ASSERT_FALSE(negative.ok());
   EXPECT_NE(negative.error().message().find("dedup: hours"), std::string::npos) << negative.error().message();
+  EXPECT_FALSE(server::parse_config("dedup: {hours: 100000000000000}\n").ok()) << "would overflow milliseconds";
   auto sample = server::load_config(SITO_SOURCE_DIR "/ops/sample/sitod.yaml");
   ASSERT_TRUE(sample.ok()) << sample.error().to_string();
   EXPECT_EQ(sample->dedup_hours, 168);
