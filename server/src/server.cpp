@@ -253,7 +253,7 @@ result<uint64_t> sitod::impl::apply_changes(const std::string& tenant, const std
 
 void sitod::impl::merge_in_background() {
   if (merge_running.exchange(true)) return;
-  net::post(workers, [this] {
+  net::post(background, [this] {
     (void)recompile("", nullptr);
     merge_running = false;
   });
@@ -318,6 +318,7 @@ void sitod::stop() {
     for (auto& s : d.sessions) s->close();
   }
   d.workers.join();
+  d.background.join();
   d.work.reset();
   d.io.stop();
   for (auto& t : d.io_threads) t.join();
@@ -576,7 +577,7 @@ void sitod::impl::schedule_retention() {
       merge = !pending.empty();
     }
     if (merge) merge_in_background();  // fold the delta into a full compile
-    net::post(workers, [this] {
+    net::post(background, [this] {
       auto deleted = db->apply_retention(now_ms());
       if (deleted.ok()) metrics.retention_deleted += *deleted;
       else std::cerr << "{\"level\":\"error\",\"msg\":\"retention failed\",\"error\":\"" << deleted.error().message() << "\"}\n";

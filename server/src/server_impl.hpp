@@ -130,7 +130,13 @@ struct sitod::impl {
   std::unique_ptr<tcp::acceptor> acceptor;
   std::unique_ptr<tcp::acceptor> http_acceptor;
   std::vector<std::thread> io_threads;
-  net::thread_pool workers{2};  ///< blocking store writes/reads and compiles
+  /// Blocking work a client waits on: durable appends (acks), commits, reads,
+  /// topic upserts (which compile only the changed topics).
+  net::thread_pool workers{2};
+  /// Long jobs nobody should queue behind: backfills, the merge of the delta
+  /// into a full compile, retention. One thread: they run one at a time, and
+  /// appends and acks never wait for them.
+  net::thread_pool background{1};
 
   // --- ruleset ----------------------------------------------------------
   std::mutex ruleset_mutex;

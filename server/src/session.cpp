@@ -638,7 +638,7 @@ void session::on_backfill(uint64_t rid, const Backfill& m) {
   const int64_t from_ms = m.from_time(), to_ms = m.to_time();
   busy_ = true;
   auto self = shared_from_this();
-  net::post(server_.workers, [self, rid, id, from_ms, to_ms] {
+  net::post(server_.background, [self, rid, id, from_ms, to_ms] {
     // The topic alone, compiled into its own snapshot, over the retained post
     // log up to the matched watermark; mentions are appended marked backfill.
     uint64_t scanned = 0, produced = 0;

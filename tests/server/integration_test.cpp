@@ -703,6 +703,49 @@ TEST_F(Sitod, RulesSentimentAggregatesAndSpikeAlertsEndToEnd) {
   EXPECT_EQ(again->day.negative, 31u);
 }
 
+TEST_F(Sitod, AppendsDoNotQueueBehindBackfills) {
+  // Backfills run on their own pool: a producer's batch sent while several
+  // backfills are running is acknowledged before the first of them ends
+  // (before, two backfills took both workers and the ack waited for one).
+  auto admin = connect(token_admin, client::role::admin);
+  ASSERT_TRUE(admin->upsert_topics(acme_topics()).ok());
+  auto producer = connect(token_producer, client::role::producer);
+  for (int round = 0; round < 10; ++round) {
+    std::vector<post> batch = firehose(6000);
+    for (auto& p : batch) p.id = "b" + std::to_string(round) + "-" + p.id;
+    ASSERT_TRUE(producer->publish(batch).ok());
+  }
+  server_->wait_until_matched();
+
+  using clock = std::chrono::steady_clock;
+  const auto start = clock::now();
+  std::vector<clock::duration> finished(3);
+  std::vector<std::thread> backfills;
+  for (size_t k = 0; k < finished.size(); ++k)
+    backfills.emplace_back([&, k] {
+      auto c = client::connection::open(opts(server_->port(), token_admin, client::role::admin));
+      ASSERT_TRUE(c.ok());
+      auto r = (*c)->backfill("life");
+      EXPECT_TRUE(r.ok());
+      if (r.ok()) {
+        EXPECT_GE(r->first, 60'000u);  // the later ones also see the post sent meanwhile
+      }
+      finished[k] = clock::now() - start;
+    });
+  std::this_thread::sleep_for(50ms);  // the backfills are under way
+  post p;
+  p.id = "during-backfill";
+  p.text = "жизнь";
+  ASSERT_TRUE(producer->publish({p}).ok());
+  const auto acked = clock::now() - start;
+  for (auto& t : backfills) t.join();
+  const auto first_done = *std::min_element(finished.begin(), finished.end());
+  EXPECT_LT(acked, first_done) << "the ack waited for a backfill: acked after "
+                               << std::chrono::duration_cast<std::chrono::milliseconds>(acked).count()
+                               << " ms, the first backfill ended after "
+                               << std::chrono::duration_cast<std::chrono::milliseconds>(first_done).count() << " ms";
+}
+
 TEST_F(Sitod, BackfillRunsANewTopicOverTheRetainedLog) {
   auto admin = connect(token_admin, client::role::admin);
   auto producer = connect(token_producer, client::role::producer);
