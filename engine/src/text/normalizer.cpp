@@ -67,8 +67,9 @@ char_tables* build_tables() {
     }
   }
   // The SIMD block step (simd_blocks.hpp) classifies ASCII without the
-  // table: letters and digits are tokens, `#` and `@` take the general path,
-  // everything else is a separator folded to itself.
+  // table: letters and digits are tokens, `#` and `@` (no fast entry: the
+  // analyzer's tag step takes them) end a block, everything else is a
+  // separator folded to itself.
   for (char32_t cp = 0; cp < 0x80; ++cp) {
     const bool alnum = (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9');
     const uint8_t kind = alnum ? 1 : (cp == '#' || cp == '@') ? 0 : 2;

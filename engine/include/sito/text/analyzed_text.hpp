@@ -81,7 +81,8 @@ struct analyzed_text {
 enum class analyzer_implementation : uint8_t {
   fast,     ///< table-driven one-pass scalar loop; one blank-delimited stretch at a
             ///< time goes through the general path when it needs ICU (always built)
-  avx2,     ///< fast, with runs of Cyrillic or ASCII letters folded 16/32 at a time
+  avx2,     ///< fast, with 32-byte blocks of ASCII and Cyrillic letters and separators
+            ///< folded and tokenized in SIMD (text/simd_blocks.hpp)
             ///< (the default where the CPU has AVX2)
   general,  ///< every code point through the general, ICU-backed path
 };
