@@ -449,8 +449,6 @@ void sitod::impl::matcher_loop() {
 std::map<uint64_t, std::set<std::string>> sitod::impl::replaced_topics(const ruleset_state& rs,
                                                                        const std::vector<stored_post>& batch) {
   std::map<uint64_t, std::set<std::string>> out;
-  if (std::none_of(batch.begin(), batch.end(), [](const stored_post& sp) { return sp.replaces.has_value(); }))
-    return out;
   auto collect = [&](const ruleset_snapshot& snap, batch_scanner& scanner, bool skip_shadowed) {
     for (const auto& [offset, topics] : detail::topics_of_replaced(*db, scanner, batch))
       for (const uint32_t t : topics) {

@@ -401,8 +401,6 @@ result<append_result> store::append_posts(std::span<const post> posts, int64_t i
   std::vector<uint64_t> prints;
   std::vector<bool> store_it(n, true);
   std::vector<std::optional<uint64_t>> replaces(n);
-  std::vector<uint32_t> by_key;           // input indexes in key order
-  std::vector<uint64_t> offset_of(n, 0);  // of each stored post
   if (dedup) {
     keys.reserve(n);
     prints.reserve(n);
@@ -410,12 +408,10 @@ result<append_result> store::append_posts(std::span<const post> posts, int64_t i
       keys.push_back(detail::dedup_key(producer_tenant, p));
       prints.push_back(detail::content_fingerprint(p));
     }
-    // In key order: MultiGet then needs no sort of its own, and the id
-    // records reach the memtable's skip list in order (cheap inserts).
-    by_key.resize(n);
+    // Looked up in key order, so that MultiGet needs no sort of its own.
+    std::vector<uint32_t> by_key(n);
     for (uint32_t i = 0; i < n; ++i) by_key[i] = i;
-    // (Stable: of two versions of one id in this batch, the later one is written last and wins.)
-    std::stable_sort(by_key.begin(), by_key.end(), [&](uint32_t a, uint32_t b) { return keys[a] < keys[b]; });
+    std::sort(by_key.begin(), by_key.end(), [&](uint32_t a, uint32_t b) { return keys[a] < keys[b]; });
     std::vector<rocksdb::Slice> key_slices(n);
     for (size_t k = 0; k < n; ++k) key_slices[k] = keys[by_key[k]];
     std::vector<rocksdb::PinnableSlice> sorted_values(n);
@@ -463,13 +459,10 @@ result<append_result> store::append_posts(std::span<const post> posts, int64_t i
     auto value = encode_stored_post(posts[i], offset, ingested_at_ms, producer_tenant, replaces[i]);
     added += key.size() + value.size();
     auto s = batch.Put(im.posts, key, slice(value));
+    // In input order: of two versions of one id in this batch, the later wins.
+    if (s.ok() && dedup) s = batch.Put(im.post_ids, keys[i], encode_id_record({offset, prints[i], ingested_at_ms}));
     if (!s.ok()) return from_rocks(s, "append posts");
-    offset_of[i] = offset++;
-  }
-  for (const uint32_t i : by_key) {
-    if (!store_it[i]) continue;
-    auto s = batch.Put(im.post_ids, keys[i], encode_id_record({offset_of[i], prints[i], ingested_at_ms}));
-    if (!s.ok()) return from_rocks(s, "append posts");
+    ++offset;
   }
   res.stored = static_cast<uint32_t>(offset - first);
   if (res.stored == 0) return res;
