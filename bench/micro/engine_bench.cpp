@@ -229,9 +229,17 @@ void BM_Re2Set(benchmark::State& state) {
 }
 
 /// The text pipeline alone: UTF-8 decode, NFKC, lower case, fold, tokenize.
+/// Arg: the analyzer implementation (text::all_analyzer_implementations),
+/// so that they run side by side in one process.
 void BM_Analyze(benchmark::State& state) {
   const auto& c = corpus::get();
-  text::analyzer a;
+  const text::analyzer_implementation impl = text::all_analyzer_implementations[state.range(0)];
+  state.SetLabel(text::to_string(impl));
+  if (!text::supported_by_runtime_system(impl)) {
+    state.SkipWithError("not supported by this CPU");
+    return;
+  }
+  text::analyzer a(impl);
   text::analyzed_text t;
   size_t i = 0, bytes = 0, posts = 0;
   for (auto _ : state) {
@@ -244,7 +252,7 @@ void BM_Analyze(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(bytes));
 }
 
-BENCHMARK(BM_Analyze);
+BENCHMARK(BM_Analyze)->DenseRange(0, std::size(text::all_analyzer_implementations) - 1);
 // Second argument: 1 = every topic also carries three auto-tags.
 BENCHMARK(BM_Engine)->Args({1000, 0})->Args({1000, 1})->Args({1000, 2})->Args({1000, 3})
     ->Args({10000, 0})->Args({10000, 3})->Args({100000, 0})->Args({100000, 3})

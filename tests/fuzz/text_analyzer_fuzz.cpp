@@ -24,8 +24,10 @@ bool same_tokens(const sito::text::token& a, const sito::text::token& b) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static sito::text::analyzer analyzer(sito::text::analyzer_implementation::fast);
   static sito::text::analyzer general(sito::text::analyzer_implementation::general);
-  static sito::text::analyzer simd(sito::text::analyzer_implementation::avx2);  // fast where the CPU lacks AVX2
-  sito::text::analyzed_text out, ref, no_map, simd_out;
+  // Fast where the CPU lacks them.
+  static sito::text::analyzer simd(sito::text::analyzer_implementation::avx2);
+  static sito::text::analyzer wide(sito::text::analyzer_implementation::avx512);
+  sito::text::analyzed_text out, ref, no_map, simd_out, wide_out;
   std::string_view input(reinterpret_cast<const char*>(data), size);
   const sito::status st = analyzer.analyze(input, out, /*with_byte_map=*/true);
   const sito::status gst = general.analyze(input, ref, /*with_byte_map=*/true);
@@ -41,8 +43,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::abort();
   if (!simd.analyze(input, simd_out).ok() || simd_out.folded != out.folded || simd_out.tokens.size() != out.tokens.size())
     std::abort();
+  if (!wide.analyze(input, wide_out).ok() || wide_out.folded != out.folded || wide_out.tokens.size() != out.tokens.size())
+    std::abort();
   for (size_t k = 0; k < out.tokens.size(); ++k)
-    if (!same_tokens(simd_out.tokens[k], out.tokens[k]) || !same_tokens(no_map.tokens[k], out.tokens[k])) std::abort();
+    if (!same_tokens(simd_out.tokens[k], out.tokens[k]) || !same_tokens(no_map.tokens[k], out.tokens[k]) ||
+        !same_tokens(wide_out.tokens[k], out.tokens[k]))
+      std::abort();
   uint32_t position = 0;
   for (const auto& t : out.tokens) {
     if (t.fold_begin >= t.fold_end || t.fold_end > out.folded.size()) std::abort();

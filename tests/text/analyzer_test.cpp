@@ -640,6 +640,14 @@ std::string random_text(std::mt19937_64& rng) {
   return out;
 }
 
+/// Every implementation but the general one that this CPU runs.
+std::vector<analyzer> non_general_analyzers() {
+  std::vector<analyzer> out;
+  for (analyzer_implementation impl : all_analyzer_implementations)
+    if (impl != analyzer_implementation::general && supported_by_runtime_system(impl)) out.emplace_back(impl);
+  return out;
+}
+
 void expect_same_analysis(analyzer& x, analyzer& reference, const std::string& s, bool with_map, size_t& tokens,
                           size_t& valid) {
   analyzed_text a, b;
@@ -673,15 +681,19 @@ void expect_same_analysis(analyzer& x, analyzer& reference, const std::string& s
 
 TEST(AnalyzerImplementations, AgreeTokenForTokenOnRandomText) {
   analyzer general(analyzer_implementation::general);
-  std::vector<analyzer> others = {analyzer(analyzer_implementation::fast)};
-  if (supported_by_runtime_system(analyzer_implementation::avx2))
-    others.emplace_back(analyzer_implementation::avx2);
+  std::vector<analyzer> others = non_general_analyzers();
   std::mt19937_64 rng(20261129);
   size_t valid = 0, tokens = 0;
   for (int round = 0; round < 20000; ++round) {
     std::string s = random_text(rng);
     // Long runs too, so that the SIMD paths see 16 and 32 letters at once.
     if (round % 4 == 0) s += " " + std::string(rng() % 40, 'x') + " ДОСТАВКАдоставкаёЁ" + s;
+    // And past one and two 64-byte blocks.
+    if (round % 3 == 0) {
+      s += random_text(rng) + " ";
+      for (size_t k = rng() % 35; k-- > 0;) s += "щ";
+      s += random_text(rng);
+    }
     for (analyzer& x : others)
       for (bool with_map : {false, true}) {
         expect_same_analysis(x, general, s, with_map, tokens, valid);
@@ -694,9 +706,7 @@ TEST(AnalyzerImplementations, AgreeTokenForTokenOnRandomText) {
 
 TEST(AnalyzerImplementations, AgreeOnTheRussianCorpus) {
   analyzer general(analyzer_implementation::general);
-  std::vector<analyzer> others = {analyzer(analyzer_implementation::fast)};
-  if (supported_by_runtime_system(analyzer_implementation::avx2))
-    others.emplace_back(analyzer_implementation::avx2);
+  std::vector<analyzer> others = non_general_analyzers();
   size_t valid = 0, tokens = 0;
   for (const std::string& s : sito::testing::russian_fortunes())
     for (analyzer& x : others) {
@@ -704,6 +714,27 @@ TEST(AnalyzerImplementations, AgreeOnTheRussianCorpus) {
       if (::testing::Test::HasFatalFailure()) return;
     }
   EXPECT_GT(tokens, 100000u);
+}
+
+TEST(AnalyzerImplementations, AgreeAtEveryBlockBoundary) {
+  // Whatever sits at a block's edge (a Cyrillic letter split by it, a token
+  // running over it, a tag, an emoji, a combining mark after it), at every
+  // offset across two 64-byte blocks: the same output as the general path.
+  const std::vector<std::string> tails = {"Ёлка ёж", "доставка", "x#тег_ok y", "я😡z", "е\u0301ж", "ABCяЯ",
+                                          "қазақ", "a\u200db", "9 9"};
+  analyzer general(analyzer_implementation::general);
+  std::vector<analyzer> others = non_general_analyzers();
+  size_t valid = 0, tokens = 0;
+  for (const std::string& tail : tails)
+    for (size_t k = 0; k < 140; ++k)
+      for (const std::string& fill : {std::string(k, 'a'),          // a token over the edge
+                                      std::string(k, ' ') + "ж",    // a Cyrillic letter at byte k
+                                      std::string(k / 2, 'x') + std::string(k - k / 2, ' ')})
+        for (analyzer& x : others) {
+          expect_same_analysis(x, general, fill + tail + fill, false, tokens, valid);
+          if (::testing::Test::HasFatalFailure()) return;
+        }
+  EXPECT_EQ(valid, tails.size() * 140 * 3 * others.size());
 }
 
 TEST(AnalyzerImplementations, FastPathResumesAfterAHashtagOrEmoji) {
@@ -729,8 +760,7 @@ TEST(AnalyzerImplementations, AgreeOnTagsAtTheirEdges) {
       "#тег_", "#тег__хвост", "#кофе\u0301 тут", "#тег😡", "#тег\u200d", "#тег—тире", "#ТЕГ«кавычка»", "# пробел",
       "#", "@", "#1", "#é_ß", "#中文", "#a\u0308b", "#ё_Ё", "@@x_y", "#x#y", "#x@y", "#қазақ_тілі"};
   analyzer general(analyzer_implementation::general);
-  std::vector<analyzer> others = {analyzer(analyzer_implementation::fast)};
-  if (supported_by_runtime_system(analyzer_implementation::avx2)) others.emplace_back(analyzer_implementation::avx2);
+  std::vector<analyzer> others = non_general_analyzers();
   size_t valid = 0, tokens = 0;
   for (const std::string& c : cases)
     for (const std::string& s : {c, "начало " + c + " конец", c + std::string(40, 'z')})

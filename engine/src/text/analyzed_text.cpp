@@ -45,22 +45,28 @@ const char* to_string(analyzer_implementation impl) {
   switch (impl) {
     case analyzer_implementation::fast: return "fast";
     case analyzer_implementation::avx2: return "avx2";
+    case analyzer_implementation::avx512: return "avx512";
     case analyzer_implementation::general: return "general";
   }
   return "?";
 }
 
 bool supported_by_runtime_system(analyzer_implementation impl) {
-  return impl != analyzer_implementation::avx2 || detail::cpu_has_avx2();
+  switch (impl) {
+    case analyzer_implementation::avx2: return detail::cpu_has_avx2();
+    case analyzer_implementation::avx512: return detail::cpu_has_avx512();
+    default: return true;
+  }
 }
 
 analyzer_implementation default_analyzer_implementation() {
   static const analyzer_implementation chosen = [] {
-    const analyzer_implementation best =
-        detail::cpu_has_avx2() ? analyzer_implementation::avx2 : analyzer_implementation::fast;
+    const analyzer_implementation best = detail::cpu_has_avx512() ? analyzer_implementation::avx512
+                                         : detail::cpu_has_avx2()   ? analyzer_implementation::avx2
+                                                                    : analyzer_implementation::fast;
     const char* forced = std::getenv("SITO_FORCE_IMPLEMENTATION");
     if (!forced) return best;
-    for (auto impl : {analyzer_implementation::fast, analyzer_implementation::avx2, analyzer_implementation::general})
+    for (auto impl : all_analyzer_implementations)
       if (std::string_view(forced) == to_string(impl) && supported_by_runtime_system(impl)) return impl;
     return best;
   }();
@@ -88,7 +94,10 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
   // SIMD blocks (not with the byte map, which contains: highlights build per
   // field on demand); Cyrillic letters are simple only if their leads never
   // combine with what precedes them.
-  const bool blocks = impl_ == analyzer_implementation::avx2 && !with_byte_map && lead_ok[0xD0] && lead_ok[0xD1];
+  const bool wide = impl_ == analyzer_implementation::avx512;
+  const bool blocks = (wide || impl_ == analyzer_implementation::avx2) && !with_byte_map && lead_ok[0xD0] &&
+                      lead_ok[0xD1];
+  using detail::block_result;
 
   // Fast path: code points that are their own normalization segment and map
   // to one code point from the tables, and common punctuation; tokens are
@@ -102,7 +111,9 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
   // kept larger than needed (resized to fw at the end and around the
   // general path), so a byte costs a store, not a push_back.
   size_t fw = 0;
-  out.folded.resize(n + 16);
+  // Slack for a block's full-width store (64 bytes) past the last folded byte.
+  constexpr size_t slack = 72;
+  out.folded.resize(n + slack);
   char* F = out.folded.data();
   auto ensure = [&](size_t more) {
     if (fw + more > out.folded.size()) {
@@ -128,9 +139,11 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
     out.orig_begin_of.insert(out.orig_begin_of.end(), fw - from, uint32_t(b));
     out.orig_end_of.insert(out.orig_end_of.end(), fw - from, uint32_t(e));
   };
-  uint32_t position = 0;
-  bool in_token = false;
-  uint32_t tok_fold = 0, tok_orig = 0;
+  detail::token_cursor cur;  // shared with the block step
+  uint32_t& position = cur.position;
+  bool& in_token = cur.in_token;
+  uint32_t& tok_fold = cur.tok_fold;
+  uint32_t& tok_orig = cur.tok_orig;
   size_t i = 0;
   // Ends the open token at original byte `orig_end`, folded byte `fold_end`.
   auto emit_token = [&](size_t orig_end, size_t fold_end) {
@@ -176,7 +189,7 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
     out.folded.resize(fw);
     SITO_RETURN_IF_ERROR(analyze_general(s, restart, end, out, with_byte_map, position));
     fw = out.folded.size();
-    out.folded.resize(fw + (n - end) + 16);
+    out.folded.resize(fw + (n - end) + slack);
     F = out.folded.data();
     i = end;
     return ok_status();
@@ -249,41 +262,36 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
     t.tag_hash = token_hash(std::string_view(F + tag_fold, fw - tag_fold));
   };
   while (i < n) {
-    // A block of 32 bytes at a time: its simple prefix (simd_blocks.hpp) is
-    // folded in SIMD, and its tokens come from bit masks. Near the end of
-    // the field the block is read from a zero-padded copy.
+    // A block of 64 (AVX-512) or 32 (AVX2) bytes at a time: its simple
+    // prefix (simd_blocks.hpp) is folded in SIMD, and its tokens come from
+    // bit masks.
     if (blocks) {
-      const unsigned char* src = bytes + i;
-      alignas(32) unsigned char tail[32];
-      size_t avail = 32;
-      if (i + 32 > n) {
-        avail = n - i;
-        std::memset(tail, 0, sizeof tail);
-        std::memcpy(tail, bytes + i, avail);
-        src = tail;
+      block_result r;
+      size_t avail;
+      ensure(64);
+      if (wide) {
+        avail = n - i < 64 ? n - i : 64;
+        r = detail::fold_block_avx512(bytes + i, avail, F + fw);
+      } else {
+        // Near the end of the field the block is read from a zero-padded copy.
+        const unsigned char* src = bytes + i;
+        alignas(32) unsigned char tail[32];
+        avail = 32;
+        if (i + 32 > n) {
+          avail = n - i;
+          std::memset(tail, 0, sizeof tail);
+          std::memcpy(tail, bytes + i, avail);
+          src = tail;
+        }
+        r = detail::fold_block_avx2(src, F + fw);
       }
-      ensure(32);
-      const detail::block_result r = detail::fold_block_avx2(src, F + fw);
       uint32_t take = r.simple < avail ? r.simple : static_cast<uint32_t>(avail);
       // The last code point taken must not attach to the byte after it.
       // (It is two bytes long when the byte before its last is a Cyrillic
       // lead, the only byte a block drops.)
       if (take > 0 && !starts_segment(i + take)) take -= (take >= 2 && !(r.keep >> (take - 2) & 1)) ? 2 : 1;
       if (take > 0) {
-        detail::block_edges edges;
-        const uint32_t folded = detail::block_edges_avx2(r, take, in_token, edges);
-        for (uint32_t j = 0; j < edges.count; ++j) {
-          const uint32_t k = edges.at[j];
-          const size_t at_fold = fw + edges.fold_at[j];
-          if (r.token >> k & 1) {
-            in_token = true;
-            tok_fold = static_cast<uint32_t>(at_fold);
-            tok_orig = static_cast<uint32_t>(i + k);
-          } else {
-            emit_token(i + k, at_fold);
-          }
-        }
-        fw += folded;
+        fw += detail::emit_block_tokens(r, take, i, fw, F, cur, out.tokens);
         i += take;
         continue;
       }

@@ -2,11 +2,32 @@
 
 #include <immintrin.h>
 
+#include "sito/text/token_hash.hpp"
+
 namespace sito::text::detail {
 
 bool cpu_has_avx2() {
 #if defined(__x86_64__) || defined(__i386__)
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt") &&
+                          __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
+  return has;
+#else
+  return false;
+#endif
+}
+
+bool cpu_has_avx512() {
+#if defined(__x86_64__) || defined(__i386__)
+  // __builtin_cpu_supports reads CPUID only; the OS must also save the
+  // opmask and zmm state (XCR0 bits 1, 2, 5, 6, 7).
+  static const bool has = [] {
+    if (!cpu_has_avx2() || !__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw") ||
+        !__builtin_cpu_supports("avx512vbmi2") || !__builtin_cpu_supports("bmi2"))
+      return false;
+    uint32_t eax, edx;
+    __asm__("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
+    return (eax & 0xE6u) == 0xE6u;
+  }();
   return has;
 #else
   return false;
@@ -111,33 +132,114 @@ SITO_AVX2 block_result fold_block_avx2(const unsigned char* p, char* out) {
   return {simple, letter_ascii | cyr_lead | cyr_second, keep};
 }
 
-SITO_AVX2 uint32_t block_edges_avx2(const block_result& r, uint32_t take, bool in_token, block_edges& e) {
-  const uint32_t within = take >= 32 ? 0xFFFFFFFFu : (1u << take) - 1;
-  const uint32_t tok = r.token & within, keep = r.keep & within;
-  const uint32_t before = (tok << 1) | uint32_t(in_token);  // bit k: byte k-1 is in a token
-  uint32_t edges = (tok & ~before) | (~tok & before & within);
-  uint32_t n = 0;
-  while (edges) {
-    const auto k = static_cast<uint32_t>(__builtin_ctz(edges));
-    edges &= edges - 1;
-    e.at[n] = static_cast<uint8_t>(k);
-    e.fold_at[n] = static_cast<uint8_t>(__builtin_popcount(keep & ((1u << k) - 1)));
-    ++n;
-  }
-  e.count = n;
-  return static_cast<uint32_t>(__builtin_popcount(keep));
+#define SITO_AVX512 __attribute__((target("avx512f,avx512bw,avx512vbmi2,bmi,bmi2,popcnt")))
+
+namespace {
+
+/// lo <= x <= hi for unsigned bytes, as a mask.
+SITO_AVX512 inline uint64_t in_range_mask(__m512i x, unsigned char lo, unsigned char hi) {
+  return _mm512_cmple_epu8_mask(_mm512_sub_epi8(x, _mm512_set1_epi8(static_cast<char>(lo))),
+                                _mm512_set1_epi8(static_cast<char>(hi - lo)));
 }
+
+SITO_AVX512 inline uint64_t eq_mask(__m512i x, unsigned char c) {
+  return _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(static_cast<char>(c)));
+}
+
+}  // namespace
+
+SITO_AVX512 block_result fold_block_avx512(const unsigned char* p, size_t avail, char* out) {
+  // Bytes past `avail` read as 0 (a separator) and are never committed.
+  const __mmask64 readable = avail >= 64 ? ~__mmask64{0} : _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(avail));
+  const __m512i v = _mm512_maskz_loadu_epi8(readable, p);
+
+  const uint64_t upper = in_range_mask(v, 'A', 'Z');
+  const uint64_t alnum = upper | in_range_mask(v, 'a', 'z') | in_range_mask(v, '0', '9');
+  const uint64_t ascii = ~_mm512_movepi8_mask(v);
+  const uint64_t separator = ascii & ~alnum & ~(eq_mask(v, '#') | eq_mask(v, '@'));
+
+  // Cyrillic as in the AVX2 step; "after a lead" is the lead mask shifted.
+  const uint64_t after_d0 = eq_mask(v, 0xD0) << 1, after_d1 = eq_mask(v, 0xD1) << 1;
+  const uint64_t yo = (after_d0 & eq_mask(v, 0x81)) | (after_d1 & eq_mask(v, 0x91));
+  const uint64_t cyr = (after_d0 & in_range_mask(v, 0x90, 0xBF)) | (after_d1 & in_range_mask(v, 0x80, 0x8F)) | yo;
+  const uint64_t cyr_lead = cyr >> 1;
+
+  const uint64_t simple_bits = separator | alnum | cyr_lead | cyr;
+  const uint32_t simple = simple_bits == ~uint64_t{0} ? 64 : static_cast<uint32_t>(_tzcnt_u64(~simple_bits));
+
+  const __m512i low = _mm512_mask_add_epi8(v, upper, v, _mm512_set1_epi8(0x20));
+  const __m512i six = _mm512_and_si512(v, _mm512_set1_epi8(0x3F));
+  const __m512i index = _mm512_mask_add_epi8(six, after_d1, six, _mm512_set1_epi8(0x40));
+  __m512i letter = _mm512_or_si512(
+      _mm512_and_si512(_mm512_sub_epi8(index, _mm512_set1_epi8(0x10)), _mm512_set1_epi8(0x1F)),
+      _mm512_set1_epi8(static_cast<char>(0x80)));
+  letter = _mm512_mask_mov_epi8(letter, yo, _mm512_set1_epi8(static_cast<char>(0x85)));
+  const __m512i folded = _mm512_mask_mov_epi8(low, cyr, letter);
+
+  const uint64_t keep = ~cyr_lead;
+  _mm512_storeu_si512(out, _mm512_maskz_compress_epi8(keep, folded));
+  return {simple, alnum | cyr_lead | cyr, keep};
+}
+
+#undef SITO_AVX512
 
 #undef SITO_AVX2
 
 #else
 
 block_result fold_block_avx2(const unsigned char*, char*) { return {}; }
-uint32_t block_edges_avx2(const block_result&, uint32_t, bool, block_edges& e) {
-  e.count = 0;
-  return 0;
-}
+block_result fold_block_avx512(const unsigned char*, size_t, char*) { return {}; }
 
 #endif
+
+// Both block steps' callers have popcnt and BMI (cpu_has_avx2()).
+#if defined(__x86_64__) || defined(__i386__)
+#define SITO_BITS __attribute__((target("popcnt,bmi,bmi2")))
+#else
+#define SITO_BITS
+#endif
+
+SITO_BITS uint32_t emit_block_tokens(const block_result& r, uint32_t take, size_t orig, size_t fold,
+                                     const char* folded, token_cursor& cur, std::vector<token>& tokens) {
+  const uint64_t within = take >= 64 ? ~uint64_t{0} : (uint64_t{1} << take) - 1;
+  const uint64_t tok = r.token & within, keep = r.keep & within;
+  const uint64_t before = (tok << 1) | uint64_t{cur.in_token};  // bit k: byte k-1 is in a token
+  uint64_t starts = tok & ~before;
+  uint64_t ends = ~tok & before & within;
+  // Folded offset of input byte k: the kept bytes before it.
+  auto fold_at = [&](uint64_t k) {
+    return static_cast<uint32_t>(fold + static_cast<uint64_t>(__builtin_popcountll(keep & ((uint64_t{1} << k) - 1))));
+  };
+  // Tokens alternate with gaps: each end closes the token the last start
+  // (or the open one carried in) began.
+  while (ends) {
+    const auto k = static_cast<uint64_t>(__builtin_ctzll(ends));
+    ends &= ends - 1;
+    if (!cur.in_token) {
+      const auto b = static_cast<uint64_t>(__builtin_ctzll(starts));
+      starts &= starts - 1;
+      cur.tok_fold = fold_at(b);
+      cur.tok_orig = static_cast<uint32_t>(orig + b);
+    }
+    const uint32_t fold_end = fold_at(k);
+    token& t = tokens.emplace_back();
+    t.fold_begin = cur.tok_fold;
+    t.fold_end = fold_end;
+    t.orig_begin = cur.tok_orig;
+    t.orig_end = static_cast<uint32_t>(orig + k);
+    t.position = cur.position++;
+    t.hash = token_hash(std::string_view(folded + cur.tok_fold, fold_end - cur.tok_fold));
+    cur.in_token = false;
+  }
+  if (starts) {  // one token left open past `take`
+    const auto b = static_cast<uint64_t>(__builtin_ctzll(starts));
+    cur.in_token = true;
+    cur.tok_fold = fold_at(b);
+    cur.tok_orig = static_cast<uint32_t>(orig + b);
+  }
+  return static_cast<uint32_t>(__builtin_popcountll(keep));
+}
+
+#undef SITO_BITS
 
 }  // namespace sito::text::detail

@@ -83,18 +83,26 @@ enum class analyzer_implementation : uint8_t {
             ///< time goes through the general path when it needs ICU (always built)
   avx2,     ///< fast, with 32-byte blocks of ASCII and Cyrillic letters and separators
             ///< folded and tokenized in SIMD (text/simd_blocks.hpp)
-            ///< (the default where the CPU has AVX2)
+            ///< (the default where the CPU has AVX2 but not AVX-512)
   general,  ///< every code point through the general, ICU-backed path
+  avx512,   ///< avx2's blocks 64 bytes wide, compacted with vpcompressb
+            ///< (AVX-512 BW and VBMI2; the default where the CPU has them)
 };
 
-/// "fast", "avx2" or "general".
+inline constexpr analyzer_implementation all_analyzer_implementations[] = {
+    analyzer_implementation::fast, analyzer_implementation::avx2, analyzer_implementation::general,
+    analyzer_implementation::avx512};
+
+/// "fast", "avx2", "avx512" or "general".
 const char* to_string(analyzer_implementation impl);
 
-/// Whether `impl` can run on this CPU (general and fast always can).
+/// Whether `impl` can run on this CPU (general and fast always can). An
+/// analyzer asked for one that cannot runs `fast`.
 bool supported_by_runtime_system(analyzer_implementation impl);
 
 /// The implementation new analyzers use: SITO_FORCE_IMPLEMENTATION ("fast",
-/// "avx2" or "general") when set to a supported one, else the best supported.
+/// "avx2", "avx512" or "general") when set to a supported one, else the best
+/// supported.
 analyzer_implementation default_analyzer_implementation();
 
 class analyzer {
