@@ -10,15 +10,25 @@
 //     engagement, follower counts) are left out: re-sending a post with a
 //     new like count is a duplicate, not an edit.
 //
+// Both are stored (the dedup key is the post_ids key, the fingerprint its
+// value), so the hash under them is a persistent format: stored_hash() is
+// frozen — wyhash over the bytes as it was when the store first wrote it —
+// and owned here, not shared with the engine's token_hash(), which is free
+// to change between builds. A test pins its values.
+//
 // Thread-safety: pure functions.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "sito/model/post.hpp"
 
 namespace sito::server::detail {
+
+/// The stored hash (never change it: keys on disk depend on it).
+uint64_t stored_hash(std::string_view bytes);
 
 /// The dedup key: an 8-byte hash of the rest (big-endian; the store's
 /// hash-bucketed memtable and prefix blooms key on it), then

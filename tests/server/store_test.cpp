@@ -139,6 +139,29 @@ TEST(Store, OcrTextReplacesImageBytesAndByteCappedReads) {
 
 // ---- idempotent ingest ------------------------------------------------------
 
+TEST(PostIdentity, TheStoredHashNeverChanges) {
+  // Dedup keys and fingerprints on disk were written with these values; a
+  // store from an older build must keep recognising its posts.
+  const std::pair<std::string, uint64_t> pinned[] = {
+      {std::string(), 0x38f8d38675ee135bull},
+      {"a", 0xda97986e71ba7572ull},
+      {"abc", 0xa49a46e0a8170b59ull},
+      {"abcd", 0x608edbda7d909f0eull},
+      {"abcdefgh", 0x63352c01235a6ec3ull},
+      {"abcdefghijklmnop", 0x35b1840374984c71ull},
+      {"abcdefghijklmnopq", 0x9da63556a133cceeull},
+      {"0123456789abcdef0123456789abcdef0123456789", 0x2a7b2287fff0eea2ull}};
+  for (const auto& [bytes, value] : pinned) EXPECT_EQ(detail::stored_hash(bytes), value) << bytes;
+  post p;
+  p.source = "vk";
+  p.id = "post-1";
+  const std::string key = detail::dedup_key("tenant", p);
+  ASSERT_EQ(key.size(), 8u + 16u);  // tenant \0 vk \0 post-1
+  uint64_t prefix = 0;
+  for (size_t i = 0; i < 8; ++i) prefix = prefix << 8 | static_cast<unsigned char>(key[i]);
+  EXPECT_EQ(prefix, 0x5d384fbea99004ecull);
+}
+
 TEST(PostIdentity, TheFingerprintCoversWhatMatchingReadsAndNotTheCounters) {
   const post base = make_post(1);
   const uint64_t f = detail::content_fingerprint(base);

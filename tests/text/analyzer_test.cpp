@@ -796,5 +796,16 @@ TEST(TokenHash, DependsOnEveryByteAndTheLength) {
   EXPECT_EQ(std::adjacent_find(hashes.begin(), hashes.end()), hashes.end()) << "distinct keys, distinct hashes";
 }
 
+TEST(TokenHash, TheReadableVariantIgnoresWhatFollowsTheKey) {
+  std::mt19937_64 rng(7);
+  for (size_t n = 0; n <= 40; ++n)
+    for (int round = 0; round < 20; ++round) {
+      std::string buf(n + 16, '\0');
+      for (char& c : buf) c = static_cast<char>(rng());
+      const std::string key = buf.substr(0, n);
+      ASSERT_EQ(token_hash_readable16(buf.data(), n), token_hash(key)) << n;
+    }
+}
+
 }  // namespace
 }  // namespace sito::text

@@ -130,6 +130,22 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
 void batch_scanner::impl::scan_chunk(std::span<const post> posts, uint32_t base, scan_output& out) const {
   thread_scratch& ts = local();
   ts.cache->begin_chunk();
+  if (!snap->text_db) {
+    // No contains: atoms, so a post's hits are complete after its own term
+    // pass: it is evaluated at once, while its tokens and hits are still in
+    // L1, and one slot serves the whole chunk.
+    if (ts.slots.empty()) ts.slots.resize(1);
+    for (uint32_t i = 0; i < posts.size(); ++i) {
+      status why;
+      if (prepare(ts, posts[i], ts.slots[0], why))
+        evaluate(ts, posts[i], ts.slots[0], base + i, out);
+      else
+        out.rejected.push_back({base + i, std::move(why)});
+    }
+    return;
+  }
+  // contains: atoms are found by one Hyperscan scan over the whole chunk's
+  // folded text, so every post is prepared before any is evaluated.
   if (ts.slots.size() < posts.size()) ts.slots.resize(posts.size());
   for (uint32_t i = 0; i < posts.size(); ++i) {
     status why;

@@ -153,7 +153,8 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
     t.orig_begin = tok_orig;
     t.orig_end = static_cast<uint32_t>(orig_end);
     t.position = position++;
-    t.hash = token_hash(std::string_view(F + tok_fold, fold_end - tok_fold));
+    t.hash = tok_fold + 16 <= out.folded.size() ? token_hash_readable16(F + tok_fold, fold_end - tok_fold)
+                                                : token_hash(std::string_view(F + tok_fold, fold_end - tok_fold));
     out.tokens.push_back(t);
     in_token = false;
   };
@@ -291,7 +292,7 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
       // lead, the only byte a block drops.)
       if (take > 0 && !starts_segment(i + take)) take -= (take >= 2 && !(r.keep >> (take - 2) & 1)) ? 2 : 1;
       if (take > 0) {
-        fw += detail::emit_block_tokens(r, take, i, fw, F, cur, out.tokens);
+        fw += detail::emit_block_tokens(r, take, i, fw, std::string_view(F, out.folded.size()), cur, out.tokens);
         i += take;
         continue;
       }

@@ -200,7 +200,7 @@ block_result fold_block_avx512(const unsigned char*, size_t, char*) { return {};
 #endif
 
 SITO_BITS uint32_t emit_block_tokens(const block_result& r, uint32_t take, size_t orig, size_t fold,
-                                     const char* folded, token_cursor& cur, std::vector<token>& tokens) {
+                                     std::string_view folded, token_cursor& cur, std::vector<token>& tokens) {
   const uint64_t within = take >= 64 ? ~uint64_t{0} : (uint64_t{1} << take) - 1;
   const uint64_t tok = r.token & within, keep = r.keep & within;
   const uint64_t before = (tok << 1) | uint64_t{cur.in_token};  // bit k: byte k-1 is in a token
@@ -228,7 +228,9 @@ SITO_BITS uint32_t emit_block_tokens(const block_result& r, uint32_t take, size_
     t.orig_begin = cur.tok_orig;
     t.orig_end = static_cast<uint32_t>(orig + k);
     t.position = cur.position++;
-    t.hash = token_hash(std::string_view(folded + cur.tok_fold, fold_end - cur.tok_fold));
+    t.hash = cur.tok_fold + 16 <= folded.size()
+                 ? token_hash_readable16(folded.data() + cur.tok_fold, fold_end - cur.tok_fold)
+                 : token_hash(folded.substr(cur.tok_fold, fold_end - cur.tok_fold));
     cur.in_token = false;
   }
   if (starts) {  // one token left open past `take`

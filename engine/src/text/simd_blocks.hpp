@@ -31,6 +31,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "sito/text/analyzed_text.hpp"
@@ -58,10 +59,11 @@ block_result fold_block_avx512(const unsigned char* p, size_t avail, char* out);
 
 /// The tokens of a block's first `take` input bytes (1..64), which start at
 /// input offset `orig` and folded offset `fold` (where fold_block wrote
-/// them in `folded`): appends each token that ends within them to `tokens`
-/// (with its hash), leaves one that runs past them open in `cur`. Returns
-/// the number of folded bytes those input bytes yield.
-uint32_t emit_block_tokens(const block_result& r, uint32_t take, size_t orig, size_t fold, const char* folded,
+/// them in `folded`, the whole buffer, slack included): appends each token
+/// that ends within them to `tokens` (with its hash), leaves one that runs
+/// past them open in `cur`. Returns the number of folded bytes those input
+/// bytes yield.
+uint32_t emit_block_tokens(const block_result& r, uint32_t take, size_t orig, size_t fold, std::string_view folded,
                            token_cursor& cur, std::vector<token>& tokens);
 
 }  // namespace sito::text::detail

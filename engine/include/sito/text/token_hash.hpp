@@ -7,9 +7,11 @@
 // Why not absl::Hash: Debian's Abseil is built without std::string_view
 // support, so absl::Hash<std::string_view> calls libstdc++'s _Hash_bytes
 // through the PLT (about 54 instructions per short key, FACTS.md). This is
-// the wyhash construction (public domain) for keys of at most 16 bytes —
-// two overlapping loads and one 64×64→128 multiply — and a word loop for
-// longer keys; it reads only the key's own bytes.
+// the wyhash construction (public domain): a key of at most 16 bytes is
+// two zero-padded 8-byte words and the length, mixed by two 64×64→128
+// multiplies; longer keys go through a word loop. token_hash() reads only
+// the key's own bytes; token_hash_readable16() may read up to 16 bytes from
+// the key's start, and gives the same value without a branch on the length.
 //
 // The value is stable within a process and across processes of one build;
 // it is not a persistent format.
@@ -43,35 +45,55 @@ inline constexpr uint64_t hash_s0 = 0xa0761d6478bd642full, hash_s1 = 0xe7037ed1a
                           hash_s2 = 0x8ebc6af09c88c6e3ull;
 }  // namespace detail
 
+namespace detail {
+/// Masks that keep the first n bytes of two little-endian 8-byte words.
+struct short_key_masks {
+  uint64_t m[17][2];
+  constexpr short_key_masks() : m() {
+    for (unsigned n = 0; n <= 16; ++n) {
+      m[n][0] = n >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * n)) - 1;
+      m[n][1] = n >= 16 ? ~uint64_t{0} : n <= 8 ? 0 : (uint64_t{1} << (8 * (n - 8))) - 1;
+    }
+  }
+};
+inline constexpr short_key_masks short_masks{};
+
+/// A key of n <= 16 bytes as two zero-padded words.
+inline uint64_t hash_short(uint64_t w0, uint64_t w1, size_t n) {
+  return hash_mum(hash_s1 ^ n, hash_mum(w0 ^ hash_s1, w1 ^ hash_s0 ^ hash_s1));
+}
+}  // namespace detail
+
 /// Hash of a folded token key (any bytes).
 inline uint64_t token_hash(std::string_view key) {
   using namespace detail;
   const auto* p = reinterpret_cast<const unsigned char*>(key.data());
   const size_t n = key.size();
-  uint64_t seed = hash_s0 ^ hash_s1;
-  uint64_t a, b;
   if (n <= 16) {
-    if (n >= 4) {
-      const size_t k = (n >> 3) << 2;
-      a = (hash_r4(p) << 32) | hash_r4(p + k);
-      b = (hash_r4(p + n - 4) << 32) | hash_r4(p + n - 4 - k);
-    } else if (n > 0) {
-      a = (uint64_t(p[0]) << 16) | (uint64_t(p[n >> 1]) << 8) | p[n - 1];
-      b = 0;
-    } else {
-      a = b = 0;
-    }
-  } else {
-    size_t i = n;
-    while (i > 16) {
-      seed = hash_mum(hash_r8(p) ^ hash_s1, hash_r8(p + 8) ^ seed);
-      p += 16;
-      i -= 16;
-    }
-    a = hash_r8(p + i - 16);
-    b = hash_r8(p + i - 8);
+    unsigned char padded[16] = {};
+    if (n) std::memcpy(padded, p, n);
+    return hash_short(hash_r8(padded), hash_r8(padded + 8), n);
   }
+  uint64_t seed = hash_s0 ^ hash_s1;
+  size_t i = n;
+  while (i > 16) {
+    seed = hash_mum(hash_r8(p) ^ hash_s1, hash_r8(p + 8) ^ seed);
+    p += 16;
+    i -= 16;
+  }
+  const uint64_t a = hash_r8(p + i - 16), b = hash_r8(p + i - 8);
   return hash_mum(hash_s1 ^ n, hash_mum(a ^ hash_s1, b ^ seed));
+}
+
+/// token_hash() of the key [p, p + n) where 16 bytes are readable at p
+/// (what follows the key is ignored): for a key of up to 16 bytes, two
+/// loads and a mask from a table, with no branch on its length. The
+/// analyzer's fast path, which keeps slack after the folded text, uses it.
+inline uint64_t token_hash_readable16(const char* p, size_t n) {
+  using namespace detail;
+  if (n > 16) return token_hash(std::string_view(p, n));
+  const auto* u = reinterpret_cast<const unsigned char*>(p);
+  return hash_short(hash_r8(u) & short_masks.m[n][0], hash_r8(u + 8) & short_masks.m[n][1], n);
 }
 
 }  // namespace sito::text
