@@ -89,13 +89,20 @@ inline token_cache::entry term_entry(const ruleset_snapshot& s, thread_scratch& 
 
 }  // namespace
 
+/// How many tokens ahead the term pass asks for cache slots (their misses
+/// overlap with the lookups in between).
+constexpr uint32_t prefetch_distance = 8;
+
 void collect_query_hits(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot) {
   slot.deferred.clear();
   token_cache& cache = *ts.cache;
   for (uint8_t f = 0; f < field_count; ++f) {
     const text::analyzed_text& at = slot.fields[f];
     const char* folded = at.folded.data();
-    for (uint32_t k = 0; k < at.tokens.size(); ++k) {
+    const auto ntok = static_cast<uint32_t>(at.tokens.size());
+    for (uint32_t k = 0; k < std::min(ntok, prefetch_distance); ++k) cache.prefetch(at.tokens[k].hash);
+    for (uint32_t k = 0; k < ntok; ++k) {
+      if (k + prefetch_distance < ntok) cache.prefetch(at.tokens[k + prefetch_distance].hash);
       const text::token& tok = at.tokens[k];
       const std::string_view key(folded + tok.fold_begin, tok.fold_end - tok.fold_begin);
       const token_cache::entry e = term_entry(s, ts, key, tok.hash, false);
