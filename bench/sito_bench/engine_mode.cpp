@@ -21,6 +21,7 @@
 #include "sito/compile/compiler.hpp"
 #include "sito/model/post.hpp"
 #include "sito/scan/batch_scanner.hpp"
+#include "sito/scan/stage_cycles.hpp"
 #include "sito_bench/bench_options.hpp"
 #include "support/firehose_generator.hpp"
 #include "support/tenant_generator.hpp"
@@ -144,12 +145,20 @@ void run_engine(const bench_options& o, report& r) {
     double sito_single_batch0 = 0;
     for (size_t th : o.threads)
       for (size_t b : o.batch) {
+        reset_stage_cycles();
         auto f = measure_sito(scanner, pool, th, b, o.duration_s);
+        const stage_cycles_report stages = read_stage_cycles();
         if (th == 1 && b == o.batch.front()) sito_single_batch0 = f.posts_per_s;
         std::vector<double> lat = f.batch_latency_us;
         const double p50 = quantile(lat, 0.5), p99 = quantile(lat, 0.99), p999 = quantile(lat, 0.999);
         std::printf("%8zu %9zu %7zu %6zu %12.0f %10.0f %10.0f %10.0f %9.2f\n", n, tenants.terms, th, b, f.posts_per_s,
                     p50, p99, p999, f.mentions_per_post);
+        if (stages.enabled && th == 1)  // (a build with -DSITO_STAGE_CYCLES=ON)
+          std::printf("   stage cycles per post: analyze %.0f | terms %.0f | select %.0f | programs %.0f | mentions %.0f"
+                      "  (per post: %.1f hits, %.1f distinct atoms, %.1f candidates)\n",
+                      stages.cycles_per_post[0], stages.cycles_per_post[1], stages.cycles_per_post[2],
+                      stages.cycles_per_post[3], stages.cycles_per_post[4], stages.hits_per_post,
+                      stages.distinct_atoms_per_post, stages.candidates_per_post);
         r.add("engine", {{"topics", n},
                          {"terms", tenants.terms},
                          {"match_scale", o.match_scale},

@@ -4,6 +4,7 @@
 // often (a range of the gathered copy).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <vector>
@@ -75,6 +76,36 @@ TEST(HitGrouping, AgreesWithAPlainFilterAndGrowsWithConditionHits) {
   }
   EXPECT_GT(extended, 1000u);
   EXPECT_GT(regrouped, 200u);
+}
+
+TEST(AtomFilter, NeverMissesAnAtomAndPassesFewOthers) {
+  // The grouping's filter of the atoms that hit (program_evaluator.hpp): a
+  // clear bit must mean "no hit", and with a post's worth of atoms (116
+  // distinct at 100k topics) few others may pass.
+  std::mt19937_64 rng(5);
+  size_t passed = 0, tried = 0;
+  atom_filter f;
+  for (int round = 0; round < 200; ++round) {
+    f.clear();
+    std::vector<uint32_t> in;
+    for (int k = 0; k < 116; ++k) in.push_back(static_cast<uint32_t>(rng() % 1000000));
+    for (uint32_t a : in) f.add(a);
+    for (uint32_t a : in) ASSERT_TRUE(f.may_contain(a)) << a;
+    for (int k = 0; k < 1000; ++k) {
+      const auto a = static_cast<uint32_t>(rng() % 1000000);
+      if (std::find(in.begin(), in.end(), a) != in.end()) continue;
+      ++tried;
+      passed += f.may_contain(a);
+    }
+  }
+  // Expected 1 - exp(-116/8192) = 1.4%.
+  EXPECT_LT(double(passed) / double(tried), 0.025);
+  // Consecutive ids (one topic's atoms are interned together) spread too.
+  f.clear();
+  for (uint32_t a = 5000; a < 5116; ++a) f.add(a);
+  size_t neighbours = 0;
+  for (uint32_t a = 6000; a < 16000; ++a) neighbours += f.may_contain(a);
+  EXPECT_LT(neighbours, 250u);
 }
 
 }  // namespace

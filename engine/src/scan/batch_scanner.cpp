@@ -10,6 +10,7 @@
 
 #include "scan/candidate_selector.hpp"
 #include "scan/scanner_impl.hpp"
+#include "scan/stage_cycles.hpp"
 #include "scan/term_matcher.hpp"
 
 namespace sito {
@@ -57,6 +58,7 @@ bool batch_scanner::impl::prepare(thread_scratch& ts, const post& p, post_slot& 
                          " bytes, more than the limit of " + std::to_string(options.limits.max_field_bytes));
       break;
     }
+    SITO_STAGE_TIMER(analyze);
     status a = ts.analyzer.analyze(text, slot.fields[f]);
     if (!a.ok()) why = invalid_argument("field '" + std::string(names[f]) + "' has " + a.message());
   }
@@ -65,6 +67,7 @@ bool batch_scanner::impl::prepare(thread_scratch& ts, const post& p, post_slot& 
     return false;
   }
   slot.valid = true;
+  SITO_STAGE_TIMER(terms);
   detail::collect_query_hits(*snap, ts, p, slot);
   return true;
 }
@@ -73,26 +76,41 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
                                    scan_output& out) const {
   const ruleset_snapshot& s = *snap;
   auto& hits = slot.hits;
-  const uint32_t stamp = detail::select_candidates(s, ts, p, slot);
+  uint32_t stamp;
+  {
+    SITO_STAGE_TIMER(select);
+    stamp = detail::select_candidates(s, ts, p, slot);
+  }
+  detail::count_stage_post(ts.candidates.size(), hits.size(), ts.distinct_atoms.size());
   if (ts.candidates.empty()) return;
   out.topics_evaluated += ts.candidates.size();
-  // With many topics their programs are cold: ask for every candidate's
-  // topic record and root node at once so the misses overlap.
-  for (uint32_t t : ts.candidates) __builtin_prefetch(&s.topics[t]);
-  for (uint32_t t : ts.candidates)
-    if (s.topics[t].root != no_node) __builtin_prefetch(&s.nodes[s.topics[t].root]);
-
   // Topic programs read only the atoms of topic queries, all found already.
   const detail::program_evaluator::hit_view first_view = detail::view_of(ts, hits, stamp);
   ts.pending.clear();
-  for (uint32_t t : ts.candidates) {
-    const size_t before = out.highlights.size();
-    if (ts.evaluator.evaluate_topic(s, s.topics[t], first_view, slot.meta, out.highlights))
-      ts.pending.push_back({t, static_cast<uint32_t>(before), static_cast<uint32_t>(out.highlights.size() - before)});
-    else
-      out.highlights.resize(before);
+  {
+    SITO_STAGE_TIMER(programs);
+    // With many topics their programs are cold: ask for every candidate's
+    // topic record (the part evaluation reads: channels and root) and the
+    // end of its program (nodes are laid out children first, so the root
+    // comes last) at once, so the misses overlap.
+    for (uint32_t t : ts.candidates) {
+      __builtin_prefetch(&s.topics[t].channels);
+      __builtin_prefetch(&s.topics[t].root);
+    }
+    for (uint32_t t : ts.candidates)
+      if (const uint32_t root = s.topics[t].root; root != no_node)
+        for (uint32_t k = 0; k < 4 && k <= root; ++k) __builtin_prefetch(&s.nodes[root - 2 * k]);
+    for (uint32_t t : ts.candidates) {
+      const size_t before = out.highlights.size();
+      if (ts.evaluator.evaluate_topic(s, s.topics[t], first_view, slot.meta, out.highlights))
+        ts.pending.push_back(
+            {t, static_cast<uint32_t>(before), static_cast<uint32_t>(out.highlights.size() - before)});
+      else
+        out.highlights.resize(before);
+    }
   }
   if (ts.pending.empty()) return;
+  SITO_STAGE_TIMER(mentions);
 
   uint32_t view_stamp = stamp;
   if (!slot.deferred.empty()) {

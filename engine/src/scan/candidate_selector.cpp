@@ -21,6 +21,7 @@ bool group_range(thread_scratch& ts, const std::vector<hit>& hits, size_t from, 
       st.begin = static_cast<uint32_t>(i);
       st.end = 0;
       distinct.push_back(hits[i].atom);
+      ts.hit_atoms.add(hits[i].atom);
     } else if ((st.begin & atom_hits::in_grouped) || st.begin < from) {  // ranged by an earlier call
       for (size_t k = first_new; k < distinct.size(); ++k) state[distinct[k]].stamp = 0;
       distinct.resize(first_new);
@@ -58,6 +59,7 @@ bool group_range(thread_scratch& ts, const std::vector<hit>& hits, size_t from, 
 uint32_t group_hits(thread_scratch& ts, const std::vector<hit>& hits) {
   const uint32_t stamp = ts.next_stamp();
   ts.distinct_atoms.clear();
+  ts.hit_atoms.clear();
   ts.grouped_hits.clear();
   (void)group_range(ts, hits, 0, stamp);  // a fresh stamp: nothing is ranged yet
   return stamp;
@@ -121,7 +123,7 @@ uint32_t select_candidates(const ruleset_snapshot& s, thread_scratch& ts, const 
       if (c & ruleset_snapshot::check_meta_bit) {
         const uint32_t id = c & ~ruleset_snapshot::check_meta_bit;
         if (std::find(ts.meta_present.begin(), ts.meta_present.end(), id) != ts.meta_present.end()) return true;
-      } else if (ts.atom_state[c].stamp == stamp) {
+      } else if (ts.hit_atoms.may_contain(c) && ts.atom_state[c].stamp == stamp) {
         return true;
       }
     }

@@ -45,7 +45,7 @@ uint32_t group_more_hits(thread_scratch& ts, const std::vector<hit>& hits, size_
 
 /// The view of a post's hits grouped at `stamp`.
 inline program_evaluator::hit_view view_of(const thread_scratch& ts, const std::vector<hit>& hits, uint32_t stamp) {
-  return {hits, ts.grouped_hits, ts.atom_state.data(), stamp};
+  return {hits, ts.grouped_hits, ts.atom_state.data(), stamp, &ts.hit_atoms};
 }
 
 }  // namespace sito::detail

@@ -85,6 +85,7 @@ struct thread_scratch {
     return stamp;
   }
   std::vector<uint32_t> distinct_atoms;  ///< group_hits: atoms in order of first hit
+  atom_filter hit_atoms;                 ///< group_hits: the distinct atoms, as a filter
   std::vector<hit> grouped_hits;         ///< group_hits: hits of atoms that hit more than once, by atom
   std::vector<uint32_t> candidates;
   std::vector<uint32_t> meta_present;        ///< meta key ids the post carries
