@@ -100,6 +100,13 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
     for (uint32_t t : ts.candidates)
       if (const uint32_t root = s.topics[t].root; root != no_node)
         for (uint32_t k = 0; k < 4 && k <= root; ++k) __builtin_prefetch(&s.nodes[root - 2 * k]);
+    // Then the child lists, which end with the root's (laid out alike).
+    for (uint32_t t : ts.candidates)
+      if (const uint32_t root = s.topics[t].root; root != no_node) {
+        const program_node& r = s.nodes[root];
+        const uint32_t end = r.first_child + r.child_count;
+        for (uint32_t k = 0; k < 2 && 16 * k < end; ++k) __builtin_prefetch(&s.children[end - 1 - 16 * k]);
+      }
     for (uint32_t t : ts.candidates) {
       const size_t before = out.highlights.size();
       if (ts.evaluator.evaluate_topic(s, s.topics[t], first_view, slot.meta, out.highlights))
