@@ -30,6 +30,10 @@ TEST(TokenCache, AgreesWithAMapWhileItGrows) {
     const uint64_t h = text::token_hash(k);
     const token_cache::entry* found = cache.find(k, h);
     ASSERT_EQ(found != nullptr, want.count(k) == 1) << i;
+    // The one-step compare, with random bytes readable after the key.
+    std::string padded = k + std::string(16, '\0');
+    for (size_t j = k.size(); j < padded.size(); ++j) padded[j] = static_cast<char>(rng());
+    ASSERT_EQ(cache.find(std::string_view(padded).substr(0, k.size()), h, padded.data() + padded.size()), found) << i;
     if (found) continue;
     std::vector<uint32_t> atoms;
     for (uint32_t a = 0, n = static_cast<uint32_t>(rng() % 4); a < n; ++a) atoms.push_back(i * 4 + a);
@@ -69,6 +73,17 @@ TEST(TokenCache, KeysDifferingInOneByteOrLengthAreDistinct) {
     EXPECT_EQ(cache.group(*e, 0)[0], i);
   }
   EXPECT_EQ(cache.find("ab", text::token_hash("ab")), nullptr);
+  // The same through the one-step compare, where the bytes after a key are
+  // those of a longer key ("abc" followed by "d..." is not "abcd").
+  for (uint32_t i = 0; i < keys.size(); ++i) {
+    const std::string text = keys[i] + "dtabcdefghijklmnopqrstuvwxyz";
+    const std::string_view key = std::string_view(text).substr(0, keys[i].size());
+    const token_cache::entry* e = cache.find(key, text::token_hash(key), text.data() + text.size());
+    ASSERT_NE(e, nullptr) << keys[i];
+    EXPECT_EQ(cache.group(*e, 0)[0], i);
+  }
+  const std::string ab = "abcd" + std::string(20, 'q');
+  EXPECT_EQ(cache.find(std::string_view(ab).substr(0, 2), text::token_hash("ab"), ab.data() + ab.size()), nullptr);
 }
 
 TEST(TokenCache, DropsEverythingAtTheNextChunkOnceFullAndEntriesStayValidUntilThen) {

@@ -82,8 +82,8 @@ void add_hits(const ruleset_snapshot& s, const post& p, uint8_t f, const text::t
 
 /// The cached entry of a key: one inline probe for a recurring token.
 inline token_cache::entry term_entry(const ruleset_snapshot& s, thread_scratch& ts, std::string_view key,
-                                     uint64_t hash, bool is_tag) {
-  const token_cache::entry* cached = ts.cache->find(key, hash);
+                                     uint64_t hash, bool is_tag, const char* readable_end) {
+  const token_cache::entry* cached = ts.cache->find(key, hash, readable_end);
   return cached ? *cached : resolve_term(s, ts, key, hash, is_tag);
 }
 
@@ -99,19 +99,20 @@ void collect_query_hits(const ruleset_snapshot& s, thread_scratch& ts, const pos
   for (uint8_t f = 0; f < field_count; ++f) {
     const text::analyzed_text& at = slot.fields[f];
     const char* folded = at.folded.data();
+    const char* folded_end = folded + at.folded.size();
     const auto ntok = static_cast<uint32_t>(at.tokens.size());
     for (uint32_t k = 0; k < std::min(ntok, prefetch_distance); ++k) cache.prefetch(at.tokens[k].hash);
     for (uint32_t k = 0; k < ntok; ++k) {
       if (k + prefetch_distance < ntok) cache.prefetch(at.tokens[k + prefetch_distance].hash);
       const text::token& tok = at.tokens[k];
       const std::string_view key(folded + tok.fold_begin, tok.fold_end - tok.fold_begin);
-      const token_cache::entry e = term_entry(s, ts, key, tok.hash, false);
+      const token_cache::entry e = term_entry(s, ts, key, tok.hash, false, folded_end);
       if (e.count != 0) {
         add_hits(s, p, f, tok, false, cache.group(e, 0), slot.hits);
         if (e.count != e.first) slot.deferred.push_back({f, false, k, e});
       }
       if (tok.has_tag) {
-        const token_cache::entry te = term_entry(s, ts, at.tag_key(tok), tok.tag_hash, true);
+        const token_cache::entry te = term_entry(s, ts, at.tag_key(tok), tok.tag_hash, true, folded_end);
         if (te.count != 0) {
           add_hits(s, p, f, tok, true, cache.group(te, 0), slot.hits);
           if (te.count != te.first) slot.deferred.push_back({f, true, k, te});

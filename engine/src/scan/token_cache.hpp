@@ -30,6 +30,10 @@
 #include <string_view>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "sito/compile/program.hpp"
 #include "sito/text/token_hash.hpp"
 
@@ -57,15 +61,36 @@ class token_cache {
 
   /// The entry of `key` (whose token_hash() is `hash`), or nullptr when it
   /// is not cached. The pointer is valid until the next insert(): copy it.
-  const entry* find(std::string_view key, uint64_t hash) const {
-    if (key.size() > inline_key_bytes) {
+  /// `readable_end`: where the memory readable after the key ends (the end
+  /// of the folded text it points into); with 16 bytes readable from the
+  /// key's start, the key is compared in one SSE2 step whatever its length.
+  const entry* find(std::string_view key, uint64_t hash, const char* readable_end = nullptr) const {
+    const size_t n = key.size();
+    if (n > inline_key_bytes) {
       auto it = long_keys_.find(key);
       return it == long_keys_.end() ? nullptr : &it->second;
     }
+#if defined(__SSE2__)
+    if (readable_end && key.data() + 16 <= readable_end) {
+      // The slot's key is zero-padded to 19 bytes: its first 16 and the
+      // key's first 16, compared where the key has bytes; the rest (keys
+      // of 17 to 19 bytes, rare) byte by byte.
+      const __m128i k = _mm_loadu_si128(reinterpret_cast<const __m128i*>(key.data()));
+      const unsigned need = n >= 16 ? 0xFFFFu : (1u << n) - 1;
+      for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+        const slot& s = slots_[i];
+        const __m128i sk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.key));
+        const unsigned eq = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(sk, k)));
+        if (((eq & need) == need) & (s.len == n) && (n <= 16 || key_equal(s.key + 16, key.data() + 16, n - 16)))
+          return &s.e;
+        if (s.len == empty) return nullptr;
+      }
+    }
+#endif
     for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
       const slot& s = slots_[i];
       if (s.len == empty) return nullptr;
-      if (s.len == key.size() && key_equal(s.key, key.data(), key.size())) return &s.e;
+      if (s.len == n && key_equal(s.key, key.data(), n)) return &s.e;
     }
   }
 
