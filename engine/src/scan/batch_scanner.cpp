@@ -99,7 +99,7 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
     }
     for (uint32_t t : ts.candidates)
       if (const uint32_t root = s.topics[t].root; root != no_node)
-        for (uint32_t k = 0; k < 4 && k <= root; ++k) __builtin_prefetch(&s.nodes[root - 2 * k]);
+        for (uint32_t k = 0; k < 4 && 2 * k <= root; ++k) __builtin_prefetch(&s.nodes[root - 2 * k]);
     // Then the child lists, which end with the root's (laid out alike).
     for (uint32_t t : ts.candidates)
       if (const uint32_t root = s.topics[t].root; root != no_node) {
@@ -118,6 +118,15 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
   }
   if (ts.pending.empty()) return;
   SITO_STAGE_TIMER(mentions);
+  // The matches' tag and rule conditions are as cold as their topics'
+  // programs were: asked for now, they arrive while the condition hits
+  // below are collected.
+  for (const auto& pm : ts.pending) {
+    const compiled_topic& t = s.topics[pm.topic];
+    for (const auto& tag : t.tags) __builtin_prefetch(&s.nodes[tag.root]);
+    for (const auto& rule : t.rules)
+      if (rule.root != no_node) __builtin_prefetch(&s.nodes[rule.root]);
+  }
 
   uint32_t view_stamp = stamp;
   if (!slot.deferred.empty()) {
