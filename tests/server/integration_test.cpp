@@ -655,10 +655,15 @@ TEST_F(Sitod, RulesSentimentAggregatesAndSpikeAlertsEndToEnd) {
   EXPECT_FLOAT_EQ(fraud.priority, 95.f);
 
   // The burst of 30 raised one alert for the topic and one for its tag.
-  ASSERT_GE(alerts.size(), 1u);
-  bool topic_alert = false;
-  for (const auto& a : alerts) topic_alert = topic_alert || (a.topic == "brand" && a.tag.empty());
-  EXPECT_TRUE(topic_alert);
+  ASSERT_GE(alerts.size(), 2u);
+  size_t topic_alerts = 0, tag_alerts = 0;
+  for (const auto& a : alerts) {
+    topic_alerts += a.topic == "brand" && a.tag.empty();
+    tag_alerts += a.topic == "brand" && a.tag == "Тачпоинт/Доставка";
+    EXPECT_GE(a.count, a.threshold) << a.topic << " " << a.tag;
+  }
+  EXPECT_EQ(topic_alerts, 1u);
+  EXPECT_EQ(tag_alerts, 1u) << "the tag's burst is alerted next to the topic's";
 
   auto stats = admin->full_stats();
   ASSERT_TRUE(stats.ok());
