@@ -468,6 +468,14 @@ TEST_F(Sitod, AStalledSubscriberNeverSlowsIngestAndCatchesUpWithoutGaps) {
   const double committed = value("sito_mentions_committed_total"), delivered = value("sito_mentions_delivered_total");
   ASSERT_GT(committed, 10000) << m;
   EXPECT_LT(delivered, committed) << "a stalled subscriber must not be fed without bound";
+  // The bound as a number: the connection's log is read only while its write
+  // queue holds fewer than subscriber_buffer_mentions (rounded up to one
+  // frame of at most 512), so it holds at most one frame more than that.
+  const double queued_frames = value("sito_session_write_queue_frames");
+  ASSERT_GE(queued_frames, 0) << m;
+  constexpr double frame = 512;
+  const double bound = std::max<double>(static_cast<double>(config.subscriber_buffer_mentions), frame) + frame;
+  EXPECT_LE(queued_frames * frame, bound) << queued_frames << " frames held for a stalled subscriber";
   // It catches up, in order and gap-free.
   uint64_t expect = 0, got = 0;
   bool first = true;
