@@ -330,6 +330,10 @@ uint16_t sitod::http_port() const {
   return impl_->http_acceptor ? impl_->http_acceptor->local_endpoint().port() : 0;
 }
 
+std::optional<uint64_t> sitod::committed_offset(const std::string& tenant, const std::string& subscription) const {
+  return impl_->db->committed_offset(tenant, subscription);
+}
+
 void sitod::wait_until_matched() {
   impl& d = *impl_;
   std::unique_lock lock(d.match_mutex);

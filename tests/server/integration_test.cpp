@@ -360,7 +360,11 @@ TEST_F(Sitod, TopicsAndCommittedOffsetsSurviveARestart) {
     ASSERT_FALSE(batch->empty());
     ASSERT_TRUE(sub.commit().ok());
     committed = sub.last_offset();
-    std::this_thread::sleep_for(200ms);  // the commit is fire-and-forget
+    // The commit is fire-and-forget on the wire: await it where it lands.
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (server_->committed_offset("acme", "durable") != committed && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(1ms);
+    ASSERT_EQ(server_->committed_offset("acme", "durable"), std::optional<uint64_t>(committed));
   }
   admin.reset();
   producer.reset();

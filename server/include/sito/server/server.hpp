@@ -30,6 +30,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "sito/base/status.hpp"
 #include "sito/server/config.hpp"
@@ -56,6 +58,11 @@ class sitod {
 
   /// Blocks until every post appended so far has been matched (tests, shutdown).
   void wait_until_matched();
+
+  /// The offset `tenant`'s subscribers committed under `subscription`, if
+  /// any (commits are fire-and-forget on the wire: tests and operators
+  /// await one by asking here).
+  std::optional<uint64_t> committed_offset(const std::string& tenant, const std::string& subscription) const;
 
   struct impl;  ///< opaque; named here so the server's own sessions can reach it
 
