@@ -3,31 +3,31 @@
 #include <cstring>
 #include <string_view>
 
+#include "sito/text/token_hash.hpp"
+
 namespace sito::server::detail {
 
 namespace {
-__extension__ typedef unsigned __int128 u128;
-inline uint64_t mum(uint64_t a, uint64_t b) {
-  const u128 r = static_cast<u128>(a) * b;
-  return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
-}
-inline uint64_t r8(const unsigned char* p) {
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-  return v;
-}
+// The wyhash primitives are token_hash.hpp's (a 64x64->128 multiply folded
+// by xor, 8-byte loads, the seeds); the construction below is this file's
+// own and frozen: PostIdentity.TheStoredHashNeverChanges pins its values,
+// so a change to either shows up there.
+using text::detail::hash_mum;
+using text::detail::hash_r8;
+using text::detail::hash_s0;
+using text::detail::hash_s1;
+using text::detail::hash_s2;
 inline uint64_t r4(const unsigned char* p) {
   uint32_t v;
   std::memcpy(&v, p, 4);
   return v;
 }
-constexpr uint64_t s0 = 0xa0761d6478bd642full, s1 = 0xe7037ed1a0b428dbull, s2 = 0x8ebc6af09c88c6e3ull;
 }  // namespace
 
 uint64_t stored_hash(std::string_view bytes) {
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   const size_t n = bytes.size();
-  uint64_t seed = s0 ^ s1;
+  uint64_t seed = hash_s0 ^ hash_s1;
   uint64_t a, b;
   if (n <= 16) {
     if (n >= 4) {
@@ -43,14 +43,14 @@ uint64_t stored_hash(std::string_view bytes) {
   } else {
     size_t i = n;
     while (i > 16) {
-      seed = mum(r8(p) ^ s1, r8(p + 8) ^ seed);
+      seed = hash_mum(hash_r8(p) ^ hash_s1, hash_r8(p + 8) ^ seed);
       p += 16;
       i -= 16;
     }
-    a = r8(p + i - 16);
-    b = r8(p + i - 8);
+    a = hash_r8(p + i - 16);
+    b = hash_r8(p + i - 8);
   }
-  return mum(s1 ^ n, mum(a ^ s1, b ^ seed));
+  return hash_mum(hash_s1 ^ n, hash_mum(a ^ hash_s1, b ^ seed));
 }
 
 std::string dedup_key(const std::string& producer_tenant, const post& p) {
@@ -72,14 +72,14 @@ class fingerprint {
  public:
   void bytes(const void* data, size_t n) {
     const uint64_t h = stored_hash(std::string_view(static_cast<const char*>(data), n));
-    state_ = mum(state_ ^ h, s2 + ++fields_);
+    state_ = hash_mum(state_ ^ h, hash_s2 + ++fields_);
   }
   void text(const std::string& s) { bytes(s.data(), s.size()); }
   void number(int64_t v) { bytes(&v, sizeof v); }
   uint64_t value() const { return state_; }
 
  private:
-  uint64_t state_ = s0;
+  uint64_t state_ = hash_s0;
   uint64_t fields_ = 0;
 };
 }  // namespace

@@ -12,9 +12,10 @@
 //
 // Both are stored (the dedup key is the post_ids key, the fingerprint its
 // value), so the hash under them is a persistent format: stored_hash() is
-// frozen — wyhash over the bytes as it was when the store first wrote it —
-// and owned here, not shared with the engine's token_hash(), which is free
-// to change between builds. A test pins its values.
+// frozen — wyhash over the bytes as it was when the store first wrote it,
+// built here from token_hash.hpp's primitives rather than by calling the
+// engine's token_hash(), which is free to change between builds. A test
+// pins its values.
 //
 // Thread-safety: pure functions.
 #pragma once
