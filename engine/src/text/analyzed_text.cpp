@@ -82,6 +82,7 @@ analyzer::analyzer(analyzer_implementation impl)
 
 status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_map) {
   out.clear();
+  if (s.empty()) return ok_status();  // most posts have no title and no image text
   const auto& tab = detail::tables();
   if (impl_ == analyzer_implementation::general) {
     out.folded.reserve(s.size() + 8);
