@@ -122,6 +122,7 @@ uint32_t select_candidates(const ruleset_snapshot& s, thread_scratch& ts, const 
   }
 
   // The second clause of topic t holds when any of its checks is on the post.
+  const program_evaluator::hit_view view = view_of(ts, slot.hits, stamp);
   auto second_clause_holds = [&](uint32_t t) {
     const uint32_t b = s.topic_check_begin[t], e = s.topic_check_begin[t + 1];
     if (b == e) return true;
@@ -130,7 +131,7 @@ uint32_t select_candidates(const ruleset_snapshot& s, thread_scratch& ts, const 
       if (c & ruleset_snapshot::check_meta_bit) {
         const uint32_t id = c & ~ruleset_snapshot::check_meta_bit;
         if (std::find(ts.meta_present.begin(), ts.meta_present.end(), id) != ts.meta_present.end()) return true;
-      } else if (ts.hit_atoms.may_contain(c) && ts.atom_state[c].stamp == stamp) {
+      } else if (view.has(c)) {
         return true;
       }
     }

@@ -40,12 +40,6 @@ struct node_trace {
   uint32_t spans;
 };
 
-/// A post's hits of one atom after group_hits, valid where `stamp` is the
-/// post's: [begin, end) of the post's hits in text order when the atom hit
-/// once (most do: no copy), or, with in_grouped set in both, of the
-/// grouped copy that gathers the hits of atoms that hit more than once. One
-/// 12-byte record, so the grouping and the evaluator touch one cache line
-/// per atom.
 /// The atoms a post hit, as a bit filter over hashed atom ids (8 192 bits,
 /// L1-resident): a clear bit means "no hit" without reading the atom's
 /// atom_hits record, which with many topics is a cold line (most atoms a
@@ -67,6 +61,12 @@ struct atom_filter {
   }
 };
 
+/// A post's hits of one atom after group_hits, valid where `stamp` is the
+/// post's: [begin, end) of the post's hits in text order when the atom hit
+/// once (most do: no copy), or, with in_grouped set in both, of the
+/// grouped copy that gathers the hits of atoms that hit more than once. One
+/// 12-byte record, so the grouping and the evaluator touch one cache line
+/// per atom.
 struct atom_hits {
   static constexpr uint32_t in_grouped = 0x80000000u;
   uint32_t stamp = 0;
@@ -84,10 +84,11 @@ class program_evaluator {
     const atom_hits* of_atom;      ///< by atom, valid where its stamp == stamp
     uint32_t stamp;
     const atom_filter* present;    ///< the atoms with hits (may say yes for others)
+    /// Whether atom `atom` hit the post (the filter first, then its record).
+    bool has(uint32_t atom) const { return present->may_contain(atom) && of_atom[atom].stamp == stamp; }
     std::span<const hit> of(uint32_t atom) const {
-      if (!present->may_contain(atom)) return {};
+      if (!has(atom)) return {};
       const atom_hits& a = of_atom[atom];
-      if (a.stamp != stamp) return {};
       if (a.begin & atom_hits::in_grouped) return grouped.subspan(a.begin & ~atom_hits::in_grouped, a.end - a.begin);
       return all.subspan(a.begin, a.end - a.begin);
     }

@@ -62,8 +62,9 @@ class token_cache {
   /// The entry of `key` (whose token_hash() is `hash`), or nullptr when it
   /// is not cached. The pointer is valid until the next insert(): copy it.
   /// `readable_end`: where the memory readable after the key ends (the end
-  /// of the folded text it points into); with 16 bytes readable from the
-  /// key's start, the key is compared in one SSE2 step whatever its length.
+  /// of the folded text it points into); the key is compared in one SSE2
+  /// step whatever its length, from a padded copy when fewer than 16 bytes
+  /// are readable from its start.
   const entry* find(std::string_view key, uint64_t hash, const char* readable_end = nullptr) const {
     const size_t n = key.size();
     if (n > inline_key_bytes) {
@@ -71,27 +72,35 @@ class token_cache {
       return it == long_keys_.end() ? nullptr : &it->second;
     }
 #if defined(__SSE2__)
-    if (readable_end && key.data() + 16 <= readable_end) {
-      // The slot's key is zero-padded to 19 bytes: its first 16 and the
-      // key's first 16, compared where the key has bytes; the rest (keys
-      // of 17 to 19 bytes, rare) byte by byte.
-      const __m128i k = _mm_loadu_si128(reinterpret_cast<const __m128i*>(key.data()));
-      const unsigned need = n >= 16 ? 0xFFFFu : (1u << n) - 1;
-      for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
-        const slot& s = slots_[i];
-        const __m128i sk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.key));
-        const unsigned eq = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(sk, k)));
-        if (((eq & need) == need) & (s.len == n) && (n <= 16 || key_equal(s.key + 16, key.data() + 16, n - 16)))
-          return &s.e;
-        if (s.len == empty) return nullptr;
-      }
+    // A key without 16 readable bytes (the end of a field, a caller with no
+    // buffer) is compared from a padded copy.
+    const char* k16 = key.data();
+    char padded[inline_key_bytes + 13];
+    if (!readable_end || readable_end - k16 < 16) {
+      std::memset(padded, 0, sizeof padded);
+      std::memcpy(padded, k16, n);
+      k16 = padded;
     }
-#endif
+    // The slot's key is zero-padded to 19 bytes: its first 16 and the key's
+    // first 16, compared where the key has bytes; the rest (keys of 17 to
+    // 19 bytes, rare) byte by byte.
+    const __m128i k = _mm_loadu_si128(reinterpret_cast<const __m128i*>(k16));
+    const unsigned need = n >= 16 ? 0xFFFFu : (1u << n) - 1;
+    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      const slot& s = slots_[i];
+      const __m128i sk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.key));
+      const unsigned eq = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(sk, k)));
+      if (((eq & need) == need) & (s.len == n) && (n <= 16 || key_equal(s.key + 16, k16 + 16, n - 16)))
+        return &s.e;
+      if (s.len == empty) return nullptr;
+    }
+#else
     for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
       const slot& s = slots_[i];
       if (s.len == empty) return nullptr;
       if (s.len == n && key_equal(s.key, key.data(), n)) return &s.e;
     }
+#endif
   }
 
   /// Asks for the slot where the probe for `hash` starts, ahead of find():

@@ -98,7 +98,6 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
   const bool wide = impl_ == analyzer_implementation::avx512;
   const bool blocks = (wide || impl_ == analyzer_implementation::avx2) && !with_byte_map && lead_ok[0xD0] &&
                       lead_ok[0xD1];
-  using detail::block_result;
 
   // Fast path: code points that are their own normalization segment and map
   // to one code point from the tables, and common punctuation; tokens are
@@ -154,8 +153,7 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
     t.orig_begin = tok_orig;
     t.orig_end = static_cast<uint32_t>(orig_end);
     t.position = position++;
-    t.hash = tok_fold + 16 <= out.folded.size() ? token_hash_readable16(F + tok_fold, fold_end - tok_fold)
-                                                : token_hash(std::string_view(F + tok_fold, fold_end - tok_fold));
+    t.hash = token_hash_within(F + tok_fold, fold_end - tok_fold, F + out.folded.size());
     out.tokens.push_back(t);
     in_token = false;
   };
@@ -268,7 +266,7 @@ status analyzer::analyze(std::string_view s, analyzed_text& out, bool with_byte_
     // prefix (simd_blocks.hpp) is folded in SIMD, and its tokens come from
     // bit masks.
     if (blocks) {
-      block_result r;
+      detail::block_result r;
       size_t avail;
       ensure(64);
       if (wide) {

@@ -22,7 +22,7 @@ bool cpu_has_avx512() {
   // opmask and zmm state (XCR0 bits 1, 2, 5, 6, 7).
   static const bool has = [] {
     if (!cpu_has_avx2() || !__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw") ||
-        !__builtin_cpu_supports("avx512vbmi2") || !__builtin_cpu_supports("bmi2"))
+        !__builtin_cpu_supports("avx512vbmi2"))
       return false;
     uint32_t eax, edx;
     __asm__("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
@@ -228,9 +228,7 @@ SITO_BITS uint32_t emit_block_tokens(const block_result& r, uint32_t take, size_
     t.orig_begin = cur.tok_orig;
     t.orig_end = static_cast<uint32_t>(orig + k);
     t.position = cur.position++;
-    t.hash = cur.tok_fold + 16 <= folded.size()
-                 ? token_hash_readable16(folded.data() + cur.tok_fold, fold_end - cur.tok_fold)
-                 : token_hash(folded.substr(cur.tok_fold, fold_end - cur.tok_fold));
+    t.hash = token_hash_within(folded.data() + cur.tok_fold, fold_end - cur.tok_fold, folded.data() + folded.size());
     cur.in_token = false;
   }
   if (starts) {  // one token left open past `take`

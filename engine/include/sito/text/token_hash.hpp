@@ -10,8 +10,9 @@
 // the wyhash construction (public domain): a key of at most 16 bytes is
 // two zero-padded 8-byte words and the length, mixed by two 64×64→128
 // multiplies; longer keys go through a word loop. token_hash() reads only
-// the key's own bytes; token_hash_readable16() may read up to 16 bytes from
-// the key's start, and gives the same value without a branch on the length.
+// the key's own bytes; token_hash_within() may read up to 16 bytes from the
+// key's start where its buffer allows, and gives the same value without a
+// branch on the length.
 //
 // The value is stable within a process and across processes of one build;
 // it is not a persistent format.
@@ -85,13 +86,14 @@ inline uint64_t token_hash(std::string_view key) {
   return hash_mum(hash_s1 ^ n, hash_mum(a ^ hash_s1, b ^ seed));
 }
 
-/// token_hash() of the key [p, p + n) where 16 bytes are readable at p
-/// (what follows the key is ignored): for a key of up to 16 bytes, two
-/// loads and a mask from a table, with no branch on its length. The
+/// token_hash() of the key [p, p + n) inside a buffer readable up to
+/// `readable_end`: where 16 bytes are readable from p (what follows the key
+/// is ignored), a key of up to 16 bytes costs two loads and a mask from a
+/// table, with no branch on its length; otherwise it is token_hash(). The
 /// analyzer's fast path, which keeps slack after the folded text, uses it.
-inline uint64_t token_hash_readable16(const char* p, size_t n) {
+inline uint64_t token_hash_within(const char* p, size_t n, const char* readable_end) {
   using namespace detail;
-  if (n > 16) return token_hash(std::string_view(p, n));
+  if (n > 16 || readable_end - p < 16) return token_hash(std::string_view(p, n));
   const auto* u = reinterpret_cast<const unsigned char*>(p);
   return hash_short(hash_r8(u) & short_masks.m[n][0], hash_r8(u + 8) & short_masks.m[n][1], n);
 }
