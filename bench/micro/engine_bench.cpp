@@ -20,6 +20,7 @@
 #include "sito/scan/batch_scanner.hpp"
 #include "peers/literal_peers.hpp"
 #include "sito/text/fold.hpp"
+#include "support/firehose_generator.hpp"
 #include "support/workload.hpp"
 
 namespace {
@@ -253,6 +254,35 @@ void BM_Analyze(benchmark::State& state) {
 }
 
 BENCHMARK(BM_Analyze)->DenseRange(0, std::size(text::all_analyzer_implementations) - 1);
+
+/// The same over sito-bench's generated firehose (what `sito-bench engine`
+/// scans: hashtags, @mentions, emoji, links, English and Kazakh posts), all
+/// fields of a post per item; as many posts as its pool, so that their text
+/// is not all in cache.
+void BM_AnalyzeFirehose(benchmark::State& state) {
+  static const std::vector<post> posts = bench::firehose_generator({.seed = 42}).take(16384);
+  const text::analyzer_implementation impl = text::all_analyzer_implementations[state.range(0)];
+  state.SetLabel(text::to_string(impl));
+  if (!text::supported_by_runtime_system(impl)) {
+    state.SkipWithError("not supported by this CPU");
+    return;
+  }
+  text::analyzer a(impl);
+  text::analyzed_text t;
+  size_t i = 0, bytes = 0, items = 0;
+  for (auto _ : state) {
+    const post& p = posts[i++ % posts.size()];
+    for (const std::string* f : {&p.title, &p.text, &p.image_text}) {
+      benchmark::DoNotOptimize(a.analyze(*f, t));
+      bytes += f->size();
+    }
+    ++items;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(items));
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+
+BENCHMARK(BM_AnalyzeFirehose)->DenseRange(0, std::size(text::all_analyzer_implementations) - 1);
 // Second argument: 1 = every topic also carries three auto-tags.
 BENCHMARK(BM_Engine)->Args({1000, 0})->Args({1000, 1})->Args({1000, 2})->Args({1000, 3})
     ->Args({10000, 0})->Args({10000, 3})->Args({100000, 0})->Args({100000, 3})
