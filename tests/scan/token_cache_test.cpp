@@ -38,8 +38,10 @@ TEST(TokenCache, AgreesWithAMapWhileItGrows) {
     std::vector<uint32_t> atoms;
     for (uint32_t a = 0, n = static_cast<uint32_t>(rng() % 4); a < n; ++a) atoms.push_back(i * 4 + a);
     const auto first = static_cast<uint32_t>(atoms.empty() ? 0 : rng() % (atoms.size() + 1));
-    cache.insert(k, h, atoms, first);
+    const bool triggers = (rng() & 1) != 0;
+    cache.insert(k, h, atoms, first, triggers);
     want[k] = atoms;
+    want[k].push_back(triggers);
     want[k].push_back(first);  // remembered at the end
   }
   EXPECT_GT(cache.table_bytes(), initial_bytes) << "the table grew with the working set";
@@ -49,7 +51,8 @@ TEST(TokenCache, AgreesWithAMapWhileItGrows) {
     const token_cache::entry* e = cache.find(k, text::token_hash(k));
     ASSERT_NE(e, nullptr);
     const uint32_t first = v.back();
-    std::vector<uint32_t> atoms(v.begin(), v.end() - 1);
+    EXPECT_EQ(e->triggers, v[v.size() - 2]) << "the trigger flag comes back with its entry";
+    std::vector<uint32_t> atoms(v.begin(), v.end() - 2);
     const auto g0 = cache.group(*e, 0), g1 = cache.group(*e, 1);
     ASSERT_EQ(g0.size(), first);
     std::vector<uint32_t> got(g0.begin(), g0.end());
@@ -64,7 +67,7 @@ TEST(TokenCache, KeysDifferingInOneByteOrLengthAreDistinct) {
                                          "abcdefghijklmnopqrt", "abcdefghijklmnopqrst"};
   for (uint32_t i = 0; i < keys.size(); ++i) {
     const uint32_t atom = i;
-    cache.insert(keys[i], text::token_hash(keys[i]), std::span<const uint32_t>(&atom, 1), 1);
+    cache.insert(keys[i], text::token_hash(keys[i]), std::span<const uint32_t>(&atom, 1), 1, false);
   }
   for (uint32_t i = 0; i < keys.size(); ++i) {
     const token_cache::entry* e = cache.find(keys[i], text::token_hash(keys[i]));
@@ -91,7 +94,7 @@ TEST(TokenCache, DropsEverythingAtTheNextChunkOnceFullAndEntriesStayValidUntilTh
   std::vector<token_cache::entry> handed_out;
   for (uint32_t i = 0; i < 40; ++i) {  // one chunk may overshoot max_entries
     const std::string k = "k" + std::to_string(i);
-    handed_out.push_back(cache.insert(k, text::token_hash(k), std::span<const uint32_t>(&i, 1), 1));
+    handed_out.push_back(cache.insert(k, text::token_hash(k), std::span<const uint32_t>(&i, 1), 1, false));
   }
   EXPECT_EQ(cache.size(), 40u);
   for (uint32_t i = 0; i < 40; ++i) EXPECT_EQ(cache.group(handed_out[i], 0)[0], i) << "valid within the chunk";
@@ -99,7 +102,7 @@ TEST(TokenCache, DropsEverythingAtTheNextChunkOnceFullAndEntriesStayValidUntilTh
   cache.begin_chunk();
   EXPECT_EQ(cache.size(), 0u);
   EXPECT_EQ(cache.find("k3", text::token_hash("k3")), nullptr);
-  cache.insert("new", text::token_hash("new"), {}, 0);
+  cache.insert("new", text::token_hash("new"), {}, 0, false);
   EXPECT_NE(cache.find("new", text::token_hash("new")), nullptr);
   cache.begin_chunk();
   EXPECT_EQ(cache.size(), 1u) << "not full: kept";

@@ -71,17 +71,10 @@ uint32_t group_more_hits(thread_scratch& ts, const std::vector<hit>& hits, size_
 }
 
 uint32_t select_candidates(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot) {
-  // With many topics each hit atom's record and trigger list are cold
-  // lines, which grouping and the triggers below read one after another:
-  // asked for all at once, the misses overlap.
-  for (const hit& h : slot.hits) {
-    __builtin_prefetch(&ts.atom_state[h.atom]);
-    __builtin_prefetch(&s.atom_trigger_begin[h.atom]);
-  }
-  const uint32_t stamp = group_hits(ts, slot.hits);
   ts.candidates.clear();
   ts.meta_present.clear();
   ts.meta_triggers.clear();
+  ts.distinct_atoms.clear();
 
   if (s.meta_fields_used != 0)
     build_post_meta(p, slot.fields[0].folded, slot.fields[1].folded, s.meta_fields_used, slot.meta);
@@ -120,6 +113,18 @@ uint32_t select_candidates(const ruleset_snapshot& s, thread_scratch& ts, const 
     if (m.is_reply) probe(filter_field::is_reply, "1");
     if (m.is_repost) probe(filter_field::is_repost, "1");
   }
+  // Nothing fires: no candidates, and the hits need no grouping (most posts
+  // with few topics, whose triggers are their rarest clauses).
+  if (!slot.trigger_hits && ts.meta_triggers.empty() && s.always_topics.empty()) return 0;
+
+  // With many topics each hit atom's record and trigger list are cold
+  // lines, which grouping and the triggers below read one after another:
+  // asked for all at once, the misses overlap.
+  for (const hit& h : slot.hits) {
+    __builtin_prefetch(&ts.atom_state[h.atom]);
+    __builtin_prefetch(&s.atom_trigger_begin[h.atom]);
+  }
+  const uint32_t stamp = group_hits(ts, slot.hits);
 
   // The second clause of topic t holds when any of its checks is on the post.
   const program_evaluator::hit_view view = view_of(ts, slot.hits, stamp);

@@ -10,9 +10,13 @@
 // topics whose every clause fired, while a common second clause (a context
 // word, `lang:ru`) never fans out over the topics that name it.
 //
-// Output: ts.candidates, sorted, each topic once; the hit view's per-atom
-// ranges (ts.atom_state at ts.stamp) and slot.meta are
-// filled on the way.
+// A post where nothing fires (no hit of a trigger atom, which the term
+// matcher flags as it finds them, no metadata trigger, no topic evaluated
+// for every post) is done after its metadata: its hits are not grouped.
+//
+// Output: ts.candidates, sorted, each topic once; slot.meta; when there are
+// candidates, the hit view's per-atom ranges (ts.atom_state at the returned
+// stamp).
 //
 // Thread-safety: as term_matcher.hpp.
 #pragma once
@@ -23,8 +27,8 @@
 
 namespace sito::detail {
 
-/// Groups slot.hits by atom (group_hits) and selects the candidates.
-/// Returns the stamp of the view.
+/// Selects the candidates and, when there are any, groups slot.hits by atom
+/// (group_hits). Returns the stamp of the view (0 when nothing fired).
 uint32_t select_candidates(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot);
 
 /// Stamps each atom's hits for a new view (atom_hits, program_evaluator.hpp)

@@ -41,6 +41,9 @@ struct post_slot {
     token_cache::entry entry;
   };
   std::vector<deferred_token> deferred;
+  /// Whether one of `hits` is a topic's trigger (term_matcher sets it): a
+  /// post without one, and without metadata triggers, has no candidates.
+  bool trigger_hits = false;
   post_meta meta;
 };
 

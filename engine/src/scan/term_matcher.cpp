@@ -75,9 +75,11 @@ void add_hits(const ruleset_snapshot& s, const post& p, uint8_t f, const text::t
     auto mid = std::stable_partition(list.begin(), list.end(), [&](uint32_t a) { return !s.condition_only_atom[a]; });
     first = static_cast<uint32_t>(mid - list.begin());
   }
+  bool triggers = false;
+  for (uint32_t k = 0; k < first; ++k) triggers |= s.atom_trigger_begin[list[k]] != s.atom_trigger_begin[list[k] + 1];
   for (uint32_t& a : list)
     if (s.atoms[a].kind == atom_kind::case_sensitive) a |= token_cache::needs_case_check;
-  return ts.cache->insert(key, hash, list, first);
+  return ts.cache->insert(key, hash, list, first, triggers);
 }
 
 /// The cached entry of a key: one inline probe for a recurring token.
@@ -95,6 +97,7 @@ constexpr uint32_t prefetch_distance = 8;
 
 void collect_query_hits(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot) {
   slot.deferred.clear();
+  bool triggers = false;
   token_cache& cache = *ts.cache;
   for (uint8_t f = 0; f < field_count; ++f) {
     const text::analyzed_text& at = slot.fields[f];
@@ -108,18 +111,21 @@ void collect_query_hits(const ruleset_snapshot& s, thread_scratch& ts, const pos
       const std::string_view key(folded + tok.fold_begin, tok.fold_end - tok.fold_begin);
       const token_cache::entry e = term_entry(s, ts, key, tok.hash, false, folded_end);
       if (e.count != 0) {
+        triggers |= e.triggers;
         add_hits(s, p, f, tok, false, cache.group(e, 0), slot.hits);
         if (e.count != e.first) slot.deferred.push_back({f, false, k, e});
       }
       if (tok.has_tag) {
         const token_cache::entry te = term_entry(s, ts, at.tag_key(tok), tok.tag_hash, true, folded_end);
         if (te.count != 0) {
+          triggers |= te.triggers;
           add_hits(s, p, f, tok, true, cache.group(te, 0), slot.hits);
           if (te.count != te.first) slot.deferred.push_back({f, true, k, te});
         }
       }
     }
   }
+  slot.trigger_hits = triggers;
 }
 
 void collect_condition_hits(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot) {
@@ -146,7 +152,9 @@ int on_contains(unsigned int id, unsigned long long, unsigned long long to, unsi
   const uint32_t b = start - seg_it->stream_begin, e = end - seg_it->stream_begin;
   // Folded offsets for now; collect_contains_hits maps them to original bytes.
   ts.contains_hits.push_back({seg_it->slot, seg_it->field, static_cast<uint32_t>(slot.hits.size())});
-  slot.hits.push_back({s.text_db_atoms[id], seg_it->field, b, b, e});
+  const uint32_t atom = s.text_db_atoms[id];
+  slot.trigger_hits |= s.atom_trigger_begin[atom] != s.atom_trigger_begin[atom + 1];
+  slot.hits.push_back({atom, seg_it->field, b, b, e});
   return 0;
 }
 

@@ -45,11 +45,14 @@ class token_cache {
   static constexpr uint32_t atom_mask = 0x7FFFFFFFu;
 
   /// The cached atoms of one key: `first` of them serve topic queries
-  /// (group 0), the rest only conditions (group 1).
+  /// (group 0), the rest only conditions (group 1). `triggers`: one of group
+  /// 0 is a topic's trigger (ruleset_snapshot::atom_trigger_begin), so a
+  /// post with this key may have candidates.
   struct entry {
     uint32_t begin = 0;  ///< into the arena
     uint32_t first = 0;
-    uint32_t count = 0;
+    uint32_t count : 31 = 0;
+    uint32_t triggers : 1 = 0;
   };
 
   explicit token_cache(size_t max_entries) : max_entries_(max_entries < 16 ? 16 : max_entries) {
@@ -115,9 +118,14 @@ class token_cache {
   }
 
   /// Caches `atoms` for `key` (which must not be cached yet); the first
-  /// `first` of them form group 0. Never invalidates entries handed out.
-  entry insert(std::string_view key, uint64_t hash, std::span<const uint32_t> atoms, uint32_t first) {
-    entry e{static_cast<uint32_t>(arena_.size()), first, static_cast<uint32_t>(atoms.size())};
+  /// `first` of them form group 0, `triggers` says whether one of those is
+  /// a trigger. Never invalidates entries handed out.
+  entry insert(std::string_view key, uint64_t hash, std::span<const uint32_t> atoms, uint32_t first, bool triggers) {
+    entry e;
+    e.begin = static_cast<uint32_t>(arena_.size());
+    e.first = first;
+    e.count = static_cast<uint32_t>(atoms.size()) & atom_mask;
+    e.triggers = triggers;
     arena_.insert(arena_.end(), atoms.begin(), atoms.end());
     ++size_;
     if (key.size() > inline_key_bytes) {

@@ -33,7 +33,7 @@ struct stage_cycles_report {
   double cycles_per_post[scan_stage_count] = {};  ///< time-stamp-counter cycles
   double candidates_per_post = 0;
   double hits_per_post = 0;            ///< atom occurrences (topic query atoms)
-  double distinct_atoms_per_post = 0;
+  double distinct_atoms_per_post = 0;  ///< of posts whose hits were grouped (something fired); 0 for the others
 };
 
 /// The counters since the last reset_stage_cycles().
