@@ -486,8 +486,10 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
         for (const auto& tr : clauses[0].triggers) {
           if (tr.is_atom)
             by_atom[tr.atom].push_back(t);
-          else
+          else {
             meta_key_of(tr).topics.push_back(t);
+            snap->meta_index_fields |= 1u << static_cast<unsigned>(tr.meta_field);
+          }
         }
         if (clauses.size() > 1)
           for (const auto& tr : clauses[1].triggers)

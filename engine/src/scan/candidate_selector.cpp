@@ -70,52 +70,70 @@ uint32_t group_more_hits(thread_scratch& ts, const std::vector<hit>& hits, size_
   return group_hits(ts, hits);
 }
 
+namespace {
+
+/// Looks the post's metadata up in meta_index, for the fields in `fields`
+/// (built already): the keys it carries go to ts.meta_present, the topics
+/// they index to ts.meta_triggers.
+void probe_meta(const ruleset_snapshot& s, thread_scratch& ts, const post_meta& m, uint32_t fields) {
+  using query::filter_field;
+  auto probe = [&](filter_field f, std::string_view value) {
+    if (value.empty() || !(fields & (1u << static_cast<unsigned>(f)))) return;
+    std::string& key = ts.meta_key_buf;
+    key.assign(query::to_string(f));
+    key.push_back('\x1f');
+    key.append(value);
+    if (auto it = s.meta_index.find(key); it != s.meta_index.end()) {
+      ts.meta_present.push_back(it->second.id);
+      if (it->second.topics.count != 0) ts.meta_triggers.push_back(it->second.topics);
+    }
+  };
+  probe(filter_field::lang, m.lang);
+  probe(filter_field::source, m.source);
+  probe(filter_field::type, m.type);
+  probe(filter_field::channel, m.channel);
+  probe(filter_field::place, m.place);
+  probe(filter_field::author, m.author_id);
+  probe(filter_field::author, m.author_handle);
+  probe(filter_field::country, m.country);
+  probe(filter_field::city, m.city);
+  probe(filter_field::gender, m.gender);
+  for (std::string_view h = m.host; !h.empty();) {
+    probe(filter_field::site, h);
+    const size_t dot = h.find('.');
+    if (dot == std::string_view::npos) break;
+    h = h.substr(dot + 1);
+  }
+  if (m.has_image) probe(filter_field::has_image, "1");
+  if (m.has_link) probe(filter_field::has_link, "1");
+  if (m.is_reply) probe(filter_field::is_reply, "1");
+  if (m.is_repost) probe(filter_field::is_repost, "1");
+}
+
+}  // namespace
+
 uint32_t select_candidates(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot) {
   ts.candidates.clear();
   ts.meta_present.clear();
   ts.meta_triggers.clear();
   ts.distinct_atoms.clear();
 
-  if (s.meta_fields_used != 0)
-    build_post_meta(p, slot.fields[0].folded, slot.fields[1].folded, s.meta_fields_used, slot.meta);
-  if (s.meta_trigger_fields != 0 && !s.meta_index.empty()) {
-    using query::filter_field;
-    auto probe = [&](filter_field f, std::string_view value) {
-      if (value.empty() || !(s.meta_trigger_fields & (1u << static_cast<unsigned>(f)))) return;
-      std::string& key = ts.meta_key_buf;
-      key.assign(query::to_string(f));
-      key.push_back('\x1f');
-      key.append(value);
-      if (auto it = s.meta_index.find(key); it != s.meta_index.end()) {
-        ts.meta_present.push_back(it->second.id);
-        if (it->second.topics.count != 0) ts.meta_triggers.push_back(it->second.topics);
-      }
-    };
-    const post_meta& m = slot.meta;
-    probe(filter_field::lang, m.lang);
-    probe(filter_field::source, m.source);
-    probe(filter_field::type, m.type);
-    probe(filter_field::channel, m.channel);
-    probe(filter_field::place, m.place);
-    probe(filter_field::author, m.author_id);
-    probe(filter_field::author, m.author_handle);
-    probe(filter_field::country, m.country);
-    probe(filter_field::city, m.city);
-    probe(filter_field::gender, m.gender);
-    for (std::string_view h = m.host; !h.empty();) {
-      probe(filter_field::site, h);
-      const size_t dot = h.find('.');
-      if (dot == std::string_view::npos) break;
-      h = h.substr(dot + 1);
-    }
-    if (m.has_image) probe(filter_field::has_image, "1");
-    if (m.has_link) probe(filter_field::has_link, "1");
-    if (m.is_reply) probe(filter_field::is_reply, "1");
-    if (m.is_repost) probe(filter_field::is_repost, "1");
+  // The metadata that indexes topics first: with the trigger hits, it says
+  // whether anything fires.
+  const std::string_view title = slot.fields[0].folded, text = slot.fields[1].folded;
+  const uint32_t index_fields = s.meta_index.empty() ? 0 : s.meta_index_fields;
+  if (index_fields != 0) {
+    build_post_meta(p, title, text, index_fields, slot.meta);
+    probe_meta(s, ts, slot.meta, index_fields);
   }
-  // Nothing fires: no candidates, and the hits need no grouping (most posts
-  // with few topics, whose triggers are their rarest clauses).
+  // Nothing fires: no candidates, and neither the rest of the metadata nor
+  // the hits' grouping is needed (most posts with few topics, whose
+  // triggers are their rarest clauses).
   if (!slot.trigger_hits && ts.meta_triggers.empty() && s.always_topics.empty()) return 0;
+  if (const uint32_t rest = s.meta_fields_used & ~index_fields; rest != 0)
+    build_post_meta(p, title, text, rest, slot.meta);
+  if (const uint32_t rest = s.meta_index.empty() ? 0 : s.meta_trigger_fields & ~index_fields; rest != 0)
+    probe_meta(s, ts, slot.meta, rest);
 
   // With many topics each hit atom's record and trigger list are cold
   // lines, which grouping and the triggers below read one after another:

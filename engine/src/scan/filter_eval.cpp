@@ -57,8 +57,8 @@ void build_post_meta(const post& p, std::string_view folded_title, std::string_v
   }
   m.followers = p.author.followers;
   m.has_image = p.image_count > 0 || !p.image_text.empty();
-  m.has_link = wanted(filter_field::has_link) &&
-               (!p.url.empty() || has_link_text(folded_title) || has_link_text(folded_text));
+  if (wanted(filter_field::has_link))
+    m.has_link = !p.url.empty() || has_link_text(folded_title) || has_link_text(folded_text);
   m.is_reply = !p.parent_id.empty();
   m.is_repost = p.is_repost;
 }

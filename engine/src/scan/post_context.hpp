@@ -65,7 +65,8 @@ void normalize_meta(std::string_view value, std::string& out);
 inline constexpr uint32_t channel_meta_bit = 1u << 31;
 
 /// Fills the parts of `meta` that `fields` asks for (a bit per
-/// query::filter_field, plus channel_meta_bit); cheap flags always.
+/// query::filter_field, plus channel_meta_bit), leaving the others as they
+/// are (a second call can add more); cheap flags always.
 /// `folded_title`/`folded_text` feed has:link.
 void build_post_meta(const post& p, std::string_view folded_title, std::string_view folded_text, uint32_t fields,
                      post_meta& meta);

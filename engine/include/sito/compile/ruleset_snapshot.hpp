@@ -133,9 +133,12 @@ class ruleset_snapshot {
   /// plus channel_bit).
   uint32_t meta_fields_used = 0;
   static constexpr uint32_t channel_bit = 1u << 31;
-  /// The filter fields some topic triggers on (bit per filter_field): the
-  /// only ones a post's metadata is looked up by.
+  /// The filter fields of meta_index's keys, indexed or checked (bit per
+  /// filter_field): the only ones a post's metadata is looked up by.
   uint32_t meta_trigger_fields = 0;
+  /// Of those, the fields of keys that index topics: looked up for every
+  /// post; the others (second-clause checks) only when something fired.
+  uint32_t meta_index_fields = 0;
 
   /// Atoms that only conditions use (auto-tags, rules, the sentiment
   /// lexicon): the scanner looks them up only for posts that matched a topic
