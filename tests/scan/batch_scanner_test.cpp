@@ -277,6 +277,24 @@ TEST_F(ScannerTest, ATopicIsEvaluatedOnlyWhenBothClausesFired) {
   EXPECT_EQ(evaluated(text_post("доставка курьер")), 0u) << "the rare clause did not fire";
 }
 
+// A post where nothing fires is done before its hits are grouped and before
+// the metadata no index needs is built: each kind of trigger, alone on a
+// post, must still fire.
+TEST_F(ScannerTest, EachKindOfTriggerAloneOnAPostFires) {
+  compile({t("tag", "#flowwow"), t("mention", "@flowwow_ru"), t("contains", "contains:wowsh"),
+           t("site", "site:otzovik.com AND (доставка OR курьер)"), t("word", "курьер")});
+  EXPECT_EQ(topics_of(text_post("Люблю #flowwow")), ids{"tag"});
+  EXPECT_EQ(topics_of(text_post("спасибо @flowwow_ru")), ids{"mention"});
+  EXPECT_EQ(topics_of(text_post("магазин flowwowshop")), ids{"contains"});
+  post review = text_post("доставка вовремя");
+  review.url = "https://www.OTZOVIK.com/review/1";
+  EXPECT_EQ(topics_of(review), ids{"site"}) << "indexed by its site (rarer than two words), checked on the words";
+  review.text = "курьер вовремя";
+  EXPECT_EQ(topics_of(review), (ids{"site", "word"}));
+  review.url = "https://example.com/";
+  EXPECT_EQ(topics_of(review), ids{"word"}) << "the word fires; the site check fails on the metadata built after";
+}
+
 TEST_F(ScannerTest, ATinyTokenCacheThatResetsGivesTheSameMentions) {
   // Tags use words the topic query does not (second term pass); a cache of
   // 16 entries resets between chunks, never between a chunk's two passes.
