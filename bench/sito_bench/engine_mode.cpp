@@ -155,7 +155,7 @@ void run_engine(const bench_options& o, report& r) {
                     p50, p99, p999, f.mentions_per_post);
         if (stages.enabled && th == 1)  // (a build with -DSITO_STAGE_CYCLES=ON)
           std::printf("   stage cycles per post: analyze %.0f | terms %.0f | select %.0f | programs %.0f | mentions %.0f"
-                      "  (per post: %.1f hits, %.1f distinct atoms grouped, %.1f candidates)\n",
+                      "  (per post: %.1f hits written, %.1f distinct atoms grouped, %.1f candidates)\n",
                       stages.cycles_per_post[0], stages.cycles_per_post[1], stages.cycles_per_post[2],
                       stages.cycles_per_post[3], stages.cycles_per_post[4], stages.hits_per_post,
                       stages.distinct_atoms_per_post, stages.candidates_per_post);

@@ -46,7 +46,7 @@ thread_scratch& batch_scanner::impl::local() const {
 
 bool batch_scanner::impl::prepare(thread_scratch& ts, const post& p, post_slot& slot, status& why) const {
   slot.hits.clear();
-  slot.deferred.clear();
+  slot.matched.clear();
   slot.valid = false;
   // Limits first; UTF-8 is checked by the analyzer as it decodes.
   why = p.id.empty() ? invalid_argument("post has no id") : ok_status();
@@ -77,7 +77,7 @@ bool batch_scanner::impl::prepare(thread_scratch& ts, const post& p, post_slot& 
   }
   slot.valid = true;
   SITO_STAGE_TIMER(terms);
-  detail::collect_query_hits(*snap, ts, p, slot);
+  detail::collect_query_hits(*snap, ts, slot);
   return true;
 }
 
@@ -138,7 +138,7 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
   }
 
   uint32_t view_stamp = stamp;
-  if (!slot.deferred.empty()) {
+  if (slot.condition_tokens) {
     // The post is a mention: add the hits of atoms only tags, rules and the
     // sentiment lexicon use, and group those too.
     const size_t before = hits.size();

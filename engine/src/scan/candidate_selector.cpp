@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "scan/term_matcher.hpp"
+
 namespace sito::detail {
 
 namespace {
@@ -127,7 +129,7 @@ uint32_t select_candidates(const ruleset_snapshot& s, thread_scratch& ts, const 
     probe_meta(s, ts, slot.meta, index_fields);
   }
   // Nothing fires: no candidates, and neither the rest of the metadata nor
-  // the hits' grouping is needed (most posts with few topics, whose
+  // the hits nor their grouping is needed (most posts with few topics, whose
   // triggers are their rarest clauses).
   if (!slot.trigger_hits && ts.meta_triggers.empty() && s.always_topics.empty()) return 0;
   if (const uint32_t rest = s.meta_fields_used & ~index_fields; rest != 0)
@@ -135,9 +137,11 @@ uint32_t select_candidates(const ruleset_snapshot& s, thread_scratch& ts, const 
   if (const uint32_t rest = s.meta_index.empty() ? 0 : s.meta_trigger_fields & ~index_fields; rest != 0)
     probe_meta(s, ts, slot.meta, rest);
 
-  // With many topics each hit atom's record and trigger list are cold
-  // lines, which grouping and the triggers below read one after another:
-  // asked for all at once, the misses overlap.
+  // The hits, written only now (term_matcher.hpp). With many topics each
+  // hit atom's record and trigger list are cold lines, which grouping and
+  // the triggers below read one after another: asked for all at once, the
+  // misses overlap.
+  add_query_hits(s, ts, p, slot);
   for (const hit& h : slot.hits) {
     __builtin_prefetch(&ts.atom_state[h.atom]);
     __builtin_prefetch(&s.atom_trigger_begin[h.atom]);

@@ -10,13 +10,14 @@
 // topics whose every clause fired, while a common second clause (a context
 // word, `lang:ru`) never fans out over the topics that name it.
 //
-// A post where nothing fires (no hit of a trigger atom, which the term
-// matcher flags as it finds them, no metadata trigger, no topic evaluated
-// for every post) is done after its metadata: its hits are not grouped.
+// A post where nothing fires (no trigger atom among its matched tokens,
+// which the term matcher flags as it finds them, no metadata trigger, no
+// topic evaluated for every post) is done after its metadata: its hits are
+// neither written (add_query_hits) nor grouped.
 //
-// Output: ts.candidates, sorted, each topic once; slot.meta; when there are
-// candidates, the hit view's per-atom ranges (ts.atom_state at the returned
-// stamp).
+// Output: ts.candidates, sorted, each topic once; slot.meta; when something
+// fired, slot.hits and the hit view's per-atom ranges (ts.atom_state at the
+// returned stamp).
 //
 // Thread-safety: as term_matcher.hpp.
 #pragma once

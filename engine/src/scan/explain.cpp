@@ -17,6 +17,7 @@ result<explanation> batch_scanner::explain(const post& p, uint32_t topic) const 
   detail::post_slot& slot = ts.slots[0];
   status why;
   if (!impl_->prepare(ts, p, slot, why)) return why;
+  detail::add_query_hits(s, ts, p, slot);
   detail::collect_condition_hits(s, ts, p, slot);
   if (s.text_db) detail::collect_contains_hits(s, ts, std::span<const post>(&p, 1), 1);
   // Grouped by atom as the scan groups them; atoms in the order they first hit.

@@ -32,17 +32,21 @@ struct post_slot {
   bool valid = false;
   text::analyzed_text fields[field_count];
   std::vector<hit> hits;
-  /// Tokens whose cached entry has condition-only atoms (group 1), recorded
-  /// by the first pass so that the second visits only them.
-  struct deferred_token {
+  /// The tokens (and whole #tags) whose cached entry has atoms, in text
+  /// order, recorded by the term pass: their hits are written only for
+  /// posts where something fired (group 0) or that matched (group 1).
+  struct matched_token {
     uint8_t field;
     bool is_tag;
     uint32_t token;
     token_cache::entry entry;
   };
-  std::vector<deferred_token> deferred;
-  /// Whether one of `hits` is a topic's trigger (term_matcher sets it): a
-  /// post without one, and without metadata triggers, has no candidates.
+  std::vector<matched_token> matched;
+  /// Whether one of `matched` has condition-only atoms (group 1).
+  bool condition_tokens = false;
+  /// Whether one of the post's atoms is a topic's trigger (term_matcher
+  /// sets it): a post without one, and without metadata triggers, has no
+  /// candidates.
   bool trigger_hits = false;
   post_meta meta;
 };

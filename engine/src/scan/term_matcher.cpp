@@ -95,10 +95,15 @@ inline token_cache::entry term_entry(const ruleset_snapshot& s, thread_scratch& 
 /// overlap with the lookups in between).
 constexpr uint32_t prefetch_distance = 8;
 
-void collect_query_hits(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot) {
-  slot.deferred.clear();
-  bool triggers = false;
+void collect_query_hits(const ruleset_snapshot& s, thread_scratch& ts, post_slot& slot) {
+  slot.matched.clear();
+  bool triggers = false, conditions = false;
   token_cache& cache = *ts.cache;
+  auto take = [&](uint8_t f, bool is_tag, uint32_t k, const token_cache::entry& e) {
+    triggers |= e.triggers;
+    conditions |= e.count != e.first;
+    slot.matched.push_back({f, is_tag, k, e});
+  };
   for (uint8_t f = 0; f < field_count; ++f) {
     const text::analyzed_text& at = slot.fields[f];
     const char* folded = at.folded.data();
@@ -110,27 +115,27 @@ void collect_query_hits(const ruleset_snapshot& s, thread_scratch& ts, const pos
       const text::token& tok = at.tokens[k];
       const std::string_view key(folded + tok.fold_begin, tok.fold_end - tok.fold_begin);
       const token_cache::entry e = term_entry(s, ts, key, tok.hash, false, folded_end);
-      if (e.count != 0) {
-        triggers |= e.triggers;
-        add_hits(s, p, f, tok, false, cache.group(e, 0), slot.hits);
-        if (e.count != e.first) slot.deferred.push_back({f, false, k, e});
-      }
+      if (e.count != 0) take(f, false, k, e);
       if (tok.has_tag) {
         const token_cache::entry te = term_entry(s, ts, at.tag_key(tok), tok.tag_hash, true, folded_end);
-        if (te.count != 0) {
-          triggers |= te.triggers;
-          add_hits(s, p, f, tok, true, cache.group(te, 0), slot.hits);
-          if (te.count != te.first) slot.deferred.push_back({f, true, k, te});
-        }
+        if (te.count != 0) take(f, true, k, te);
       }
     }
   }
   slot.trigger_hits = triggers;
+  slot.condition_tokens = conditions;
+}
+
+void add_query_hits(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot) {
+  for (const auto& m : slot.matched)
+    if (m.entry.first != 0)
+      add_hits(s, p, m.field, slot.fields[m.field].tokens[m.token], m.is_tag, ts.cache->group(m.entry, 0), slot.hits);
 }
 
 void collect_condition_hits(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot) {
-  for (const auto& d : slot.deferred)
-    add_hits(s, p, d.field, slot.fields[d.field].tokens[d.token], d.is_tag, ts.cache->group(d.entry, 1), slot.hits);
+  for (const auto& m : slot.matched)
+    if (m.entry.count != m.entry.first)
+      add_hits(s, p, m.field, slot.fields[m.field].tokens[m.token], m.is_tag, ts.cache->group(m.entry, 1), slot.hits);
 }
 
 namespace {

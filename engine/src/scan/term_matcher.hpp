@@ -10,9 +10,12 @@
 // once per chunk over the concatenated folded fields; their highlights need
 // the field's byte map, which is rebuilt only for fields where one hit.
 //
-// Two passes: group 0 (atoms of topic queries) for every post, group 1
-// (atoms only tags, rules and the sentiment lexicon use) only for posts
-// that matched a topic, visiting just the tokens the first pass recorded.
+// The term pass resolves every token and records the tokens with atoms
+// (slot.matched) and whether a trigger is among them; hits are written
+// from that record only where they are read: group 0 (atoms of topic
+// queries) for posts where something fired (with few topics, half the
+// posts have no trigger and are done without them), group 1 (atoms only
+// tags, rules and the sentiment lexicon use) for posts that matched.
 //
 // Thread-safety: the functions are safe to call concurrently with distinct
 // thread_scratch objects; the snapshot is read-only.
@@ -26,12 +29,17 @@
 
 namespace sito::detail {
 
-/// First pass: appends the hits of group-0 atoms of every token of `slot`
-/// to slot.hits and records in slot.deferred the tokens with group-1 atoms.
-void collect_query_hits(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot);
+/// The term pass: resolves every token of `slot`, records those with atoms
+/// in slot.matched, and sets slot.trigger_hits and slot.condition_tokens.
+/// Writes no hits.
+void collect_query_hits(const ruleset_snapshot& s, thread_scratch& ts, post_slot& slot);
 
-/// Second pass (a post that matched): appends the hits of group-1 atoms
-/// of the tokens recorded by the first pass.
+/// Appends the hits of the group-0 atoms of the matched tokens to slot.hits
+/// (a post where something fired).
+void add_query_hits(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot);
+
+/// Appends the hits of the group-1 atoms of the matched tokens (a post that
+/// matched).
 void collect_condition_hits(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot);
 
 /// Scans the folded fields of the first `nslots` slots with the contains:

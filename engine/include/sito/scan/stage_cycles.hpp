@@ -32,7 +32,7 @@ struct stage_cycles_report {
   uint64_t posts = 0;    ///< posts evaluated since the last reset
   double cycles_per_post[scan_stage_count] = {};  ///< time-stamp-counter cycles
   double candidates_per_post = 0;
-  double hits_per_post = 0;            ///< atom occurrences (topic query atoms)
+  double hits_per_post = 0;            ///< atom occurrences written (topic query atoms; 0 for posts where nothing fired)
   double distinct_atoms_per_post = 0;  ///< of posts whose hits were grouped (something fired); 0 for the others
 };
 
