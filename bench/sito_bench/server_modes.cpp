@@ -82,6 +82,16 @@ class bench_target {
     c.client_name = "sito-bench";
     return c;
   }
+  /// The server's Stats counters (an admin call), empty when it fails.
+  std::map<std::string, double> counters() const {
+    std::map<std::string, double> out;
+    auto admin = client::connection::open(options(o_.admin_token, client::role::admin));
+    if (!admin.ok()) return out;
+    auto st = (*admin)->stats();
+    if (st.ok())
+      for (auto& [k, v] : *st) out[k] = v;
+    return out;
+  }
   /// Blocks until every appended post is matched (in-process only; else a no-op).
   void wait_until_matched() {
     if (srv_) srv_->wait_until_matched();
@@ -332,6 +342,7 @@ void run_e2e(const bench_options& o, report& r) {
       const double rate = rates[ri];
       const std::string run = std::to_string(n) + "-" + std::to_string(ri);
       subscriber_group subs(target, o, o.subscribers, run);
+      const auto before = target.counters();
       const auto t0 = clock_type::now();
       const size_t acked = produce(target, o, pools, rate, o.duration_s, batch, nullptr);
       const double produce_s = since(t0);
@@ -345,6 +356,26 @@ void run_e2e(const bench_options& o, report& r) {
       std::printf("%8zu %10s %12.0f %12.0f %12.0f %8.0f %8.0f %8.0f\n", n,
                   rate > 0 ? std::to_string(size_t(rate)).c_str() : "max", ack_rate, match_rate,
                   double(subs.received()) / matched_s, p50, p99, p999);
+      // Where the matcher's time went in this run (the server's counters).
+      const auto after = target.counters();
+      auto delta = [&](const std::string& k) {
+        auto a = after.find(k), b = before.find(k);
+        return a == after.end() || b == before.end() ? 0.0 : a->second - b->second;
+      };
+      const double batches = delta("matcher_batches");
+      nlohmann::json matcher = nullptr;
+      if (batches > 0) {
+        const double posts = delta("posts_matched");
+        const double read = delta("matcher_read_us"), scan = delta("matcher_scan_us"),
+                     commit = delta("matcher_commit_us"), after_us = delta("matcher_after_us");
+        std::printf("   matcher: %.0f batches of %.0f posts; per batch read %.2f ms | scan %.2f | commit %.2f | after"
+                    " %.2f; busy %.0f%% of the run\n",
+                    batches, posts / batches, read / batches / 1e3, scan / batches / 1e3, commit / batches / 1e3,
+                    after_us / batches / 1e3, (read + scan + commit + after_us) / 1e4 / matched_s);
+        matcher = {{"batches", batches},          {"posts_per_batch", posts / batches},
+                   {"read_ms_per_batch", read / batches / 1e3}, {"scan_ms_per_batch", scan / batches / 1e3},
+                   {"commit_ms_per_batch", commit / batches / 1e3}, {"after_ms_per_batch", after_us / batches / 1e3}};
+      }
       r.add("e2e", {{"topics", n},
                     {"terms", tenants.terms},
                     {"offered_posts_per_s", rate > 0 ? nlohmann::json(rate) : nlohmann::json("saturation")},
@@ -362,6 +393,7 @@ void run_e2e(const bench_options& o, report& r) {
                     {"latency_ms_p99", p99},
                     {"latency_ms_p999", p999},
                     {"in_process_server", target.in_process()},
+                    {"matcher", matcher},
                     {"load_average", load_average()}});
       r.add_latency_series(std::to_string(n) + " topics, " +
                                (rate > 0 ? std::to_string(size_t(rate)) + " posts/s" : std::string("saturation")),

@@ -358,6 +358,14 @@ void sitod::impl::matcher_loop() {
       match_cv.wait(lock, [&] { return stopping || db->matched_watermark() < db->next_post_offset(); });
       if (stopping && db->matched_watermark() >= db->next_post_offset()) return;
     }
+    // Where the cycle's time goes (server_metrics::matcher_stage_us).
+    auto stage_start = std::chrono::steady_clock::now();
+    auto stage_done = [&](server_metrics::matcher_stage stage) {
+      const auto now = std::chrono::steady_clock::now();
+      metrics.matcher_stage_us[stage] +=
+          static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(now - stage_start).count());
+      stage_start = now;
+    };
     const uint64_t from = db->matched_watermark();
     // Only posts whose append has completed (and been acknowledged).
     const uint64_t end = db->next_post_offset();
@@ -370,6 +378,7 @@ void sitod::impl::matcher_loop() {
     std::shared_ptr<const ruleset_state> rs = current_ruleset();
     posts.clear();
     for (auto& sp : batch) posts.push_back(std::move(sp.p));
+    stage_done(server_metrics::read);
     mentions.clear();
     const int64_t matched_at = now_ms();
     std::set<std::string> tenants;
@@ -408,7 +417,9 @@ void sitod::impl::matcher_loop() {
       metrics.mentions_repeated_by_edits += before - mentions.size();
     }
     const uint64_t watermark = batch.back().offset + 1;
+    stage_done(server_metrics::scan);
     status st = db->commit_matches(watermark, mentions);
+    stage_done(server_metrics::commit);
     if (!st.ok()) {
       std::cerr << "{\"level\":\"error\",\"msg\":\"commit_matches failed\",\"error\":\"" << st.message() << "\"}\n";
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -430,6 +441,7 @@ void sitod::impl::matcher_loop() {
         ocr->offer(std::move(job));
       }
     }
+    ++metrics.matcher_batches;
     metrics.posts_matched += batch.size();
     metrics.mentions_committed += mentions.size();
     metrics.mentions_dropped_by_rules += dropped;
@@ -447,6 +459,7 @@ void sitod::impl::matcher_loop() {
     { std::lock_guard lock(match_mutex); }
     matched_cv.notify_all();
     if (!tenants.empty()) notify_mentions(tenants);
+    stage_done(server_metrics::after);
   }
 }
 
@@ -633,6 +646,14 @@ std::string sitod::impl::metrics_text() {
   line("sito_mentions_repeated_by_edits_total", "mentions an edited post did not give again (its earlier version had)",
        metrics.mentions_repeated_by_edits);
   line("sito_alerts_total", "spike alerts raised", metrics.alerts_raised);
+  line("sito_matcher_batches_total", "batches the matcher took from the post log (read, scan, commit, after)",
+       metrics.matcher_batches);
+  o << "# HELP sito_matcher_stage_microseconds_total time the matcher spent per stage: reading and decoding posts, "
+       "scanning them (with edits), committing the mentions, and counting and notifying after\n"
+       "# TYPE sito_matcher_stage_microseconds_total counter\n";
+  for (int k = 0; k < server_metrics::matcher_stage_count; ++k)
+    o << "sito_matcher_stage_microseconds_total{stage=\"" << server_metrics::matcher_stage_names[k] << "\"} "
+      << metrics.matcher_stage_us[k] << "\n";
   {
     // Rolling counters per topic and tag, loyalty and share of voice (stream_stats.hpp).
     std::set<std::string> tenant_names;

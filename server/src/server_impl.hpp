@@ -51,6 +51,12 @@ struct server_metrics {
   std::atomic<uint64_t> mentions_dropped_by_rules{0};
   std::atomic<uint64_t> mentions_repeated_by_edits{0};  ///< an edit's mentions its replaced version had given
   std::atomic<uint64_t> alerts_raised{0};
+  /// The matcher's cycles (matcher_loop) and where their time goes, so that
+  /// a capacity planner sees which stage bounds the end-to-end rate.
+  std::atomic<uint64_t> matcher_batches{0};
+  enum matcher_stage { read, scan, commit, after, matcher_stage_count };
+  static constexpr const char* matcher_stage_names[matcher_stage_count] = {"read", "scan", "commit", "after"};
+  std::atomic<uint64_t> matcher_stage_us[matcher_stage_count] = {};
   std::mutex per_topic_mutex;
   std::map<std::string, uint64_t> mentions_per_topic;  ///< "tenant/topic" → mentions committed
 };

@@ -720,7 +720,11 @@ void session::on_stats(uint64_t rid) {
       {"delta_topics", double(mt.delta_topics)},
       {"tenant_topics", double(server_.db->topics(tenant_).size())},
       {"tenant_mention_offset", double(server_.db->next_mention_offset(tenant_))},
+      {"matcher_batches", double(mt.matcher_batches)},
   };
+  for (int k = 0; k < server_metrics::matcher_stage_count; ++k)
+    cs.push_back({std::string("matcher_") + server_metrics::matcher_stage_names[k] + "_us",
+                  double(mt.matcher_stage_us[k])});
   const auto rows = server_.stats.summary(tenant_, now_ms());
   const auto alerts = server_.stats.recent_alerts(tenant_);
   reply(rid, Message::StatsResult, [&](fb::FlatBufferBuilder& b) {

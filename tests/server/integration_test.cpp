@@ -428,6 +428,15 @@ TEST_F(Sitod, MetricsAndHealthOverHttp) {
   EXPECT_NE(metrics.find("sito_posts_matched_total 500"), std::string::npos);
   EXPECT_NE(metrics.find("sito_match_lag_posts 0"), std::string::npos);
   EXPECT_NE(metrics.find("sito_topic_mentions_total{tenant=\"acme\",topic=\"life\"}"), std::string::npos);
+  // The matcher's cycles and where their time went: 500 posts take at least
+  // one batch, whose scan takes time; every stage is reported.
+  const double batches = metric_value(metrics, "sito_matcher_batches_total");
+  EXPECT_GE(batches, 1.0) << metrics;
+  EXPECT_LE(batches, 500.0);
+  EXPECT_GT(metric_value(metrics, "sito_matcher_stage_microseconds_total{stage=\"scan\"}"), 0.0) << metrics;
+  for (const char* stage : {"read", "commit", "after"})
+    EXPECT_GE(metric_value(metrics, std::string("sito_matcher_stage_microseconds_total{stage=\"") + stage + "\"}"), 0.0)
+        << stage;
   EXPECT_EQ(metrics.find(token_admin), std::string::npos) << "secrets never appear";
   const std::string health = http_get(server_->http_port(), "/health");
   EXPECT_NE(health.find("\"status\":\"ok\""), std::string::npos) << health;
