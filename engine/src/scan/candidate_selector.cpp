@@ -81,11 +81,8 @@ void probe_meta(const ruleset_snapshot& s, thread_scratch& ts, const post_meta& 
   using query::filter_field;
   auto probe = [&](filter_field f, std::string_view value) {
     if (value.empty() || !(fields & (1u << static_cast<unsigned>(f)))) return;
-    std::string& key = ts.meta_key_buf;
-    key.assign(query::to_string(f));
-    key.push_back('\x1f');
-    key.append(value);
-    if (auto it = s.meta_index.find(key); it != s.meta_index.end()) {
+    const ruleset_snapshot::meta_map& index = s.meta_index_of(f);
+    if (auto it = index.find(value); it != index.end()) {
       ts.meta_present.push_back(it->second.id);
       if (it->second.topics.count != 0) ts.meta_triggers.push_back(it->second.topics);
     }
@@ -123,7 +120,7 @@ uint32_t select_candidates(const ruleset_snapshot& s, thread_scratch& ts, const 
   // The metadata that indexes topics first: with the trigger hits, it says
   // whether anything fires.
   const std::string_view title = slot.fields[0].folded, text = slot.fields[1].folded;
-  const uint32_t index_fields = s.meta_index.empty() ? 0 : s.meta_index_fields;
+  const uint32_t index_fields = s.meta_index_fields;
   if (index_fields != 0) {
     build_post_meta(p, title, text, index_fields, slot.meta);
     probe_meta(s, ts, slot.meta, index_fields);
@@ -134,7 +131,7 @@ uint32_t select_candidates(const ruleset_snapshot& s, thread_scratch& ts, const 
   if (!slot.trigger_hits && ts.meta_triggers.empty() && s.always_topics.empty()) return 0;
   if (const uint32_t rest = s.meta_fields_used & ~index_fields; rest != 0)
     build_post_meta(p, title, text, rest, slot.meta);
-  if (const uint32_t rest = s.meta_index.empty() ? 0 : s.meta_trigger_fields & ~index_fields; rest != 0)
+  if (const uint32_t rest = s.meta_trigger_fields & ~index_fields; rest != 0)
     probe_meta(s, ts, slot.meta, rest);
 
   // The hits, written only now (term_matcher.hpp). With many topics each

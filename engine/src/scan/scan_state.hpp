@@ -97,7 +97,6 @@ struct thread_scratch {
   std::vector<uint32_t> candidates;
   std::vector<uint32_t> meta_present;        ///< meta key ids the post carries
   std::vector<posting_range> meta_triggers;  ///< their trigger lists
-  std::string meta_key_buf;
   program_evaluator evaluator;
 
   // mentions of the current post

@@ -22,6 +22,7 @@
 #include <absl/container/flat_hash_map.h>
 #include <hs/hs.h>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -121,8 +122,13 @@ class ruleset_snapshot {
     posting_range topics;
     uint32_t id = 0;
   };
-  /// "field\x1fvalue" (normalized) → meta_key, for equality filters and channels.
-  absl::flat_hash_map<std::string, meta_key, string_hash, string_eq> meta_index;
+  /// Per filter field (the post-level ones: up to is_repost), the normalized
+  /// value → meta_key, for equality filters and channels; looked up with the
+  /// post's value as it is, no key built per probe.
+  using meta_map = absl::flat_hash_map<std::string, meta_key, string_hash, string_eq>;
+  static constexpr size_t meta_field_count = static_cast<size_t>(query::filter_field::is_repost) + 1;
+  std::array<meta_map, meta_field_count> meta_index;
+  const meta_map& meta_index_of(query::filter_field f) const { return meta_index[static_cast<size_t>(f)]; }
   /// Second clauses: CSR by topic (size topics + 1) into check_triggers,
   /// whose entries are atom ids, or check_meta_bit | a meta_key id.
   std::vector<uint32_t> topic_check_begin;
