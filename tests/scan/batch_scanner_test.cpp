@@ -185,7 +185,6 @@ TEST_F(ScannerTest, InvalidPostsAreRejectedAndTheRestOfTheBatchIsScanned) {
   compile({t("d", "доставка")});
   std::vector<post> batch = {text_post("доставка", "ok1"), text_post(std::string("bad \xFF byte"), "bad"),
                              text_post("доставка", ""), text_post("доставка", "ok2")};
-  scan_options opts;
   batch_scanner small(snap_, [] { scan_options o; o.limits.max_field_bytes = 16; return o; }());
   batch.push_back(text_post("доставка и ещё много текста", "big"));
   scan_output out;
