@@ -238,6 +238,7 @@ class subscriber_group {
 struct ack_log {
   std::mutex mu;
   std::vector<std::pair<clock_type::time_point, size_t>> acks;  ///< (when, posts acknowledged)
+  std::vector<double> ack_ms;  ///< each publish, sent to acknowledged
 };
 
 /// P producers publishing for `seconds` at `rate` posts/s in total (0: as
@@ -262,6 +263,7 @@ size_t produce(const bench_target& target, const bench_options& o, std::vector<p
       while (since(t0) < seconds && !(stop && *stop)) {
         if (my_rate > 0) std::this_thread::sleep_until(t0 + duration_cast<clock_type::duration>(duration<double>(double(sent) / my_rate)));
         pools[p].fill_batch(batch, chunk, suffix_word);
+        const auto sent_at = clock_type::now();
         auto ack = (*conn)->publish(chunk);
         if (!ack.ok()) {
           failed = true;
@@ -272,6 +274,7 @@ size_t produce(const bench_target& target, const bench_options& o, std::vector<p
         if (log) {
           std::lock_guard lock(log->mu);
           log->acks.emplace_back(clock_type::now(), ack->accepted);
+          log->ack_ms.push_back(duration<double, std::milli>(clock_type::now() - sent_at).count());
         }
       }
     });
@@ -291,18 +294,47 @@ std::vector<producer_pool> make_pools(const bench_options& o, const tenant_set& 
 }
 
 /// Backfill of a new topic over the retained post log (what the e2e runs
-/// just ingested): a copy of the first generated topic under a new id,
-/// upserted, then Backfill, timed from request to reply.
-void run_backfill(bench_target& target, const bench_options& o, const tenant_set& tenants, report& r) {
+/// just ingested), while a producer publishes at `ingest_rate` posts/s: its
+/// acknowledgement latency during the backfill, against `idle_ack_ms` (the
+/// same rate without one).
+void run_backfill(bench_target& target, const bench_options& o, const tenant_set& tenants,
+                  std::vector<producer_pool>& pools, double ingest_rate, const std::vector<double>& idle_ack_ms,
+                  report& r) {
   auto admin = client::connection::open(target.options(o.admin_token, client::role::admin));
   if (!admin.ok() || tenants.topics.empty()) return;
   topic_spec t = tenants.topics.front();
   t.tenant = o.tenant;
   t.id = "backfill-probe";
   if (!(*admin)->upsert_topics({t}).ok()) return;
+  ack_log during;
+  std::atomic<bool> stop{false};
+  std::thread producer;
+  if (ingest_rate > 0)
+    producer = std::thread([&] {
+      produce(target, o, pools, ingest_rate, 1e9, std::min<size_t>(o.batch.front(), 1000), &during, {}, &stop);
+    });
   const auto t0 = clock_type::now();
   auto b = (*admin)->backfill(t.id);
   const double secs = since(t0);
+  stop = true;
+  if (producer.joinable()) producer.join();
+  if (ingest_rate > 0 && !during.ack_ms.empty() && !idle_ack_ms.empty()) {
+    std::vector<double> idle = idle_ack_ms, busy = during.ack_ms;
+    const double idle50 = quantile(idle, 0.5), idle99 = quantile(idle, 0.99);
+    const double busy50 = quantile(busy, 0.5), busy99 = quantile(busy, 0.99);
+    std::printf("   publish ack latency at %.0f posts/s: p50 %.1f ms, p99 %.1f ms during the backfill"
+                " (%zu publishes); p50 %.1f ms, p99 %.1f ms without (%zu): p99 %.2fx\n",
+                ingest_rate, busy50, busy99, busy.size(), idle50, idle99, idle.size(),
+                idle99 > 0 ? busy99 / idle99 : -1.0);
+    r.add("ack_during_backfill", {{"topics_loaded", tenants.topics.size()},
+                                  {"posts_per_s", ingest_rate},
+                                  {"ack_ms_p50_backfill", busy50},
+                                  {"ack_ms_p99_backfill", busy99},
+                                  {"ack_ms_p50_idle", idle50},
+                                  {"ack_ms_p99_idle", idle99},
+                                  {"publishes_backfill", busy.size()},
+                                  {"load_average", load_average()}});
+  }
   if (!b.ok()) {
     std::fprintf(stderr, "backfill failed: %s\n", b.error().message().c_str());
     return;
@@ -338,13 +370,22 @@ void run_e2e(const bench_options& o, report& r) {
     const double load_s = target.load_topics(tenants.topics);
     auto pools = make_pools(o, tenants, 20000);
     std::vector<double> rates = o.rates;
+    // The last fixed-rate run's publish acknowledgement latencies: the
+    // backfill below runs a producer at that rate and compares.
+    std::vector<double> idle_ack_ms;
+    double idle_rate = 0;
     for (size_t ri = 0; ri < rates.size(); ++ri) {
       const double rate = rates[ri];
       const std::string run = std::to_string(n) + "-" + std::to_string(ri);
       subscriber_group subs(target, o, o.subscribers, run);
       const auto before = target.counters();
       const auto t0 = clock_type::now();
-      const size_t acked = produce(target, o, pools, rate, o.duration_s, batch, nullptr);
+      ack_log acks;
+      const size_t acked = produce(target, o, pools, rate, o.duration_s, batch, rate > 0 ? &acks : nullptr);
+      if (rate > 0) {
+        idle_ack_ms = acks.ack_ms;
+        idle_rate = rate;
+      }
       const double produce_s = since(t0);
       target.wait_until_matched();
       const double matched_s = since(t0);
@@ -404,7 +445,7 @@ void run_e2e(const bench_options& o, report& r) {
         rates.push_back(std::max(100.0, sustained / 2));
       }
     }
-    run_backfill(target, o, tenants, r);
+    run_backfill(target, o, tenants, pools, idle_rate, idle_ack_ms, r);
   }
 }
 
