@@ -278,8 +278,7 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
     // Channels widen (or, for a purely negative query, replace) the triggers.
     std::vector<detail::trigger> channel_triggers;
     for (const auto& c : ct.channels)
-      channel_triggers.push_back({false, 0, detail::planner::meta_key(query::to_string(query::filter_field::channel), c),
-                                  query::filter_field::channel});
+      channel_triggers.push_back({false, 0, query::filter_field::channel, c});
     if (!ct.channels.empty()) snap->meta_fields_used |= ruleset_snapshot::channel_bit;
     if (ct.root == no_node || ct.channel_and_query) {
       clauses = {detail::trigger_list{channel_triggers, double(channel_triggers.size())}};
@@ -463,17 +462,14 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
   std::vector<std::vector<uint32_t>> by_atom(snap->atoms.size());
   struct meta_key_build {
     uint32_t id = 0;
-    query::filter_field field{};
     std::vector<uint32_t> topics;  ///< those it indexes
   };
-  absl::flat_hash_map<std::string, meta_key_build> meta_keys;  // every probed key, indexed or checked
+  // Every probed key (field, value), indexed or checked.
+  absl::flat_hash_map<std::pair<query::filter_field, std::string>, meta_key_build> meta_keys;
   auto meta_key_of = [&](const detail::trigger& tr) -> meta_key_build& {
     snap->meta_trigger_fields |= 1u << static_cast<unsigned>(tr.meta_field);
-    auto [it, fresh] = meta_keys.try_emplace(tr.meta_key);
-    if (fresh) {
-      it->second.id = static_cast<uint32_t>(meta_keys.size() - 1);
-      it->second.field = tr.meta_field;
-    }
+    auto [it, fresh] = meta_keys.try_emplace({tr.meta_field, tr.meta_value});
+    if (fresh) it->second.id = static_cast<uint32_t>(meta_keys.size() - 1);
     return it->second;
   };
   snap->topic_check_begin.assign(1, 0);
@@ -506,13 +502,10 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
   snap->atom_trigger_begin.reserve(snap->atoms.size() + 1);
   for (auto& list : by_atom) snap->atom_trigger_begin.push_back(append_set(list, snap->trigger_topics).begin);
   snap->atom_trigger_begin.push_back(static_cast<uint32_t>(snap->trigger_topics.size()));
-  // Keyed per field by the value alone ("field\x1fvalue" → "value").
-  for (auto& [key, mk] : meta_keys) {
-    const auto f = static_cast<size_t>(mk.field);
-    if (f >= ruleset_snapshot::meta_field_count) continue;  // the planner makes no key of a mention-level field
-    snap->meta_index[f].emplace(key.substr(key.find('\x1f') + 1),
-                                ruleset_snapshot::meta_key{append_set(mk.topics, snap->postings), mk.id});
-  }
+  // The planner makes no key of a mention-level field (at() would throw).
+  for (auto& [key, mk] : meta_keys)
+    snap->meta_index.at(static_cast<size_t>(key.first))
+        .emplace(key.second, ruleset_snapshot::meta_key{append_set(mk.topics, snap->postings), mk.id});
 
   rep.topics_compiled = snap->topics.size() - static_cast<size_t>(std::count(dead_topic.begin(), dead_topic.end(), true));
   rep.atoms = snap->atoms.size();

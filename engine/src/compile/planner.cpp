@@ -55,13 +55,6 @@ bool has_wildcard(std::string_view s) { return s.find_first_of("*?") != std::str
 
 }  // namespace
 
-std::string planner::meta_key(std::string_view field, std::string_view value) {
-  std::string k(field);
-  k.push_back('\x1f');
-  k.append(value);
-  return k;
-}
-
 uint32_t planner::add_node(program_node node, const std::vector<uint32_t>& kids) {
   node.first_child = static_cast<uint32_t>(snap_.children.size());
   node.child_count = static_cast<uint32_t>(kids.size());
@@ -346,9 +339,9 @@ trigger_set planner::triggers(uint32_t id) const {
         case filter_field::has_link:
         case filter_field::is_reply:
         case filter_field::is_repost:
-          return trigger_list{{{false, 0, meta_key(query::to_string(f.field), "1"), f.field}}, meta_cost(f.field)};
+          return trigger_list{{{false, 0, f.field, "1"}}, meta_cost(f.field)};
         default:
-          return trigger_list{{{false, 0, meta_key(query::to_string(f.field), f.value), f.field}}, meta_cost(f.field)};
+          return trigger_list{{{false, 0, f.field, f.value}}, meta_cost(f.field)};
       }
     }
   }

@@ -19,8 +19,8 @@ namespace sito::detail {
 struct trigger {
   bool is_atom = true;
   uint32_t atom = 0;
-  std::string meta_key;
-  query::filter_field meta_field = query::filter_field::lang;  ///< which post field the key reads
+  query::filter_field meta_field = query::filter_field::lang;  ///< the post field the key reads
+  std::string meta_value;  ///< the normalized value it must carry ("1" for a flag)
 };
 
 /// Triggers with their estimated cost (expected hits per post, relative):
@@ -56,9 +56,6 @@ class planner {
   /// phrases the two cheapest bounded operands, else triggers(root).
   /// Empty when nothing bounds the expression.
   std::vector<trigger_list> clauses(uint32_t root) const;
-
-  /// The key a post carries for metadata `field` with normalized `value`.
-  static std::string meta_key(std::string_view field, std::string_view value);
 
   /// Interns a label (highlight terms and tag paths share the table).
   uint32_t label_id(const std::string& label) { return intern_label(label); }

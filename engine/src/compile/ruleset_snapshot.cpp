@@ -11,7 +11,7 @@ size_t ruleset_snapshot::memory_bytes() const {
   for (const auto& a : atoms) bytes += sizeof(atom) + a.text.capacity() + a.case_text.capacity();
   for (const auto& l : labels) bytes += sizeof(std::string) + l.capacity();
   auto map_bytes = [](const auto& m) { return m.capacity() * (sizeof(typename std::decay_t<decltype(m)>::value_type) + 1); };
-  bytes += map_bytes(exact_index) + map_bytes(stem_index) + map_bytes(entry_index) + 0;
+  bytes += map_bytes(exact_index) + map_bytes(stem_index) + map_bytes(entry_index);
   for (const auto& m : meta_index) bytes += map_bytes(m);
   size_t hs_size = 0;
   if (token_db && hs_database_size(token_db.get(), &hs_size) == HS_SUCCESS) bytes += hs_size;

@@ -76,7 +76,7 @@ void add_hits(const ruleset_snapshot& s, const post& p, uint8_t f, const text::t
     first = static_cast<uint32_t>(mid - list.begin());
   }
   bool triggers = false;
-  for (uint32_t k = 0; k < first; ++k) triggers |= s.atom_trigger_begin[list[k]] != s.atom_trigger_begin[list[k] + 1];
+  for (uint32_t k = 0; k < first; ++k) triggers |= s.is_trigger(list[k]);
   for (uint32_t& a : list)
     if (s.atoms[a].kind == atom_kind::case_sensitive) a |= token_cache::needs_case_check;
   return ts.cache->insert(key, hash, list, first, triggers);
@@ -158,7 +158,7 @@ int on_contains(unsigned int id, unsigned long long, unsigned long long to, unsi
   // Folded offsets for now; collect_contains_hits maps them to original bytes.
   ts.contains_hits.push_back({seg_it->slot, seg_it->field, static_cast<uint32_t>(slot.hits.size())});
   const uint32_t atom = s.text_db_atoms[id];
-  slot.trigger_hits |= s.atom_trigger_begin[atom] != s.atom_trigger_begin[atom + 1];
+  slot.trigger_hits |= s.is_trigger(atom);
   slot.hits.push_back({atom, seg_it->field, b, b, e});
   return 0;
 }

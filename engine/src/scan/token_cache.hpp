@@ -46,7 +46,7 @@ class token_cache {
 
   /// The cached atoms of one key: `first` of them serve topic queries
   /// (group 0), the rest only conditions (group 1). `triggers`: one of group
-  /// 0 is a topic's trigger (ruleset_snapshot::atom_trigger_begin), so a
+  /// 0 is a topic's trigger (ruleset_snapshot::is_trigger), so a
   /// post with this key may have candidates.
   struct entry {
     uint32_t begin = 0;  ///< into the arena

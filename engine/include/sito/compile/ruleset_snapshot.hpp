@@ -115,6 +115,8 @@ class ruleset_snapshot {
   // key → topics); the other is checked on the post when the first fires
   // (scan/candidate_selector.hpp), so a common second clause never fans out.
   std::vector<uint32_t> atom_trigger_begin;  ///< CSR by atom into trigger_topics
+  /// Whether atom `a` indexes any topic.
+  bool is_trigger(uint32_t a) const { return atom_trigger_begin[a] != atom_trigger_begin[a + 1]; }
   std::vector<uint32_t> trigger_topics;      ///< topic ids
   /// A metadata key the scanner probes: the topics it triggers (a range of
   /// `postings`, possibly empty) and its id in second-clause checks.
