@@ -311,7 +311,7 @@ void run_backfill(bench_target& target, const bench_options& o, const tenant_set
   std::thread producer;
   if (ingest_rate > 0)
     producer = std::thread([&] {
-      produce(target, o, pools, ingest_rate, 1e9, std::min<size_t>(o.batch.front(), 1000), &during, {}, &stop);
+      produce(target, o, pools, ingest_rate, 1e9, o.batch.front(), &during, {}, &stop);
     });
   const auto t0 = clock_type::now();
   auto b = (*admin)->backfill(t.id);
@@ -341,10 +341,11 @@ void run_backfill(bench_target& target, const bench_options& o, const tenant_set
   }
   const double rate = double(b->first) / secs;
   std::printf("   backfill of one new topic over the retained log: %llu posts in %.2f s = %.0f posts/s, %llu mentions"
-              " (100M posts would take %.0f min)\n",
+              " (100M posts would take %.0f min; beside a producer at %.0f posts/s)\n",
               static_cast<unsigned long long>(b->first), secs, rate, static_cast<unsigned long long>(b->second),
-              rate > 0 ? 1e8 / rate / 60 : -1.0);
+              rate > 0 ? 1e8 / rate / 60 : -1.0, ingest_rate);
   r.add("backfill", {{"topics_loaded", tenants.topics.size()},
+                     {"beside_ingest_posts_per_s", ingest_rate},
                      {"query", t.query},
                      {"posts_scanned", b->first},
                      {"mentions", b->second},
