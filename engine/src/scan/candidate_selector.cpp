@@ -34,7 +34,7 @@ bool group_range(thread_scratch& ts, const std::vector<hit>& hits, size_t from, 
   // Pass 2: an atom that hit once keeps its place; the others get a range
   // of the grouped copy.
   auto& grouped = ts.grouped_hits;
-  size_t offset = grouped.size();
+  size_t offset = ts.grouped_used;
   for (size_t k = first_new; k < distinct.size(); ++k) {
     atom_hits& st = state[distinct[k]];
     if (st.end == 1) {
@@ -45,12 +45,16 @@ bool group_range(thread_scratch& ts, const std::vector<hit>& hits, size_t from, 
       offset += count;
     }
   }
-  // Pass 3: gather those, in order.
-  if (offset != grouped.size()) {
-    grouped.resize(offset);
-    for (size_t i = from; i < hits.size(); ++i) {
-      atom_hits& st = state[hits[i].atom];
-      if (st.begin & atom_hits::in_grouped) grouped[st.end++ & ~atom_hits::in_grouped] = hits[i];
+  // Pass 3: gather those, in order. The buffer only grows: sized once, never
+  // value-initialized per post.
+  if (offset != ts.grouped_used) {
+    if (grouped.size() < offset) grouped.resize(std::max(offset, 2 * grouped.size()));
+    ts.grouped_used = offset;
+    hit* out = grouped.data();
+    const hit* h = hits.data();
+    for (size_t i = from, n = hits.size(); i < n; ++i) {
+      atom_hits& st = state[h[i].atom];
+      if (st.begin & atom_hits::in_grouped) out[st.end++ & ~atom_hits::in_grouped] = h[i];
     }
   }
   return true;
@@ -62,7 +66,7 @@ uint32_t group_hits(thread_scratch& ts, const std::vector<hit>& hits) {
   const uint32_t stamp = ts.next_stamp();
   ts.distinct_atoms.clear();
   ts.hit_atoms.clear();
-  ts.grouped_hits.clear();
+  ts.grouped_used = 0;
   (void)group_range(ts, hits, 0, stamp);  // a fresh stamp: nothing is ranged yet
   return stamp;
 }

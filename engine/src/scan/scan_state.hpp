@@ -94,6 +94,7 @@ struct thread_scratch {
   std::vector<uint32_t> distinct_atoms;  ///< group_hits: atoms in order of first hit
   atom_filter hit_atoms;                 ///< group_hits: the distinct atoms, as a filter
   std::vector<hit> grouped_hits;         ///< group_hits: hits of atoms that hit more than once, by atom
+  size_t grouped_used = 0;               ///< how many of grouped_hits this post's view uses (the buffer only grows)
   std::vector<uint32_t> candidates;
   std::vector<uint32_t> meta_present;        ///< meta key ids the post carries
   std::vector<posting_range> meta_triggers;  ///< their trigger lists
