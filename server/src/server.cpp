@@ -269,7 +269,7 @@ status sitod::start() {
   d.work = std::make_unique<net::executor_work_guard<net::io_context::executor_type>>(d.io.get_executor());
   const tcp::endpoint ep = endpoint(d.config.listen_host, d.config.listen_port);
   if (ec) return invalid_argument("listen: bad address '" + d.config.listen_host + "'");
-  d.acceptor = std::make_unique<tcp::acceptor>(d.io);
+  d.acceptor = std::make_unique<tcp::acceptor>(d.listen_strand);
   d.acceptor->open(ep.protocol(), ec);
   if (!ec) d.acceptor->set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) d.acceptor->bind(ep, ec);
@@ -277,7 +277,7 @@ status sitod::start() {
   if (ec) return unavailable("cannot listen on " + d.config.listen_host + ":" + std::to_string(d.config.listen_port) + ": " + ec.message());
   if (d.config.http_enabled) {
     const tcp::endpoint hep = endpoint(d.config.http_host, d.config.http_port);
-    d.http_acceptor = std::make_unique<tcp::acceptor>(d.io);
+    d.http_acceptor = std::make_unique<tcp::acceptor>(d.listen_strand);
     d.http_acceptor->open(hep.protocol(), ec);
     if (!ec) d.http_acceptor->set_option(net::socket_base::reuse_address(true), ec);
     if (!ec) d.http_acceptor->bind(hep, ec);
@@ -298,7 +298,7 @@ void sitod::stop() {
   if (!d.started || d.stopped.exchange(true)) return;
   // 1. No new connections; 2. finish matching what was acknowledged;
   // 3. close sessions; 4. join.
-  net::post(d.io, [&d] {
+  net::post(d.listen_strand, [&d] {
     boost::system::error_code ignored;
     if (d.retention_timer) d.retention_timer->cancel();
     if (d.acceptor) d.acceptor->close(ignored);
@@ -582,7 +582,7 @@ void sitod::impl::notify_mentions(const std::set<std::string>& tenants) {
 
 void sitod::impl::schedule_retention() {
   // Retention runs once a minute on the worker pool, never on the I/O threads.
-  if (!retention_timer) retention_timer = std::make_unique<net::steady_timer>(io);
+  if (!retention_timer) retention_timer = std::make_unique<net::steady_timer>(listen_strand);
   retention_timer->expires_after(std::chrono::minutes(1));
   retention_timer->async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopped) return;
@@ -602,7 +602,7 @@ void sitod::impl::schedule_retention() {
 }
 
 void sitod::impl::accept() {
-  acceptor->async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
+  acceptor->async_accept(io, [this](const boost::system::error_code& ec, tcp::socket socket) {
     if (ec) return;  // closed on stop
     auto s = std::make_shared<session>(*this, std::move(socket));
     {
@@ -740,7 +740,7 @@ std::string sitod::impl::metrics_text() {
 }
 
 void sitod::impl::accept_http() {
-  http_acceptor->async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
+  http_acceptor->async_accept(io, [this](const boost::system::error_code& ec, tcp::socket socket) {
     if (ec) return;
     auto sock = std::make_shared<tcp::socket>(std::move(socket));
     auto buf = std::make_shared<std::string>();

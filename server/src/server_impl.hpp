@@ -133,6 +133,10 @@ struct sitod::impl {
 
   net::io_context io;
   std::unique_ptr<net::executor_work_guard<net::io_context::executor_type>> work;
+  /// The listeners and the retention timer: their handlers and stop()'s
+  /// closing of them run here, one at a time (the io_context has two
+  /// threads). Accepted sockets get the io_context's executor, not this one.
+  net::strand<net::io_context::executor_type> listen_strand{net::make_strand(io)};
   std::unique_ptr<tcp::acceptor> acceptor;
   std::unique_ptr<tcp::acceptor> http_acceptor;
   std::vector<std::thread> io_threads;

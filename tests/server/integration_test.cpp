@@ -831,7 +831,13 @@ class sitod_process {
       ::execl(SITOD_PATH, "sitod", "--config", (dir_ / "sitod.yaml").c_str(), static_cast<char*>(nullptr));
       std::_Exit(127);
     }
-    for (int i = 0; i < 200; ++i) {
+    // Up to a minute: a ThreadSanitizer build takes about 15 s to load the
+    // morphology on this machine kind; a healthy start returns at once.
+    for (int i = 0; i < 1200; ++i) {
+      if (int st = 0; ::waitpid(pid_, &st, WNOHANG) == pid_) {  // died on the way up: no use waiting
+        pid_ = -1;
+        return 0;
+      }
       std::ifstream in(log);
       std::string line;
       while (std::getline(in, line)) {
