@@ -1,10 +1,9 @@
 #include "ocr_lane.hpp"
 
-#include <iostream>
 #include <mutex>
 
 #include "sito/enrich/ocr_registry.hpp"
-#include "text_escape.hpp"
+#include "sito/server/json_log.hpp"
 #if SITO_HAVE_CUDA_KERNELS
 #include "sito/kernels/cuda_ocr.hpp"
 #endif
@@ -101,15 +100,18 @@ std::shared_ptr<enrich::ocr_backend> ocr_lane::backend() {
   auto b = enrich::make_ocr_backend(config_.backend, opt, &fallback);
   if (!b.ok()) {
     backend_failed_ = true;
-    std::cerr << "{\"level\":\"error\",\"msg\":\"OCR backend unavailable; posts with images get text mentions only\","
-                 "\"backend\":\""
-              << escape_quoted(config_.backend) << "\",\"error\":\"" << escape_quoted(b.error().message()) << "\"}\n";
+    log_error("OCR backend unavailable; posts with images get text mentions only")
+        .with("backend", config_.backend)
+        .with("error", b.error().message());
     return nullptr;
   }
   backend_ = std::shared_ptr<enrich::ocr_backend>(std::move(b).value());
   backend_name_ = std::string(backend_->name());
-  std::cerr << "{\"level\":\"info\",\"msg\":\"OCR backend ready\",\"backend\":\"" << backend_name_ << "\""
-            << (fallback.empty() ? std::string() : ",\"fallback_reason\":\"" + escape_quoted(fallback) + "\"") << "}\n";
+  {
+    log_line ready = log_info("OCR backend ready");
+    ready.with("backend", backend_name_);
+    if (!fallback.empty()) ready.with("fallback_reason", fallback);
+  }
   return backend_;
 }
 

@@ -9,12 +9,12 @@
 #include <sstream>
 #include <cstdio>
 #include <cstring>
-#include <iostream>
 #include <sstream>
 
 #include "replaced_versions.hpp"
 #include "server_impl.hpp"
 #include "sito/model/topic.hpp"
+#include "sito/server/json_log.hpp"
 #include "text_escape.hpp"
 
 namespace sito::server {
@@ -143,10 +143,10 @@ result<std::unique_ptr<sitod>> sitod::create(const server_config& config) {
       }
     }
     if (replayed > 0)
-      std::cerr << "{\"level\":\"info\",\"msg\":\"aggregates rebuilt from the mention log\",\"mentions\":"
-                << replayed << ",\"ms\":"
-                << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()
-                << "}\n";
+      log_info("aggregates rebuilt from the mention log")
+          .with("mentions", replayed)
+          .with("ms",
+                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
   }
   bool any_ocr_tenant = config.tenants.empty();
   for (const auto& t : config.tenants) {
@@ -164,9 +164,10 @@ result<std::unique_ptr<sitod>> sitod::create(const server_config& config) {
   // A stored topic that no longer compiles is left out, and said so.
   for (const auto& e : diagnostics) {
     if (e.diagnostic.level != query::severity::error) continue;
-    std::cerr << "{\"level\":\"warning\",\"msg\":\"stored topic left out\",\"tenant\":\"" << escape_quoted(e.tenant)
-              << "\",\"topic\":\"" << escape_quoted(e.topic) << "\",\"error\":\""
-              << escape_quoted(query::format_one_line(e.diagnostic)) << "\"}\n";
+    log_warning("stored topic left out")
+        .with("tenant", e.tenant)
+        .with("topic", e.topic)
+        .with("error", query::format_one_line(e.diagnostic));
   }
   return s;
 }
@@ -421,7 +422,7 @@ void sitod::impl::matcher_loop() {
     status st = db->commit_matches(watermark, mentions);
     stage_done(server_metrics::commit);
     if (!st.ok()) {
-      std::cerr << "{\"level\":\"error\",\"msg\":\"commit_matches failed\",\"error\":\"" << st.message() << "\"}\n";
+      log_error("commit_matches failed").with("error", st.message());
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       continue;
     }
@@ -481,9 +482,12 @@ std::map<uint64_t, std::set<std::string>> sitod::impl::replaced_topics(const rul
 void sitod::impl::publish_alerts(const std::vector<spike_alert>& alerts) {
   metrics.alerts_raised += alerts.size();
   for (const auto& a : alerts)
-    std::cerr << "{\"level\":\"warning\",\"msg\":\"mention spike\",\"tenant\":\"" << escape_quoted(a.tenant)
-              << "\",\"topic\":\"" << escape_quoted(a.topic) << "\",\"tag\":\"" << escape_quoted(a.tag)
-              << "\",\"count\":" << a.count << ",\"baseline\":" << a.baseline << "}\n";
+    log_warning("mention spike")
+        .with("tenant", a.tenant)
+        .with("topic", a.topic)
+        .with("tag", a.tag)
+        .with("count", a.count)
+        .with("baseline", a.baseline);
   auto shared = std::make_shared<const std::vector<spike_alert>>(alerts);
   std::vector<std::shared_ptr<session>> targets;
   {
@@ -510,8 +514,7 @@ void sitod::impl::on_ocr_done(ocr_job& job, std::string image_text) {
   post with = without;
   with.image_text = without.image_text.empty() ? image_text : without.image_text + "\n" + image_text;
   if (status st = db->set_post_image_text(job.post_offset, with.image_text); !st.ok() && st.code() != status_code::not_found)
-    std::cerr << "{\"level\":\"error\",\"msg\":\"storing OCR text failed\",\"error\":\"" << escape_quoted(st.message())
-              << "\"}\n";
+    log_error("storing OCR text failed").with("error", st.message());
   std::shared_ptr<const ruleset_state> rs = current_ruleset();
   std::vector<post> pair;
   pair.push_back(std::move(with));
@@ -548,8 +551,7 @@ void sitod::impl::on_ocr_done(ocr_job& job, std::string image_text) {
   }
   if (!found.empty()) {
     if (status st = db->append_mentions(found); !st.ok()) {
-      std::cerr << "{\"level\":\"error\",\"msg\":\"appending OCR mentions failed\",\"error\":\""
-                << escape_quoted(st.message()) << "\"}\n";
+      log_error("appending OCR mentions failed").with("error", st.message());
       return;
     }
     ocr_stats.mentions += found.size();
@@ -595,7 +597,7 @@ void sitod::impl::schedule_retention() {
     net::post(background, [this] {
       auto deleted = db->apply_retention(now_ms());
       if (deleted.ok()) metrics.retention_deleted += *deleted;
-      else std::cerr << "{\"level\":\"error\",\"msg\":\"retention failed\",\"error\":\"" << deleted.error().message() << "\"}\n";
+      else log_error("retention failed").with("error", deleted.error().message());
     });
     schedule_retention();
   });

@@ -1,4 +1,5 @@
-// Private: escaping for the quoted strings sitod writes by hand.
+// Private: escaping for the Prometheus label values sitod writes by hand
+// (log lines go through sito/server/json_log.hpp).
 #pragma once
 
 #include <string>

@@ -8,9 +8,10 @@
 // sessions closed.
 #include <CLI/CLI.hpp>
 
+#include "sito/server/json_log.hpp"
+
 #include <csignal>
 #include <fstream>
-#include <iostream>
 
 #include "default_config.hpp"
 #include "sito/server/server.hpp"
@@ -39,13 +40,12 @@ int main(int argc, char** argv) {
       config_path.empty() ? sito::server::parse_config(sito::server::default_config_yaml, "embedded default config")
                           : sito::server::load_config(config_path);
   if (config_path.empty() && cfg.ok()) {
-    std::cerr << "{\"level\":\"warning\",\"msg\":\"no --config: running the embedded default (loopback, sample "
-                 "tenant with demo tokens)\"}\n";
+    sito::server::log_warning("no --config: running the embedded default (loopback, sample tenant with demo tokens)");
     for (auto& t : cfg->tenants)
       if (!t.topics_file.empty() && !std::ifstream(t.topics_file)) t.topics_file.clear();  // outside the source tree
   }
   if (!cfg.ok()) {
-    std::cerr << "{\"level\":\"error\",\"msg\":\"bad config\",\"error\":\"" << cfg.error().message() << "\"}\n";
+    sito::server::log_error("bad config").with("error", cfg.error().message());
     return 2;
   }
   std::string overrides;
@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
   if (!overrides.empty()) {
     auto o = sito::server::parse_config(overrides, "command line");
     if (!o.ok()) {
-      std::cerr << "{\"level\":\"error\",\"msg\":\"bad option\",\"error\":\"" << o.error().message() << "\"}\n";
+      sito::server::log_error("bad option").with("error", o.error().message());
       return 2;
     }
     if (!listen.empty()) { cfg->listen_host = o->listen_host; cfg->listen_port = o->listen_port; }
@@ -71,20 +71,22 @@ int main(int argc, char** argv) {
 
   auto server = sito::server::sitod::create(*cfg);
   if (!server.ok()) {
-    std::cerr << "{\"level\":\"error\",\"msg\":\"cannot start\",\"error\":\"" << server.error().message() << "\"}\n";
+    sito::server::log_error("cannot start").with("error", server.error().message());
     return 1;
   }
   if (auto st = (*server)->start(); !st.ok()) {
-    std::cerr << "{\"level\":\"error\",\"msg\":\"cannot listen\",\"error\":\"" << st.message() << "\"}\n";
+    sito::server::log_error("cannot listen").with("error", st.message());
     return 1;
   }
-  std::cerr << "{\"level\":\"info\",\"msg\":\"sitod listening\",\"port\":" << (*server)->port()
-            << ",\"http_port\":" << (*server)->http_port() << ",\"data_dir\":\"" << cfg->data_dir
-            << "\",\"tenants\":" << cfg->tenants.size() << "}\n";
+  sito::server::log_info("sitod listening")
+      .with("port", (*server)->port())
+      .with("http_port", (*server)->http_port())
+      .with("data_dir", cfg->data_dir)
+      .with("tenants", cfg->tenants.size());
   int sig = 0;
   sigwait(&stop_signals, &sig);
-  std::cerr << "{\"level\":\"info\",\"msg\":\"stopping\",\"signal\":" << sig << "}\n";
+  sito::server::log_info("stopping").with("signal", sig);
   (*server)->stop();
-  std::cerr << "{\"level\":\"info\",\"msg\":\"stopped\"}\n";
+  sito::server::log_info("stopped");
   return 0;
 }

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <thread>
@@ -1020,6 +1021,44 @@ TEST(SitodProcess, AProducerThatReSendsAfterKillNineGetsNoDuplicateMentions) {
   // Not asserted (it depends on when the kill lands): how many re-sent posts were already durable.
   std::cout << "kill -9 cycles: " << kills << ", re-sent posts acknowledged as duplicates: " << duplicates << "\n";
   fs::remove_all(dir);
+}
+
+// A broken config is reported on one line of valid JSON, whatever its path
+// or message carries (the line was built by hand, unescaped, before).
+TEST(SitodProcess, ABadConfigIsReportedOnOneValidJsonLine) {
+  const fs::path dir = temp_dir("badconfig") / "a \"quoted\" dir";
+  fs::create_directories(dir);
+  const fs::path cfg = dir / "sitod.yaml", log = dir / "stderr.log";
+  std::ofstream(cfg) << "listen: 127.0.0.1:abc\ndata_dir: " << (dir / "data").string() << "\n";
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    std::freopen(log.c_str(), "w", stderr);
+    ::execl(SITOD_PATH, "sitod", "--config", cfg.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2) << "a bad config exits with 2";
+  std::ifstream in(log);
+  std::string line;
+  size_t lines = 0;
+  bool reported = false;
+  while (std::getline(in, line)) {
+    ++lines;
+    const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    ASSERT_TRUE(j.is_object()) << "not one JSON object: " << line;
+    if (j.value("msg", "") == "bad config") {
+      reported = true;
+      EXPECT_EQ(j.value("level", ""), "error");
+      const std::string error = j.value("error", "");
+      EXPECT_NE(error.find(cfg.string()), std::string::npos) << "names the file, quotes and all: " << error;
+      EXPECT_NE(error.find("abc"), std::string::npos) << "and what is wrong: " << error;
+    }
+  }
+  EXPECT_TRUE(reported) << lines << " lines, none says 'bad config'";
+  fs::remove_all(dir.parent_path());
 }
 
 TEST(SitodProcess, GracefulStopOnSigterm) {
