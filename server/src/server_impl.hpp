@@ -5,6 +5,7 @@
 #include <boost/asio/ssl.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -29,6 +30,12 @@ namespace sito::server {
 
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
+
+/// Milliseconds since the Unix epoch (ingest and match times, retention).
+inline int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 /// Counters for /metrics and Stats. Relaxed atomics: values, not ordering.
 struct server_metrics {
@@ -204,6 +211,11 @@ struct sitod::impl {
   /// mentions of topics that neither the text pass emitted nor the same
   /// ruleset matches without the OCR text.
   void on_ocr_done(ocr_job& job, std::string image_text);
+  /// The mention sink (matcher.cpp): mentions just made durable, by the text
+  /// pass or the OCR re-match, counted in the metrics and the aggregates
+  /// (which may raise spike alerts) at `at_ms`, and their tenants'
+  /// subscriptions woken.
+  void sink_mentions(const std::vector<mention_record>& mentions, int64_t at_ms);
 
   // --- sessions -----------------------------------------------------------
   std::mutex sessions_mutex;

@@ -12,12 +12,6 @@ namespace {
 using namespace sito::wire;
 namespace fb = flatbuffers;
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string str(const fb::String* s) { return s ? s->str() : std::string(); }
 
 constexpr uint32_t protocol_version = 1;

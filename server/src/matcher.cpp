@@ -1,0 +1,252 @@
+// sitod's matcher role: the text pass over acknowledged posts (read, scan,
+// commit, then the mention sink), the re-match of a post whose pictures the
+// OCR lane read, and the one mention sink both go through (metrics,
+// aggregates, spike alerts, waking the subscriptions). server_impl.hpp
+// declares them; server.cpp starts the matcher thread.
+#include <algorithm>
+#include <chrono>
+
+#include "replaced_versions.hpp"
+#include "server_impl.hpp"
+#include "sito/server/json_log.hpp"
+
+namespace sito::server {
+namespace {
+
+/// The mention record of match `m` of `snap` (part of `rs`) on the post
+/// stored at `offset`.
+mention_record record_of(const ruleset_state& rs, const ruleset_snapshot& snap, const scan_output& out,
+                         const scan_output::match& m, uint64_t offset, int64_t ingested_at_ms, int64_t matched_at_ms) {
+  mention_record r;
+  r.post_offset = offset;
+  r.ingested_at_ms = ingested_at_ms;
+  r.matched_at_ms = matched_at_ms;
+  r.snapshot_version = rs.version;
+  annotate_mention(r, out, m, snap);
+  return r;
+}
+
+}  // namespace
+
+void sitod::impl::notify_posts_appended() {
+  { std::lock_guard lock(match_mutex); }
+  match_cv.notify_one();
+}
+
+void sitod::impl::matcher_loop() {
+  std::vector<stored_post> batch;
+  std::vector<post> posts;
+  std::vector<mention_record> mentions;
+  scan_output out;
+  constexpr size_t max_batch = 4096;
+  constexpr size_t max_batch_bytes = 64u << 20;  // posts with images are large: bound the batch's memory too
+  for (;;) {
+    {
+      std::unique_lock lock(match_mutex);
+      match_cv.wait(lock, [&] { return stopping || db->matched_watermark() < db->next_post_offset(); });
+      if (stopping && db->matched_watermark() >= db->next_post_offset()) return;
+    }
+    // Where the cycle's time goes (server_metrics::matcher_stage_us).
+    auto stage_start = std::chrono::steady_clock::now();
+    auto stage_done = [&](server_metrics::matcher_stage stage) {
+      const auto now = std::chrono::steady_clock::now();
+      metrics.matcher_stage_us[stage] +=
+          static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(now - stage_start).count());
+      stage_start = now;
+    };
+    const uint64_t from = db->matched_watermark();
+    // Only posts whose append has completed (and been acknowledged).
+    const uint64_t end = db->next_post_offset();
+    batch.clear();
+    if (end <= from || !db->read_posts(from, std::min<uint64_t>(max_batch, end - from), batch, max_batch_bytes).ok() || batch.empty()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      continue;
+    }
+    // One snapshot for the whole batch: no post is matched half old, half new.
+    std::shared_ptr<const ruleset_state> rs = current_ruleset();
+    posts.clear();
+    for (auto& sp : batch) posts.push_back(std::move(sp.p));
+    stage_done(server_metrics::read);
+    mentions.clear();
+    const int64_t matched_at = now_ms();
+    auto collect = [&](const ruleset_snapshot& snap, bool skip_shadowed) {
+      for (const auto& m : out.matches) {
+        const compiled_topic& t = snap.topics[m.topic];
+        if (skip_shadowed && !rs->shadowed.empty() && rs->shadowed.count(ruleset_state::key(t.tenant, t.id))) continue;
+        mentions.push_back(record_of(*rs, snap, out, m, batch[m.post].offset, batch[m.post].ingested_at_ms, matched_at));
+      }
+    };
+    uint64_t dropped = 0;
+    rs->scanner->scan(posts, out);
+    dropped += out.dropped;
+    collect(*rs->snapshot, true);
+    if (rs->delta_scanner) {
+      rs->delta_scanner->scan(posts, out);
+      dropped += out.dropped;
+      collect(*rs->delta, false);
+    }
+    // An edit gives only the mentions its replaced version would not have
+    // given (store.hpp, idempotent ingest).
+    std::map<uint64_t, std::set<std::string>> repeated = replaced_topics(*rs, batch);
+    if (!repeated.empty()) {
+      const size_t before = mentions.size();
+      std::erase_if(mentions, [&](const mention_record& m) {
+        auto it = repeated.find(m.post_offset);
+        return it != repeated.end() && it->second.count(ruleset_state::key(m.tenant, m.topic)) != 0;
+      });
+      metrics.mentions_repeated_by_edits += before - mentions.size();
+    }
+    const uint64_t watermark = batch.back().offset + 1;
+    stage_done(server_metrics::scan);
+    status st = db->commit_matches(watermark, mentions);
+    stage_done(server_metrics::commit);
+    if (!st.ok()) {
+      log_error("commit_matches failed").with("error", st.message());
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;
+    }
+    // Text mentions are committed; posts with images go to the OCR lane
+    // (never blocks: a full lane sheds by its policy).
+    if (ocr && std::any_of(posts.begin(), posts.end(), [](const post& p) { return !p.images.empty(); })) {
+      std::map<uint64_t, std::set<std::string>> text_topics;  // post offset → topics its text matched
+      for (const auto& m : mentions) text_topics[m.post_offset].insert(ruleset_state::key(m.tenant, m.topic));
+      for (auto& [offset, keys] : repeated) text_topics[offset].merge(keys);  // an edit's picture text too
+      for (size_t i = 0; i < posts.size(); ++i) {
+        if (posts[i].images.empty()) continue;
+        ocr_job job;
+        job.post_offset = batch[i].offset;
+        job.ingested_at_ms = batch[i].ingested_at_ms;
+        if (auto it = text_topics.find(job.post_offset); it != text_topics.end()) job.text_topics = std::move(it->second);
+        job.p = std::move(posts[i]);
+        ocr->offer(std::move(job));
+      }
+    }
+    ++metrics.matcher_batches;
+    metrics.posts_matched += batch.size();
+    metrics.mentions_dropped_by_rules += dropped;
+    sink_mentions(mentions, matched_at);
+    { std::lock_guard lock(match_mutex); }
+    matched_cv.notify_all();
+    stage_done(server_metrics::after);
+  }
+}
+
+std::map<uint64_t, std::set<std::string>> sitod::impl::replaced_topics(const ruleset_state& rs,
+                                                                       const std::vector<stored_post>& batch) {
+  std::map<uint64_t, std::set<std::string>> out;
+  auto collect = [&](const ruleset_snapshot& snap, batch_scanner& scanner, bool skip_shadowed) {
+    for (const auto& [offset, topics] : detail::topics_of_replaced(*db, scanner, batch))
+      for (const uint32_t t : topics) {
+        std::string key = ruleset_state::key(snap.topics[t].tenant, snap.topics[t].id);
+        if (!(skip_shadowed && rs.shadowed.count(key))) out[offset].insert(std::move(key));
+      }
+  };
+  collect(*rs.snapshot, *rs.scanner, true);
+  if (rs.delta_scanner) collect(*rs.delta, *rs.delta_scanner, false);
+  return out;
+}
+
+void sitod::impl::publish_alerts(const std::vector<spike_alert>& alerts) {
+  metrics.alerts_raised += alerts.size();
+  for (const auto& a : alerts)
+    log_warning("mention spike")
+        .with("tenant", a.tenant)
+        .with("topic", a.topic)
+        .with("tag", a.tag)
+        .with("count", a.count)
+        .with("baseline", a.baseline);
+  auto shared = std::make_shared<const std::vector<spike_alert>>(alerts);
+  std::vector<std::shared_ptr<session>> targets;
+  {
+    std::lock_guard lock(sessions_mutex);
+    targets.assign(sessions.begin(), sessions.end());
+  }
+  for (auto& s : targets) s->on_alerts(shared);
+}
+
+void sitod::impl::on_ocr_done(ocr_job& job, std::string image_text) {
+  const int64_t done_at = now_ms();
+  auto record_latency = [&] {
+    const uint64_t ms = static_cast<uint64_t>(std::max<int64_t>(0, done_at - job.ingested_at_ms));
+    ocr_stats.latency_ms_sum += ms;
+    uint64_t prev = ocr_stats.latency_ms_max.load();
+    while (ms > prev && !ocr_stats.latency_ms_max.compare_exchange_weak(prev, ms)) {
+    }
+  };
+  if (image_text.empty()) {
+    record_latency();
+    return;
+  }
+  post without = std::move(job.p);
+  post with = without;
+  with.image_text = without.image_text.empty() ? image_text : without.image_text + "\n" + image_text;
+  if (status st = db->set_post_image_text(job.post_offset, with.image_text); !st.ok() && st.code() != status_code::not_found)
+    log_error("storing OCR text failed").with("error", st.message());
+  std::shared_ptr<const ruleset_state> rs = current_ruleset();
+  std::vector<post> pair;
+  pair.push_back(std::move(with));
+  pair.push_back(std::move(without));
+  std::vector<mention_record> found;
+  scan_output out;
+  auto collect = [&](const ruleset_snapshot& snap, bool skip_shadowed) {
+    std::set<uint32_t> without_ocr;  // topics the same ruleset matches without the OCR text
+    for (const auto& m : out.matches)
+      if (m.post == 1) without_ocr.insert(m.topic);
+    for (const auto& m : out.matches) {
+      if (m.post != 0 || without_ocr.count(m.topic)) continue;
+      const compiled_topic& t = snap.topics[m.topic];
+      const std::string key = ruleset_state::key(t.tenant, t.id);
+      if (skip_shadowed && rs->shadowed.count(key)) continue;
+      if (job.text_topics.count(key) || ocr_off_tenants.count(t.tenant)) continue;
+      mention_record r = record_of(*rs, snap, out, m, job.post_offset, job.ingested_at_ms, done_at);
+      r.from_image = true;
+      found.push_back(std::move(r));
+    }
+  };
+  rs->scanner->scan(pair, out);
+  collect(*rs->snapshot, true);
+  if (rs->delta_scanner) {
+    rs->delta_scanner->scan(pair, out);
+    collect(*rs->delta, false);
+  }
+  if (!found.empty()) {
+    if (status st = db->append_mentions(found); !st.ok()) {
+      log_error("appending OCR mentions failed").with("error", st.message());
+      return;
+    }
+    ocr_stats.mentions += found.size();
+    sink_mentions(found, done_at);  // mentions found in pictures count and can spike too
+  }
+  record_latency();
+}
+
+void sitod::impl::notify_mentions(const std::set<std::string>& tenants) {
+  std::vector<std::shared_ptr<session>> targets;
+  {
+    std::lock_guard lock(sessions_mutex);
+    targets.assign(sessions.begin(), sessions.end());
+  }
+  for (auto& s : targets)
+    for (const auto& t : tenants) s->on_mentions(t);
+}
+
+void sitod::impl::sink_mentions(const std::vector<mention_record>& mentions, int64_t at_ms) {
+  if (mentions.empty()) return;
+  metrics.mentions_committed += mentions.size();
+  {
+    std::lock_guard lock(metrics.per_topic_mutex);
+    for (const auto& m : mentions) ++metrics.mentions_per_topic[m.tenant + "/" + m.topic];
+  }
+  // Aggregates and spike alerts count committed live mentions.
+  std::vector<spike_alert> alerts;
+  std::set<std::string> tenants;
+  for (const auto& m : mentions) {
+    tenants.insert(m.tenant);
+    auto raised = stats.record(m.tenant, m.topic, m.tags, static_cast<rules::sentiment>(m.sentiment), at_ms);
+    alerts.insert(alerts.end(), std::make_move_iterator(raised.begin()), std::make_move_iterator(raised.end()));
+  }
+  if (!alerts.empty()) publish_alerts(alerts);
+  notify_mentions(tenants);
+}
+
+}  // namespace sito::server
