@@ -187,6 +187,18 @@ TEST_F(SitodOcr, BrandOnlyInThePictureBecomesAFromImageMention) {
   const std::string text = metrics(server_->http_port());
   EXPECT_EQ(metric(text, "sito_ocr_posts_done_total"), 1) << text;
   EXPECT_EQ(metric(text, "sito_ocr_mentions_total"), 2);
+  // Mentions from pictures go through the same sink as the text pass's:
+  // counted in all, per topic, and in the tenant's aggregates.
+  EXPECT_EQ(metric(text, "sito_mentions_committed_total"), 3) << text;
+  for (const char* topic : {"gift", "brand", "mirror_img"})
+    EXPECT_EQ(metric(text, "sito_topic_mentions_total{tenant=\"acme\",topic=\"" + std::string(topic) + "\"}"), 1)
+        << topic << "\n" << text;
+  auto stats = admin->full_stats();
+  ASSERT_TRUE(stats.ok()) << stats.error().to_string();
+  std::map<std::string, uint64_t> day;
+  for (const auto& row : stats->aggregates)
+    if (row.tag.empty()) day[row.topic] = row.day.total();
+  EXPECT_EQ(day, (std::map<std::string, uint64_t>{{"brand", 1}, {"gift", 1}, {"mirror_img", 1}}));
 }
 
 TEST_F(SitodOcr, FiftyLargeImagesDoNotDelayTextMentionsBehindThem) {
