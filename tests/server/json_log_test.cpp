@@ -29,7 +29,7 @@ TEST(JsonLog, HostileTextIsEscapedAndReadsBackAsWritten) {
       "unknown key \"listne\" in 'sitod.yaml'",  // a config error quoting the key
       "C:\\path\\to\\file",
       "two\nlines\r\nand a\ttab",
-      std::string("nul \0 and \x01\x1f\x7f", 16),
+      std::string("nul \0 and \x01\x1f\x7f", sizeof "nul \0 and \x01\x1f\x7f" - 1),
       "Доставка 🚚 опоздала",
       "} , \"level\": \"info\"",  // an attempt to forge a field
   };
