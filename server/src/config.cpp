@@ -3,8 +3,11 @@
 #include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <string_view>
+#include <vector>
 
 namespace sito::server {
 
@@ -44,6 +47,51 @@ status split_host_port(const std::string& value, std::string& host, uint16_t& po
   return ok_status();
 }
 
+/// Edit distance between `a` and `b` (insertions, deletions, substitutions).
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+/// Fails on the first key of the map `node` that is not in `known`: a typo
+/// must not turn a setting off in silence. Says the file, the line, the key
+/// and, when one is close, the key that was probably meant.
+status check_keys(const YAML::Node& node, std::initializer_list<std::string_view> known, const std::string& origin,
+                  const std::string& where) {
+  if (!node.IsMap()) return ok_status();
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const std::string key = it->first.Scalar();
+    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+    std::string_view best;
+    size_t best_distance = 3;  // at most two edits away
+    for (std::string_view k : known)
+      if (const size_t d = edit_distance(key, k); d < best_distance && d < std::max<size_t>(k.size(), 2)) {
+        best = k;
+        best_distance = d;
+      }
+    std::string message = origin + ": line " + std::to_string(it->first.Mark().line + 1) + ": unknown key '" + key +
+                          "' in " + where;
+    if (!best.empty()) message += "; did you mean '" + std::string(best) + "'?";
+    else {
+      message += " (known:";
+      for (std::string_view k : known) message += " " + std::string(k);
+      message += ")";
+    }
+    return invalid_argument(message);
+  }
+  return ok_status();
+}
+
 }  // namespace
 
 result<server_config> parse_config(const std::string& yaml_text, const std::string& origin) {
@@ -52,6 +100,10 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
     YAML::Node root = YAML::Load(yaml_text);
     if (!root || root.IsNull()) return c;
     if (!root.IsMap()) return invalid_argument(origin + ": the config must be a map");
+    SITO_RETURN_IF_ERROR(check_keys(root,
+                                    {"listen", "tls", "http", "data_dir", "sync_writes", "limits", "ocr", "retention",
+                                     "dedup", "alerts", "tenants"},
+                                    origin, "the config"));
     if (root["listen"]) SITO_RETURN_IF_ERROR(split_host_port(root["listen"].as<std::string>(), c.listen_host, c.listen_port, origin + ": listen"));
     if (const YAML::Node t = root["tls"]) {
       // `tls: off` (or no key at all) keeps plain TCP; a map needs both files.
@@ -59,6 +111,7 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
         c.tls.reset();
       } else {
         if (!t.IsMap()) return invalid_argument(origin + ": tls: expected {cert: PATH, key: PATH} or off");
+        SITO_RETURN_IF_ERROR(check_keys(t, {"cert", "key"}, origin, "tls"));
         tls_config tc;
         if (t["cert"]) tc.cert_file = t["cert"].as<std::string>();
         if (t["key"]) tc.key_file = t["key"].as<std::string>();
@@ -75,6 +128,10 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
     if (root["data_dir"]) c.data_dir = root["data_dir"].as<std::string>();
     if (root["sync_writes"]) c.sync_writes = root["sync_writes"].as<bool>();
     if (const YAML::Node l = root["limits"]) {
+      SITO_RETURN_IF_ERROR(check_keys(l,
+                                      {"max_frame_bytes", "max_batch_posts", "producer_window", "max_field_bytes",
+                                       "subscriber_buffer_mentions", "max_images_per_post", "max_image_bytes"},
+                                      origin, "limits"));
       if (l["max_frame_bytes"]) c.max_frame_bytes = l["max_frame_bytes"].as<uint32_t>();
       if (l["max_batch_posts"]) c.max_batch_posts = l["max_batch_posts"].as<uint32_t>();
       if (l["producer_window"]) c.producer_window = l["producer_window"].as<uint32_t>();
@@ -88,6 +145,10 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
         c.ocr.enabled = o.as<bool>();  // `ocr: off`
       } else {
         if (!o.IsMap()) return invalid_argument(origin + ": ocr: expected a map or off");
+        SITO_RETURN_IF_ERROR(check_keys(o,
+                                        {"enabled", "backend", "workers", "queue_posts", "queue_bytes",
+                                         "max_images_per_post", "max_age_ms", "drain_ms", "languages", "tessdata"},
+                                        origin, "ocr"));
         if (o["enabled"]) c.ocr.enabled = o["enabled"].as<bool>();
         if (o["backend"]) c.ocr.backend = o["backend"].as<std::string>();
         if (o["workers"]) c.ocr.workers = o["workers"].as<uint32_t>();
@@ -106,15 +167,19 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
         return invalid_argument(origin + ": ocr: backend must be cpu, cuda or auto");
     }
     if (const YAML::Node r = root["retention"]) {
+      SITO_RETURN_IF_ERROR(check_keys(r, {"bytes", "hours"}, origin, "retention"));
       if (r["bytes"]) c.retention_bytes = r["bytes"].as<uint64_t>();
       if (r["hours"]) c.retention_hours = r["hours"].as<int64_t>();
     }
     if (const YAML::Node d = root["dedup"]) {
+      SITO_RETURN_IF_ERROR(check_keys(d, {"hours"}, origin, "dedup"));
       if (d["hours"]) c.dedup_hours = d["hours"].as<int64_t>();
       if (c.dedup_hours && (*c.dedup_hours < 0 || *c.dedup_hours > 24 * 365 * 100))
         return invalid_argument(origin + ": dedup: hours must be 0 (off) to 876000 (100 years)");
     }
     if (const YAML::Node a = root["alerts"]) {
+      SITO_RETURN_IF_ERROR(
+          check_keys(a, {"z", "min_ratio", "min_count", "warmup_minutes", "cooldown_minutes"}, origin, "alerts"));
       if (a["z"]) c.alerts.z = a["z"].as<double>();
       if (a["min_ratio"]) c.alerts.min_ratio = a["min_ratio"].as<double>();
       if (a["min_count"]) c.alerts.min_count = a["min_count"].as<uint64_t>();
@@ -127,6 +192,8 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
         const YAML::Node t = ts[i];
         const std::string where = origin + ": tenants[" + std::to_string(i) + "]";
         tenant_config tc;
+        SITO_RETURN_IF_ERROR(
+            check_keys(t, {"name", "topics_file", "sentiment_lexicon_file", "ocr", "tokens"}, origin, "tenants[" + std::to_string(i) + "]"));
         if (!t["name"] || t["name"].as<std::string>().empty()) return invalid_argument(where + ": missing 'name'");
         tc.name = t["name"].as<std::string>();
         if (t["topics_file"]) tc.topics_file = t["topics_file"].as<std::string>();
@@ -136,6 +203,8 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
           for (size_t k = 0; k < toks.size(); ++k) {
             token_entry te;
             const std::string tw = where + ": tokens[" + std::to_string(k) + "]";
+            SITO_RETURN_IF_ERROR(check_keys(toks[k], {"sha256", "role"}, origin,
+                                            "tenants[" + std::to_string(i) + "].tokens[" + std::to_string(k) + "]"));
             if (!toks[k]["sha256"]) return invalid_argument(tw + ": missing 'sha256' (tokens are stored hashed)");
             te.sha256_hex = toks[k]["sha256"].as<std::string>();
             if (te.sha256_hex.size() != 64) return invalid_argument(tw + ": 'sha256' must be 64 hex digits");

@@ -1373,6 +1373,41 @@ TEST(SitodConfig, TlsKeys) {
   EXPECT_FALSE(server::parse_config("tls: [c.pem, k.pem]\n").ok());
 }
 
+// A typo must not turn a setting off in silence: an unknown key anywhere in
+// the config is an error that names the file, the line, the key and, when
+// one is close, the key that was meant.
+TEST(SitodConfig, UnknownKeysAreErrorsWithTheLineAndAHint) {
+  struct typo_case {
+    std::string yaml, key, line, hint;
+  };
+  const typo_case cases[] = {
+      {"listen: 127.0.0.1:0\nsync_writse: true\n", "sync_writse", "line 2", "sync_writes"},
+      {"tenants:\n  - name: acme\n    tokns: []\n", "tokns", "line 3", "tokens"},
+      {"tenants:\n  - name: acme\n    conectors: []\n", "conectors", "line 3", ""},
+      {"tenants:\n  - name: acme\n    tokens:\n      - {sha256: " + std::string(64, 'a') + ", rol: admin}\n", "rol",
+       "line 4", "role"},
+      {"limits:\n  max_batch_post: 10\n", "max_batch_post", "line 2", "max_batch_posts"},
+      {"ocr:\n  worker: 2\n", "worker", "line 2", "workers"},
+      {"alerts: {z: 3, min_cout: 5}\n", "min_cout", "line 1", "min_count"},
+      {"retention: {hour: 24}\n", "hour", "line 1", "hours"},
+      {"dedup: {ours: 24}\n", "ours", "line 1", "hours"},
+      {"tls: {cert: c.pem, kye: k.pem}\n", "kye", "line 1", "key"},
+  };
+  for (const auto& c : cases) {
+    auto r = server::parse_config(c.yaml, "sitod.yaml");
+    ASSERT_FALSE(r.ok()) << c.yaml;
+    const std::string m = r.error().message();
+    EXPECT_NE(m.find("sitod.yaml: " + c.line + ": unknown key '" + c.key + "'"), std::string::npos) << m;
+    if (!c.hint.empty())
+      EXPECT_NE(m.find("did you mean '" + c.hint + "'?"), std::string::npos) << m;
+    else
+      EXPECT_NE(m.find("(known: name topics_file"), std::string::npos) << "no close key: the known ones: " << m;
+  }
+  // Every key the sample config uses is known.
+  auto sample = server::load_config(SITO_SOURCE_DIR "/ops/sample/sitod.yaml");
+  ASSERT_TRUE(sample.ok()) << sample.error().to_string();
+}
+
 TEST(SitodConfig, DedupWindow) {
   auto unset = server::parse_config("retention: {hours: 24}\n");
   ASSERT_TRUE(unset.ok());
