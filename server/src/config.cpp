@@ -3,11 +3,11 @@
 #include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
-#include <algorithm>
+#include "sito/base/known_keys.hpp"
+
 #include <fstream>
 #include <sstream>
 #include <string_view>
-#include <vector>
 
 namespace sito::server {
 
@@ -47,48 +47,14 @@ status split_host_port(const std::string& value, std::string& host, uint16_t& po
   return ok_status();
 }
 
-/// Edit distance between `a` and `b` (insertions, deletions, substitutions).
-size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
-
-/// Fails on the first key of the map `node` that is not in `known`: a typo
-/// must not turn a setting off in silence. Says the file, the line, the key
-/// and, when one is close, the key that was probably meant.
+/// Fails on the first key of the map `node` that is not in `known` (a typo
+/// must not turn a setting off in silence), with the file and the line.
 status check_keys(const YAML::Node& node, std::initializer_list<std::string_view> known, const std::string& origin,
                   const std::string& where) {
   if (!node.IsMap()) return ok_status();
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    const std::string key = it->first.Scalar();
-    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
-    std::string_view best;
-    size_t best_distance = 3;  // at most two edits away
-    for (std::string_view k : known)
-      if (const size_t d = edit_distance(key, k); d < best_distance && d < std::max<size_t>(k.size(), 2)) {
-        best = k;
-        best_distance = d;
-      }
-    std::string message = origin + ": line " + std::to_string(it->first.Mark().line + 1) + ": unknown key '" + key +
-                          "' in " + where;
-    if (!best.empty()) message += "; did you mean '" + std::string(best) + "'?";
-    else {
-      message += " (known:";
-      for (std::string_view k : known) message += " " + std::string(k);
-      message += ")";
-    }
-    return invalid_argument(message);
-  }
+  for (auto it = node.begin(); it != node.end(); ++it)
+    if (auto message = unknown_key_message(it->first.Scalar(), known, where))
+      return invalid_argument(origin + ": line " + std::to_string(it->first.Mark().line + 1) + ": " + *message);
   return ok_status();
 }
 

@@ -494,6 +494,36 @@ TEST_F(TopicFile, ChannelsMustBeAList) {
   EXPECT_EQ(r.error().message(), path + ": topics[0]: 'channels' must be a list");
 }
 
+// A typo must not drop a setting in silence: `tagz:` on a topic, `qurey:` on
+// a tag, `than:` on a rule and `topic:` at the top are errors with the line
+// and the key that was meant, in YAML and in JSON alike.
+TEST_F(TopicFile, UnknownKeysAreErrorsWithTheLineAndAHint) {
+  struct typo_case {
+    std::string name, content, expected;
+  };
+  const typo_case cases[] = {
+      {"t.yaml", "topics:\n  - id: a\n    query: x\n    tagz:\n      - {path: A, query: y}\n",
+       ": topics[0]: line 4: unknown key 'tagz' in a topic; did you mean 'tags'?"},
+      {"t.yaml", "topics:\n  - id: a\n    tags:\n      - {path: A, qurey: y}\n",
+       ": topics[0]: tags[0]: line 4: unknown key 'qurey' in a tag; did you mean 'query'?"},
+      {"t.yaml", "topics:\n  - id: a\n    rules:\n      - when: x\n        than: {drop: true}\n",
+       ": topics[0]: rules[0]: line 5: unknown key 'than' in a rule; did you mean 'then'?"},
+      {"t.yaml", "tenant: acme\ntopic:\n  - id: a\n", ": line 2: unknown key 'topic' in the file; did you mean 'topics'?"},
+      {"t.json", "{\"topics\": [{\"id\": \"a\", \"query\": \"x\",\n  \"chanels\": [\"vk:1\"]}]}",
+       ": topics[0]: line 2: unknown key 'chanels' in a topic; did you mean 'channels'?"},
+      {"t.yaml", "topics:\n  - id: a\n    colour: red\n",
+       ": topics[0]: line 3: unknown key 'colour' in a topic (known: tenant id name query channels own_accounts tags "
+       "rules)"},
+  };
+  for (const auto& c : cases) {
+    const std::string path = write(c.name, c.content);
+    auto r = load_topics_file(path);
+    ASSERT_FALSE(r.ok()) << c.content;
+    EXPECT_EQ(r.error().code(), status_code::invalid_argument);
+    EXPECT_EQ(r.error().message(), path + c.expected);
+  }
+}
+
 TEST_F(TopicFile, TopicMustBeAMap) {
   const std::string path = write("t.yaml", "topics:\n  - just a string\n");
   auto r = load_topics_file(path);
