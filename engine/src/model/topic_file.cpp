@@ -144,8 +144,12 @@ result<tenant_file> load_tenant_file(const std::string& path) {
   if (!in) return not_found(path + ": cannot open");
   std::stringstream ss;
   ss << in.rdbuf();
+  return parse_tenant_file(ss.str(), path);
+}
+
+result<tenant_file> parse_tenant_file(const std::string& text, const std::string& path) {
   try {
-    YAML::Node root = YAML::Load(ss.str());
+    YAML::Node root = YAML::Load(text);
     return parse_tenant(root, path);
   } catch (const YAML::Exception& e) {
     // yaml-cpp reports errors by exception; turn them into a value here.

@@ -86,4 +86,8 @@ result<std::vector<topic_spec>> load_topics_file(const std::string& path);
 /// The same file with its tenant-level settings.
 result<tenant_file> load_tenant_file(const std::string& path);
 
+/// A topics file's text (YAML or JSON); `path` names it in errors, whose
+/// messages all start with it.
+result<tenant_file> parse_tenant_file(const std::string& text, const std::string& path);
+
 }  // namespace sito
