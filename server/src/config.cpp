@@ -7,7 +7,6 @@
 
 #include <fstream>
 #include <sstream>
-#include <string_view>
 
 namespace sito::server {
 
@@ -47,17 +46,6 @@ status split_host_port(const std::string& value, std::string& host, uint16_t& po
   return ok_status();
 }
 
-/// Fails on the first key of the map `node` that is not in `known` (a typo
-/// must not turn a setting off in silence), with the file and the line.
-status check_keys(const YAML::Node& node, std::initializer_list<std::string_view> known, const std::string& origin,
-                  const std::string& where) {
-  if (!node.IsMap()) return ok_status();
-  for (auto it = node.begin(); it != node.end(); ++it)
-    if (auto message = unknown_key_message(it->first.Scalar(), known, where))
-      return invalid_argument(origin + ": line " + std::to_string(it->first.Mark().line + 1) + ": " + *message);
-  return ok_status();
-}
-
 }  // namespace
 
 result<server_config> parse_config(const std::string& yaml_text, const std::string& origin) {
@@ -66,7 +54,7 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
     YAML::Node root = YAML::Load(yaml_text);
     if (!root || root.IsNull()) return c;
     if (!root.IsMap()) return invalid_argument(origin + ": the config must be a map");
-    SITO_RETURN_IF_ERROR(check_keys(root,
+    SITO_RETURN_IF_ERROR(check_known_keys(root,
                                     {"listen", "tls", "http", "data_dir", "sync_writes", "limits", "ocr", "retention",
                                      "dedup", "alerts", "tenants"},
                                     origin, "the config"));
@@ -77,7 +65,7 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
         c.tls.reset();
       } else {
         if (!t.IsMap()) return invalid_argument(origin + ": tls: expected {cert: PATH, key: PATH} or off");
-        SITO_RETURN_IF_ERROR(check_keys(t, {"cert", "key"}, origin, "tls"));
+        SITO_RETURN_IF_ERROR(check_known_keys(t, {"cert", "key"}, origin, "tls"));
         tls_config tc;
         if (t["cert"]) tc.cert_file = t["cert"].as<std::string>();
         if (t["key"]) tc.key_file = t["key"].as<std::string>();
@@ -94,7 +82,7 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
     if (root["data_dir"]) c.data_dir = root["data_dir"].as<std::string>();
     if (root["sync_writes"]) c.sync_writes = root["sync_writes"].as<bool>();
     if (const YAML::Node l = root["limits"]) {
-      SITO_RETURN_IF_ERROR(check_keys(l,
+      SITO_RETURN_IF_ERROR(check_known_keys(l,
                                       {"max_frame_bytes", "max_batch_posts", "producer_window", "max_field_bytes",
                                        "subscriber_buffer_mentions", "max_images_per_post", "max_image_bytes"},
                                       origin, "limits"));
@@ -111,7 +99,7 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
         c.ocr.enabled = o.as<bool>();  // `ocr: off`
       } else {
         if (!o.IsMap()) return invalid_argument(origin + ": ocr: expected a map or off");
-        SITO_RETURN_IF_ERROR(check_keys(o,
+        SITO_RETURN_IF_ERROR(check_known_keys(o,
                                         {"enabled", "backend", "workers", "queue_posts", "queue_bytes",
                                          "max_images_per_post", "max_age_ms", "drain_ms", "languages", "tessdata"},
                                         origin, "ocr"));
@@ -133,19 +121,19 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
         return invalid_argument(origin + ": ocr: backend must be cpu, cuda or auto");
     }
     if (const YAML::Node r = root["retention"]) {
-      SITO_RETURN_IF_ERROR(check_keys(r, {"bytes", "hours"}, origin, "retention"));
+      SITO_RETURN_IF_ERROR(check_known_keys(r, {"bytes", "hours"}, origin, "retention"));
       if (r["bytes"]) c.retention_bytes = r["bytes"].as<uint64_t>();
       if (r["hours"]) c.retention_hours = r["hours"].as<int64_t>();
     }
     if (const YAML::Node d = root["dedup"]) {
-      SITO_RETURN_IF_ERROR(check_keys(d, {"hours"}, origin, "dedup"));
+      SITO_RETURN_IF_ERROR(check_known_keys(d, {"hours"}, origin, "dedup"));
       if (d["hours"]) c.dedup_hours = d["hours"].as<int64_t>();
       if (c.dedup_hours && (*c.dedup_hours < 0 || *c.dedup_hours > 24 * 365 * 100))
         return invalid_argument(origin + ": dedup: hours must be 0 (off) to 876000 (100 years)");
     }
     if (const YAML::Node a = root["alerts"]) {
       SITO_RETURN_IF_ERROR(
-          check_keys(a, {"z", "min_ratio", "min_count", "warmup_minutes", "cooldown_minutes"}, origin, "alerts"));
+          check_known_keys(a, {"z", "min_ratio", "min_count", "warmup_minutes", "cooldown_minutes"}, origin, "alerts"));
       if (a["z"]) c.alerts.z = a["z"].as<double>();
       if (a["min_ratio"]) c.alerts.min_ratio = a["min_ratio"].as<double>();
       if (a["min_count"]) c.alerts.min_count = a["min_count"].as<uint64_t>();
@@ -159,7 +147,7 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
         const std::string where = origin + ": tenants[" + std::to_string(i) + "]";
         tenant_config tc;
         SITO_RETURN_IF_ERROR(
-            check_keys(t, {"name", "topics_file", "sentiment_lexicon_file", "ocr", "tokens"}, origin, "tenants[" + std::to_string(i) + "]"));
+            check_known_keys(t, {"name", "topics_file", "sentiment_lexicon_file", "ocr", "tokens"}, origin, "tenants[" + std::to_string(i) + "]"));
         if (!t["name"] || t["name"].as<std::string>().empty()) return invalid_argument(where + ": missing 'name'");
         tc.name = t["name"].as<std::string>();
         if (t["topics_file"]) tc.topics_file = t["topics_file"].as<std::string>();
@@ -169,7 +157,7 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
           for (size_t k = 0; k < toks.size(); ++k) {
             token_entry te;
             const std::string tw = where + ": tokens[" + std::to_string(k) + "]";
-            SITO_RETURN_IF_ERROR(check_keys(toks[k], {"sha256", "role"}, origin,
+            SITO_RETURN_IF_ERROR(check_known_keys(toks[k], {"sha256", "role"}, origin,
                                             "tenants[" + std::to_string(i) + "].tokens[" + std::to_string(k) + "]"));
             if (!toks[k]["sha256"]) return invalid_argument(tw + ": missing 'sha256' (tokens are stored hashed)");
             te.sha256_hex = toks[k]["sha256"].as<std::string>();

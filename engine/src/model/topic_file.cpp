@@ -13,22 +13,11 @@ bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-/// Fails on the first key of the map `node` that is not in `known`: a typo
-/// (`tagz:`) must not drop a topic's tags in silence.
-status check_keys(const YAML::Node& node, std::initializer_list<std::string_view> known, const std::string& where,
-                  std::string_view what) {
-  if (!node.IsMap()) return ok_status();
-  for (auto it = node.begin(); it != node.end(); ++it)
-    if (auto message = unknown_key_message(it->first.Scalar(), known, what))
-      return invalid_argument(where + ": line " + std::to_string(it->first.Mark().line + 1) + ": " + *message);
-  return ok_status();
-}
-
 // YAML is a superset of JSON, so one reader serves both formats; the
 // extension only decides which error wording a user sees.
 result<rule_spec> parse_rule(const YAML::Node& r, const std::string& where) {
   if (!r.IsMap()) return invalid_argument(where + ": a rule must be a map with 'when' and 'then'");
-  SITO_RETURN_IF_ERROR(check_keys(r, {"name", "when", "then"}, where, "a rule"));
+  SITO_RETURN_IF_ERROR(check_known_keys(r, {"name", "when", "then"}, where, "a rule"));
   rule_spec rule;
   if (r["name"]) rule.name = r["name"].as<std::string>();
   if (r["when"] && !r["when"].IsNull()) rule.when = r["when"].as<std::string>();
@@ -73,7 +62,7 @@ result<tenant_file> parse_tenant(const YAML::Node& root, const std::string& path
   if (root.IsSequence()) {
     list = root;
   } else if (root.IsMap()) {
-    SITO_RETURN_IF_ERROR(check_keys(root, {"tenant", "sentiment_lexicon", "topics"}, path, "the file"));
+    SITO_RETURN_IF_ERROR(check_known_keys(root, {"tenant", "sentiment_lexicon", "topics"}, path, "the file"));
     if (root["tenant"]) default_tenant = root["tenant"].as<std::string>();
     if (root["sentiment_lexicon"]) file.sentiment_lexicon = root["sentiment_lexicon"].as<std::string>();
     const YAML::Node topics = root["topics"];  // a missing key must not be assigned (yaml-cpp)
@@ -87,7 +76,7 @@ result<tenant_file> parse_tenant(const YAML::Node& root, const std::string& path
     std::string where = path + ": topics[" + std::to_string(i) + "]";
     if (!n.IsMap()) return invalid_argument(where + ": a topic must be a map");
     SITO_RETURN_IF_ERROR(
-        check_keys(n, {"tenant", "id", "name", "query", "channels", "own_accounts", "tags", "rules"}, where, "a topic"));
+        check_known_keys(n, {"tenant", "id", "name", "query", "channels", "own_accounts", "tags", "rules"}, where, "a topic"));
     topic_spec t;
     t.tenant = n["tenant"] ? n["tenant"].as<std::string>() : default_tenant;
     if (!n["id"] || n["id"].IsNull() || n["id"].as<std::string>().empty())
@@ -106,7 +95,7 @@ result<tenant_file> parse_tenant(const YAML::Node& root, const std::string& path
       for (size_t k = 0; k < tags.size(); ++k) {
         const YAML::Node tg = tags[k];
         const std::string tw = where + ": tags[" + std::to_string(k) + "]";
-        SITO_RETURN_IF_ERROR(check_keys(tg, {"path", "query"}, tw, "a tag"));
+        SITO_RETURN_IF_ERROR(check_known_keys(tg, {"path", "query"}, tw, "a tag"));
         if (!tg.IsMap() || !tg["path"] || tg["path"].as<std::string>().empty())
           return invalid_argument(tw + ": a tag needs a 'path'");
         if (!tg["query"] || tg["query"].as<std::string>().empty())

@@ -32,8 +32,6 @@ class log_line {
 
   /// Adds "key": value (keys keep the order they are added in).
   log_line& with(std::string_view key, std::string_view value);
-  log_line& with(std::string_view key, const char* value) { return with(key, std::string_view(value)); }
-  log_line& with(std::string_view key, const std::string& value) { return with(key, std::string_view(value)); }
   template <class T>
     requires std::is_arithmetic_v<T>
   log_line& with(std::string_view key, T value) {
