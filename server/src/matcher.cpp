@@ -33,6 +33,13 @@ void sitod::impl::notify_posts_appended() {
   match_cv.notify_one();
 }
 
+uint64_t sitod::impl::live_from(uint64_t version) {
+  std::lock_guard lock(scan_mutex);
+  for (const auto& [v, offset] : version_starts)
+    if (v >= version) return offset;
+  return scan_cursor;
+}
+
 void sitod::impl::matcher_loop() {
   std::vector<stored_post> batch;
   std::vector<post> posts;
@@ -63,7 +70,17 @@ void sitod::impl::matcher_loop() {
       continue;
     }
     // One snapshot for the whole batch: no post is matched half old, half new.
-    std::shared_ptr<const ruleset_state> rs = current_ruleset();
+    // Which version took which posts is kept for backfills (live_from).
+    std::shared_ptr<const ruleset_state> rs;
+    {
+      std::lock_guard lock(scan_mutex);
+      rs = current_ruleset();
+      if (version_starts.empty() || version_starts.back().first != rs->version) {
+        version_starts.emplace_back(rs->version, batch.front().offset);
+        if (version_starts.size() > 4096) version_starts.pop_front();
+      }
+      scan_cursor = batch.back().offset + 1;
+    }
     posts.clear();
     for (auto& sp : batch) posts.push_back(std::move(sp.p));
     stage_done(server_metrics::read);

@@ -203,10 +203,41 @@ result<uint64_t> sitod::impl::swap_with_delta(std::shared_ptr<const ruleset_snap
     state->version = (ruleset ? ruleset->version : 0) + 1;
     ruleset = state;
   }
+  {
+    // The changes this swap is the first to carry went live with it.
+    std::lock_guard lock(live_since_mutex);
+    for (const auto& [k, change] : pending)
+      if (change.seq > last_swapped_seq) topic_live_since[k] = state->version;
+  }
+  for (const auto& [k, change] : pending) last_swapped_seq = std::max(last_swapped_seq, change.seq);
   metrics.snapshot_version = state->version;
   metrics.topics_loaded = live;
   metrics.delta_topics = pending.size();
   return state->version;
+}
+
+uint64_t sitod::impl::topic_live_version(const std::string& tenant, const std::string& id) {
+  std::lock_guard lock(live_since_mutex);
+  auto it = topic_live_since.find(ruleset_state::key(tenant, id));
+  return it == topic_live_since.end() ? 1 : it->second;
+}
+
+sitod::impl::backfill_span sitod::impl::backfill_range(const std::string& tenant, const std::string& id) {
+  backfill_span span;
+  span.version = topic_live_version(tenant, id);
+  span.end = live_from(span.version);
+  span.begin = db->first_post_offset();
+  std::lock_guard lock(live_since_mutex);
+  if (auto it = backfilled.find(ruleset_state::key(tenant, id)); it != backfilled.end() &&
+                                                                  it->second.version == span.version)
+    span.begin = std::max(span.begin, it->second.end);
+  return span;
+}
+
+void sitod::impl::backfill_done(const std::string& tenant, const std::string& id, const backfill_span& span) {
+  std::lock_guard lock(live_since_mutex);
+  backfill_span& done = backfilled[ruleset_state::key(tenant, id)];
+  if (done.version != span.version || done.end < span.end) done = span;
 }
 
 result<uint64_t> sitod::impl::recompile(const std::string& tenant, std::vector<topic_diagnostic>* diagnostics) {
@@ -285,6 +316,10 @@ status sitod::start() {
   d.accept();
   d.schedule_retention();
   if (d.ocr) d.ocr->start();
+  {
+    std::lock_guard lock(d.scan_mutex);
+    d.scan_cursor = d.db->matched_watermark();
+  }
   d.matcher_thread = std::thread([&d] { d.matcher_loop(); });
   for (int i = 0; i < 2; ++i) d.io_threads.emplace_back([&d] { d.io.run(); });
   return ok_status();

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -178,6 +179,24 @@ struct sitod::impl {
   std::map<std::string, pending_change> pending;  ///< under compile_mutex
   uint64_t change_seq = 0;                        ///< under compile_mutex
   std::atomic<bool> merge_running{false};
+  /// "tenant\x1fid" → the ruleset version in which the topic's current
+  /// definition went live (set by swap_with_delta for each change it is the
+  /// first to carry; absent: live since this process's first version).
+  std::mutex live_since_mutex;
+  std::map<std::string, uint64_t> topic_live_since;
+  uint64_t last_swapped_seq = 0;  ///< the last change a swap carried; under compile_mutex
+  uint64_t topic_live_version(const std::string& tenant, const std::string& id);
+  /// Backfills (session.cpp): the posts [begin, end) a backfill of the topic
+  /// as it is now covers: those the live matcher took before the topic went
+  /// live, less what an earlier backfill of the same definition covered (in
+  /// this process), so no post gives the topic's mention twice.
+  struct backfill_span {
+    uint64_t version = 0, begin = 0, end = 0;
+  };
+  backfill_span backfill_range(const std::string& tenant, const std::string& id);
+  /// A backfill of `span` completed.
+  void backfill_done(const std::string& tenant, const std::string& id, const backfill_span& span);
+  std::map<std::string, backfill_span> backfilled;  ///< under live_since_mutex
   void merge_in_background();
   /// Builds and swaps a state over `base` with the current `pending`. Caller holds compile_mutex.
   result<uint64_t> swap_with_delta(std::shared_ptr<const ruleset_snapshot> base, std::shared_ptr<batch_scanner> scanner);
@@ -188,6 +207,18 @@ struct sitod::impl {
   std::condition_variable match_cv;      ///< posts appended / stop
   std::condition_variable matched_cv;    ///< watermark moved
   bool stopping = false;
+  /// Which ruleset the matcher took for which posts, for backfills: the
+  /// first offset scanned with each version it went to (ascending, the
+  /// latest 4 096), and the first offset not taken yet. Under scan_mutex.
+  std::mutex scan_mutex;
+  std::deque<std::pair<uint64_t, uint64_t>> version_starts;
+  uint64_t scan_cursor = 0;
+  /// The first post offset matched with a ruleset of `version` or later:
+  /// the posts before it were (or are being) matched without what that
+  /// version added, so a backfill of a topic it added covers exactly them.
+  /// For a version older than the history kept (4 096 versions), the oldest
+  /// offset known.
+  uint64_t live_from(uint64_t version);
   /// For each edit in `batch` (stored_post::replaces), by its offset: the
   /// "tenant\x1ftopic" keys its replaced version matches under `rs` (that
   /// version re-read from the post log; none when retention dropped it).

@@ -633,8 +633,9 @@ void session::on_backfill(uint64_t rid, const Backfill& m) {
   busy_ = true;
   auto self = shared_from_this();
   net::post(server_.background, [self, rid, id, from_ms, to_ms] {
-    // The topic alone, compiled into its own snapshot, over the retained post
-    // log up to the matched watermark; mentions are appended marked backfill.
+    // The topic alone, compiled into its own snapshot, over the retained
+    // posts the live matcher took before the topic (as it is now) went live;
+    // mentions are appended marked backfill.
     uint64_t scanned = 0, produced = 0;
     status st = ok_status();
     std::vector<topic_spec> topics;
@@ -653,8 +654,11 @@ void session::on_backfill(uint64_t rid, const Backfill& m) {
       scan_output out;
       std::vector<stored_post> batch;
       std::vector<post> posts;
-      const uint64_t end = self->server_.db->matched_watermark();
-      for (uint64_t from = self->server_.db->first_post_offset(); from < end && st.ok();) {
+      // Up to where the matcher began to match with the topic as it is now:
+      // the posts after that are matched live, and those before it only here.
+      const auto span = self->server_.backfill_range(self->tenant_, id);
+      const uint64_t end = span.end;
+      for (uint64_t from = span.begin; from < end && st.ok();) {
         batch.clear();
         st = self->server_.db->read_posts(from, static_cast<size_t>(std::min<uint64_t>(4096, end - from)), batch);
         if (!st.ok() || batch.empty()) break;
@@ -686,6 +690,7 @@ void session::on_backfill(uint64_t rid, const Backfill& m) {
         produced += mentions.size();
         if (!mentions.empty()) st = self->server_.db->append_mentions(mentions);
       }
+      if (st.ok()) self->server_.backfill_done(self->tenant_, id, span);
     }
     net::post(self->strand_, [self, rid, st, scanned, produced] {
       self->busy_ = false;
