@@ -122,6 +122,15 @@ void sitod::impl::matcher_loop() {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       continue;
     }
+    // Which posts recent_posts keeps for delivery: all but those the OCR
+    // lane takes below.
+    auto kept = std::make_shared<recent_posts::batch>();
+    kept->offsets.reserve(batch.size());
+    kept->present.reserve(batch.size());
+    for (size_t i = 0; i < batch.size(); ++i) {
+      kept->offsets.push_back(batch[i].offset);
+      kept->present.push_back(ocr && !posts[i].images.empty() ? 0 : 1);
+    }
     // Text mentions are committed; posts with images go to the OCR lane
     // (never blocks: a full lane sheds by its policy).
     if (ocr && std::any_of(posts.begin(), posts.end(), [](const post& p) { return !p.images.empty(); })) {
@@ -141,6 +150,11 @@ void sitod::impl::matcher_loop() {
     ++metrics.matcher_batches;
     metrics.posts_matched += batch.size();
     metrics.mentions_dropped_by_rules += dropped;
+    // The posts stay at hand for delivery, before the subscriptions are
+    // woken (those with images went on to the OCR lane: not kept).
+    kept->posts = std::move(posts);
+    posts = {};
+    recent.add(std::move(kept));
     sink_mentions(mentions, matched_at);
     { std::lock_guard lock(match_mutex); }
     matched_cv.notify_all();

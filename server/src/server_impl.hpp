@@ -26,6 +26,7 @@
 #include "sito/server/store.hpp"
 #include "sito/server/stream_stats.hpp"
 #include "ocr_lane.hpp"
+#include "recent_posts.hpp"
 
 namespace sito::server {
 
@@ -203,6 +204,9 @@ struct sitod::impl {
 
   // --- matcher ------------------------------------------------------------
   std::thread matcher_thread;
+  /// The posts of the last batches the matcher committed, for delivery
+  /// (recent_posts.hpp): 16 MiB of their text.
+  recent_posts recent{16u << 20};
   std::mutex match_mutex;
   std::condition_variable match_cv;      ///< posts appended / stop
   std::condition_variable matched_cv;    ///< watermark moved

@@ -438,6 +438,16 @@ void session::on_alerts(std::shared_ptr<const std::vector<spike_alert>> alerts) 
   });
 }
 
+namespace {
+/// The posts of a frame's mentions: pointers into the matcher's recent
+/// batches (kept alive here) or into posts read from the log.
+struct delivered_posts {
+  recent_posts::view_type recent;
+  std::vector<post> read;
+  std::vector<const post*> of;  ///< by mention
+};
+}  // namespace
+
 void session::pump() {
   if (closed_) return;
   for (auto& [name, sub] : subs_) {
@@ -454,8 +464,11 @@ void session::pump() {
     const std::string sub_name = name;
     net::post(server_.workers, [self, sub_name, from, want] {
       // Read mentions (some may be filtered out) and their posts, off the I/O threads.
+      // A post the matcher committed lately comes from its batch, kept in
+      // memory (recent_posts.hpp); older ones, and those with images, from
+      // the log.
       auto mentions = std::make_shared<std::vector<mention_record>>();
-      auto posts = std::make_shared<std::vector<post>>();
+      auto posts = std::make_shared<delivered_posts>();
       std::vector<mention_record> raw;
       status st = self->server_.db->read_mentions(self->tenant_, from, want, raw);
       uint64_t next = from;
@@ -464,9 +477,16 @@ void session::pump() {
           next = m.offset + 1;
           mentions->push_back(std::move(m));
         }
+        posts->recent = self->server_.recent.view();
+        posts->read.reserve(mentions->size());  // pointers into it stay valid
         for (auto& m : *mentions) {
-          auto p = self->server_.db->read_post(m.post_offset);
-          posts->push_back(p.ok() ? std::move(p->p) : post{});
+          const post* p = recent_posts::find(posts->recent, m.post_offset);
+          if (!p) {
+            auto r = self->server_.db->read_post(m.post_offset);
+            posts->read.push_back(r.ok() ? std::move(r->p) : post{});
+            p = &posts->read.back();
+          }
+          posts->of.push_back(p);
         }
       }
       net::post(self->strand_, [self, sub_name, mentions, posts, next] {
@@ -479,7 +499,7 @@ void session::pump() {
         for (size_t k = 0; k < mentions->size(); ++k) {
           const auto& m = (*mentions)[k];
           if (!s.wants(m)) continue;
-          out.push_back(mention_to_wire(b, m, &(*posts)[k]));
+          out.push_back(mention_to_wire(b, m, posts->of[k]));
         }
         if (next > s.next) {
           s.next = next;
