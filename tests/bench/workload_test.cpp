@@ -12,6 +12,7 @@
 #include "sito/query/parser.hpp"
 #include "sito/scan/batch_scanner.hpp"
 #include "support/firehose_generator.hpp"
+#include "support/prerequisite.hpp"
 #include "support/tenant_generator.hpp"
 
 namespace sito::bench {
@@ -24,7 +25,7 @@ const std::vector<std::string>* vocab_or_skip() {
 
 TEST(TenantGenerator, EveryQueryAndTagCompiles) {
   const auto* vocab = vocab_or_skip();
-  if (!vocab) GTEST_SKIP() << "fortunes-ru not installed";
+  SITO_REQUIRE(vocab, "fortunes-ru (Debian package) is not installed");
   for (uint64_t seed : {1u, 2u, 3u, 42u, 1234u}) {
     auto set = generate_tenants({.topics = 600, .seed = seed}, *vocab);
     ASSERT_EQ(set.topics.size(), 600u);
@@ -49,7 +50,7 @@ TEST(TenantGenerator, EveryQueryAndTagCompiles) {
 
 TEST(TenantGenerator, ShapedLikeRealTenants) {
   const auto* vocab = vocab_or_skip();
-  if (!vocab) GTEST_SKIP() << "fortunes-ru not installed";
+  SITO_REQUIRE(vocab, "fortunes-ru (Debian package) is not installed");
   auto set = generate_tenants({.topics = 2000, .seed = 7}, *vocab);
   size_t near = 0, phrase = 0, wildcard = 0, exclusion = 0, filter = 0, channels = 0, tagged = 0;
   std::set<std::string> tenants;
@@ -80,7 +81,7 @@ TEST(TenantGenerator, ShapedLikeRealTenants) {
 
 TEST(TenantGenerator, DeterministicBySeed) {
   const auto* vocab = vocab_or_skip();
-  if (!vocab) GTEST_SKIP() << "fortunes-ru not installed";
+  SITO_REQUIRE(vocab, "fortunes-ru (Debian package) is not installed");
   auto a = generate_tenants({.topics = 300, .seed = 5}, *vocab);
   auto b = generate_tenants({.topics = 300, .seed = 5}, *vocab);
   auto c = generate_tenants({.topics = 300, .seed = 6}, *vocab);
@@ -109,7 +110,7 @@ TEST(FirehoseGenerator, DeterministicBySeed) {
 }
 
 TEST(FirehoseGenerator, PostsAreValidAndShapedLikeSocialMedia) {
-  if (text_corpus::get().russian.empty()) GTEST_SKIP() << "fortunes-ru not installed";
+  SITO_REQUIRE(!text_corpus::get().russian.empty(), "fortunes-ru (Debian package) is not installed");
   firehose_generator gen({.seed = 3}, {"flowwow"});
   std::set<std::string> ids, sources, langs;
   size_t hashtags = 0, mentions = 0, links = 0, replies = 0, titles = 0, channels = 0, places = 0, short_posts = 0,
@@ -150,7 +151,7 @@ TEST(FirehoseGenerator, PostsAreValidAndShapedLikeSocialMedia) {
 }
 
 TEST(FirehoseGenerator, InjectRateIsRespected) {
-  if (text_corpus::get().russian.empty()) GTEST_SKIP() << "fortunes-ru not installed";
+  SITO_REQUIRE(!text_corpus::get().russian.empty(), "fortunes-ru (Debian package) is not installed");
   const std::vector<std::string> brands = {"zqflowwow", "зкфловвов"};  // words the corpus never has
   for (double rate : {0.0, 0.02, 0.1, 0.5}) {
     firehose_generator gen({.seed = 9, .brand_rate = rate, .hashtag_rate = 0}, brands);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "enrich/ocr_test_support.hpp"
+#include "support/prerequisite.hpp"
 
 namespace sito::enrich {
 namespace {
@@ -81,7 +82,7 @@ TEST(ImageDecoder, HeaderOnlyPngFailsCleanly) {
 class ImageDecoderFiles : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!testing::have_convert()) GTEST_SKIP() << "/usr/bin/convert (imagemagick) is not installed";
+    SITO_REQUIRE(testing::have_convert(), "/usr/bin/convert (Debian package imagemagick) is not installed");
   }
 };
 

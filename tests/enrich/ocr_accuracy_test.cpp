@@ -18,6 +18,7 @@
 
 #include "enrich/ocr_test_support.hpp"
 #include "sito/enrich/cpu_ocr_backend.hpp"
+#include "support/prerequisite.hpp"
 
 namespace sito::enrich {
 namespace {
@@ -72,7 +73,7 @@ class OcrAccuracy : public ::testing::Test {
     backend_ = nullptr;
   }
   void SetUp() override {
-    if (!testing::have_convert()) GTEST_SKIP() << "/usr/bin/convert (Debian package imagemagick) is not installed";
+    SITO_REQUIRE(testing::have_convert(), "/usr/bin/convert (Debian package imagemagick) is not installed");
   }
 
   /// Mean character accuracy over the samples in `st`; prints each.

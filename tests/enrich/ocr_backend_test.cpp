@@ -9,6 +9,7 @@
 #include "enrich/ocr_test_support.hpp"
 #include "sito/enrich/cpu_ocr_backend.hpp"
 #include "sito/enrich/ocr_registry.hpp"
+#include "support/prerequisite.hpp"
 
 namespace sito::enrich {
 namespace {
@@ -62,7 +63,7 @@ TEST(OcrRegistry, AutoPrefersARegisteredBackendAndFallsBackToCpu) {
 }
 
 TEST(CpuOcrBackend, BadImagesFailAloneInsideABatch) {
-  if (!testing::have_convert()) GTEST_SKIP() << "/usr/bin/convert (imagemagick) is not installed";
+  SITO_REQUIRE(testing::have_convert(), "/usr/bin/convert (Debian package imagemagick) is not installed");
   auto backend = cpu_ocr_backend::create({});
   ASSERT_TRUE(backend.ok()) << backend.error().to_string();
   auto good = testing::render("Flowwow зеркало", testing::style::clean, "batch_good");
@@ -82,7 +83,7 @@ TEST(CpuOcrBackend, BadImagesFailAloneInsideABatch) {
 }
 
 TEST(CpuOcrBackend, OneEnginePerCallingThread) {
-  if (!testing::have_convert()) GTEST_SKIP() << "/usr/bin/convert (imagemagick) is not installed";
+  SITO_REQUIRE(testing::have_convert(), "/usr/bin/convert (Debian package imagemagick) is not installed");
   ocr_options opt;
   opt.languages = "eng";
   auto backend = cpu_ocr_backend::create(opt);

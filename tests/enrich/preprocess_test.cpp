@@ -11,6 +11,7 @@
 #include "enrich/ocr_test_support.hpp"
 #include "sito/enrich/image_decoder.hpp"
 #include "sito/enrich/pixel_math.hpp"
+#include "support/prerequisite.hpp"
 
 namespace sito::enrich {
 namespace {
@@ -109,7 +110,7 @@ TEST(Preprocess, RotationKeepsEveryPixelOnTheCanvas) {
 class PreprocessRendered : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!testing::have_convert()) GTEST_SKIP() << "/usr/bin/convert (imagemagick) is not installed";
+    SITO_REQUIRE(testing::have_convert(), "/usr/bin/convert (Debian package imagemagick) is not installed");
   }
   static image page(const std::vector<std::string>& extra, const std::string& name, int pointsize = 28) {
     const std::string png = testing::scratch_dir() + "/" + name + ".png";

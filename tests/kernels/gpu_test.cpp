@@ -8,6 +8,7 @@
 #include "sito/enrich/image_decoder.hpp"
 #include "sito/enrich/ocr_registry.hpp"
 #include "sito/kernels/cuda_ocr.hpp"
+#include "support/prerequisite.hpp"
 
 namespace sito {
 namespace {
@@ -18,7 +19,7 @@ class Gpu : public ::testing::Test {
  protected:
   void SetUp() override {
     if (kernels::cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
-    if (!et::have_convert()) GTEST_SKIP() << "/usr/bin/convert (imagemagick) is not installed";
+    SITO_REQUIRE(et::have_convert(), "/usr/bin/convert (Debian package imagemagick) is not installed");
   }
 };
 

@@ -10,6 +10,7 @@
 #include "sito/enrich/image_decoder.hpp"
 #include "sito/enrich/preprocess.hpp"
 #include "sito/kernels/cuda_ocr.hpp"
+#include "support/prerequisite.hpp"
 
 namespace sito {
 namespace {
@@ -45,7 +46,7 @@ TEST(SharedMath, SyntheticImagesMatchTheCpuPath) {
 }
 
 TEST(SharedMath, RenderedPagesMatchTheCpuPath) {
-  if (!et::have_convert()) GTEST_SKIP() << "/usr/bin/convert (imagemagick) is not installed";
+  SITO_REQUIRE(et::have_convert(), "/usr/bin/convert (Debian package imagemagick) is not installed");
   struct c {
     et::style st;
     std::string text;

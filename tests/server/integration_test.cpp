@@ -23,6 +23,7 @@
 #include "sito/server/server.hpp"
 #include "sito/server/store.hpp"
 #include "support/corpus.hpp"
+#include "support/prerequisite.hpp"
 
 namespace sito {
 namespace {
@@ -1273,7 +1274,7 @@ void make_cert(const fs::path& dir, const std::string& name, const std::string& 
 class SitodTls : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!have_openssl()) GTEST_SKIP() << "the openssl binary is missing (Debian package openssl)";
+    SITO_REQUIRE(have_openssl(), "the openssl binary is missing (Debian package openssl)");
     dir_ = temp_dir(std::string("tls-") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     ASSERT_NO_FATAL_FAILURE(make_cert(dir_, "server", "localhost", "DNS:localhost,IP:127.0.0.1"));
     server_ = start_server("server", "data");

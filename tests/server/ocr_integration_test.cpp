@@ -14,6 +14,7 @@
 #include "enrich/ocr_test_support.hpp"
 #include "sito/client/client.hpp"
 #include "sito/server/server.hpp"
+#include "support/prerequisite.hpp"
 
 namespace sito {
 namespace {
@@ -68,7 +69,7 @@ int64_t metric(const std::string& text, const std::string& name) {
 class SitodOcr : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!et::have_convert()) GTEST_SKIP() << "/usr/bin/convert (imagemagick) is not installed";
+    SITO_REQUIRE(et::have_convert(), "/usr/bin/convert (Debian package imagemagick) is not installed");
     dir_ = fs::temp_directory_path() /
            ("sito-ocr-it-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "-" +
             std::to_string(::getpid()));
