@@ -84,7 +84,8 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
     if (const YAML::Node l = root["limits"]) {
       SITO_RETURN_IF_ERROR(check_known_keys(l,
                                       {"max_frame_bytes", "max_batch_posts", "producer_window", "max_field_bytes",
-                                       "subscriber_buffer_mentions", "max_images_per_post", "max_image_bytes"},
+                                       "subscriber_buffer_mentions", "max_images_per_post", "max_image_bytes",
+                                       "max_connections", "max_connections_per_tenant", "hello_timeout_seconds"},
                                       origin, "limits"));
       if (l["max_frame_bytes"]) c.max_frame_bytes = l["max_frame_bytes"].as<uint32_t>();
       if (l["max_batch_posts"]) c.max_batch_posts = l["max_batch_posts"].as<uint32_t>();
@@ -93,6 +94,13 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
       if (l["subscriber_buffer_mentions"]) c.subscriber_buffer_mentions = l["subscriber_buffer_mentions"].as<uint32_t>();
       if (l["max_images_per_post"]) c.max_images_per_post = l["max_images_per_post"].as<uint32_t>();
       if (l["max_image_bytes"]) c.max_image_bytes = l["max_image_bytes"].as<uint32_t>();
+      if (l["max_connections"]) c.max_connections = l["max_connections"].as<uint32_t>();
+      if (l["max_connections_per_tenant"]) c.max_connections_per_tenant = l["max_connections_per_tenant"].as<uint32_t>();
+      if (l["hello_timeout_seconds"]) c.hello_timeout_seconds = l["hello_timeout_seconds"].as<uint32_t>();
+      if (c.max_connections == 0 || c.max_connections_per_tenant == 0)
+        return invalid_argument(origin + ": limits: max_connections and max_connections_per_tenant must be at least 1");
+      if (c.hello_timeout_seconds == 0 || c.hello_timeout_seconds > 3600)
+        return invalid_argument(origin + ": limits: hello_timeout_seconds must be 1..3600");
     }
     if (const YAML::Node o = root["ocr"]) {
       if (o.IsScalar()) {

@@ -34,6 +34,14 @@ std::string sitod::impl::metrics_text() {
        "gauge");
   line("sito_tls_handshake_failures_total", "connections dropped before completing the TLS handshake",
        metrics.tls_handshake_failures);
+  o << "# HELP sito_connections_refused_total protocol connections refused or closed by a limit: over "
+       "limits.max_connections at accept, a Hello over limits.max_connections_per_tenant, no Hello within "
+       "limits.hello_timeout_seconds\n"
+       "# TYPE sito_connections_refused_total counter\n"
+    << "sito_connections_refused_total{reason=\"max_connections\"} " << metrics.refused_max_connections << "\n"
+    << "sito_connections_refused_total{reason=\"max_connections_per_tenant\"} " << metrics.refused_tenant_connections
+    << "\n"
+    << "sito_connections_refused_total{reason=\"hello_timeout\"} " << metrics.closed_hello_timeout << "\n";
   line("sito_mentions_dropped_by_rules_total", "mentions a topic rule dropped", metrics.mentions_dropped_by_rules);
   line("sito_mentions_repeated_by_edits_total", "mentions an edited post did not give again (its earlier version had)",
        metrics.mentions_repeated_by_edits);

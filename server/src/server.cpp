@@ -396,6 +396,17 @@ void sitod::impl::schedule_retention() {
 void sitod::impl::accept() {
   acceptor->async_accept(io, [this](const boost::system::error_code& ec, tcp::socket socket) {
     if (ec) return;  // closed on stop
+    {
+      std::lock_guard lock(sessions_mutex);
+      if (sessions.size() >= config.max_connections) {
+        // Full: closed at once, before any byte is read (limits.max_connections).
+        ++metrics.refused_max_connections;
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        accept();
+        return;
+      }
+    }
     auto s = std::make_shared<session>(*this, std::move(socket));
     {
       std::lock_guard lock(sessions_mutex);

@@ -57,6 +57,12 @@ struct server_metrics {
   std::atomic<uint64_t> retention_deleted{0};
   std::atomic<uint64_t> write_queue_frames{0};      ///< frames queued for writing, summed over sessions
   std::atomic<uint64_t> tls_handshake_failures{0};  ///< connections closed before a TLS handshake completed
+  /// Connections refused or closed by a limit (limits.*): at accept over
+  /// max_connections, Hellos over max_connections_per_tenant, connections
+  /// without a Hello within hello_timeout_seconds.
+  std::atomic<uint64_t> refused_max_connections{0};
+  std::atomic<uint64_t> refused_tenant_connections{0};
+  std::atomic<uint64_t> closed_hello_timeout{0};
   std::atomic<uint64_t> mentions_dropped_by_rules{0};
   std::atomic<uint64_t> mentions_repeated_by_edits{0};  ///< an edit's mentions its replaced version had given
   std::atomic<uint64_t> alerts_raised{0};
@@ -255,6 +261,7 @@ struct sitod::impl {
   // --- sessions -----------------------------------------------------------
   std::mutex sessions_mutex;
   std::set<std::shared_ptr<session>> sessions;
+  std::map<std::string, uint32_t> tenant_sessions;  ///< authenticated sessions by tenant; under sessions_mutex
   /// Tells subscriptions of `tenant` that its mention log grew.
   void notify_mentions(const std::set<std::string>& tenants);
 
@@ -372,7 +379,7 @@ class session : public std::enable_shared_from_this<session> {
   const bool tls_;     ///< the server speaks TLS: handshake first, then stream_ itself
   tls_stream stream_;  ///< with tls_ false only its next_layer() (the TCP socket) is used
   net::strand<net::io_context::executor_type> strand_;
-  net::steady_timer handshake_timer_;  ///< a peer that never completes the TLS handshake is dropped
+  net::steady_timer handshake_timer_;  ///< a peer without a TLS handshake and a Hello in time is dropped
   frame_reader reader_;
   std::vector<uint8_t> read_buf_;
   std::vector<std::vector<uint8_t>> write_queue_;
@@ -380,6 +387,7 @@ class session : public std::enable_shared_from_this<session> {
   bool busy_ = false;      ///< a frame's work is in flight on the worker pool; reading paused
   bool closed_ = false;
   bool authenticated_ = false;
+  bool handshake_done_ = false;  ///< TLS: the handshake completed
   std::string tenant_;
   role role_ = role::subscriber;
   std::map<std::string, subscription> subs_;

@@ -16,7 +16,6 @@ std::string str(const fb::String* s) { return s ? s->str() : std::string(); }
 
 constexpr uint32_t protocol_version = 1;
 constexpr uint32_t max_mentions_per_frame = 512;
-constexpr auto handshake_timeout = std::chrono::seconds(10);  ///< a TLS peer has this long to finish its handshake
 
 fb::Offset<fb::Vector<fb::Offset<Diagnostic>>> diagnostics_to_wire(fb::FlatBufferBuilder& b,
                                                                    const std::vector<topic_diagnostic>& ds) {
@@ -51,16 +50,20 @@ session::~session() {
 
 void session::start() {
   net::dispatch(strand_, [self = shared_from_this()] {
+    // The TLS handshake and the Hello within limits.hello_timeout_seconds:
+    // a connection that holds a slot and sends nothing (or a byte at a time)
+    // is closed.
+    self->handshake_timer_.expires_after(std::chrono::seconds(self->server_.config.hello_timeout_seconds));
+    self->handshake_timer_.async_wait(net::bind_executor(self->strand_, [self](const boost::system::error_code& ec) {
+      if (ec || self->closed_ || self->authenticated_) return;  // cancelled, closed, or in time
+      if (self->tls_ && !self->handshake_done_) ++self->server_.metrics.tls_handshake_failures;
+      ++self->server_.metrics.closed_hello_timeout;
+      self->close();
+    }));
     if (!self->tls_) {
       self->read_more();
       return;
     }
-    self->handshake_timer_.expires_after(handshake_timeout);
-    self->handshake_timer_.async_wait(net::bind_executor(self->strand_, [self](const boost::system::error_code& ec) {
-      if (ec || self->closed_) return;  // cancelled: the handshake finished or the session closed
-      ++self->server_.metrics.tls_handshake_failures;
-      self->close();
-    }));
     self->stream_.async_handshake(
         tls_stream::server,
         net::bind_executor(self->strand_, [self](const boost::system::error_code& ec) { self->on_handshake(ec); }));
@@ -68,7 +71,6 @@ void session::start() {
 }
 
 void session::on_handshake(const boost::system::error_code& ec) {
-  handshake_timer_.cancel();
   if (closed_) return;
   if (ec) {
     // Not TLS, an old protocol version, a client that rejected our
@@ -77,6 +79,7 @@ void session::on_handshake(const boost::system::error_code& ec) {
     close();
     return;
   }
+  handshake_done_ = true;
   read_more();
 }
 
@@ -108,6 +111,10 @@ void session::close() {
     self->server_.progress.forget(self->id_);
     std::lock_guard lock(self->server_.sessions_mutex);
     if (self->server_.sessions.erase(self)) --self->server_.metrics.sessions_open;
+    if (self->authenticated_) {
+      auto it = self->server_.tenant_sessions.find(self->tenant_);
+      if (it != self->server_.tenant_sessions.end() && --it->second == 0) self->server_.tenant_sessions.erase(it);
+    }
   });
 }
 
@@ -268,6 +275,24 @@ void session::on_hello(uint64_t rid, const Hello& m) {
                "Hello");
     return;
   }
+  if (authenticated_) {
+    send_error(rid, ErrorCode::InvalidArgument, "this connection has said Hello already", "Hello");
+    return;
+  }
+  {
+    std::lock_guard lock(server_.sessions_mutex);
+    uint32_t& open = server_.tenant_sessions[it->second.tenant];
+    if (open >= server_.config.max_connections_per_tenant) {
+      ++server_.metrics.refused_tenant_connections;
+      send_error(rid, ErrorCode::Overloaded,
+                 "tenant '" + it->second.tenant + "' has " + std::to_string(open) +
+                     " connections open, the limit (limits.max_connections_per_tenant)",
+                 "Hello");
+      return;
+    }
+    ++open;
+  }
+  handshake_timer_.cancel();
   authenticated_ = true;
   tenant_ = it->second.tenant;
   role_ = wanted;

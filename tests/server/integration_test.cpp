@@ -445,6 +445,101 @@ TEST_F(Sitod, MetricsAndHealthOverHttp) {
   EXPECT_NE(http_get(server_->http_port(), "/nope").find("404"), std::string::npos);
 }
 
+/// A raw TCP connection to sitod's protocol port whose reads give up after
+/// 10 s (a test fails instead of hanging when the server keeps it open).
+struct raw_connection {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket sock{io};
+  explicit raw_connection(uint16_t port) {
+    sock.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+    timeval tv{10, 0};
+    ::setsockopt(sock.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  /// Whether the server closed the connection (a read sees its end).
+  bool closed_by_server() {
+    char buf[64];
+    boost::system::error_code ec;
+    sock.read_some(boost::asio::buffer(buf), ec);
+    return ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset;
+  }
+};
+
+void restart_with(std::unique_ptr<server::sitod>& server, const server::server_config& config) {
+  server->stop();
+  server.reset();
+  auto created = server::sitod::create(config);
+  ASSERT_TRUE(created.ok()) << created.error().to_string();
+  server = std::move(*created);
+  ASSERT_TRUE(server->start().ok());
+}
+
+TEST_F(Sitod, ConnectionsWithoutAHelloInTimeAreClosed) {
+  auto config = make_config(dir_);
+  config.hello_timeout_seconds = 1;
+  ASSERT_NO_FATAL_FAILURE(restart_with(server_, config));
+  using clock = std::chrono::steady_clock;
+  // Silent: holds a slot and sends nothing.
+  const auto t0 = clock::now();
+  raw_connection silent(server_->port());
+  EXPECT_TRUE(silent.closed_by_server());
+  const auto waited = clock::now() - t0;
+  EXPECT_GE(waited, 900ms);
+  EXPECT_LT(waited, 5s);
+  // Slow-loris: a byte of a frame every 200 ms is not a Hello either.
+  raw_connection trickle(server_->port());
+  bool closed = false;
+  for (int k = 0; k < 15 && !closed; ++k) {
+    boost::system::error_code ec;
+    const uint8_t byte = 0;
+    boost::asio::write(trickle.sock, boost::asio::buffer(&byte, 1), ec);
+    closed = ec.failed();
+    std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_TRUE(closed || trickle.closed_by_server());
+  // A client that said Hello in time stays, past the deadline.
+  auto admin = connect(token_admin, client::role::admin);
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_TRUE(admin->list_topics().ok());
+  EXPECT_EQ(wait_for_metric(server_->http_port(), "sito_connections_refused_total{reason=\"hello_timeout\"}", 2), 2);
+}
+
+TEST_F(Sitod, ConnectionsBeyondTheLimitsAreRefused) {
+  auto config = make_config(dir_);
+  config.max_connections = 3;
+  config.max_connections_per_tenant = 2;
+  ASSERT_NO_FATAL_FAILURE(restart_with(server_, config));
+  // Per tenant: a third Hello of acme gets Overloaded, naming the limit.
+  auto a = connect(token_producer, client::role::producer);
+  auto b = connect(token_subscriber, client::role::subscriber);
+  ASSERT_TRUE(a && b);
+  auto third = client::connection::open(opts(server_->port(), token_admin, client::role::admin));
+  ASSERT_FALSE(third.ok());
+  EXPECT_NE(third.error().message().find("limits.max_connections_per_tenant"), std::string::npos)
+      << third.error().to_string();
+  // All together: with three connections open (two of acme, one silent), a
+  // fourth is closed as it is accepted.
+  raw_connection silent(server_->port());
+  std::this_thread::sleep_for(200ms);  // accepted and counted
+  raw_connection fourth(server_->port());
+  EXPECT_TRUE(fourth.closed_by_server());
+  // Closing one frees its slot, for the tenant too.
+  a.reset();
+  std::unique_ptr<client::connection> again;
+  for (int k = 0; k < 50 && !again; ++k) {
+    auto c = client::connection::open(opts(server_->port(), token_producer, client::role::producer));
+    if (c.ok()) again = std::move(*c);
+    else std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(again);
+  post p;
+  p.id = "x";
+  p.text = "жизнь";
+  EXPECT_TRUE(again->publish({p}).ok());
+  const std::string m = http_get(server_->http_port(), "/metrics");
+  EXPECT_GE(metric_value(m, "sito_connections_refused_total{reason=\"max_connections\"}"), 1) << m;
+  EXPECT_GE(metric_value(m, "sito_connections_refused_total{reason=\"max_connections_per_tenant\"}"), 1) << m;
+}
+
 TEST_F(Sitod, AStalledSubscriberNeverSlowsIngestAndCatchesUpWithoutGaps) {
   // A small per-connection buffer, so that what the server holds for the
   // stalled connection plus what the kernel's socket buffers absorb (a few
@@ -1438,6 +1533,26 @@ TEST(SitodConfig, TlsKeys) {
   ASSERT_FALSE(no_key.ok());
   EXPECT_NE(no_key.error().message().find("missing 'key'"), std::string::npos) << no_key.error().message();
   EXPECT_FALSE(server::parse_config("tls: [c.pem, k.pem]\n").ok());
+}
+
+TEST(SitodConfig, ConnectionLimits) {
+  auto given = server::parse_config(
+      "limits: {max_connections: 50, max_connections_per_tenant: 5, hello_timeout_seconds: 3}\n");
+  ASSERT_TRUE(given.ok()) << given.error().to_string();
+  EXPECT_EQ(given->max_connections, 50u);
+  EXPECT_EQ(given->max_connections_per_tenant, 5u);
+  EXPECT_EQ(given->hello_timeout_seconds, 3u);
+  auto defaults = server::parse_config("listen: 127.0.0.1:7400\n");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->max_connections, 1024u);
+  EXPECT_EQ(defaults->max_connections_per_tenant, 256u);
+  EXPECT_EQ(defaults->hello_timeout_seconds, 10u);
+  for (const char* bad : {"limits: {max_connections: 0}\n", "limits: {max_connections_per_tenant: 0}\n",
+                          "limits: {hello_timeout_seconds: 0}\n", "limits: {hello_timeout_seconds: 100000}\n"}) {
+    auto r = server::parse_config(bad, "sitod.yaml");
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().message().rfind("sitod.yaml: limits:", 0), 0u) << r.error().message();
+  }
 }
 
 // A typo must not turn a setting off in silence: an unknown key anywhere in

@@ -10,7 +10,8 @@
 //   http: 127.0.0.1:7401            # /metrics and /health (`off` disables)
 //   data_dir: /var/lib/sitod
 //   limits: {max_frame_bytes: 16777216, max_batch_posts: 10000, producer_window: 4,
-//            max_field_bytes: 1048576, subscriber_buffer_mentions: 10000}
+//            max_field_bytes: 1048576, subscriber_buffer_mentions: 10000,
+//            max_connections: 1024, max_connections_per_tenant: 256, hello_timeout_seconds: 10}
 //   retention: {bytes: 8589934592, hours: 168}
 //   dedup: {hours: 168}             # idempotent ingest window (default: retention.hours; 0: off)
 //   ocr: {enabled: true, backend: auto, workers: 1, queue_posts: 256, queue_bytes: 268435456,
@@ -108,6 +109,15 @@ struct server_config {
   uint32_t max_images_per_post = 64;      ///< image bytes a published post may carry
   uint32_t max_image_bytes = 8u << 20;    ///< per image
   uint32_t subscriber_buffer_mentions = 10'000;  ///< mentions read ahead per subscription, at most
+  /// Open protocol connections, all tenants together: one more is closed as
+  /// it is accepted (sito_connections_refused_total{reason="max_connections"}).
+  uint32_t max_connections = 1024;
+  /// Authenticated connections of one tenant: a Hello beyond gets Overloaded.
+  uint32_t max_connections_per_tenant = 256;
+  /// A connection must finish its TLS handshake and its Hello within this
+  /// many seconds, or it is closed (slow-loris: connections that hold a slot
+  /// and send nothing, or a byte at a time).
+  uint32_t hello_timeout_seconds = 10;
   uint64_t retention_bytes = 8ull << 30;
   int64_t retention_hours = 168;
   /// Idempotent ingest window in hours (store.hpp); unset: retention_hours.
