@@ -11,6 +11,8 @@ size_t recent_posts::bytes_of(const batch& b) {
       const post& p = b.posts[i];
       n += p.id.size() + p.title.size() + p.text.size() + p.image_text.size() + p.url.size() + p.author.id.size() +
            p.author.handle.size() + p.source.size() + p.channel.size() + p.place.size();
+      // With OCR off a post keeps its images: their bytes count too.
+      for (const image_blob& img : p.images) n += sizeof(image_blob) + img.mime.size() + img.data.size();
     }
   return n;
 }

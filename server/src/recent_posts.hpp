@@ -10,7 +10,8 @@
 // reads the log only for what is no longer (or never was) here: posts with
 // images, which go on to the OCR lane, and posts older than the budget.
 //
-// Bounded by the posts' text bytes (oldest batches go first). Posts never
+// Bounded by the posts' bytes, text and any images kept (oldest batches go
+// first; the newest batch stays whatever its size). Posts never
 // change once stored, so a post found here is the post in the log.
 //
 // Thread-safety: add() and view() may be called from any thread; a view is

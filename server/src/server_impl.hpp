@@ -211,7 +211,7 @@ struct sitod::impl {
   // --- matcher ------------------------------------------------------------
   std::thread matcher_thread;
   /// The posts of the last batches the matcher committed, for delivery
-  /// (recent_posts.hpp): 16 MiB of their text.
+  /// (recent_posts.hpp): 16 MiB of them, text and any images kept.
   recent_posts recent{16u << 20};
   std::mutex match_mutex;
   std::condition_variable match_cv;      ///< posts appended / stop
@@ -379,7 +379,7 @@ class session : public std::enable_shared_from_this<session> {
   const bool tls_;     ///< the server speaks TLS: handshake first, then stream_ itself
   tls_stream stream_;  ///< with tls_ false only its next_layer() (the TCP socket) is used
   net::strand<net::io_context::executor_type> strand_;
-  net::steady_timer handshake_timer_;  ///< a peer without a TLS handshake and a Hello in time is dropped
+  net::steady_timer hello_timer_;  ///< a peer without a TLS handshake and a Hello in time is dropped
   frame_reader reader_;
   std::vector<uint8_t> read_buf_;
   std::vector<std::vector<uint8_t>> write_queue_;

@@ -36,7 +36,7 @@ session::session(sitod::impl& server, tcp::socket socket)
       tls_(server.tls),
       stream_(std::move(socket), server.ssl_context),
       strand_(net::make_strand(server.io)),
-      handshake_timer_(server.io),
+      hello_timer_(server.io),
       reader_(server.limits()) {
   read_buf_.resize(64 * 1024);
 }
@@ -53,8 +53,8 @@ void session::start() {
     // The TLS handshake and the Hello within limits.hello_timeout_seconds:
     // a connection that holds a slot and sends nothing (or a byte at a time)
     // is closed.
-    self->handshake_timer_.expires_after(std::chrono::seconds(self->server_.config.hello_timeout_seconds));
-    self->handshake_timer_.async_wait(net::bind_executor(self->strand_, [self](const boost::system::error_code& ec) {
+    self->hello_timer_.expires_after(std::chrono::seconds(self->server_.config.hello_timeout_seconds));
+    self->hello_timer_.async_wait(net::bind_executor(self->strand_, [self](const boost::system::error_code& ec) {
       if (ec || self->closed_ || self->authenticated_) return;  // cancelled, closed, or in time
       if (self->tls_ && !self->handshake_done_) ++self->server_.metrics.tls_handshake_failures;
       ++self->server_.metrics.closed_hello_timeout;
@@ -102,7 +102,7 @@ void session::close() {
     boost::system::error_code ignored;
     // No TLS close_notify: the peer sees the connection end either way, and
     // a stuck peer must not keep the session alive.
-    self->handshake_timer_.cancel();
+    self->hello_timer_.cancel();
     tcp::socket& socket = self->stream_.next_layer();
     socket.shutdown(tcp::socket::shutdown_both, ignored);
     socket.close(ignored);
@@ -292,7 +292,7 @@ void session::on_hello(uint64_t rid, const Hello& m) {
     }
     ++open;
   }
-  handshake_timer_.cancel();
+  hello_timer_.cancel();
   authenticated_ = true;
   tenant_ = it->second.tenant;
   role_ = wanted;

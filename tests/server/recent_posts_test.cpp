@@ -67,6 +67,21 @@ TEST(RecentPosts, TheBudgetDropsTheOldestBatchesButAViewKeepsItsOwn) {
   EXPECT_EQ(recent_posts::find(old_view, 5)->id, "p5");
 }
 
+TEST(RecentPosts, ImagesCountAgainstTheBudget) {
+  // With OCR off, posts keep their images: a batch of pictures fills the
+  // budget as its bytes say, not as its text does.
+  recent_posts recent(1u << 20);
+  std::map<uint64_t, std::string> kept;
+  auto pictures = make_batch(0, 4, 1, 0, kept);
+  for (post& p : pictures->posts) p.images.push_back({"image/png", std::vector<uint8_t>(512u << 10, 7)});
+  recent.add(pictures);
+  recent.add(make_batch(4, 4, 1, 0, kept));
+  const auto v = recent.view();
+  ASSERT_EQ(v.size(), 1u) << "2 MiB of images are over a 1 MiB budget";
+  EXPECT_EQ(recent_posts::find(v, 0), nullptr);
+  EXPECT_NE(recent_posts::find(v, 5), nullptr);
+}
+
 TEST(RecentPosts, AnEmptyCacheFindsNothing) {
   recent_posts recent(1024);
   EXPECT_EQ(recent_posts::find(recent.view(), 0), nullptr);
