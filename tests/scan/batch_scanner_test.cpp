@@ -294,6 +294,49 @@ TEST_F(ScannerTest, EachKindOfTriggerAloneOnAPostFires) {
   EXPECT_EQ(topics_of(review), ids{"word"}) << "the word fires; the site check fails on the metadata built after";
 }
 
+TEST_F(ScannerTest, TagsRulesAndSentimentSeeWordsThatOnlyOtherTopicsQuery) {
+  // A post's hits are written and grouped only for its candidates' atoms
+  // and the sentiment lexicon's (candidate_selector.cpp). Words that a
+  // topic's tag and rule read, or the lexicon scores, and that only another
+  // topic's query names, are atoms of topic queries: they must still count
+  // for this topic's mention, exactly as when the other topic is absent.
+  topic_spec courier = t("courier", "курьер");
+  courier.tags = {{"Тачпоинт/Подъезд", "подъезд"}};
+  courier.rules = {{"urgent", "звонок", {{}, "", 77.0}}};
+  // Neither подъезд nor звонок is in the lexicon: the sentiment comes from
+  // жалоба alone (no other entry of the lexicon shares its forms).
+  const topic_spec other = t("other", "(подъезд OR звонок OR жалоба) AND вакансия");
+  const post p = text_post("курьер долго искал подъезд, звонок молчал: жалоба");
+  struct outcome {
+    std::vector<std::string> tags;
+    rules::sentiment sentiment;
+    double priority;
+  };
+  auto mention_of_courier = [&] {
+    scan_output out;
+    scanner_->scan_serial(std::span<const post>(&p, 1), out);
+    EXPECT_EQ(out.matches.size(), 1u);
+    outcome o{{}, rules::sentiment::neutral, 0};
+    for (const auto& m : out.matches) {
+      EXPECT_EQ(snap_->topics[m.topic].id, "courier");
+      for (uint32_t tag : out.tags_of(m)) o.tags.emplace_back(snap_->label(tag));
+      o.sentiment = m.sentiment;
+      o.priority = m.priority;
+    }
+    return o;
+  };
+  compile({courier});
+  const outcome alone = mention_of_courier();
+  compile({courier, other});
+  const outcome beside = mention_of_courier();
+  EXPECT_EQ(alone.tags, std::vector<std::string>{"Тачпоинт/Подъезд"});
+  EXPECT_EQ(alone.sentiment, rules::sentiment::negative) << "жалоба is in the built-in lexicon";
+  EXPECT_EQ(alone.priority, 77.0);
+  EXPECT_EQ(beside.tags, alone.tags);
+  EXPECT_EQ(beside.sentiment, alone.sentiment);
+  EXPECT_EQ(beside.priority, alone.priority);
+}
+
 TEST_F(ScannerTest, ATinyTokenCacheThatResetsGivesTheSameMentions) {
   // Tags use words the topic query does not (second term pass); a cache of
   // 16 entries resets between chunks, never between a chunk's two passes.

@@ -457,6 +457,34 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
     }
   }
 
+  if (snap->atoms.size() > ruleset_snapshot::max_atoms)
+    return out_of_range("the topics have " + std::to_string(snap->atoms.size()) + " distinct terms, more than the limit of " +
+                        std::to_string(ruleset_snapshot::max_atoms));
+
+  // Per topic, the query atoms its program, tags and rules read.
+  {
+    snap->topic_atom_begin.assign(1, 0);
+    snap->topic_atom_begin.reserve(snap->topics.size() + 1);
+    std::vector<uint32_t> stack, atoms;
+    for (const auto& t : snap->topics) {
+      atoms.clear();
+      if (t.root != no_node) stack.push_back(t.root);
+      for (const auto& tag : t.tags) stack.push_back(tag.root);
+      for (const auto& rule : t.rules)
+        if (rule.root != no_node) stack.push_back(rule.root);
+      while (!stack.empty()) {
+        const program_node& n = snap->nodes[stack.back()];
+        stack.pop_back();
+        if ((n.kind == op::leaf || n.kind == op::contains) &&
+            !(snap->has_condition_only_atoms && snap->condition_only_atom[n.atom]))
+          atoms.push_back(n.atom);
+        for (uint32_t k = 0; k < n.child_count; ++k) stack.push_back(snap->children[n.first_child + k]);
+      }
+      (void)append_set(atoms, snap->topic_atoms);
+      snap->topic_atom_begin.push_back(static_cast<uint32_t>(snap->topic_atoms.size()));
+    }
+  }
+
   // Triggers: the cheaper clause indexed (atom → topics, metadata key →
   // topics), the other kept per topic as checks; and the always list.
   std::vector<std::vector<uint32_t>> by_atom(snap->atoms.size());

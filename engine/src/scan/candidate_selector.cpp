@@ -8,10 +8,10 @@ namespace sito::detail {
 
 namespace {
 
-/// Groups hits[from, end) under `stamp` (see group_hits). Returns false,
-/// having changed nothing, when one of their atoms already has a range at
-/// `stamp`.
-bool group_range(thread_scratch& ts, const std::vector<hit>& hits, size_t from, uint32_t stamp) {
+/// Groups hits[from, end) under `stamp` (see group_hits); adds their atoms
+/// to ts.hit_atoms when `add_to_filter`. Returns false, having changed
+/// nothing, when one of their atoms already has a range at `stamp`.
+bool group_range(thread_scratch& ts, const std::vector<hit>& hits, size_t from, uint32_t stamp, bool add_to_filter) {
   atom_hits* state = ts.atom_state.data();
   auto& distinct = ts.distinct_atoms;
   const size_t first_new = distinct.size();
@@ -23,7 +23,7 @@ bool group_range(thread_scratch& ts, const std::vector<hit>& hits, size_t from, 
       st.begin = static_cast<uint32_t>(i);
       st.end = 0;
       distinct.push_back(hits[i].atom);
-      ts.hit_atoms.add(hits[i].atom);
+      if (add_to_filter) ts.hit_atoms.add(hits[i].atom);
     } else if ((st.begin & atom_hits::in_grouped) || st.begin < from) {  // ranged by an earlier call
       for (size_t k = first_new; k < distinct.size(); ++k) state[distinct[k]].stamp = 0;
       distinct.resize(first_new);
@@ -60,19 +60,25 @@ bool group_range(thread_scratch& ts, const std::vector<hit>& hits, size_t from, 
   return true;
 }
 
-}  // namespace
-
-uint32_t group_hits(thread_scratch& ts, const std::vector<hit>& hits) {
+/// group_hits, where ts.hit_atoms holds the hits' atoms already (or, when
+/// `add_to_filter`, gets them now).
+uint32_t group_all(thread_scratch& ts, const std::vector<hit>& hits, bool add_to_filter) {
   const uint32_t stamp = ts.next_stamp();
   ts.distinct_atoms.clear();
-  ts.hit_atoms.clear();
+  if (add_to_filter) ts.hit_atoms.clear();
   ts.grouped_used = 0;
-  (void)group_range(ts, hits, 0, stamp);  // a fresh stamp: nothing is ranged yet
+  (void)group_range(ts, hits, 0, stamp, add_to_filter);  // a fresh stamp: nothing is ranged yet
   return stamp;
 }
 
+}  // namespace
+
+uint32_t group_hits(thread_scratch& ts, const std::vector<hit>& hits) {
+  return group_all(ts, hits, true);
+}
+
 uint32_t group_more_hits(thread_scratch& ts, const std::vector<hit>& hits, size_t from, uint32_t stamp) {
-  if (group_range(ts, hits, from, stamp)) return stamp;
+  if (group_range(ts, hits, from, stamp, true)) return stamp;
   return group_hits(ts, hits);
 }
 
@@ -138,19 +144,33 @@ uint32_t select_candidates(const ruleset_snapshot& s, thread_scratch& ts, const 
   if (const uint32_t rest = s.meta_trigger_fields & ~index_fields; rest != 0)
     probe_meta(s, ts, slot.meta, rest);
 
-  // The hits, written only now (term_matcher.hpp). With many topics each
-  // hit atom's record and trigger list are cold lines, which grouping and
-  // the triggers below read one after another: asked for all at once, the
-  // misses overlap.
-  add_query_hits(s, ts, p, slot);
+  // The post's query atoms, as a filter, and its trigger atoms, straight
+  // from the matched tokens' cached entries (and the contains: hits, the
+  // only hits written so far): a post has few triggers among many atoms
+  // (4 of 84 at 10k topics), and most of the posts where one fires have no
+  // candidate once the second clauses are checked, so hits are written and
+  // grouped only for posts that have one.
+  ts.hit_atoms.clear();
+  auto& triggers = ts.trigger_atoms;
+  triggers.clear();
   for (const hit& h : slot.hits) {
-    __builtin_prefetch(&ts.atom_state[h.atom]);
-    __builtin_prefetch(&s.atom_trigger_begin[h.atom]);
+    ts.hit_atoms.add(h.atom);
+    if (s.is_trigger(h.atom)) triggers.push_back(h.atom);
   }
-  const uint32_t stamp = group_hits(ts, slot.hits);
+  const token_cache& cache = *ts.cache;
+  for (const auto& m : slot.matched)
+    for (const uint32_t id : cache.group(m.entry, 0)) {
+      const uint32_t a = id & token_cache::atom_mask;
+      ts.hit_atoms.add(a);
+      if (id & token_cache::is_trigger) triggers.push_back(a);
+    }
+  for (const uint32_t a : triggers) __builtin_prefetch(&s.atom_trigger_begin[a]);
 
-  // The second clause of topic t holds when any of its checks is on the post.
-  const program_evaluator::hit_view view = view_of(ts, slot.hits, stamp);
+  // The second clause of topic t holds when any of its checks may be on the
+  // post: the filter can say yes for an atom that did not hit (or whose
+  // {Case} check fails), which only adds a candidate that its program then
+  // rejects.
+  const uint32_t stamp = ts.next_stamp();
   auto second_clause_holds = [&](uint32_t t) {
     const uint32_t b = s.topic_check_begin[t], e = s.topic_check_begin[t + 1];
     if (b == e) return true;
@@ -159,7 +179,7 @@ uint32_t select_candidates(const ruleset_snapshot& s, thread_scratch& ts, const 
       if (c & ruleset_snapshot::check_meta_bit) {
         const uint32_t id = c & ~ruleset_snapshot::check_meta_bit;
         if (std::find(ts.meta_present.begin(), ts.meta_present.end(), id) != ts.meta_present.end()) return true;
-      } else if (view.has(c)) {
+      } else if (ts.hit_atoms.may_contain(c)) {
         return true;
       }
     }
@@ -170,13 +190,29 @@ uint32_t select_candidates(const ruleset_snapshot& s, thread_scratch& ts, const 
     ts.topic_stamp[t] = stamp;
     if (second_clause_holds(t)) ts.candidates.push_back(t);
   };
-  for (const uint32_t a : ts.distinct_atoms)
+  for (const uint32_t a : triggers)
     for (uint32_t k = s.atom_trigger_begin[a]; k < s.atom_trigger_begin[a + 1]; ++k) fire(s.trigger_topics[k]);
   for (const posting_range& r : ts.meta_triggers)
     for (uint32_t k = 0; k < r.count; ++k) fire(s.postings[r.begin + k]);
   for (uint32_t t : s.always_topics) fire(t);
+  if (ts.candidates.empty()) return 0;
   std::sort(ts.candidates.begin(), ts.candidates.end());
-  return stamp;
+
+  // The hits, written only now (term_matcher.hpp), and only those the
+  // post's consumers read: the atoms of the candidates' programs, tags and
+  // rules (a filter of them, L1-resident), and the sentiment lexicon's.
+  // Of about 80 distinct atoms per post at 10k topics, a few remain to be
+  // grouped, each a cold record. With many topics the atom lists are cold
+  // too: asked for at once, the misses overlap.
+  for (const uint32_t t : ts.candidates) __builtin_prefetch(&s.topic_atom_begin[t]);
+  for (const uint32_t t : ts.candidates) __builtin_prefetch(&s.topic_atoms[s.topic_atom_begin[t]]);
+  atom_filter& wanted = ts.wanted_atoms;
+  wanted.clear();
+  for (const uint32_t t : ts.candidates)
+    for (uint32_t k = s.topic_atom_begin[t]; k < s.topic_atom_begin[t + 1]; ++k) wanted.add(s.topic_atoms[k]);
+  add_query_hits(s, ts, p, slot, wanted);
+  for (const hit& h : slot.hits) __builtin_prefetch(&ts.atom_state[h.atom]);
+  return group_all(ts, slot.hits, /*add_to_filter=*/false);
 }
 
 }  // namespace sito::detail

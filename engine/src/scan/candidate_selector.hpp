@@ -5,19 +5,29 @@
 // triggers (atoms or metadata keys) of which one must fire for the topic to
 // be able to match (ruleset_snapshot, "triggers"). When one fires, the
 // topic's second clause, if the planner found one, is checked directly
-// against the post — an atom stamped by this post or a metadata key it
-// carries — before the topic becomes a candidate. This selects exactly the
+// against the post — an atom in a filter of the post's atoms (which may say
+// yes for one that did not hit: an extra candidate, which its program
+// rejects) or a metadata key it carries — before the topic becomes a
+// candidate. This selects exactly the
 // topics whose every clause fired, while a common second clause (a context
 // word, `lang:ru`) never fans out over the topics that name it.
 //
-// A post where nothing fires (no trigger atom among its matched tokens,
-// which the term matcher flags as it finds them, no metadata trigger, no
-// topic evaluated for every post) is done after its metadata: its hits are
-// neither written (add_query_hits) nor grouped.
+// Triggers and second clauses are read from the matched tokens' cached
+// entries (token_cache.hpp: trigger atoms carry a flag) and a filter of the
+// post's query atoms, so finding the candidates writes no hit. A post where
+// nothing fires (no trigger atom among its matched tokens, which the term
+// matcher flags as it finds them, no metadata trigger, no topic evaluated
+// for every post), or where no topic's second clause holds, is done after
+// its metadata: no hit is written or grouped. A post with candidates gets
+// only the hits its consumers read, those of atoms in the candidates'
+// programs, tags and rules (ruleset_snapshot::topic_atoms) and of atoms a
+// sentiment lexicon has: at 10k topics about 5 of 95.
 //
-// Output: ts.candidates, sorted, each topic once; slot.meta; when something
-// fired, slot.hits and the hit view's per-atom ranges (ts.atom_state at the
-// returned stamp).
+// Output: ts.candidates, sorted, each topic once; slot.meta; when there are
+// candidates, those hits in slot.hits and their per-atom ranges (ts.atom_state
+// at the returned stamp). The view's has(a) is exact for every atom of the
+// candidates' programs, tags and rules; for other atoms it may say no
+// although they hit.
 //
 // Thread-safety: as term_matcher.hpp.
 #pragma once
@@ -28,8 +38,9 @@
 
 namespace sito::detail {
 
-/// Selects the candidates and, when there are any, groups slot.hits by atom
-/// (group_hits). Returns the stamp of the view (0 when nothing fired).
+/// Selects the candidates and, when there are any, writes the hits they
+/// read and groups them by atom. Returns the stamp of the view (0 without
+/// candidates).
 uint32_t select_candidates(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot);
 
 /// Stamps each atom's hits for a new view (atom_hits, program_evaluator.hpp)

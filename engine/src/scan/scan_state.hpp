@@ -92,7 +92,9 @@ struct thread_scratch {
     return stamp;
   }
   std::vector<uint32_t> distinct_atoms;  ///< group_hits: atoms in order of first hit
-  atom_filter hit_atoms;                 ///< group_hits: the distinct atoms, as a filter
+  atom_filter hit_atoms;                 ///< the post's atoms, as a filter (select_candidates, group_hits)
+  std::vector<uint32_t> trigger_atoms;   ///< select_candidates: the post's trigger atoms
+  atom_filter wanted_atoms;              ///< select_candidates: the atoms its candidates read
   std::vector<hit> grouped_hits;         ///< group_hits: hits of atoms that hit more than once, by atom
   size_t grouped_used = 0;               ///< how many of grouped_hits this post's view uses (the buffer only grows)
   std::vector<uint32_t> candidates;

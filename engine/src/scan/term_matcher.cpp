@@ -18,10 +18,13 @@ int on_wildcard(unsigned int id, unsigned long long, unsigned long long, unsigne
   return 0;
 }
 
-/// Appends the hits of `atoms` (cache ids) for token `tok` of field `f`.
+/// Appends the hits of those `atoms` (cache ids) for which `keep(id)`
+/// holds, for token `tok` of field `f`.
+template <class Keep>
 void add_hits(const ruleset_snapshot& s, const post& p, uint8_t f, const text::token& tok, bool is_tag,
-              std::span<const uint32_t> atoms, std::vector<hit>& hits) {
+              std::span<const uint32_t> atoms, std::vector<hit>& hits, Keep keep) {
   for (const uint32_t id : atoms) {
+    if (!keep(id)) continue;
     const uint32_t a = id & token_cache::atom_mask;
     if (id & token_cache::needs_case_check) {
       const std::string_view original =
@@ -76,9 +79,17 @@ void add_hits(const ruleset_snapshot& s, const post& p, uint8_t f, const text::t
     first = static_cast<uint32_t>(mid - list.begin());
   }
   bool triggers = false;
-  for (uint32_t k = 0; k < first; ++k) triggers |= s.is_trigger(list[k]);
+  for (uint32_t k = 0; k < first; ++k) {
+    const uint32_t a = list[k];
+    if (s.is_trigger(a)) {
+      triggers = true;
+      list[k] |= token_cache::is_trigger;
+    }
+    if (!s.sentiment_begin.empty() && s.sentiment_begin[a] != s.sentiment_begin[a + 1])
+      list[k] |= token_cache::has_sentiment;
+  }
   for (uint32_t& a : list)
-    if (s.atoms[a].kind == atom_kind::case_sensitive) a |= token_cache::needs_case_check;
+    if (s.atoms[a & token_cache::atom_mask].kind == atom_kind::case_sensitive) a |= token_cache::needs_case_check;
   return ts.cache->insert(key, hash, list, first, triggers);
 }
 
@@ -103,6 +114,7 @@ void collect_query_hits(const ruleset_snapshot& s, thread_scratch& ts, post_slot
     triggers |= e.triggers;
     conditions |= e.count != e.first;
     slot.matched.push_back({f, is_tag, k, e});
+    cache.prefetch_atoms(e);
   };
   for (uint8_t f = 0; f < field_count; ++f) {
     const text::analyzed_text& at = slot.fields[f];
@@ -126,16 +138,33 @@ void collect_query_hits(const ruleset_snapshot& s, thread_scratch& ts, post_slot
   slot.condition_tokens = conditions;
 }
 
+namespace {
+constexpr auto every_atom = [](uint32_t) { return true; };
+}  // namespace
+
 void add_query_hits(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot) {
   for (const auto& m : slot.matched)
     if (m.entry.first != 0)
-      add_hits(s, p, m.field, slot.fields[m.field].tokens[m.token], m.is_tag, ts.cache->group(m.entry, 0), slot.hits);
+      add_hits(s, p, m.field, slot.fields[m.field].tokens[m.token], m.is_tag, ts.cache->group(m.entry, 0), slot.hits,
+               every_atom);
+}
+
+void add_query_hits(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot,
+                    const atom_filter& wanted) {
+  auto keep = [&wanted](uint32_t id) {
+    return (id & token_cache::has_sentiment) || wanted.may_contain(id & token_cache::atom_mask);
+  };
+  for (const auto& m : slot.matched)
+    if (m.entry.first != 0)
+      add_hits(s, p, m.field, slot.fields[m.field].tokens[m.token], m.is_tag, ts.cache->group(m.entry, 0), slot.hits,
+               keep);
 }
 
 void collect_condition_hits(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot) {
   for (const auto& m : slot.matched)
     if (m.entry.count != m.entry.first)
-      add_hits(s, p, m.field, slot.fields[m.field].tokens[m.token], m.is_tag, ts.cache->group(m.entry, 1), slot.hits);
+      add_hits(s, p, m.field, slot.fields[m.field].tokens[m.token], m.is_tag, ts.cache->group(m.entry, 1), slot.hits,
+               every_atom);
 }
 
 namespace {

@@ -12,9 +12,9 @@
 //
 // The term pass resolves every token and records the tokens with atoms
 // (slot.matched) and whether a trigger is among them; hits are written
-// from that record only where they are read: group 0 (atoms of topic
-// queries) for posts where something fired (with few topics, half the
-// posts have no trigger and are done without them), group 1 (atoms only
+// from that record only where they are read: of group 0 (atoms of topic
+// queries), for posts with candidates, those the candidates and the
+// sentiment lexicon read (candidate_selector.hpp); group 1 (atoms only
 // tags, rules and the sentiment lexicon use) for posts that matched.
 //
 // Thread-safety: the functions are safe to call concurrently with distinct
@@ -34,9 +34,15 @@ namespace sito::detail {
 /// Writes no hits.
 void collect_query_hits(const ruleset_snapshot& s, thread_scratch& ts, post_slot& slot);
 
-/// Appends the hits of the group-0 atoms of the matched tokens to slot.hits
-/// (a post where something fired).
+/// Appends the hits of the group-0 atoms of the matched tokens to slot.hits.
 void add_query_hits(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot);
+
+/// The same for a post with candidates, only the hits its consumers read:
+/// those of atoms in `wanted` (the candidates' programs, tags and rules;
+/// the filter may say yes for others, which costs only their hits) and of
+/// atoms a sentiment lexicon has (the mention builder scores every such hit).
+void add_query_hits(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot,
+                    const atom_filter& wanted);
 
 /// Appends the hits of the group-1 atoms of the matched tokens (a post that
 /// matched).

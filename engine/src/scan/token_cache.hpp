@@ -18,7 +18,11 @@
 // the scanner keeps them from the first term pass of a chunk to the second.
 //
 // Each cached atom id carries `needs_case_check` in its top bit when it is
-// a `{Case}` atom, whose occurrences are compared with the original bytes.
+// a `{Case}` atom, whose occurrences are compared with the original bytes;
+// a group-0 atom carries `is_trigger` when it indexes topics
+// (ruleset_snapshot::is_trigger), which candidate selection fires without
+// reading any per-atom array, and `has_sentiment` when a sentiment lexicon
+// has it (its hits are written for every post with candidates).
 //
 // Thread-safety: none; each scanning thread owns one.
 #pragma once
@@ -35,6 +39,7 @@
 #endif
 
 #include "sito/compile/program.hpp"
+#include "sito/compile/ruleset_snapshot.hpp"
 #include "sito/text/token_hash.hpp"
 
 namespace sito::detail {
@@ -42,7 +47,10 @@ namespace sito::detail {
 class token_cache {
  public:
   static constexpr uint32_t needs_case_check = 0x80000000u;
-  static constexpr uint32_t atom_mask = 0x7FFFFFFFu;
+  static constexpr uint32_t is_trigger = 0x40000000u;
+  static constexpr uint32_t has_sentiment = 0x20000000u;
+  static constexpr uint32_t atom_mask = 0x1FFFFFFFu;
+  static_assert(ruleset_snapshot::max_atoms - 1 <= atom_mask);
 
   /// The cached atoms of one key: `first` of them serve topic queries
   /// (group 0), the rest only conditions (group 1). `triggers`: one of group
@@ -111,6 +119,10 @@ class token_cache {
   /// ahead overlap.
   void prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[hash & mask_]); }
 
+  /// Asks for the atom list of an entry (read by candidate selection and
+  /// the hits, after the term pass).
+  void prefetch_atoms(const entry& e) const { __builtin_prefetch(arena_.data() + e.begin); }
+
   /// Called before each chunk of posts: drops everything once `max_entries`
   /// are cached (entries handed out before are invalid afterwards).
   void begin_chunk() {
@@ -124,7 +136,7 @@ class token_cache {
     entry e;
     e.begin = static_cast<uint32_t>(arena_.size());
     e.first = first;
-    e.count = static_cast<uint32_t>(atoms.size()) & atom_mask;
+    e.count = static_cast<uint32_t>(atoms.size()) & 0x7FFFFFFFu;
     e.triggers = triggers;
     arena_.insert(arena_.end(), atoms.begin(), atoms.end());
     ++size_;
@@ -140,7 +152,8 @@ class token_cache {
     return e;
   }
 
-  /// The atoms of group 0 or 1 of a cached entry (ids may carry needs_case_check).
+  /// The atoms of group 0 or 1 of a cached entry (ids may carry
+  /// needs_case_check, is_trigger and has_sentiment).
   std::span<const uint32_t> group(const entry& e, int which) const {
     if (e.count == 0) return {};
     const uint32_t* atoms = arena_.data() + e.begin;

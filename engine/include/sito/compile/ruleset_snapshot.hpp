@@ -92,6 +92,9 @@ class ruleset_snapshot {
 
   // --- atoms and the term index -----------------------------------------
   std::vector<atom> atoms;
+  /// At most this many atoms: the scanner's token cache keeps three flags
+  /// in the top bits of an atom id.
+  static constexpr size_t max_atoms = size_t{1} << 29;
   /// Folded token text → word/exact/case atoms. Tag atoms are keyed by their
   /// folded `#tag` text (a token key never starts with '#' or '@').
   posting_map exact_index;
@@ -137,6 +140,11 @@ class ruleset_snapshot {
   std::vector<uint32_t> check_triggers;
   static constexpr uint32_t check_meta_bit = 0x80000000u;
   std::vector<uint32_t> always_topics;  ///< topics no trigger can bound (evaluated for every post)
+  /// The query atoms (not condition-only) that topic t's program, tags and
+  /// rules read: CSR by topic (size topics + 1) into topic_atoms. A post's
+  /// hits are grouped only for the atoms of its candidates.
+  std::vector<uint32_t> topic_atom_begin;
+  std::vector<uint32_t> topic_atoms;
   /// Which metadata keys any topic triggers on or filters by (bit per filter_field,
   /// plus channel_bit).
   uint32_t meta_fields_used = 0;
