@@ -157,9 +157,17 @@ uint32_t select_candidates(const ruleset_snapshot& s, thread_scratch& ts, const 
     ts.hit_atoms.add(h.atom);
     if (s.is_trigger(h.atom)) triggers.push_back(h.atom);
   }
+  // The matched tokens' atoms, also flattened into ts.post_atoms, from which
+  // the hits are written below (one tight loop instead of one per token).
   const token_cache& cache = *ts.cache;
-  for (const auto& m : slot.matched)
-    for (const uint32_t id : cache.group(m.entry, 0)) {
+  size_t n = 0;
+  for (const auto& m : slot.matched) n += m.entry.first;
+  if (ts.post_atoms.size() < n) ts.post_atoms.resize(std::max(n, 2 * ts.post_atoms.size()));
+  ts.post_atoms_used = n;
+  thread_scratch::token_atom* flat = ts.post_atoms.data();
+  for (uint32_t i = 0; i < slot.matched.size(); ++i)
+    for (const uint32_t id : cache.group(slot.matched[i].entry, 0)) {
+      *flat++ = {id, i};
       const uint32_t a = id & token_cache::atom_mask;
       ts.hit_atoms.add(a);
       if (id & token_cache::is_trigger) triggers.push_back(a);
@@ -210,7 +218,7 @@ uint32_t select_candidates(const ruleset_snapshot& s, thread_scratch& ts, const 
   wanted.clear();
   for (const uint32_t t : ts.candidates)
     for (uint32_t k = s.topic_atom_begin[t]; k < s.topic_atom_begin[t + 1]; ++k) wanted.add(s.topic_atoms[k]);
-  add_query_hits(s, ts, p, slot, wanted);
+  add_query_hits(s, p, slot, std::span(ts.post_atoms.data(), ts.post_atoms_used), wanted);
   for (const hit& h : slot.hits) __builtin_prefetch(&ts.atom_state[h.atom]);
   return group_all(ts, slot.hits, /*add_to_filter=*/false);
 }

@@ -94,6 +94,16 @@ struct thread_scratch {
   std::vector<uint32_t> distinct_atoms;  ///< group_hits: atoms in order of first hit
   atom_filter hit_atoms;                 ///< the post's atoms, as a filter (select_candidates, group_hits)
   std::vector<uint32_t> trigger_atoms;   ///< select_candidates: the post's trigger atoms
+  /// select_candidates: the group-0 atoms (cache ids, flags included) of the
+  /// post's matched tokens in their order, each with its token's index in
+  /// slot.matched; the first post_atoms_used are this post's (the buffer
+  /// only grows).
+  struct token_atom {
+    uint32_t id;
+    uint32_t matched;
+  };
+  std::vector<token_atom> post_atoms;
+  size_t post_atoms_used = 0;
   atom_filter wanted_atoms;              ///< select_candidates: the atoms its candidates read
   std::vector<hit> grouped_hits;         ///< group_hits: hits of atoms that hit more than once, by atom
   size_t grouped_used = 0;               ///< how many of grouped_hits this post's view uses (the buffer only grows)

@@ -149,15 +149,15 @@ void add_query_hits(const ruleset_snapshot& s, thread_scratch& ts, const post& p
                every_atom);
 }
 
-void add_query_hits(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot,
-                    const atom_filter& wanted) {
-  auto keep = [&wanted](uint32_t id) {
-    return (id & token_cache::has_sentiment) || wanted.may_contain(id & token_cache::atom_mask);
-  };
-  for (const auto& m : slot.matched)
-    if (m.entry.first != 0)
-      add_hits(s, p, m.field, slot.fields[m.field].tokens[m.token], m.is_tag, ts.cache->group(m.entry, 0), slot.hits,
-               keep);
+void add_query_hits(const ruleset_snapshot& s, const post& p, post_slot& slot,
+                    std::span<const thread_scratch::token_atom> atoms, const atom_filter& wanted) {
+  for (const auto& ta : atoms) {
+    const uint32_t id = ta.id;
+    if (!(id & token_cache::has_sentiment) && !wanted.may_contain(id & token_cache::atom_mask)) continue;
+    const auto& m = slot.matched[ta.matched];
+    add_hits(s, p, m.field, slot.fields[m.field].tokens[m.token], m.is_tag, std::span<const uint32_t>(&id, 1),
+             slot.hits, every_atom);
+  }
 }
 
 void collect_condition_hits(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot) {

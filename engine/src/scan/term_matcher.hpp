@@ -38,11 +38,12 @@ void collect_query_hits(const ruleset_snapshot& s, thread_scratch& ts, post_slot
 void add_query_hits(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot);
 
 /// The same for a post with candidates, only the hits its consumers read:
-/// those of atoms in `wanted` (the candidates' programs, tags and rules;
-/// the filter may say yes for others, which costs only their hits) and of
-/// atoms a sentiment lexicon has (the mention builder scores every such hit).
-void add_query_hits(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot,
-                    const atom_filter& wanted);
+/// of `atoms` (the matched tokens' group-0 atoms, flattened), those in
+/// `wanted` (the candidates' programs, tags and rules; the filter may say
+/// yes for others, which costs only their hits) and those a sentiment
+/// lexicon has (the mention builder scores every such hit).
+void add_query_hits(const ruleset_snapshot& s, const post& p, post_slot& slot,
+                    std::span<const thread_scratch::token_atom> atoms, const atom_filter& wanted);
 
 /// Appends the hits of the group-1 atoms of the matched tokens (a post that
 /// matched).
