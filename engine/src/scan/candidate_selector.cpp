@@ -213,7 +213,7 @@ uint32_t select_candidates(const ruleset_snapshot& s, thread_scratch& ts, const 
   // grouped, each a cold record. With many topics the atom lists are cold
   // too: asked for at once, the misses overlap.
   for (const uint32_t t : ts.candidates) __builtin_prefetch(&s.topic_atom_begin[t]);
-  for (const uint32_t t : ts.candidates) __builtin_prefetch(&s.topic_atoms[s.topic_atom_begin[t]]);
+  for (const uint32_t t : ts.candidates) __builtin_prefetch(s.topic_atoms.data() + s.topic_atom_begin[t]);
   atom_filter& wanted = ts.wanted_atoms;
   wanted.clear();
   for (const uint32_t t : ts.candidates)
