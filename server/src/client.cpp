@@ -6,6 +6,7 @@
 #include <openssl/x509_vfy.h>
 
 #include <deque>
+#include <thread>
 #include <utility>
 
 #include "sito/server/frame_codec.hpp"
@@ -44,6 +45,7 @@ struct connection::impl {
   std::deque<server::decoded_frame> pushes;  ///< MentionBatch frames that arrived while waiting for a reply
   std::vector<server::spike_alert> alerts;   ///< AlertBatch contents not yet taken
   std::vector<uint8_t> buf = std::vector<uint8_t>(64 * 1024);
+  uint32_t last_retry_after_ms = 0;  ///< of the last request's Error (a rate limit's wait), else 0
 
   status write(const std::vector<uint8_t>& framed) {
     boost::system::error_code ec;
@@ -146,6 +148,7 @@ struct connection::impl {
   template <typename Build>
   result<server::decoded_frame> request(Message type, Build&& build, Message expected) {
     const uint64_t rid = next_request++;
+    last_retry_after_ms = 0;
     fb::FlatBufferBuilder b(1024);
     fb::Offset<void> msg = build(b);
     FinishEnvelopeBuffer(b, CreateEnvelope(b, rid, type, msg));
@@ -156,7 +159,8 @@ struct connection::impl {
       const Envelope* env = f.envelope();
       if (env->message_type() == Message::Error && (env->request_id() == rid || env->request_id() == 0)) {
         const auto* e = env->message_as_Error();
-        return status(status_code::invalid_argument,
+        last_retry_after_ms = e->retry_after_ms();
+        return status(e->code() == ErrorCode::Overloaded ? status_code::resource_exhausted : status_code::invalid_argument,
                       std::string(EnumNameErrorCode(e->code())) + ": " + str(e->message()));
       }
       if (env->request_id() == rid && env->message_type() == expected) return f;
@@ -199,14 +203,24 @@ result<std::unique_ptr<connection>> connection::open(const connection_options& o
 }
 
 result<publish_ack> connection::publish(const std::vector<post>& posts) {
-  SITO_ASSIGN_OR_RETURN(auto f, impl_->request(
-                                    Message::PublishBatch,
-                                    [&](fb::FlatBufferBuilder& b) {
-                                      std::vector<fb::Offset<Post>> ps;
-                                      for (const auto& p : posts) ps.push_back(server::post_to_wire(b, p));
-                                      return CreatePublishBatch(b, b.CreateVector(ps)).Union();
-                                    },
-                                    Message::PublishAck));
+  // A batch the tenant's ingest rate limit refuses (Overloaded with a
+  // retry_after_ms) is sent again after that wait, within the timeout.
+  const auto deadline = std::chrono::steady_clock::now() + impl_->timeout;
+  result<server::decoded_frame> got = internal_error("no reply");
+  for (;;) {
+    got = impl_->request(
+        Message::PublishBatch,
+        [&](fb::FlatBufferBuilder& b) {
+          std::vector<fb::Offset<Post>> ps;
+          for (const auto& p : posts) ps.push_back(server::post_to_wire(b, p));
+          return CreatePublishBatch(b, b.CreateVector(ps)).Union();
+        },
+        Message::PublishAck);
+    const std::chrono::milliseconds wait(impl_->last_retry_after_ms);
+    if (got.ok() || wait.count() == 0 || std::chrono::steady_clock::now() + wait > deadline) break;
+    std::this_thread::sleep_for(wait);
+  }
+  SITO_ASSIGN_OR_RETURN(auto f, std::move(got));
   const auto* a = f.envelope()->message_as_PublishAck();
   publish_ack ack{a->accepted(), a->first_offset(), {}, {}, a->edits()};
   if (a->rejected())

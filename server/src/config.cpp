@@ -85,7 +85,8 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
       SITO_RETURN_IF_ERROR(check_known_keys(l,
                                       {"max_frame_bytes", "max_batch_posts", "producer_window", "max_field_bytes",
                                        "subscriber_buffer_mentions", "max_images_per_post", "max_image_bytes",
-                                       "max_connections", "max_connections_per_tenant", "hello_timeout_seconds"},
+                                       "max_connections", "max_connections_per_tenant", "hello_timeout_seconds",
+                                       "ingest_posts_per_second"},
                                       origin, "limits"));
       if (l["max_frame_bytes"]) c.max_frame_bytes = l["max_frame_bytes"].as<uint32_t>();
       if (l["max_batch_posts"]) c.max_batch_posts = l["max_batch_posts"].as<uint32_t>();
@@ -97,6 +98,7 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
       if (l["max_connections"]) c.max_connections = l["max_connections"].as<uint32_t>();
       if (l["max_connections_per_tenant"]) c.max_connections_per_tenant = l["max_connections_per_tenant"].as<uint32_t>();
       if (l["hello_timeout_seconds"]) c.hello_timeout_seconds = l["hello_timeout_seconds"].as<uint32_t>();
+      if (l["ingest_posts_per_second"]) c.ingest_posts_per_second = l["ingest_posts_per_second"].as<uint32_t>();
       if (c.max_connections == 0 || c.max_connections_per_tenant == 0)
         return invalid_argument(origin + ": limits: max_connections and max_connections_per_tenant must be at least 1");
       if (c.hello_timeout_seconds == 0 || c.hello_timeout_seconds > 3600)
@@ -155,12 +157,19 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
         const std::string where = origin + ": tenants[" + std::to_string(i) + "]";
         tenant_config tc;
         SITO_RETURN_IF_ERROR(
-            check_known_keys(t, {"name", "topics_file", "sentiment_lexicon_file", "ocr", "tokens"}, origin, "tenants[" + std::to_string(i) + "]"));
+            check_known_keys(t, {"name", "topics_file", "sentiment_lexicon_file", "ocr", "tokens", "ingest_posts_per_second",
+                                 "ingest_burst_posts"},
+                             origin, "tenants[" + std::to_string(i) + "]"));
         if (!t["name"] || t["name"].as<std::string>().empty()) return invalid_argument(where + ": missing 'name'");
         tc.name = t["name"].as<std::string>();
         if (t["topics_file"]) tc.topics_file = t["topics_file"].as<std::string>();
         if (t["sentiment_lexicon_file"]) tc.sentiment_lexicon_file = t["sentiment_lexicon_file"].as<std::string>();
         if (t["ocr"]) tc.ocr = t["ocr"].as<bool>();
+        if (t["ingest_posts_per_second"]) tc.ingest_posts_per_second = t["ingest_posts_per_second"].as<uint32_t>();
+        if (t["ingest_burst_posts"]) {
+          tc.ingest_burst_posts = t["ingest_burst_posts"].as<uint32_t>();
+          if (tc.ingest_burst_posts == 0) return invalid_argument(where + ": 'ingest_burst_posts' must be at least 1");
+        }
         if (const YAML::Node toks = t["tokens"]) {
           for (size_t k = 0; k < toks.size(); ++k) {
             token_entry te;

@@ -124,12 +124,12 @@ std::vector<uint8_t> frame(std::span<const uint8_t> flatbuffer) {
 }
 
 std::vector<uint8_t> encode_error(uint64_t request_id, sito::wire::ErrorCode code, std::string_view message,
-                                  std::string_view in_reply_to) {
+                                  std::string_view in_reply_to, uint32_t retry_after_ms) {
   flatbuffers::FlatBufferBuilder b(128 + message.size() + in_reply_to.size());
   auto msg = b.CreateString(message.data(), message.size());
   auto reply = in_reply_to.empty() ? flatbuffers::Offset<flatbuffers::String>()
                                    : b.CreateString(in_reply_to.data(), in_reply_to.size());
-  auto err = sito::wire::CreateError(b, code, msg, reply);
+  auto err = sito::wire::CreateError(b, code, msg, reply, retry_after_ms);
   auto env = sito::wire::CreateEnvelope(b, request_id, sito::wire::Message::Error, err.Union());
   sito::wire::FinishEnvelopeBuffer(b, env);
   return frame(std::span<const uint8_t>(b.GetBufferPointer(), b.GetSize()));

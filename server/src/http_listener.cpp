@@ -42,6 +42,18 @@ std::string sitod::impl::metrics_text() {
     << "sito_connections_refused_total{reason=\"max_connections_per_tenant\"} " << metrics.refused_tenant_connections
     << "\n"
     << "sito_connections_refused_total{reason=\"hello_timeout\"} " << metrics.closed_hello_timeout << "\n";
+  if (ingest_limits) {
+    o << "# HELP sito_ingest_refused_posts_total posts of batches refused by the tenant's ingest rate limit "
+         "(Overloaded, sent again by the producer)\n"
+         "# TYPE sito_ingest_refused_posts_total counter\n";
+    for (const auto& c : ingest_limits->counts())
+      o << "sito_ingest_refused_posts_total{tenant=\"" << escape_quoted(c.tenant) << "\"} " << c.refused_posts << "\n";
+    o << "# HELP sito_ingest_refused_batches_total batches refused by the tenant's ingest rate limit\n"
+         "# TYPE sito_ingest_refused_batches_total counter\n";
+    for (const auto& c : ingest_limits->counts())
+      o << "sito_ingest_refused_batches_total{tenant=\"" << escape_quoted(c.tenant) << "\"} " << c.refused_batches
+        << "\n";
+  }
   line("sito_mentions_dropped_by_rules_total", "mentions a topic rule dropped", metrics.mentions_dropped_by_rules);
   line("sito_mentions_repeated_by_edits_total", "mentions an edited post did not give again (its earlier version had)",
        metrics.mentions_repeated_by_edits);

@@ -149,6 +149,8 @@ result<std::unique_ptr<sitod>> sitod::create(const server_config& config) {
     if (t.ocr) any_ocr_tenant = true;
     else d.ocr_off_tenants.insert(t.name);
   }
+  if (auto limits = ingest_limiter::limits_of(config); !limits.empty())
+    d.ingest_limits = std::make_unique<ingest_limiter>(limits);
   if (config.ocr.enabled && any_ocr_tenant) {
     impl* dp = &d;
     d.ocr = std::make_unique<ocr_lane>(config.ocr, d.ocr_stats,

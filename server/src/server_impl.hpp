@@ -25,6 +25,7 @@
 #include "sito/server/server.hpp"
 #include "sito/server/store.hpp"
 #include "sito/server/stream_stats.hpp"
+#include "ingest_limiter.hpp"
 #include "ocr_lane.hpp"
 #include "recent_posts.hpp"
 
@@ -247,6 +248,8 @@ struct sitod::impl {
   ocr_metrics ocr_stats;
   std::unique_ptr<ocr_lane> ocr;            ///< null when OCR is off globally or for every tenant
   std::set<std::string> ocr_off_tenants;    ///< tenants with `ocr: false`
+  // --- ingest rate limits (ingest_limiter.hpp) -------------------------------
+  std::unique_ptr<ingest_limiter> ingest_limits;
   /// A worker read a post's images: re-matches the post with `image_text`
   /// against the current ruleset and appends, marked from_image, the
   /// mentions of topics that neither the text pass emitted nor the same
@@ -319,7 +322,7 @@ class session : public std::enable_shared_from_this<session> {
   void send(std::vector<uint8_t> framed);
   void write_next();
   void send_error(uint64_t request_id, sito::wire::ErrorCode code, const std::string& message,
-                  const std::string& in_reply_to = {});
+                  const std::string& in_reply_to = {}, uint32_t retry_after_ms = 0);
   template <typename Build>
   void reply(uint64_t request_id, sito::wire::Message type, Build&& build);
 

@@ -350,6 +350,19 @@ TEST(FrameEncodeError, RoundTripsThroughTheReader) {
   EXPECT_EQ(e->message()->str(), "role may not publish");
   ASSERT_NE(e->in_reply_to(), nullptr);
   EXPECT_EQ(e->in_reply_to()->str(), "PublishBatch");
+  EXPECT_EQ(e->retry_after_ms(), 0u);
+}
+
+TEST(FrameEncodeError, CarriesTheWaitOfARateLimit) {
+  auto framed = sito::server::encode_error(5, ErrorCode::Overloaded, "over the limit", "PublishBatch", 250);
+  frame_reader r;
+  r.feed(framed);
+  auto f = r.next();
+  ASSERT_TRUE(f.has_value() && f->ok());
+  const auto* e = f->envelope()->message_as_Error();
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->code(), ErrorCode::Overloaded);
+  EXPECT_EQ(e->retry_after_ms(), 250u);
 }
 
 TEST(FrameEncodeError, WithoutInReplyTo) {

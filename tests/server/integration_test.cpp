@@ -22,6 +22,7 @@
 #include "sito/server/frame_codec.hpp"
 #include "sito/server/server.hpp"
 #include "sito/server/store.hpp"
+#include "sito/server/wire_convert.hpp"
 #include "support/corpus.hpp"
 #include "support/prerequisite.hpp"
 
@@ -538,6 +539,55 @@ TEST_F(Sitod, ConnectionsBeyondTheLimitsAreRefused) {
   const std::string m = http_get(server_->http_port(), "/metrics");
   EXPECT_GE(metric_value(m, "sito_connections_refused_total{reason=\"max_connections\"}"), 1) << m;
   EXPECT_GE(metric_value(m, "sito_connections_refused_total{reason=\"max_connections_per_tenant\"}"), 1) << m;
+}
+
+TEST_F(Sitod, IngestRateLimitRefusesBatchesOverItAndTheClientWaits) {
+  auto config = make_config(dir_);
+  config.tenants[0].ingest_posts_per_second = 100;
+  config.tenants[0].ingest_burst_posts = 100;
+  ASSERT_NO_FATAL_FAILURE(restart_with(server_, config));
+  auto posts = firehose(460);
+  auto batch = [&](size_t from, size_t n) { return std::vector<post>(posts.begin() + from, posts.begin() + from + n); };
+  auto producer = connect(token_producer, client::role::producer);
+  ASSERT_TRUE(producer);
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  // The bucket starts full: a burst's worth passes at once.
+  auto first = producer->publish(batch(0, 100));
+  ASSERT_TRUE(first.ok()) << first.error().to_string();
+  EXPECT_EQ(first->accepted, 100u);
+  // From a raw socket: the next batch is refused whole, with the wait.
+  auto raw = client::connection::open(opts(server_->port(), token_producer, client::role::producer));
+  ASSERT_TRUE(raw.ok());
+  {
+    flatbuffers::FlatBufferBuilder b;
+    std::vector<flatbuffers::Offset<sito::wire::Post>> ps;
+    for (const post& p : batch(100, 60)) ps.push_back(server::post_to_wire(b, p));
+    auto pb = sito::wire::CreatePublishBatch(b, b.CreateVector(ps));
+    sito::wire::FinishEnvelopeBuffer(b, sito::wire::CreateEnvelope(b, 77, sito::wire::Message::PublishBatch, pb.Union()));
+    ASSERT_TRUE((*raw)->send_raw(server::frame(std::span<const uint8_t>(b.GetBufferPointer(), b.GetSize()))).ok());
+    auto e = (*raw)->read_error(5s);
+    ASSERT_TRUE(e.ok()) << e.error().to_string();
+    EXPECT_NE(e->find("Overloaded"), std::string::npos) << *e;
+    EXPECT_NE(e->find("100 posts/s"), std::string::npos) << *e;
+    EXPECT_NE(e->find("send it again after"), std::string::npos) << *e;
+  }
+  // A batch larger than the burst can never pass: an error at once.
+  auto too_big = producer->publish(batch(100, 150));
+  ASSERT_FALSE(too_big.ok());
+  EXPECT_NE(too_big.error().message().find("split it"), std::string::npos) << too_big.error().to_string();
+  // The client sends refused batches again after the server's wait: 360
+  // more posts pass, and no faster than the limit allows (a lower bound,
+  // which a slow machine only makes longer).
+  for (size_t from = 100; from < 460; from += 90) {
+    auto ack = producer->publish(batch(from, 90));
+    ASSERT_TRUE(ack.ok()) << ack.error().to_string();
+    EXPECT_EQ(ack->accepted, 90u);
+  }
+  EXPECT_GE(clock::now() - t0, 3500ms) << "460 posts at 100 posts/s after a burst of 100";
+  const std::string m = http_get(server_->http_port(), "/metrics");
+  EXPECT_EQ(metric_value(m, "sito_posts_ingested_total"), 460) << "each post stored once, refused ones never";
+  EXPECT_GE(metric_value(m, "sito_ingest_refused_posts_total{tenant=\"acme\"}"), 60) << m;
 }
 
 TEST_F(Sitod, AStalledSubscriberNeverSlowsIngestAndCatchesUpWithoutGaps) {
@@ -1553,6 +1603,28 @@ TEST(SitodConfig, ConnectionLimits) {
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error().message().rfind("sitod.yaml: limits:", 0), 0u) << r.error().message();
   }
+}
+
+TEST(SitodConfig, IngestRateLimits) {
+  auto given = server::parse_config(
+      "limits: {ingest_posts_per_second: 5000}\n"
+      "tenants:\n"
+      "  - {name: a}\n"
+      "  - {name: b, ingest_posts_per_second: 100, ingest_burst_posts: 300}\n");
+  ASSERT_TRUE(given.ok()) << given.error().to_string();
+  EXPECT_EQ(given->ingest_posts_per_second, 5000u);
+  EXPECT_EQ(given->tenants[0].ingest_posts_per_second, 0u) << "a takes the limits default";
+  EXPECT_EQ(given->tenants[1].ingest_posts_per_second, 100u);
+  EXPECT_EQ(given->tenants[1].ingest_burst_posts, 300u);
+  auto defaults = server::parse_config("listen: 127.0.0.1:7400\n");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->ingest_posts_per_second, 0u) << "unlimited unless configured";
+  auto zero_burst = server::parse_config("tenants:\n  - {name: a, ingest_burst_posts: 0}\n", "sitod.yaml");
+  ASSERT_FALSE(zero_burst.ok());
+  EXPECT_NE(zero_burst.error().message().find("ingest_burst_posts"), std::string::npos) << zero_burst.error().message();
+  auto typo = server::parse_config("tenants:\n  - {name: a, ingest_post_per_second: 5}\n", "sitod.yaml");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_NE(typo.error().message().find("ingest_posts_per_second"), std::string::npos) << typo.error().message();
 }
 
 // A typo must not turn a setting off in silence: an unknown key anywhere in

@@ -139,6 +139,10 @@ class connection {
 
   const std::string& tenant() const;
 
+  /// Publishes a batch and waits for its durable acknowledgement. A batch
+  /// the tenant's ingest rate limit refuses is sent again after the wait the
+  /// server names, as long as that stays within `timeout`; past it the error
+  /// is resource_exhausted ("Overloaded: ... send it again after N ms").
   result<publish_ack> publish(const std::vector<post>& posts);
   result<topics_result> upsert_topics(const std::vector<topic_spec>& topics);
   result<topics_result> delete_topics(const std::vector<std::string>& ids);

@@ -53,6 +53,10 @@ struct tenant_config {
   std::string topics_file;  ///< optional seed topics (YAML/JSON topics file); its `sentiment_lexicon:` applies
   std::string sentiment_lexicon_file;  ///< optional extension of the built-in lexicon (sentiment_lexicon.hpp format)
   bool ocr = true;          ///< false: this tenant gets no mentions found through OCR
+  /// Ingest rate limit in posts per second (0: limits.ingest_posts_per_second)
+  /// and the bucket's size (0: one second of posts, at least max_batch_posts).
+  uint32_t ingest_posts_per_second = 0;
+  uint32_t ingest_burst_posts = 0;
 };
 
 /// The OCR lane (README "OCR"): a bounded queue of posts with images, served
@@ -118,6 +122,9 @@ struct server_config {
   /// many seconds, or it is closed (slow-loris: connections that hold a slot
   /// and send nothing, or a byte at a time).
   uint32_t hello_timeout_seconds = 10;
+  /// Posts per second each tenant may publish unless it sets its own (0:
+  /// unlimited). A batch over the limit gets Overloaded with retry_after_ms.
+  uint32_t ingest_posts_per_second = 0;
   uint64_t retention_bytes = 8ull << 30;
   int64_t retention_hours = 168;
   /// Idempotent ingest window in hours (store.hpp); unset: retention_hours.

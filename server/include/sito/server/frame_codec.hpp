@@ -74,8 +74,9 @@ status verify_envelope(std::span<const uint8_t> flatbuffer, const frame_limits& 
 /// Prepends the 4-byte little-endian length to a finished FlatBuffer.
 std::vector<uint8_t> frame(std::span<const uint8_t> flatbuffer);
 
-/// A framed Error envelope.
+/// A framed Error envelope (`retry_after_ms`: when a rate limit refused
+/// the request, the wait after which the same request would pass).
 std::vector<uint8_t> encode_error(uint64_t request_id, sito::wire::ErrorCode code, std::string_view message,
-                                  std::string_view in_reply_to = {});
+                                  std::string_view in_reply_to = {}, uint32_t retry_after_ms = 0);
 
 }  // namespace sito::server
