@@ -322,6 +322,9 @@ TEST_F(Sitod, TopicUpsertsDuringIngestUseOneSnapshotPerPost) {
   for (size_t b = 0; b < posts.size(); b += 100) {
     std::vector<post> batch(posts.begin() + b, posts.begin() + std::min(posts.size(), b + 100));
     ASSERT_TRUE(producer->publish(batch).ok());
+    // Every fifth batch waits for the matcher, so that the ingest spans
+    // several snapshots however fast or slow (TSan) the machine is.
+    if ((b / 100) % 5 == 4) server_->wait_until_matched();
   }
   done = true;
   updater.join();
