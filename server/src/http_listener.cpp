@@ -32,6 +32,7 @@ std::string sitod::impl::metrics_text() {
   line("sito_retention_deleted_total", "records dropped by retention", metrics.retention_deleted);
   line("sito_session_write_queue_frames", "frames queued for writing, summed over sessions", metrics.write_queue_frames,
        "gauge");
+  line("sito_config_reloads_total", "config reloads applied (SIGHUP)", metrics.config_reloads);
   line("sito_tls_handshake_failures_total", "connections dropped before completing the TLS handshake",
        metrics.tls_handshake_failures);
   o << "# HELP sito_connections_refused_total protocol connections refused or closed by a limit: over "
@@ -69,7 +70,10 @@ std::string sitod::impl::metrics_text() {
   {
     // Rolling counters per topic and tag, loyalty and share of voice (stream_stats.hpp).
     std::set<std::string> tenant_names;
-    for (const auto& t : config.tenants) tenant_names.insert(t.name);
+    {
+      std::lock_guard lock(sessions_mutex);  // a reload may change the tenants
+      for (const auto& t : config.tenants) tenant_names.insert(t.name);
+    }
     const int64_t now = now_ms();
     o << "# HELP sito_mentions_window mentions in a rolling window by sentiment\n# TYPE sito_mentions_window gauge\n";
     std::ostringstream loyalty, share;

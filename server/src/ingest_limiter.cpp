@@ -21,6 +21,20 @@ ingest_limiter::ingest_limiter(const std::map<std::string, limit>& limits) {
   for (const auto& [tenant, lim] : limits) buckets_[tenant].lim = lim;
 }
 
+void ingest_limiter::set_limits(const std::map<std::string, limit>& limits) {
+  std::lock_guard lock(mutex_);
+  std::map<std::string, bucket> next;
+  for (const auto& [tenant, lim] : limits) {
+    auto it = buckets_.find(tenant);
+    if (it != buckets_.end() && it->second.lim.posts_per_second == lim.posts_per_second &&
+        it->second.lim.burst_posts == lim.burst_posts)
+      next[tenant] = it->second;
+    else
+      next[tenant].lim = lim;
+  }
+  buckets_ = std::move(next);
+}
+
 ingest_limiter::decision ingest_limiter::admit(const std::string& tenant, uint32_t posts, clock::time_point now) {
   decision d;
   std::lock_guard lock(mutex_);

@@ -36,6 +36,9 @@ class ingest_limiter {
   static std::map<std::string, limit> limits_of(const server_config& config);
 
   explicit ingest_limiter(const std::map<std::string, limit>& limits);
+  /// Replaces the limits (a config reload): a tenant whose limit is the
+  /// same keeps its bucket, the others start full.
+  void set_limits(const std::map<std::string, limit>& limits);
 
   struct decision {
     bool admitted = true;

@@ -149,8 +149,7 @@ result<std::unique_ptr<sitod>> sitod::create(const server_config& config) {
     if (t.ocr) any_ocr_tenant = true;
     else d.ocr_off_tenants.insert(t.name);
   }
-  if (auto limits = ingest_limiter::limits_of(config); !limits.empty())
-    d.ingest_limits = std::make_unique<ingest_limiter>(limits);
+  d.ingest_limits = std::make_unique<ingest_limiter>(ingest_limiter::limits_of(config));
   if (config.ocr.enabled && any_ocr_tenant) {
     impl* dp = &d;
     d.ocr = std::make_unique<ocr_lane>(config.ocr, d.ocr_stats,
@@ -357,6 +356,89 @@ void sitod::stop() {
   d.io.stop();
   for (auto& t : d.io_threads) t.join();
   d.io_threads.clear();
+}
+
+std::optional<sitod::impl::principal> sitod::impl::principal_of(const std::string& sha256_hex) const {
+  std::lock_guard lock(tokens_mutex);
+  auto it = tokens.find(sha256_hex);
+  if (it == tokens.end() || std::chrono::steady_clock::now() >= it->second.valid_until) return std::nullopt;
+  return it->second;
+}
+
+void sitod::impl::apply_reload(const server_config& next) {
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(tokens_mutex);
+    std::map<std::string, principal> fresh;
+    for (const auto& t : next.tenants)
+      for (const auto& tok : t.tokens) fresh[tok.sha256_hex] = {t.name, tok.granted};
+    // A token the new config drops stays valid for the grace period (or
+    // what was left of an earlier one); a token it keeps or grants anew is
+    // valid without end.
+    const auto grace_end = now + std::chrono::seconds(next.token_grace_seconds);
+    for (const auto& [hex, p] : tokens)
+      if (!fresh.count(hex) && now < p.valid_until) {
+        principal kept = p;
+        kept.valid_until = std::min(p.valid_until, grace_end);
+        if (next.token_grace_seconds > 0) fresh.emplace(hex, kept);
+      }
+    tokens = std::move(fresh);
+  }
+  {
+    std::lock_guard lock(sessions_mutex);
+    config.max_connections = next.max_connections;
+    config.max_connections_per_tenant = next.max_connections_per_tenant;
+    config.hello_timeout_seconds = next.hello_timeout_seconds;
+  }
+  ingest_limits->set_limits(ingest_limiter::limits_of(next));
+}
+
+result<std::vector<std::string>> sitod::reload(const server_config& next) {
+  impl& d = *impl_;
+  const server_config& c = d.config;  // only this thread writes the fields compared here
+  std::vector<std::string> need_restart;
+  auto differs = [&](bool changed, const char* key) {
+    if (changed) need_restart.emplace_back(key);
+  };
+  differs(next.listen_host != c.listen_host || next.listen_port != c.listen_port, "listen");
+  differs(next.http_enabled != c.http_enabled || next.http_host != c.http_host || next.http_port != c.http_port,
+          "http");
+  differs(next.data_dir != c.data_dir, "data_dir");
+  differs(next.tls.has_value() != c.tls.has_value() ||
+              (next.tls && (next.tls->cert_file != c.tls->cert_file || next.tls->key_file != c.tls->key_file)),
+          "tls");
+  differs(next.sync_writes != c.sync_writes, "sync_writes");
+  differs(next.max_frame_bytes != c.max_frame_bytes || next.max_batch_posts != c.max_batch_posts ||
+              next.producer_window != c.producer_window || next.max_field_bytes != c.max_field_bytes ||
+              next.subscriber_buffer_mentions != c.subscriber_buffer_mentions ||
+              next.max_images_per_post != c.max_images_per_post || next.max_image_bytes != c.max_image_bytes,
+          "limits (frames, batches, fields, images, subscriber buffers)");
+  differs(next.retention_bytes != c.retention_bytes || next.retention_hours != c.retention_hours, "retention");
+  differs(next.dedup_hours != c.dedup_hours, "dedup");
+  differs(next.ocr.enabled != c.ocr.enabled || next.ocr.backend != c.ocr.backend || next.ocr.workers != c.ocr.workers,
+          "ocr");
+  std::set<std::string> ocr_off;
+  for (const auto& t : next.tenants)
+    if (!t.ocr) ocr_off.insert(t.name);
+  differs(ocr_off != d.ocr_off_tenants, "tenants[].ocr");
+  d.apply_reload(next);
+  {
+    std::lock_guard lock(d.sessions_mutex);
+    d.config.tenants = next.tenants;
+    d.config.ingest_posts_per_second = next.ingest_posts_per_second;
+    d.config.token_grace_seconds = next.token_grace_seconds;
+  }
+  size_t tokens = 0;
+  for (const auto& t : next.tenants) tokens += t.tokens.size();
+  auto line = log_info("config reloaded");
+  line.with("tenants", next.tenants.size()).with("tokens", tokens);
+  if (!need_restart.empty()) {
+    std::string keys;
+    for (const auto& k : need_restart) keys += (keys.empty() ? "" : ", ") + k;
+    line.with("needs_restart", keys);
+  }
+  ++d.metrics.config_reloads;
+  return need_restart;
 }
 
 uint16_t sitod::port() const { return impl_->acceptor ? impl_->acceptor->local_endpoint().port() : 0; }

@@ -64,6 +64,7 @@ struct server_metrics {
   std::atomic<uint64_t> refused_max_connections{0};
   std::atomic<uint64_t> refused_tenant_connections{0};
   std::atomic<uint64_t> closed_hello_timeout{0};
+  std::atomic<uint64_t> config_reloads{0};  ///< reloads applied (sitod::reload)
   std::atomic<uint64_t> mentions_dropped_by_rules{0};
   std::atomic<uint64_t> mentions_repeated_by_edits{0};  ///< an edit's mentions its replaced version had given
   std::atomic<uint64_t> alerts_raised{0};
@@ -272,8 +273,17 @@ struct sitod::impl {
   struct principal {
     std::string tenant;
     role granted;
+    /// A token the last reload removed stays valid until then (rotation:
+    /// old and new both work for limits.token_grace_seconds); else max().
+    std::chrono::steady_clock::time_point valid_until = std::chrono::steady_clock::time_point::max();
   };
-  std::map<std::string, principal> tokens;  ///< sha256 hex → principal (immutable after create)
+  mutable std::mutex tokens_mutex;
+  std::map<std::string, principal> tokens;  ///< sha256 hex → principal; under tokens_mutex
+  /// The principal of a token that is valid now.
+  std::optional<principal> principal_of(const std::string& sha256_hex) const;
+  /// Applies what a reload may change (sitod::reload); under the locks each
+  /// part is read with.
+  void apply_reload(const server_config& next);
 
   void accept();
   void accept_http();

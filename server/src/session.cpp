@@ -53,7 +53,12 @@ void session::start() {
     // The TLS handshake and the Hello within limits.hello_timeout_seconds:
     // a connection that holds a slot and sends nothing (or a byte at a time)
     // is closed.
-    self->hello_timer_.expires_after(std::chrono::seconds(self->server_.config.hello_timeout_seconds));
+    uint32_t timeout_s;
+    {
+      std::lock_guard lock(self->server_.sessions_mutex);  // a reload may change it
+      timeout_s = self->server_.config.hello_timeout_seconds;
+    }
+    self->hello_timer_.expires_after(std::chrono::seconds(timeout_s));
     self->hello_timer_.async_wait(net::bind_executor(self->strand_, [self](const boost::system::error_code& ec) {
       if (ec || self->closed_ || self->authenticated_) return;  // cancelled, closed, or in time
       if (self->tls_ && !self->handshake_done_) ++self->server_.metrics.tls_handshake_failures;
@@ -264,15 +269,15 @@ void session::on_hello(uint64_t rid, const Hello& m) {
                "Hello");
     return;
   }
-  auto it = server_.tokens.find(sha256_hex(str(m.token())));
+  const std::optional<sitod::impl::principal> who = server_.principal_of(sha256_hex(str(m.token())));
   const role wanted = static_cast<role>(m.role());
-  if (it == server_.tokens.end()) {
+  if (!who) {
     send_error(rid, ErrorCode::Unauthenticated, "unknown token", "Hello");
     return;
   }
-  if (it->second.granted != wanted && it->second.granted != role::admin) {
+  if (who->granted != wanted && who->granted != role::admin) {
     send_error(rid, ErrorCode::PermissionDenied,
-               std::string("this token grants the ") + to_string(it->second.granted) + " role, not " + to_string(wanted),
+               std::string("this token grants the ") + to_string(who->granted) + " role, not " + to_string(wanted),
                "Hello");
     return;
   }
@@ -282,11 +287,11 @@ void session::on_hello(uint64_t rid, const Hello& m) {
   }
   {
     std::lock_guard lock(server_.sessions_mutex);
-    uint32_t& open = server_.tenant_sessions[it->second.tenant];
+    uint32_t& open = server_.tenant_sessions[who->tenant];
     if (open >= server_.config.max_connections_per_tenant) {
       ++server_.metrics.refused_tenant_connections;
       send_error(rid, ErrorCode::Overloaded,
-                 "tenant '" + it->second.tenant + "' has " + std::to_string(open) +
+                 "tenant '" + who->tenant + "' has " + std::to_string(open) +
                      " connections open, the limit (limits.max_connections_per_tenant)",
                  "Hello");
       return;
@@ -295,7 +300,7 @@ void session::on_hello(uint64_t rid, const Hello& m) {
   }
   hello_timer_.cancel();
   authenticated_ = true;
-  tenant_ = it->second.tenant;
+  tenant_ = who->tenant;
   role_ = wanted;
   const auto& c = server_.config;
   reply(rid, Message::Welcome, [&](fb::FlatBufferBuilder& b) {

@@ -5,7 +5,7 @@
 //   sitod --config sitod.yaml [--listen HOST:PORT] [--http HOST:PORT] [--data-dir DIR]
 // Logs are JSON lines on stderr; secrets are never logged. SIGINT/SIGTERM
 // stop it gracefully: no new connections, acknowledged posts are matched,
-// sessions closed.
+// sessions closed. SIGHUP reloads the config (sitod::reload).
 #include <CLI/CLI.hpp>
 
 #include "sito/server/json_log.hpp"
@@ -35,39 +35,43 @@ int main(int argc, char** argv) {
 
   // Without --config: the embedded default (ops/sample/sitod.yaml): loopback
   // only, the sample tenant and its demo tokens. Fine to try sito out; a
-  // deployment passes its own config with its own tokens.
-  sito::result<sito::server::server_config> cfg =
-      config_path.empty() ? sito::server::parse_config(sito::server::default_config_yaml, "embedded default config")
-                          : sito::server::load_config(config_path);
-  if (config_path.empty() && cfg.ok()) {
-    sito::server::log_warning("no --config: running the embedded default (loopback, sample tenant with demo tokens)");
-    for (auto& t : cfg->tenants)
-      if (!t.topics_file.empty() && !std::ifstream(t.topics_file)) t.topics_file.clear();  // outside the source tree
-  }
+  // deployment passes its own config with its own tokens. The command line
+  // overrides the config, at start and at every reload.
+  auto load = [&]() -> sito::result<sito::server::server_config> {
+    sito::result<sito::server::server_config> cfg =
+        config_path.empty() ? sito::server::parse_config(sito::server::default_config_yaml, "embedded default config")
+                            : sito::server::load_config(config_path);
+    if (!cfg.ok()) return cfg;
+    if (config_path.empty())
+      for (auto& t : cfg->tenants)
+        if (!t.topics_file.empty() && !std::ifstream(t.topics_file)) t.topics_file.clear();  // outside the source tree
+    std::string overrides;
+    if (!listen.empty()) overrides += "listen: \"" + listen + "\"\n";
+    if (!http.empty()) overrides += "http: \"" + http + "\"\n";
+    if (!overrides.empty()) {
+      auto o = sito::server::parse_config(overrides, "command line");
+      if (!o.ok()) return o.error();
+      if (!listen.empty()) { cfg->listen_host = o->listen_host; cfg->listen_port = o->listen_port; }
+      if (!http.empty()) { cfg->http_host = o->http_host; cfg->http_port = o->http_port; }
+    }
+    if (!data_dir.empty()) cfg->data_dir = data_dir;
+    return cfg;
+  };
+  sito::result<sito::server::server_config> cfg = load();
   if (!cfg.ok()) {
     sito::server::log_error("bad config").with("error", cfg.error().message());
     return 2;
   }
-  std::string overrides;
-  if (!listen.empty()) overrides += "listen: \"" + listen + "\"\n";
-  if (!http.empty()) overrides += "http: \"" + http + "\"\n";
-  if (!overrides.empty()) {
-    auto o = sito::server::parse_config(overrides, "command line");
-    if (!o.ok()) {
-      sito::server::log_error("bad option").with("error", o.error().message());
-      return 2;
-    }
-    if (!listen.empty()) { cfg->listen_host = o->listen_host; cfg->listen_port = o->listen_port; }
-    if (!http.empty()) { cfg->http_host = o->http_host; cfg->http_port = o->http_port; }
-  }
-  if (!data_dir.empty()) cfg->data_dir = data_dir;
+  if (config_path.empty())
+    sito::server::log_warning("no --config: running the embedded default (loopback, sample tenant with demo tokens)");
 
-  // Block the stop signals in every thread; main waits for them below.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Block the signals in every thread; main waits for them below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   auto server = sito::server::sitod::create(*cfg);
   if (!server.ok()) {
@@ -84,7 +88,18 @@ int main(int argc, char** argv) {
       .with("data_dir", cfg->data_dir)
       .with("tenants", cfg->tenants.size());
   int sig = 0;
-  sigwait(&stop_signals, &sig);
+  // SIGHUP reloads the config file: tenants, tokens, rate and connection
+  // limits change in place (sitod::reload); a file that does not parse or
+  // validate is refused with its reason and the running config stays.
+  while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+    auto next = load();
+    if (!next.ok()) {
+      sito::server::log_error("config reload refused: the running config stays").with("error", next.error().message());
+      continue;
+    }
+    if (auto r = (*server)->reload(*next); !r.ok())
+      sito::server::log_error("config reload refused: the running config stays").with("error", r.error().message());
+  }
   sito::server::log_info("stopping").with("signal", sig);
   (*server)->stop();
   sito::server::log_info("stopped");

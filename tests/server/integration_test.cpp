@@ -593,6 +593,47 @@ TEST_F(Sitod, IngestRateLimitRefusesBatchesOverItAndTheClientWaits) {
   EXPECT_GE(metric_value(m, "sito_ingest_refused_posts_total{tenant=\"acme\"}"), 60) << m;
 }
 
+TEST_F(Sitod, ReloadRotatesTokensWithAGracePeriodAndChangesLimits) {
+  auto config = make_config(dir_);
+  config.token_grace_seconds = 2;
+  ASSERT_NO_FATAL_FAILURE(restart_with(server_, config));
+  // The new config: acme's producer token rotated, an ingest limit, a new
+  // tenant; and a data_dir change, which needs a restart.
+  const std::string rotated = "acme-producer-rotated";
+  auto next = config;
+  next.tenants[0].tokens[0].sha256_hex = server::sha256_hex(rotated);
+  next.tenants[0].ingest_posts_per_second = 100;
+  next.tenants[0].ingest_burst_posts = 100;
+  next.tenants.push_back({"newcomer", {{server::sha256_hex("newcomer-admin"), server::role::admin}}, ""});
+  next.data_dir = (dir_ / "elsewhere").string();
+  auto r = server_->reload(next);
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(*r, std::vector<std::string>{"data_dir"}) << "the only change that needs a restart";
+  // Both tokens work during the grace period; the newcomer's too.
+  auto with_new = client::connection::open(opts(server_->port(), rotated, client::role::producer));
+  ASSERT_TRUE(with_new.ok()) << with_new.error().to_string();
+  auto with_old = client::connection::open(opts(server_->port(), token_producer, client::role::producer));
+  ASSERT_TRUE(with_old.ok()) << "an old token stays valid for the grace period";
+  auto newcomer = client::connection::open(opts(server_->port(), "newcomer-admin", client::role::admin));
+  ASSERT_TRUE(newcomer.ok()) << newcomer.error().to_string();
+  EXPECT_EQ((*newcomer)->tenant(), "newcomer");
+  // The new limit holds at once: a batch over its burst is refused.
+  auto big = (*with_new)->publish(firehose(150));
+  ASSERT_FALSE(big.ok());
+  EXPECT_NE(big.error().message().find("split it"), std::string::npos) << big.error().to_string();
+  // After the grace period the old token is refused; connections opened
+  // with it before keep working.
+  std::this_thread::sleep_for(2500ms);
+  auto late = client::connection::open(opts(server_->port(), token_producer, client::role::producer));
+  ASSERT_FALSE(late.ok());
+  EXPECT_NE(late.error().message().find("unknown token"), std::string::npos) << late.error().to_string();
+  EXPECT_TRUE((*with_old)->ping().ok());
+  // The store did not move.
+  EXPECT_FALSE(fs::exists(dir_ / "elsewhere"));
+  const std::string m = http_get(server_->http_port(), "/metrics");
+  EXPECT_EQ(metric_value(m, "sito_config_reloads_total"), 1) << m;
+}
+
 TEST_F(Sitod, AStalledSubscriberNeverSlowsIngestAndCatchesUpWithoutGaps) {
   // A small per-connection buffer, so that what the server holds for the
   // stalled connection plus what the kernel's socket buffers absorb (a few
@@ -1076,6 +1117,19 @@ class sitod_process {
       pid_ = -1;
     }
   }
+  void signal(int sig) { ::kill(pid_, sig); }
+  bool running() const { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
+  /// Waits until sitod's log holds a line with `needle` (up to 20 s).
+  bool wait_for_log(const std::string& needle) const {
+    for (int i = 0; i < 400; ++i) {
+      std::ifstream in(dir_ / "sitod.log");
+      std::string line;
+      while (std::getline(in, line))
+        if (line.find(needle) != std::string::npos) return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  }
   void terminate() {
     if (pid_ > 0) {
       ::kill(pid_, SIGTERM);
@@ -1092,6 +1146,43 @@ class sitod_process {
 
 /// The whole mention log of tenant acme in a stopped sitod's data directory,
 /// read from the store to its last record: (post id, topic) → how many times.
+TEST(SitodProcess, SighupReloadsTheConfigAndABadFileKeepsTheRunningOne) {
+  const fs::path dir = fs::temp_directory_path() / ("sito_sighup_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  sitod_process sitod(dir);
+  const uint16_t port = sitod.start();
+  ASSERT_NE(port, 0) << "sitod did not start";
+  const std::string added = "acme-producer-added";
+  auto open_as = [&](const std::string& token) {
+    return client::connection::open(opts(port, token, client::role::producer));
+  };
+  EXPECT_FALSE(open_as(added).ok());
+  // A broken file: refused with its reason, the running config stays.
+  {
+    std::ofstream cfg(dir / "sitod.yaml", std::ios::app);
+    cfg << "sync_writse: true\n";
+  }
+  sitod.signal(SIGHUP);
+  ASSERT_TRUE(sitod.wait_for_log("config reload refused")) << "the log says why";
+  EXPECT_TRUE(sitod.wait_for_log("sync_writse"));
+  ASSERT_TRUE(sitod.running());
+  EXPECT_TRUE(open_as(token_producer).ok());
+  // A good file with a token added: it works at once, the others too.
+  {
+    sitod_process rewrite(dir);  // writes the base config again
+    std::ofstream cfg(dir / "sitod.yaml", std::ios::app);
+    cfg << "      - {sha256: " << server::sha256_hex(added) << ", role: producer}\n";
+  }
+  sitod.signal(SIGHUP);
+  ASSERT_TRUE(sitod.wait_for_log("config reloaded"));
+  auto c = open_as(added);
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  EXPECT_TRUE(open_as(token_producer).ok());
+  sitod.terminate();
+  fs::remove_all(dir);
+}
+
 std::map<std::pair<std::string, std::string>, int> mention_log_of(const fs::path& data_dir) {
   std::map<std::pair<std::string, std::string>, int> seen;
   auto db = server::store::open({.path = data_dir.string()});
@@ -1622,6 +1713,10 @@ TEST(SitodConfig, IngestRateLimits) {
   auto defaults = server::parse_config("listen: 127.0.0.1:7400\n");
   ASSERT_TRUE(defaults.ok());
   EXPECT_EQ(defaults->ingest_posts_per_second, 0u) << "unlimited unless configured";
+  EXPECT_EQ(defaults->token_grace_seconds, 3600u);
+  auto grace = server::parse_config("limits: {token_grace_seconds: 60}\n");
+  ASSERT_TRUE(grace.ok()) << grace.error().to_string();
+  EXPECT_EQ(grace->token_grace_seconds, 60u);
   auto zero_burst = server::parse_config("tenants:\n  - {name: a, ingest_burst_posts: 0}\n", "sitod.yaml");
   ASSERT_FALSE(zero_burst.ok());
   EXPECT_NE(zero_burst.error().message().find("ingest_burst_posts"), std::string::npos) << zero_burst.error().message();

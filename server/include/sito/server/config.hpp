@@ -125,6 +125,9 @@ struct server_config {
   /// Posts per second each tenant may publish unless it sets its own (0:
   /// unlimited). A batch over the limit gets Overloaded with retry_after_ms.
   uint32_t ingest_posts_per_second = 0;
+  /// After a reload, a token the new config no longer lists stays valid this
+  /// long (rotation without a gap); 0: it is refused at once.
+  uint32_t token_grace_seconds = 3600;
   uint64_t retention_bytes = 8ull << 30;
   int64_t retention_hours = 168;
   /// Idempotent ingest window in hours (store.hpp); unset: retention_hours.

@@ -56,6 +56,17 @@ class sitod {
   uint16_t port() const;       ///< the bound protocol port (after start)
   uint16_t http_port() const;  ///< the bound metrics port, 0 when disabled
 
+  /// Applies a new config without a restart (sitod does on SIGHUP): the
+  /// tenants and their tokens (a token the new config drops stays valid for
+  /// limits.token_grace_seconds, so producers can rotate without a gap),
+  /// ingest rate limits and connection limits. The other settings (listen,
+  /// http, data_dir, tls, OCR, retention, dedup, frame and batch limits,
+  /// alerts) need a restart: they keep their values and the returned list
+  /// names those that differ. A new tenant's topics_file is read at the next
+  /// start. The caller has parsed and validated `next` (load_config): a bad
+  /// file never reaches here and the running config stays.
+  result<std::vector<std::string>> reload(const server_config& next);
+
   /// Blocks until every post appended so far has been matched (tests, shutdown).
   void wait_until_matched();
 
