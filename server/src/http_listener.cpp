@@ -43,15 +43,16 @@ std::string sitod::impl::metrics_text() {
     << "sito_connections_refused_total{reason=\"max_connections_per_tenant\"} " << metrics.refused_tenant_connections
     << "\n"
     << "sito_connections_refused_total{reason=\"hello_timeout\"} " << metrics.closed_hello_timeout << "\n";
-  if (ingest_limits) {
+  {
+    const auto refused = ingest_limits.counts();
     o << "# HELP sito_ingest_refused_posts_total posts of batches refused by the tenant's ingest rate limit "
          "(Overloaded, sent again by the producer)\n"
          "# TYPE sito_ingest_refused_posts_total counter\n";
-    for (const auto& c : ingest_limits->counts())
+    for (const auto& c : refused)
       o << "sito_ingest_refused_posts_total{tenant=\"" << escape_quoted(c.tenant) << "\"} " << c.refused_posts << "\n";
     o << "# HELP sito_ingest_refused_batches_total batches refused by the tenant's ingest rate limit\n"
          "# TYPE sito_ingest_refused_batches_total counter\n";
-    for (const auto& c : ingest_limits->counts())
+    for (const auto& c : refused)
       o << "sito_ingest_refused_batches_total{tenant=\"" << escape_quoted(c.tenant) << "\"} " << c.refused_batches
         << "\n";
   }

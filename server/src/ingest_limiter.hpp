@@ -35,6 +35,7 @@ class ingest_limiter {
   /// The limit of each tenant of `config` (its own, else the limits default).
   static std::map<std::string, limit> limits_of(const server_config& config);
 
+  ingest_limiter() = default;  ///< no tenant limited
   explicit ingest_limiter(const std::map<std::string, limit>& limits);
   /// Replaces the limits (a config reload): a tenant whose limit is the
   /// same keeps its bucket, the others start full.

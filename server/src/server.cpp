@@ -149,7 +149,7 @@ result<std::unique_ptr<sitod>> sitod::create(const server_config& config) {
     if (t.ocr) any_ocr_tenant = true;
     else d.ocr_off_tenants.insert(t.name);
   }
-  d.ingest_limits = std::make_unique<ingest_limiter>(ingest_limiter::limits_of(config));
+  d.ingest_limits.set_limits(ingest_limiter::limits_of(config));
   if (config.ocr.enabled && any_ocr_tenant) {
     impl* dp = &d;
     d.ocr = std::make_unique<ocr_lane>(config.ocr, d.ocr_stats,
@@ -365,37 +365,9 @@ std::optional<sitod::impl::principal> sitod::impl::principal_of(const std::strin
   return it->second;
 }
 
-void sitod::impl::apply_reload(const server_config& next) {
-  const auto now = std::chrono::steady_clock::now();
-  {
-    std::lock_guard lock(tokens_mutex);
-    std::map<std::string, principal> fresh;
-    for (const auto& t : next.tenants)
-      for (const auto& tok : t.tokens) fresh[tok.sha256_hex] = {t.name, tok.granted};
-    // A token the new config drops stays valid for the grace period (or
-    // what was left of an earlier one); a token it keeps or grants anew is
-    // valid without end.
-    const auto grace_end = now + std::chrono::seconds(next.token_grace_seconds);
-    for (const auto& [hex, p] : tokens)
-      if (!fresh.count(hex) && now < p.valid_until) {
-        principal kept = p;
-        kept.valid_until = std::min(p.valid_until, grace_end);
-        if (next.token_grace_seconds > 0) fresh.emplace(hex, kept);
-      }
-    tokens = std::move(fresh);
-  }
-  {
-    std::lock_guard lock(sessions_mutex);
-    config.max_connections = next.max_connections;
-    config.max_connections_per_tenant = next.max_connections_per_tenant;
-    config.hello_timeout_seconds = next.hello_timeout_seconds;
-  }
-  ingest_limits->set_limits(ingest_limiter::limits_of(next));
-}
-
-result<std::vector<std::string>> sitod::reload(const server_config& next) {
+std::vector<std::string> sitod::reload(const server_config& next) {
   impl& d = *impl_;
-  const server_config& c = d.config;  // only this thread writes the fields compared here
+  const server_config& c = d.config;  // only a reload writes, and none of the fields compared here
   std::vector<std::string> need_restart;
   auto differs = [&](bool changed, const char* key) {
     if (changed) need_restart.emplace_back(key);
@@ -421,17 +393,42 @@ result<std::vector<std::string>> sitod::reload(const server_config& next) {
   for (const auto& t : next.tenants)
     if (!t.ocr) ocr_off.insert(t.name);
   differs(ocr_off != d.ocr_off_tenants, "tenants[].ocr");
-  d.apply_reload(next);
+
+  // Tokens: a token the new config drops stays valid for the grace period
+  // (or what was left of an earlier one); one it keeps or grants anew is
+  // valid without end.
+  const auto now = std::chrono::steady_clock::now();
+  size_t token_count = 0;
+  {
+    std::lock_guard lock(d.tokens_mutex);
+    std::map<std::string, impl::principal> fresh;
+    for (const auto& t : next.tenants)
+      for (const auto& tok : t.tokens) fresh[tok.sha256_hex] = {t.name, tok.granted};
+    token_count = fresh.size();
+    const auto grace_end = now + std::chrono::seconds(next.token_grace_seconds);
+    if (next.token_grace_seconds > 0)
+      for (const auto& [hex, p] : d.tokens)
+        if (!fresh.count(hex) && now < p.valid_until) {
+          impl::principal kept = p;
+          kept.valid_until = std::min(p.valid_until, grace_end);
+          fresh.emplace(hex, kept);
+        }
+    d.tokens = std::move(fresh);
+  }
+  // Limits and tenants, read under sessions_mutex (accept, Hello, /metrics).
   {
     std::lock_guard lock(d.sessions_mutex);
-    d.config.tenants = next.tenants;
+    d.config.max_connections = next.max_connections;
+    d.config.max_connections_per_tenant = next.max_connections_per_tenant;
+    d.config.hello_timeout_seconds = next.hello_timeout_seconds;
     d.config.ingest_posts_per_second = next.ingest_posts_per_second;
     d.config.token_grace_seconds = next.token_grace_seconds;
+    d.config.tenants = next.tenants;
   }
-  size_t tokens = 0;
-  for (const auto& t : next.tenants) tokens += t.tokens.size();
+  d.ingest_limits.set_limits(ingest_limiter::limits_of(next));
+
   auto line = log_info("config reloaded");
-  line.with("tenants", next.tenants.size()).with("tokens", tokens);
+  line.with("tenants", next.tenants.size()).with("tokens", token_count);
   if (!need_restart.empty()) {
     std::string keys;
     for (const auto& k : need_restart) keys += (keys.empty() ? "" : ", ") + k;

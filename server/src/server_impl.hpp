@@ -250,7 +250,7 @@ struct sitod::impl {
   std::unique_ptr<ocr_lane> ocr;            ///< null when OCR is off globally or for every tenant
   std::set<std::string> ocr_off_tenants;    ///< tenants with `ocr: false`
   // --- ingest rate limits (ingest_limiter.hpp) -------------------------------
-  std::unique_ptr<ingest_limiter> ingest_limits;
+  ingest_limiter ingest_limits;
   /// A worker read a post's images: re-matches the post with `image_text`
   /// against the current ruleset and appends, marked from_image, the
   /// mentions of topics that neither the text pass emitted nor the same
@@ -281,9 +281,6 @@ struct sitod::impl {
   std::map<std::string, principal> tokens;  ///< sha256 hex → principal; under tokens_mutex
   /// The principal of a token that is valid now.
   std::optional<principal> principal_of(const std::string& sha256_hex) const;
-  /// Applies what a reload may change (sitod::reload); under the locks each
-  /// part is read with.
-  void apply_reload(const server_config& next);
 
   void accept();
   void accept_http();

@@ -340,23 +340,20 @@ void session::on_publish(uint64_t rid, const PublishBatch& m) {
     accepted->push_back(std::move(p));
   }
   // The tenant's ingest rate limit, on the posts that would be stored.
-  if (server_.ingest_limits) {
-    const auto d = server_.ingest_limits->admit(tenant_, static_cast<uint32_t>(accepted->size()));
-    if (!d.admitted) {
-      const std::string limit = std::to_string(static_cast<uint64_t>(d.applied.posts_per_second)) +
-                                " posts/s, burst " + std::to_string(d.applied.burst_posts) + " posts";
-      if (d.never)
-        send_error(rid, ErrorCode::InvalidArgument,
-                   "a batch of " + std::to_string(accepted->size()) + " valid posts is larger than tenant '" + tenant_ +
-                       "''s ingest burst (" + limit + "): split it",
-                   "PublishBatch");
-      else
-        send_error(rid, ErrorCode::Overloaded,
-                   "tenant '" + tenant_ + "' is over its ingest rate limit (" + limit + "); nothing of this batch was " +
-                       "stored: send it again after " + std::to_string(d.retry_after_ms) + " ms",
-                   "PublishBatch", d.retry_after_ms);
-      return;
-    }
+  if (const auto d = server_.ingest_limits.admit(tenant_, static_cast<uint32_t>(accepted->size())); !d.admitted) {
+    const std::string limit = std::to_string(static_cast<uint64_t>(d.applied.posts_per_second)) +
+                              " posts/s, burst " + std::to_string(d.applied.burst_posts) + " posts";
+    if (d.never)
+      send_error(rid, ErrorCode::InvalidArgument,
+                 "a batch of " + std::to_string(accepted->size()) + " valid posts is larger than the ingest burst of tenant '" +
+                     tenant_ + "' (" + limit + "): split it",
+                 "PublishBatch");
+    else
+      send_error(rid, ErrorCode::Overloaded,
+                 "tenant '" + tenant_ + "' is over its ingest rate limit (" + limit + "); nothing of this batch was " +
+                     "stored: send it again after " + std::to_string(d.retry_after_ms) + " ms",
+                 "PublishBatch", d.retry_after_ms);
+    return;
   }
   server_.metrics.posts_rejected += rejects->size();
   // Durable append off the I/O thread; reading pauses until the ack is out

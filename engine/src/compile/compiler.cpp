@@ -422,39 +422,38 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
     }
   }
 
+  // Every atom a program reads, for the programs whose roots are on `stack`
+  // (emptied): leaves and contains: nodes.
+  auto drain_atoms = [&](std::vector<uint32_t>& stack, auto&& on_atom) {
+    while (!stack.empty()) {
+      const program_node& n = snap->nodes[stack.back()];
+      stack.pop_back();
+      if (n.kind == op::leaf || n.kind == op::contains) on_atom(n.atom);
+      for (uint32_t k = 0; k < n.child_count; ++k) stack.push_back(snap->children[n.first_child + k]);
+    }
+  };
+  auto push_conditions = [](std::vector<uint32_t>& stack, const compiled_topic& t) {
+    for (const auto& tag : t.tags) stack.push_back(tag.root);
+    for (const auto& rule : t.rules)
+      if (rule.root != no_node) stack.push_back(rule.root);
+  };
+  std::vector<uint32_t> stack;
+
   // Atoms reachable from topic queries; the rest serve conditions only (tags, rules, lexicon).
   {
     std::vector<bool> in_query(snap->atoms.size(), false);
-    std::vector<uint32_t> stack;
     for (const auto& t : snap->topics)
       if (t.root != no_node) stack.push_back(t.root);
-    while (!stack.empty()) {
-      const program_node& n = snap->nodes[stack.back()];
-      stack.pop_back();
-      if (n.kind == op::leaf || n.kind == op::contains) in_query[n.atom] = true;
-      for (uint32_t k = 0; k < n.child_count; ++k) stack.push_back(snap->children[n.first_child + k]);
-    }
+    drain_atoms(stack, [&](uint32_t a) { in_query[a] = true; });
     snap->condition_only_atom.assign(snap->atoms.size(), false);
-    for (const auto& t : snap->topics) {
-      for (const auto& tag : t.tags) stack.push_back(tag.root);
-      for (const auto& rule : t.rules)
-        if (rule.root != no_node) stack.push_back(rule.root);
-    }
-    for (const auto& bt : lexicon_terms) {
-      if (!in_query[bt.atom]) {
-        snap->condition_only_atom[bt.atom] = true;
-        snap->has_condition_only_atoms = true;
-      }
-    }
-    while (!stack.empty()) {
-      const program_node& n = snap->nodes[stack.back()];
-      stack.pop_back();
-      if ((n.kind == op::leaf || n.kind == op::contains) && !in_query[n.atom]) {
-        snap->condition_only_atom[n.atom] = true;
-        snap->has_condition_only_atoms = true;
-      }
-      for (uint32_t k = 0; k < n.child_count; ++k) stack.push_back(snap->children[n.first_child + k]);
-    }
+    auto condition_only = [&](uint32_t a) {
+      if (in_query[a]) return;
+      snap->condition_only_atom[a] = true;
+      snap->has_condition_only_atoms = true;
+    };
+    for (const auto& bt : lexicon_terms) condition_only(bt.atom);
+    for (const auto& t : snap->topics) push_conditions(stack, t);
+    drain_atoms(stack, condition_only);
   }
 
   if (snap->atoms.size() > ruleset_snapshot::max_atoms)
@@ -465,21 +464,14 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
   {
     snap->topic_atom_begin.assign(1, 0);
     snap->topic_atom_begin.reserve(snap->topics.size() + 1);
-    std::vector<uint32_t> stack, atoms;
+    std::vector<uint32_t> atoms;
     for (const auto& t : snap->topics) {
       atoms.clear();
       if (t.root != no_node) stack.push_back(t.root);
-      for (const auto& tag : t.tags) stack.push_back(tag.root);
-      for (const auto& rule : t.rules)
-        if (rule.root != no_node) stack.push_back(rule.root);
-      while (!stack.empty()) {
-        const program_node& n = snap->nodes[stack.back()];
-        stack.pop_back();
-        if ((n.kind == op::leaf || n.kind == op::contains) &&
-            !(snap->has_condition_only_atoms && snap->condition_only_atom[n.atom]))
-          atoms.push_back(n.atom);
-        for (uint32_t k = 0; k < n.child_count; ++k) stack.push_back(snap->children[n.first_child + k]);
-      }
+      push_conditions(stack, t);
+      drain_atoms(stack, [&](uint32_t a) {
+        if (!snap->condition_only_atom[a]) atoms.push_back(a);
+      });
       (void)append_set(atoms, snap->topic_atoms);
       snap->topic_atom_begin.push_back(static_cast<uint32_t>(snap->topic_atoms.size()));
     }

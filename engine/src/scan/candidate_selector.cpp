@@ -8,10 +8,10 @@ namespace sito::detail {
 
 namespace {
 
-/// Groups hits[from, end) under `stamp` (see group_hits); adds their atoms
-/// to ts.hit_atoms when `add_to_filter`. Returns false, having changed
-/// nothing, when one of their atoms already has a range at `stamp`.
-bool group_range(thread_scratch& ts, const std::vector<hit>& hits, size_t from, uint32_t stamp, bool add_to_filter) {
+/// Groups hits[from, end) under `stamp` (see group_hits) and adds their
+/// atoms to ts.hit_atoms. Returns false, having changed nothing but that
+/// filter, when one of their atoms already has a range at `stamp`.
+bool group_range(thread_scratch& ts, const std::vector<hit>& hits, size_t from, uint32_t stamp) {
   atom_hits* state = ts.atom_state.data();
   auto& distinct = ts.distinct_atoms;
   const size_t first_new = distinct.size();
@@ -23,7 +23,7 @@ bool group_range(thread_scratch& ts, const std::vector<hit>& hits, size_t from, 
       st.begin = static_cast<uint32_t>(i);
       st.end = 0;
       distinct.push_back(hits[i].atom);
-      if (add_to_filter) ts.hit_atoms.add(hits[i].atom);
+      ts.hit_atoms.add(hits[i].atom);
     } else if ((st.begin & atom_hits::in_grouped) || st.begin < from) {  // ranged by an earlier call
       for (size_t k = first_new; k < distinct.size(); ++k) state[distinct[k]].stamp = 0;
       distinct.resize(first_new);
@@ -60,25 +60,25 @@ bool group_range(thread_scratch& ts, const std::vector<hit>& hits, size_t from, 
   return true;
 }
 
-/// group_hits, where ts.hit_atoms holds the hits' atoms already (or, when
-/// `add_to_filter`, gets them now).
-uint32_t group_all(thread_scratch& ts, const std::vector<hit>& hits, bool add_to_filter) {
+/// group_hits, adding to ts.hit_atoms as it is (the post's atoms already,
+/// in select_candidates).
+uint32_t group_all(thread_scratch& ts, const std::vector<hit>& hits) {
   const uint32_t stamp = ts.next_stamp();
   ts.distinct_atoms.clear();
-  if (add_to_filter) ts.hit_atoms.clear();
   ts.grouped_used = 0;
-  (void)group_range(ts, hits, 0, stamp, add_to_filter);  // a fresh stamp: nothing is ranged yet
+  (void)group_range(ts, hits, 0, stamp);  // a fresh stamp: nothing is ranged yet
   return stamp;
 }
 
 }  // namespace
 
 uint32_t group_hits(thread_scratch& ts, const std::vector<hit>& hits) {
-  return group_all(ts, hits, true);
+  ts.hit_atoms.clear();
+  return group_all(ts, hits);
 }
 
 uint32_t group_more_hits(thread_scratch& ts, const std::vector<hit>& hits, size_t from, uint32_t stamp) {
-  if (group_range(ts, hits, from, stamp, true)) return stamp;
+  if (group_range(ts, hits, from, stamp)) return stamp;
   return group_hits(ts, hits);
 }
 
@@ -220,7 +220,7 @@ uint32_t select_candidates(const ruleset_snapshot& s, thread_scratch& ts, const 
     for (uint32_t k = s.topic_atom_begin[t]; k < s.topic_atom_begin[t + 1]; ++k) wanted.add(s.topic_atoms[k]);
   add_query_hits(s, p, slot, std::span(ts.post_atoms.data(), ts.post_atoms_used), wanted);
   for (const hit& h : slot.hits) __builtin_prefetch(&ts.atom_state[h.atom]);
-  return group_all(ts, slot.hits, /*add_to_filter=*/false);
+  return group_all(ts, slot.hits);
 }
 
 }  // namespace sito::detail

@@ -18,13 +18,10 @@ int on_wildcard(unsigned int id, unsigned long long, unsigned long long, unsigne
   return 0;
 }
 
-/// Appends the hits of those `atoms` (cache ids) for which `keep(id)`
-/// holds, for token `tok` of field `f`.
-template <class Keep>
+/// Appends the hits of `atoms` (cache ids) for token `tok` of field `f`.
 void add_hits(const ruleset_snapshot& s, const post& p, uint8_t f, const text::token& tok, bool is_tag,
-              std::span<const uint32_t> atoms, std::vector<hit>& hits, Keep keep) {
+              std::span<const uint32_t> atoms, std::vector<hit>& hits) {
   for (const uint32_t id : atoms) {
-    if (!keep(id)) continue;
     const uint32_t a = id & token_cache::atom_mask;
     if (id & token_cache::needs_case_check) {
       const std::string_view original =
@@ -85,8 +82,7 @@ void add_hits(const ruleset_snapshot& s, const post& p, uint8_t f, const text::t
       triggers = true;
       list[k] |= token_cache::is_trigger;
     }
-    if (!s.sentiment_begin.empty() && s.sentiment_begin[a] != s.sentiment_begin[a + 1])
-      list[k] |= token_cache::has_sentiment;
+    if (s.has_sentiment(a)) list[k] |= token_cache::has_sentiment;
   }
   for (uint32_t& a : list)
     if (s.atoms[a & token_cache::atom_mask].kind == atom_kind::case_sensitive) a |= token_cache::needs_case_check;
@@ -138,15 +134,10 @@ void collect_query_hits(const ruleset_snapshot& s, thread_scratch& ts, post_slot
   slot.condition_tokens = conditions;
 }
 
-namespace {
-constexpr auto every_atom = [](uint32_t) { return true; };
-}  // namespace
-
 void add_query_hits(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot) {
   for (const auto& m : slot.matched)
     if (m.entry.first != 0)
-      add_hits(s, p, m.field, slot.fields[m.field].tokens[m.token], m.is_tag, ts.cache->group(m.entry, 0), slot.hits,
-               every_atom);
+      add_hits(s, p, m.field, slot.fields[m.field].tokens[m.token], m.is_tag, ts.cache->group(m.entry, 0), slot.hits);
 }
 
 void add_query_hits(const ruleset_snapshot& s, const post& p, post_slot& slot,
@@ -156,15 +147,14 @@ void add_query_hits(const ruleset_snapshot& s, const post& p, post_slot& slot,
     if (!(id & token_cache::has_sentiment) && !wanted.may_contain(id & token_cache::atom_mask)) continue;
     const auto& m = slot.matched[ta.matched];
     add_hits(s, p, m.field, slot.fields[m.field].tokens[m.token], m.is_tag, std::span<const uint32_t>(&id, 1),
-             slot.hits, every_atom);
+             slot.hits);
   }
 }
 
 void collect_condition_hits(const ruleset_snapshot& s, thread_scratch& ts, const post& p, post_slot& slot) {
   for (const auto& m : slot.matched)
     if (m.entry.count != m.entry.first)
-      add_hits(s, p, m.field, slot.fields[m.field].tokens[m.token], m.is_tag, ts.cache->group(m.entry, 1), slot.hits,
-               every_atom);
+      add_hits(s, p, m.field, slot.fields[m.field].tokens[m.token], m.is_tag, ts.cache->group(m.entry, 1), slot.hits);
 }
 
 namespace {

@@ -166,6 +166,8 @@ class ruleset_snapshot {
   std::vector<std::string> tenants;  ///< by compiled_topic::tenant_index
   /// CSR by atom into sentiment_terms (size atoms + 1); empty without a lexicon.
   std::vector<uint32_t> sentiment_begin;
+  /// Whether a sentiment lexicon (built-in or a tenant's) has atom `a`.
+  bool has_sentiment(uint32_t a) const { return !sentiment_begin.empty() && sentiment_begin[a] != sentiment_begin[a + 1]; }
   std::vector<sentiment_term> sentiment_terms;
   std::string lexicon_version;  ///< the built-in lexicon's version line
   /// Normalized tag path by label id, for every tag path a tag or rule sets

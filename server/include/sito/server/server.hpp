@@ -62,10 +62,11 @@ class sitod {
   /// ingest rate limits and connection limits. The other settings (listen,
   /// http, data_dir, tls, OCR, retention, dedup, frame and batch limits,
   /// alerts) need a restart: they keep their values and the returned list
-  /// names those that differ. A new tenant's topics_file is read at the next
-  /// start. The caller has parsed and validated `next` (load_config): a bad
-  /// file never reaches here and the running config stays.
-  result<std::vector<std::string>> reload(const server_config& next);
+  /// names those that differ (the log too). A new tenant's topics_file is
+  /// read at the next start. The caller has parsed and validated `next`
+  /// (load_config): a bad file never reaches here and the running config
+  /// stays.
+  std::vector<std::string> reload(const server_config& next);
 
   /// Blocks until every post appended so far has been matched (tests, shutdown).
   void wait_until_matched();
