@@ -160,8 +160,10 @@ struct connection::impl {
       if (env->message_type() == Message::Error && (env->request_id() == rid || env->request_id() == 0)) {
         const auto* e = env->message_as_Error();
         last_retry_after_ms = e->retry_after_ms();
-        return status(e->code() == ErrorCode::Overloaded ? status_code::resource_exhausted : status_code::invalid_argument,
-                      std::string(EnumNameErrorCode(e->code())) + ": " + str(e->message()));
+        const status_code code = e->code() == ErrorCode::Overloaded             ? status_code::resource_exhausted
+                                 : e->code() == ErrorCode::StorageUnavailable ? status_code::unavailable
+                                                                              : status_code::invalid_argument;
+        return status(code, std::string(EnumNameErrorCode(e->code())) + ": " + str(e->message()));
       }
       if (env->request_id() == rid && env->message_type() == expected) return f;
       if ((env->message_type() == Message::MentionBatch || env->message_type() == Message::AlertBatch) &&
@@ -204,7 +206,9 @@ result<std::unique_ptr<connection>> connection::open(const connection_options& o
 
 result<publish_ack> connection::publish(const std::vector<post>& posts) {
   // A batch the tenant's ingest rate limit refuses (Overloaded with a
-  // retry_after_ms) is sent again after that wait, within the timeout.
+  // retry_after_ms), or that a store which cannot write refuses
+  // (StorageUnavailable, likewise), is sent again after that wait, within
+  // the timeout.
   const auto deadline = std::chrono::steady_clock::now() + impl_->timeout;
   result<server::decoded_frame> got = internal_error("no reply");
   for (;;) {

@@ -21,6 +21,11 @@ std::string sitod::impl::metrics_text() {
   line("sito_mentions_committed_total", "mentions written to the mention log", metrics.mentions_committed);
   line("sito_mentions_delivered_total", "mentions sent to subscribers", metrics.mentions_delivered);
   line("sito_frames_malformed_total", "frames answered with an Error", metrics.frames_malformed);
+  const store_health store_state = db->health();
+  line("sito_store_writable", "1 while the store can write, 0 after a failed write (disk full, I/O error) until it reopens",
+       store_state.ok ? 1 : 0, "gauge");
+  line("sito_store_write_errors_total", "writes the store could not make (foreground and background)",
+       store_state.write_errors);
   line("sito_snapshot_version", "ruleset snapshot in use", metrics.snapshot_version, "gauge");
   line("sito_topics", "topics in the snapshot", metrics.topics_loaded, "gauge");
   line("sito_last_compile_microseconds", "duration of the last full topic compile", metrics.last_compile_us, "gauge");
@@ -169,7 +174,16 @@ void sitod::impl::accept_http() {
       if (request.rfind("GET /metrics", 0) == 0) {
         body = metrics_text();
       } else if (request.rfind("GET /health", 0) == 0) {
-        body = "{\"status\":\"ok\",\"snapshot_version\":" + std::to_string(metrics.snapshot_version.load()) + "}\n";
+        // Unhealthy (503) while the store cannot write: ingest is refused
+        // and matching waits (store.hpp, "Disk full").
+        const store_health h = db->health();
+        body = "{\"status\":\"" + std::string(h.ok ? "ok" : "unhealthy") +
+               "\",\"snapshot_version\":" + std::to_string(metrics.snapshot_version.load());
+        if (!h.ok) {
+          status_line = "503 Service Unavailable";
+          body += ",\"reason\":\"" + escape_quoted(h.reason) + "\",\"since_ms\":" + std::to_string(h.since_ms);
+        }
+        body += "}\n";
         type = "application/json";
       } else {
         status_line = "404 Not Found";

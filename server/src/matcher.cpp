@@ -116,12 +116,20 @@ void sitod::impl::matcher_loop() {
     const uint64_t watermark = batch.back().offset + 1;
     stage_done(server_metrics::scan);
     status st = db->commit_matches(watermark, mentions);
-    stage_done(server_metrics::commit);
-    if (!st.ok()) {
-      log_error("commit_matches failed").with("error", st.message());
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      continue;
+    // A store that cannot write (a full disk): the same commit again, backing
+    // off to once a second, until it can. The log says it once (and the
+    // store check says when writing stopped and came back). On a stop the
+    // batch stays unmatched: the next start matches it from the watermark.
+    for (auto wait = std::chrono::milliseconds(10); !st.ok(); wait = std::min(2 * wait, std::chrono::milliseconds(1000))) {
+      if (wait == std::chrono::milliseconds(10))
+        log_error("commit_matches failed; retrying until the store can write").with("error", st.message());
+      {
+        std::unique_lock lock(match_mutex);
+        if (match_cv.wait_for(lock, wait, [&] { return stopping; })) return;
+      }
+      st = db->commit_matches(watermark, mentions);
     }
+    stage_done(server_metrics::commit);
     // Which posts recent_posts keeps for delivery: all but those the OCR
     // lane takes below.
     auto kept = std::make_shared<recent_posts::batch>();

@@ -80,6 +80,7 @@ result<std::unique_ptr<sitod>> sitod::create(const server_config& config) {
   so.retention_ms = config.retention_hours * 3600 * 1000;
   so.sync_writes = config.sync_writes;
   so.dedup_window_ms = config.dedup_hours.value_or(config.retention_hours) * 3600 * 1000;
+  so.faults = config.faults;
   SITO_ASSIGN_OR_RETURN(d.db, store::open(so));
   spike_params sp;
   sp.z = config.alerts.z;
@@ -316,6 +317,7 @@ status sitod::start() {
   }
   d.accept();
   d.schedule_retention();
+  d.schedule_store_check();
   if (d.ocr) d.ocr->start();
   {
     std::lock_guard lock(d.scan_mutex);
@@ -334,6 +336,7 @@ void sitod::stop() {
   net::post(d.listen_strand, [&d] {
     boost::system::error_code ignored;
     if (d.retention_timer) d.retention_timer->cancel();
+    if (d.store_timer) d.store_timer->cancel();
     if (d.acceptor) d.acceptor->close(ignored);
     if (d.http_acceptor) d.http_acceptor->close(ignored);
   });
@@ -447,10 +450,17 @@ std::optional<uint64_t> sitod::committed_offset(const std::string& tenant, const
   return impl_->db->committed_offset(tenant, subscription);
 }
 
-void sitod::wait_until_matched() {
+bool sitod::wait_until_matched() {
   impl& d = *impl_;
   std::unique_lock lock(d.match_mutex);
-  d.matched_cv.wait(lock, [&] { return d.stopping || d.db->matched_watermark() >= d.db->next_post_offset(); });
+  auto matched = [&] { return d.db->matched_watermark() >= d.db->next_post_offset(); };
+  // The matcher commits nothing while the store cannot write: checked
+  // every 100 ms, as no notification comes then.
+  while (!d.stopping && !matched()) {
+    if (!d.db->health().ok) return false;
+    d.matched_cv.wait_for(lock, std::chrono::milliseconds(100));
+  }
+  return matched();
 }
 
 void sitod::impl::schedule_retention() {
@@ -471,6 +481,25 @@ void sitod::impl::schedule_retention() {
       else log_error("retention failed").with("error", deleted.error().message());
     });
     schedule_retention();
+  });
+}
+
+void sitod::impl::schedule_store_check() {
+  // Once a second: a store that cannot write is reopened (on the worker
+  // pool) without waiting for a producer or the matcher, and the log says
+  // when writing stopped and when it came back.
+  if (!store_timer) store_timer = std::make_unique<net::steady_timer>(listen_strand);
+  store_timer->expires_after(std::chrono::seconds(1));
+  store_timer->async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopped) return;
+    const store_health h = db->health();
+    if (h.ok != store_was_ok) {
+      if (h.ok) log_info("store writes again");
+      else log_error("store cannot write: ingest refused, matching waits").with("reason", h.reason);
+      store_was_ok = h.ok;
+    }
+    if (!h.ok) net::post(workers, [this] { (void)db->try_resume(); });
+    schedule_store_check();
   });
 }
 

@@ -285,7 +285,10 @@ struct sitod::impl {
   void accept();
   void accept_http();
   std::unique_ptr<net::steady_timer> retention_timer;
+  std::unique_ptr<net::steady_timer> store_timer;  ///< schedule_store_check
+  bool store_was_ok = true;                         ///< on listen_strand
   void schedule_retention();
+  void schedule_store_check();
   std::string metrics_text();
   frame_limits limits() const {
     frame_limits l;
@@ -330,6 +333,10 @@ class session : public std::enable_shared_from_this<session> {
   void write_next();
   void send_error(uint64_t request_id, sito::wire::ErrorCode code, const std::string& message,
                   const std::string& in_reply_to = {}, uint32_t retry_after_ms = 0);
+  /// A failed call's status as an Error: StorageUnavailable (with a retry
+  /// after 1 s) when the store cannot write, NotFound, else Internal.
+  void send_error(uint64_t request_id, const status& st, const std::string& in_reply_to,
+                  const std::string& prefix = {});
   template <typename Build>
   void reply(uint64_t request_id, sito::wire::Message type, Build&& build);
 

@@ -192,6 +192,21 @@ void session::send_error(uint64_t request_id, ErrorCode code, const std::string&
   send(encode_error(request_id, code, message, in_reply_to, retry_after_ms));
 }
 
+void session::send_error(uint64_t request_id, const status& st, const std::string& in_reply_to,
+                         const std::string& prefix) {
+  // A store that cannot write (store.hpp, "Disk full") is worth a retry:
+  // it reopens itself at most once a second.
+  ErrorCode code = ErrorCode::Internal;
+  uint32_t retry_after_ms = 0;
+  if (st.code() == status_code::unavailable) {
+    code = ErrorCode::StorageUnavailable;
+    retry_after_ms = 1000;
+  } else if (st.code() == status_code::not_found) {
+    code = ErrorCode::NotFound;
+  }
+  send_error(request_id, code, prefix + st.message(), in_reply_to, retry_after_ms);
+}
+
 template <typename Build>
 void session::reply(uint64_t request_id, Message type, Build&& build) {
   fb::FlatBufferBuilder b(1024);
@@ -366,8 +381,7 @@ void session::on_publish(uint64_t rid, const PublishBatch& m) {
     net::post(self->strand_, [self, rid, accepted, rejects, appended] {
       self->busy_ = false;
       if (!appended.ok()) {
-        self->send_error(rid, ErrorCode::Internal, "posts were not stored: " + appended.error().message(),
-                         "PublishBatch");
+        self->send_error(rid, appended.error(), "PublishBatch", "posts were not stored: ");
       } else {
         const server::append_result& a = *appended;
         self->server_.metrics.posts_ingested += a.stored;
@@ -413,7 +427,7 @@ void session::on_subscribe(uint64_t rid, const Subscribe& m) {
     case StartFrom::Time: {
       auto at = db.mention_offset_at(tenant_, m.time());
       if (!at.ok()) {
-        send_error(rid, ErrorCode::Internal, at.error().message(), "Subscribe");
+        send_error(rid, at.error(), "Subscribe");
         return;
       }
       s.next = *at;
@@ -455,7 +469,7 @@ void session::on_commit(uint64_t rid, const Commit& m) {
   net::post(server_.workers, [self, rid, name, offset] {
     status st = self->server_.db->commit_offset(self->tenant_, name, offset);
     if (!st.ok())
-      net::post(self->strand_, [self, rid, st] { self->send_error(rid, ErrorCode::Internal, st.message(), "Commit"); });
+      net::post(self->strand_, [self, rid, st] { self->send_error(rid, st, "Commit"); });
   });
 }
 
@@ -609,7 +623,7 @@ void session::on_upsert(uint64_t rid, const UpsertTopics& m) {
     result<uint64_t> version = st.ok() ? self->server_.apply_changes(self->tenant_, stored, {}) : result<uint64_t>(st);
     net::post(self->strand_, [self, rid, version, diagnostics, stored] {
       self->busy_ = false;
-      if (!version.ok()) self->send_error(rid, ErrorCode::Internal, version.error().message(), "UpsertTopics");
+      if (!version.ok()) self->send_error(rid, version.error(), "UpsertTopics");
       else self->send_topics_result(rid, *version, diagnostics, stored);
       self->process_frames();
       self->read_more();
@@ -640,7 +654,7 @@ void session::on_delete(uint64_t rid, const DeleteTopics& m) {
     auto version = self->server_.apply_changes(self->tenant_, {}, deleted);
     net::post(self->strand_, [self, rid, version, missing] {
       self->busy_ = false;
-      if (!version.ok()) self->send_error(rid, ErrorCode::Internal, version.error().message(), "DeleteTopics");
+      if (!version.ok()) self->send_error(rid, version.error(), "DeleteTopics");
       else self->send_topics_result(rid, *version, missing, {});
       self->process_frames();
       self->read_more();
@@ -762,8 +776,7 @@ void session::on_backfill(uint64_t rid, const Backfill& m) {
     net::post(self->strand_, [self, rid, st, scanned, produced] {
       self->busy_ = false;
       if (!st.ok()) {
-        self->send_error(rid, st.code() == status_code::not_found ? ErrorCode::NotFound : ErrorCode::Internal,
-                         st.message(), "Backfill");
+        self->send_error(rid, st, "Backfill");
       } else {
         self->reply(rid, Message::BackfillResult,
                     [&](fb::FlatBufferBuilder& b) { return CreateBackfillResult(b, scanned, produced).Union(); });

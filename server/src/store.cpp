@@ -21,6 +21,12 @@
 //     which only shrinks once compaction has run over range tombstones.
 //   * Retention deletes with DeleteRange, then drops whole SST files in the
 //     range and compacts it so that disk space actually comes back.
+//   * Every write goes through impl::write. After a failed write (a full
+//     disk, an I/O error: RocksDB's "background error", which stops its
+//     writes) writes are refused until impl::reopen has closed and reopened
+//     the database (read-only meanwhile, so reads go on): at most once a
+//     second, from the next write or from try_resume(). A listener records
+//     failures of flushes and compactions too, which no caller sees.
 //   * mention_offset_at() is a binary search with point reads over the
 //     tenant's contiguous offsets in one snapshot: matched_at_ms is
 //     non-decreasing in commit order (the matcher's clock), so O(log n) reads.
@@ -29,7 +35,9 @@
 #include <flatbuffers/flatbuffers.h>
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/convenience.h>
+#include <rocksdb/file_system.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/table.h>
 #include <rocksdb/db.h>
 #include <rocksdb/iterator.h>
@@ -47,6 +55,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <queue>
 #include <string_view>
@@ -205,11 +214,125 @@ struct tenant_state {
   uint64_t next = 0;   ///< one past the last assigned
 };
 
+/// store_faults' file system: writes fail with NoSpace while disk_full is set.
+class faulty_file final : public rocksdb::FSWritableFileOwnerWrapper {
+ public:
+  faulty_file(std::unique_ptr<rocksdb::FSWritableFile> f, std::shared_ptr<store_faults> faults)
+      : FSWritableFileOwnerWrapper(std::move(f)), faults_(std::move(faults)) {}
+  rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
+                           rocksdb::IODebugContext* dbg) override {
+    if (faults_->disk_full) return full();
+    return FSWritableFileOwnerWrapper::Append(data, o, dbg);
+  }
+  rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
+                           const rocksdb::DataVerificationInfo& v, rocksdb::IODebugContext* dbg) override {
+    if (faults_->disk_full) return full();
+    return FSWritableFileOwnerWrapper::Append(data, o, v, dbg);
+  }
+  rocksdb::IOStatus PositionedAppend(const rocksdb::Slice& data, uint64_t offset, const rocksdb::IOOptions& o,
+                                     rocksdb::IODebugContext* dbg) override {
+    if (faults_->disk_full) return full();
+    return FSWritableFileOwnerWrapper::PositionedAppend(data, offset, o, dbg);
+  }
+  rocksdb::IOStatus PositionedAppend(const rocksdb::Slice& data, uint64_t offset, const rocksdb::IOOptions& o,
+                                     const rocksdb::DataVerificationInfo& v, rocksdb::IODebugContext* dbg) override {
+    if (faults_->disk_full) return full();
+    return FSWritableFileOwnerWrapper::PositionedAppend(data, offset, o, v, dbg);
+  }
+  rocksdb::IOStatus Allocate(uint64_t offset, uint64_t len, const rocksdb::IOOptions& o,
+                             rocksdb::IODebugContext* dbg) override {
+    if (faults_->disk_full) return full();
+    return FSWritableFileOwnerWrapper::Allocate(offset, len, o, dbg);
+  }
+  static rocksdb::IOStatus full() { return rocksdb::IOStatus::NoSpace("No space left on device (store_faults)"); }
+
+ private:
+  std::shared_ptr<store_faults> faults_;
+};
+
+class faulty_fs final : public rocksdb::FileSystemWrapper {
+ public:
+  explicit faulty_fs(std::shared_ptr<store_faults> faults)
+      : FileSystemWrapper(rocksdb::FileSystem::Default()), faults_(std::move(faults)) {}
+  const char* Name() const override { return "sito_faulty_fs"; }
+  rocksdb::IOStatus NewWritableFile(const std::string& f, const rocksdb::FileOptions& o,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* r,
+                                    rocksdb::IODebugContext* dbg) override {
+    return wrap(FileSystemWrapper::NewWritableFile(f, o, r, dbg), r);
+  }
+  rocksdb::IOStatus ReopenWritableFile(const std::string& f, const rocksdb::FileOptions& o,
+                                       std::unique_ptr<rocksdb::FSWritableFile>* r,
+                                       rocksdb::IODebugContext* dbg) override {
+    return wrap(FileSystemWrapper::ReopenWritableFile(f, o, r, dbg), r);
+  }
+  rocksdb::IOStatus ReuseWritableFile(const std::string& f, const std::string& old, const rocksdb::FileOptions& o,
+                                      std::unique_ptr<rocksdb::FSWritableFile>* r,
+                                      rocksdb::IODebugContext* dbg) override {
+    return wrap(FileSystemWrapper::ReuseWritableFile(f, old, o, r, dbg), r);
+  }
+
+ private:
+  rocksdb::IOStatus wrap(rocksdb::IOStatus s, std::unique_ptr<rocksdb::FSWritableFile>* r) {
+    if (s.ok()) *r = std::make_unique<faulty_file>(std::move(*r), faults_);
+    return s;
+  }
+  std::shared_ptr<store_faults> faults_;
+};
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+/// store::health()'s state, fed by impl::write and by RocksDB's listener.
+class write_health final : public rocksdb::EventListener {
+ public:
+  void failed(std::string reason) {
+    std::lock_guard lk(mu_);
+    ++state_.write_errors;
+    if (state_.ok) state_.since_ms = wall_ms();
+    state_.ok = false;
+    state_.reason = std::move(reason);
+    stopped_ = true;
+  }
+  /// A reopen failed too: the reason changes, the episode goes on.
+  void still_failing(std::string reason) {
+    std::lock_guard lk(mu_);
+    state_.reason = std::move(reason);
+  }
+  void succeeded() {
+    if (!stopped_) return;
+    std::lock_guard lk(mu_);
+    state_.ok = true;
+    state_.reason.clear();
+    state_.since_ms = 0;
+    stopped_ = false;
+  }
+  bool stopped() const { return stopped_; }
+  store_health get() const {
+    std::lock_guard lk(mu_);
+    return state_;
+  }
+  void OnBackgroundError(rocksdb::BackgroundErrorReason reason, rocksdb::Status* error) override {
+    static constexpr const char* names[] = {"flush", "compaction", "write", "memtable", "manifest write",
+                                            "flush (no WAL)", "manifest write (no WAL)"};
+    const auto r = static_cast<size_t>(reason);
+    failed(std::string("store: background ") + (r < std::size(names) ? names[r] : "work") + ": " + error->ToString());
+  }
+
+ private:
+  mutable std::mutex mu_;
+  store_health state_;
+  std::atomic<bool> stopped_{false};
+};
+
 }  // namespace
 
 struct store::impl {
   store_options opt;
-  rocksdb::DB* db = nullptr;
+  rocksdb::DBOptions dbo;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+  rocksdb::DB* db = nullptr;  ///< null only when a reopen failed both ways (see reopen)
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::ColumnFamilyHandle* posts = nullptr;
   rocksdb::ColumnFamilyHandle* mentions = nullptr;
@@ -218,11 +341,18 @@ struct store::impl {
   rocksdb::ColumnFamilyHandle* meta = nullptr;
   rocksdb::ColumnFamilyHandle* post_ids = nullptr;
   std::unique_ptr<id_expiry> expiry;  ///< post_ids' compaction filter; outlives db
+  std::unique_ptr<rocksdb::Env> fault_env;  ///< store_options::faults' file system; outlives db
+  std::shared_ptr<write_health> health = std::make_shared<write_health>();
+  std::atomic<int64_t> last_reopen_ms{0};
+  uint64_t generation = 0;  ///< reopens so far; under db_mu
+  static constexpr int64_t reopen_interval_ms = 1000;
 
-  // Lock order: post_mu before mention_mu; state_mu is a leaf.
+  // Lock order: post_mu, mention_mu, topic_mu, then db_mu; state_mu is a leaf.
   std::mutex post_mu;     ///< serializes post-log writers (append, retention)
   std::mutex mention_mu;  ///< serializes mention-log writers and the watermark
   std::mutex topic_mu;    ///< makes delete_topic's check-then-delete atomic
+  /// Shared by every use of `db`; unique while reopen() replaces it.
+  mutable std::shared_mutex db_mu;
   mutable std::mutex state_mu;
   std::map<std::string, tenant_state> tenants;  ///< under state_mu
 
@@ -232,21 +362,88 @@ struct store::impl {
   std::atomic<uint64_t> post_bytes{0};     ///< written under post_mu
   std::atomic<uint64_t> mention_bytes{0};  ///< written under mention_mu
 
-  ~impl() {
-    if (db == nullptr) return;
-    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-    (void)db->Close();
-    delete db;
+  ~impl() { close(); }
+
+  status open_db(bool read_only) {
+    rocksdb::Status s = read_only ? rocksdb::DB::OpenForReadOnly(dbo, opt.path, descs, &handles, &db)
+                                  : rocksdb::DB::Open(dbo, opt.path, descs, &handles, &db);
+    if (!s.ok()) {
+      db = nullptr;
+      handles.clear();
+      return from_rocks(s, std::string(read_only ? "open read-only " : "open ") + opt.path);
+    }
+    posts = handles[1];
+    mentions = handles[2];
+    offsets = handles[3];
+    topics = handles[4];
+    meta = handles[5];
+    post_ids = handles[6];
+    return ok_status();
   }
 
-  rocksdb::WriteOptions write_options(bool sync) const {
+  void close() {
+    if (db == nullptr) return;
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    handles.clear();
+    (void)db->Close();
+    delete db;
+    db = nullptr;
+  }
+
+  /// What a call gets while the database is closed (see reopen).
+  status closed() const { return unavailable("store: closed after a failure: " + health->get().reason); }
+
+  /// After a write failed, RocksDB takes no write until it has recovered,
+  /// and DB::Resume is not enough: in 7.8 it keeps a WAL writer that saw
+  /// the error when every memtable is empty, and the next write aborts on
+  /// that writer's assertion. A reopen starts clean: the WAL's intact
+  /// records are replayed, the counters are restored from meta (written
+  /// in the same batches), and a batch that failed was never acknowledged.
+  /// While it cannot open for writing (the disk is still full), the store
+  /// opens read-only, so reads go on. Takes every lock.
+  bool reopen() {
+    std::scoped_lock writers(post_mu, mention_mu, topic_mu);
+    std::unique_lock lk(db_mu);
+    if (!health->stopped()) return true;  // another thread did it
+    last_reopen_ms = wall_ms();
+    ++generation;
+    close();
+    status st = open_db(false);
+    if (st.ok()) st = recover();
+    if (st.ok()) {
+      health->succeeded();
+      return true;
+    }
+    health->still_failing(st.message());
+    close();
+    (void)open_db(true);  // null db when even this fails: every call says closed()
+    return false;
+  }
+
+  /// Called first by every write: a reopen at most once a second while
+  /// writes are stopped, so the store comes back by itself once it can.
+  void reopen_if_due() {
+    if (health->stopped() && wall_ms() - last_reopen_ms.load() >= reopen_interval_ms) (void)reopen();
+  }
+
+  /// Every write of the store (see the top of the file on failures).
+  /// Under db_mu (shared).
+  status write(rocksdb::WriteBatch& batch, bool sync, std::string_view what) {
+    if (health->stopped()) return unavailable("store: not writable (" + std::string(what) + "): " + health->get().reason);
     rocksdb::WriteOptions w;
     w.sync = sync;
-    return w;
+    auto s = db->Write(w, &batch);
+    if (!s.ok()) {
+      status st = from_rocks(s, what);
+      health->failed(st.message());
+      return st;
+    }
+    return ok_status();
   }
 
   result<std::optional<uint64_t>> get_u64(rocksdb::ColumnFamilyHandle* cf, std::string_view key,
                                          const rocksdb::Snapshot* snap = nullptr) const {
+    if (db == nullptr) return closed();
     rocksdb::ReadOptions ro;
     ro.snapshot = snap;
     std::string v;
@@ -329,7 +526,10 @@ result<std::unique_ptr<store>> store::open(const store_options& options) {
   std::filesystem::create_directories(options.path, ec);
   if (ec) return unavailable("store: cannot create " + options.path + ": " + ec.message());
 
-  rocksdb::DBOptions dbo;
+  std::unique_ptr<store> st(new store());
+  auto& im = *st->impl_;
+  im.opt = options;
+  rocksdb::DBOptions& dbo = im.dbo;
   dbo.create_if_missing = true;
   dbo.create_missing_column_families = true;
   dbo.max_background_jobs = 2;
@@ -340,15 +540,15 @@ result<std::unique_ptr<store>> store::open(const store_options& options) {
   // The hash-bucketed memtable of post_ids does not take concurrent inserts
   // (post-log appends are serialized anyway).
   dbo.allow_concurrent_memtable_write = false;
+  dbo.listeners.push_back(im.health);
+  if (options.faults) {
+    im.fault_env = rocksdb::NewCompositeEnv(std::make_shared<faulty_fs>(options.faults));
+    dbo.env = im.fault_env.get();
+  }
 
   rocksdb::ColumnFamilyOptions cfo;
-  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
   for (const char* name : {"default", "posts", "mentions", "offsets", "topics", "meta"})
-    descs.emplace_back(name, cfo);
-
-  std::unique_ptr<store> st(new store());
-  auto& im = *st->impl_;
-  im.opt = options;
+    im.descs.emplace_back(name, cfo);
   // post_ids: point lookups of mostly new ids, so bloom filters in the
   // tables and the memtable answer "not there" without reading a block;
   // keys lead with a hash (post_identity.hpp), which buckets the memtable
@@ -364,18 +564,8 @@ result<std::unique_ptr<store>> store::open(const store_options& options) {
   ids.memtable_prefix_bloom_size_ratio = 0.05;
   ids.memtable_whole_key_filtering = true;
   ids.compaction_filter = im.expiry.get();
-  descs.emplace_back("post_ids", ids);
-  auto s = rocksdb::DB::Open(dbo, options.path, descs, &im.handles, &im.db);
-  if (!s.ok()) {
-    im.db = nullptr;
-    return from_rocks(s, "open " + options.path);
-  }
-  im.posts = im.handles[1];
-  im.mentions = im.handles[2];
-  im.offsets = im.handles[3];
-  im.topics = im.handles[4];
-  im.meta = im.handles[5];
-  im.post_ids = im.handles[6];
+  im.descs.emplace_back("post_ids", ids);
+  SITO_RETURN_IF_ERROR(im.open_db(false));
   SITO_RETURN_IF_ERROR(im.recover());
   return st;
 }
@@ -388,7 +578,10 @@ store::~store() = default;
 result<append_result> store::append_posts(std::span<const post> posts, int64_t ingested_at_ms,
                                           const std::string& producer_tenant) {
   auto& im = *impl_;
+  im.reopen_if_due();
   std::lock_guard lk(im.post_mu);
+  std::shared_lock dl(im.db_mu);
+  if (im.db == nullptr) return im.closed();
   append_result res;
   const uint64_t first = im.next_post.load();
   res.first_offset = first;
@@ -474,8 +667,7 @@ result<append_result> store::append_posts(std::span<const post> posts, int64_t i
   const uint64_t bytes = im.post_bytes.load() + added;
   (void)batch.Put(im.meta, slice(k_meta_next_post), be64(offset));
   (void)batch.Put(im.meta, slice(k_meta_post_bytes), be64(bytes));
-  auto s = im.db->Write(im.write_options(im.opt.sync_writes), &batch);
-  if (!s.ok()) return from_rocks(s, "append posts");
+  SITO_RETURN_IF_ERROR(im.write(batch, im.opt.sync_writes, "append posts"));
   im.post_bytes = bytes;
   im.next_post = offset;
   return res;
@@ -483,6 +675,8 @@ result<append_result> store::append_posts(std::span<const post> posts, int64_t i
 
 status store::read_posts(uint64_t from, size_t max, std::vector<stored_post>& out, size_t max_bytes) const {
   const auto& im = *impl_;
+  std::shared_lock dl(im.db_mu);
+  if (im.db == nullptr) return im.closed();
   if (max == 0) return ok_status();
   rocksdb::ReadOptions ro;
   std::string lower = post_key(from);
@@ -505,6 +699,8 @@ status store::read_posts(uint64_t from, size_t max, std::vector<stored_post>& ou
 
 result<stored_post> store::read_post(uint64_t offset) const {
   const auto& im = *impl_;
+  std::shared_lock dl(im.db_mu);
+  if (im.db == nullptr) return im.closed();
   std::string v;
   auto s = im.db->Get(rocksdb::ReadOptions(), im.posts, post_key(offset), &v);
   if (s.IsNotFound())
@@ -519,7 +715,10 @@ result<stored_post> store::read_post(uint64_t offset) const {
 
 status store::set_post_image_text(uint64_t offset, const std::string& image_text) {
   auto& im = *impl_;
+  im.reopen_if_due();
   std::lock_guard lk(im.post_mu);  // one writer of post records and of post_bytes at a time
+  std::shared_lock dl(im.db_mu);
+  if (im.db == nullptr) return im.closed();
   const std::string key = post_key(offset);
   std::string v;
   auto s = im.db->Get(rocksdb::ReadOptions(), im.posts, key, &v);
@@ -535,8 +734,7 @@ status store::set_post_image_text(uint64_t offset, const std::string& image_text
   rocksdb::WriteBatch batch;
   (void)batch.Put(im.posts, key, slice(value));
   (void)batch.Put(im.meta, slice(k_meta_post_bytes), be64(bytes));
-  s = im.db->Write(im.write_options(false), &batch);
-  if (!s.ok()) return from_rocks(s, "update post " + std::to_string(offset));
+  SITO_RETURN_IF_ERROR(im.write(batch, false, "update post " + std::to_string(offset)));
   im.post_bytes = bytes;
   return ok_status();
 }
@@ -550,7 +748,10 @@ uint64_t store::stored_bytes() const { return impl_->post_bytes.load() + impl_->
 uint64_t store::matched_watermark() const { return impl_->watermark.load(); }
 
 status store::impl::write_mentions(std::optional<uint64_t> new_watermark, std::span<mention_record> ms) {
+  reopen_if_due();
   std::lock_guard lk(mention_mu);
+  std::shared_lock dl(db_mu);
+  if (db == nullptr) return closed();
   if (new_watermark) {
     if (*new_watermark < watermark.load())
       return {status_code::failed_precondition, "store: watermark " + std::to_string(*new_watermark) +
@@ -588,8 +789,7 @@ status store::impl::write_mentions(std::optional<uint64_t> new_watermark, std::s
   if (!ms.empty()) (void)batch.Put(meta, slice(k_meta_mention_bytes), be64(bytes));
   if (new_watermark) (void)batch.Put(meta, slice(k_meta_watermark), be64(*new_watermark));
   if (batch.Count() == 0) return ok_status();
-  auto s = db->Write(write_options(opt.sync_writes), &batch);
-  if (!s.ok()) return from_rocks(s, "commit mentions");
+  SITO_RETURN_IF_ERROR(write(batch, opt.sync_writes, "commit mentions"));
 
   mention_bytes = bytes;
   {
@@ -618,6 +818,8 @@ status store::read_mentions(const std::string& tenant, uint64_t from, size_t max
                             std::vector<mention_record>& out) const {
   const auto& im = *impl_;
   if (max == 0 || !check_tenant(tenant).ok()) return ok_status();
+  std::shared_lock dl(im.db_mu);
+  if (im.db == nullptr) return im.closed();
   rocksdb::ReadOptions ro;
   std::string lower = tenant_key(tenant, from);
   std::string upper = tenant_end(tenant);
@@ -656,6 +858,8 @@ result<uint64_t> store::mention_offset_at(const std::string& tenant, int64_t tim
   // `next` before the snapshot: every offset below it is visible in the snapshot.
   const uint64_t next = next_mention_offset(tenant);
   if (!check_tenant(tenant).ok()) return next;
+  std::shared_lock dl(im.db_mu);
+  if (im.db == nullptr) return im.closed();
   rocksdb::ManagedSnapshot snap(im.db);
   rocksdb::ReadOptions ro;
   ro.snapshot = snap.snapshot();
@@ -697,13 +901,17 @@ result<uint64_t> store::mention_offset_at(const std::string& tenant, int64_t tim
 status store::commit_offset(const std::string& tenant, const std::string& subscription, uint64_t offset) {
   SITO_RETURN_IF_ERROR(check_tenant(tenant));
   auto& im = *impl_;
-  auto s = im.db->Put(im.write_options(false), im.offsets, tenant_name_key(tenant, subscription), be64(offset));
-  if (!s.ok()) return from_rocks(s, "commit offset");
-  return ok_status();
+  im.reopen_if_due();
+  std::shared_lock dl(im.db_mu);
+  if (im.db == nullptr) return im.closed();
+  rocksdb::WriteBatch batch;
+  (void)batch.Put(im.offsets, tenant_name_key(tenant, subscription), be64(offset));
+  return im.write(batch, false, "commit offset");
 }
 
 std::optional<uint64_t> store::committed_offset(const std::string& tenant, const std::string& subscription) const {
   if (!check_tenant(tenant).ok()) return std::nullopt;
+  std::shared_lock dl(impl_->db_mu);
   auto r = impl_->get_u64(impl_->offsets, tenant_name_key(tenant, subscription));
   if (!r.ok()) return std::nullopt;
   return *r;
@@ -728,30 +936,38 @@ status store::put_topic(const topic_spec& topic) {
   flatbuffers::FlatBufferBuilder b;
   b.Finish(topic_to_wire(b, topic));
   rocksdb::Slice value(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
+  im.reopen_if_due();
   std::lock_guard lk(im.topic_mu);
-  auto s = im.db->Put(im.write_options(im.opt.sync_writes), im.topics, tenant_name_key(topic.tenant, topic.id), value);
-  if (!s.ok()) return from_rocks(s, "put topic " + topic.tenant + "/" + topic.id);
-  return ok_status();
+  std::shared_lock dl(im.db_mu);
+  if (im.db == nullptr) return im.closed();
+  rocksdb::WriteBatch batch;
+  (void)batch.Put(im.topics, tenant_name_key(topic.tenant, topic.id), value);
+  return im.write(batch, im.opt.sync_writes, "put topic " + topic.tenant + "/" + topic.id);
 }
 
 status store::delete_topic(const std::string& tenant, const std::string& id) {
   SITO_RETURN_IF_ERROR(check_tenant(tenant));
   auto& im = *impl_;
   const std::string key = tenant_name_key(tenant, id);
+  im.reopen_if_due();
   std::lock_guard lk(im.topic_mu);
+  std::shared_lock dl(im.db_mu);
+  if (im.db == nullptr) return im.closed();
   std::string v;
   auto s = im.db->Get(rocksdb::ReadOptions(), im.topics, key, &v);
   if (s.IsNotFound()) return not_found("store: topic " + tenant + "/" + id + " does not exist");
   if (!s.ok()) return from_rocks(s, "delete topic " + tenant + "/" + id);
-  s = im.db->Delete(im.write_options(im.opt.sync_writes), im.topics, key);
-  if (!s.ok()) return from_rocks(s, "delete topic " + tenant + "/" + id);
-  return ok_status();
+  rocksdb::WriteBatch batch;
+  (void)batch.Delete(im.topics, key);
+  return im.write(batch, im.opt.sync_writes, "delete topic " + tenant + "/" + id);
 }
 
 std::vector<topic_spec> store::topics(const std::string& tenant) const {
   std::vector<topic_spec> out;
   if (!check_tenant(tenant).ok()) return out;
   const auto& im = *impl_;
+  std::shared_lock dl(im.db_mu);
+  if (im.db == nullptr) return out;
   rocksdb::ReadOptions ro;
   std::string lower = tenant_begin(tenant), upper = tenant_end(tenant);
   rocksdb::Slice lb(lower), ub(upper);
@@ -768,6 +984,8 @@ std::vector<topic_spec> store::topics(const std::string& tenant) const {
 std::vector<topic_spec> store::all_topics() const {
   std::vector<topic_spec> out;
   const auto& im = *impl_;
+  std::shared_lock dl(im.db_mu);
+  if (im.db == nullptr) return out;
   std::unique_ptr<rocksdb::Iterator> it(im.db->NewIterator(rocksdb::ReadOptions(), im.topics));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     std::string_view key = view(it->key());
@@ -844,9 +1062,14 @@ result<uint64_t> store::apply_retention(int64_t now_ms) {
   };
   std::vector<range> deleted;
   uint64_t removed = 0;
+  im.reopen_if_due();
+  uint64_t generation = 0;
   {
     std::lock_guard pl(im.post_mu);
     std::lock_guard ml(im.mention_mu);
+    std::shared_lock dl(im.db_mu);  // before the cursors: their iterators go first
+    if (im.db == nullptr) return im.closed();
+    generation = im.generation;
 
     std::vector<std::unique_ptr<log_cursor>> cursors;
     {
@@ -910,8 +1133,7 @@ result<uint64_t> store::apply_retention(int64_t now_ms) {
     const uint64_t mb = im.mention_bytes.load() - std::min(im.mention_bytes.load(), mention_gone);
     (void)batch.Put(im.meta, slice(k_meta_post_bytes), be64(pb));
     (void)batch.Put(im.meta, slice(k_meta_mention_bytes), be64(mb));
-    auto s = im.db->Write(im.write_options(im.opt.sync_writes), &batch);
-    if (!s.ok()) return from_rocks(s, "retention");
+    SITO_RETURN_IF_ERROR(im.write(batch, im.opt.sync_writes, "retention"));
     im.post_bytes = pb;
     im.mention_bytes = mb;
     std::lock_guard sl(im.state_mu);
@@ -924,7 +1146,10 @@ result<uint64_t> store::apply_retention(int64_t now_ms) {
     }
   }
   // Give the space back: drop SST files wholly inside the deleted ranges and
-  // compact the rest of them (outside the locks; writers go on meanwhile).
+  // compact the rest of them (outside the locks; writers go on meanwhile),
+  // unless a reopen replaced the column family handles in between.
+  std::shared_lock dl(im.db_mu);
+  if (im.db == nullptr || im.generation != generation) return removed;
   for (const auto& r : deleted) {
     rocksdb::Slice b(r.begin), e(r.end);
     (void)rocksdb::DeleteFilesInRange(im.db, r.cf, &b, &e, false);
@@ -934,5 +1159,11 @@ result<uint64_t> store::apply_retention(int64_t now_ms) {
   }
   return removed;
 }
+
+// ---- health ---------------------------------------------------------------------
+
+store_health store::health() const { return impl_->health->get(); }
+
+bool store::try_resume() { return !impl_->health->stopped() || impl_->reopen(); }
 
 }  // namespace sito::server

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <future>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -131,7 +132,9 @@ class Sitod : public ::testing::Test {
     fs::remove_all(dir_);
   }
   void start() {
-    auto s = server::sitod::create(make_config(dir_));
+    auto config = make_config(dir_);
+    config.faults = faults_;
+    auto s = server::sitod::create(config);
     ASSERT_TRUE(s.ok()) << s.error().to_string();
     server_ = std::move(*s);
     ASSERT_TRUE(server_->start().ok());
@@ -148,6 +151,7 @@ class Sitod : public ::testing::Test {
   }
   fs::path dir_;
   std::unique_ptr<server::sitod> server_;
+  std::shared_ptr<server::store_faults> faults_;  ///< set before a restart: the store's writes fail on demand
 };
 
 TEST_F(Sitod, PublishSubscribeEqualsTheEngine) {
@@ -1428,9 +1432,14 @@ TEST_F(Sitod, SubscriptionLagAndWriteQueueAreInTheMetrics) {
 /// (post id, topic) → how many times; the end is the committed count the
 /// metrics report once everything published is matched, and one more read
 /// must find nothing beyond it.
-std::map<std::pair<std::string, std::string>, int> whole_mention_log(server::sitod& srv, const std::string& name) {
+/// The tenant's whole mention log as (post id, topic) → count, read to its
+/// end: `count` mentions, by default what this process committed.
+std::map<std::pair<std::string, std::string>, int> whole_mention_log(server::sitod& srv, const std::string& name,
+                                                                     std::optional<size_t> count = {}) {
   srv.wait_until_matched();
-  const double committed = metric_value(http_get(srv.http_port(), "/metrics"), "sito_mentions_committed_total");
+  const double committed =
+      count ? static_cast<double>(*count)
+            : metric_value(http_get(srv.http_port(), "/metrics"), "sito_mentions_committed_total");
   std::map<std::pair<std::string, std::string>, int> seen;
   client::subscriber sub(opts(srv.port(), token_subscriber, client::role::subscriber),
                          {.name = name, .topics = {}, .start = client::start_from::offset, .offset = 0});
@@ -1495,6 +1504,68 @@ TEST_F(Sitod, ReSentPostsAreDuplicatesAndAnEditGivesOnlyItsNewMentions) {
   auto filled = admin->backfill("late");
   ASSERT_TRUE(filled.ok()) << filled.error().to_string();
   EXPECT_EQ(filled->second, 1u) << "post a's first version only";
+}
+
+// A full disk (store.hpp, "Disk full"): a PublishBatch gets
+// StorageUnavailable and no ack, /health turns 503 and says why, and when
+// space returns everything resumes by itself: the client's re-send is
+// acknowledged, the matcher commits, and the mention log holds every
+// acknowledged post's mentions exactly once, across a restart too.
+TEST_F(Sitod, ADiskFullRefusesIngestTurnsUnhealthyAndEverythingResumesWhenSpaceReturns) {
+  faults_ = std::make_shared<server::store_faults>();
+  restart();
+  auto admin = connect(token_admin, client::role::admin);
+  ASSERT_TRUE(admin->upsert_topics(acme_topics()).ok());
+  auto producer = connect(token_producer, client::role::producer);
+  const std::vector<post> posts = firehose(3000);
+  ASSERT_EQ(posts.size(), 3000u);
+  const std::vector<post> a(posts.begin(), posts.begin() + 1000), b(posts.begin() + 1000, posts.begin() + 2000),
+      c(posts.begin() + 2000, posts.end());
+  ASSERT_TRUE(producer->publish(a).ok());
+  ASSERT_TRUE(server_->wait_until_matched());
+  // Acknowledged as the disk fills: matched before or after (either way once).
+  ASSERT_TRUE(producer->publish(b).ok());
+  faults_->disk_full = true;
+
+  auto quick_options = opts(server_->port(), token_producer, client::role::producer);
+  quick_options.timeout = 500ms;  // shorter than the 1 s retry_after_ms: no retry
+  auto quick = client::connection::open(quick_options);
+  ASSERT_TRUE(quick.ok()) << quick.error().to_string();
+  auto refused = (*quick)->publish(c);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), status_code::unavailable) << refused.error().to_string();
+  EXPECT_NE(refused.error().message().find("StorageUnavailable"), std::string::npos) << refused.error().message();
+  EXPECT_NE(refused.error().message().find("not stored"), std::string::npos) << refused.error().message();
+  auto upsert = admin->upsert_topics({{"acme", "extra", "", "доставка", {}, {}}});
+  EXPECT_FALSE(upsert.ok());
+
+  const std::string health = http_get(server_->http_port(), "/health");
+  EXPECT_NE(health.find("503 Service Unavailable"), std::string::npos) << health;
+  EXPECT_NE(health.find("\"status\":\"unhealthy\""), std::string::npos) << health;
+  EXPECT_NE(health.find("No space left on device"), std::string::npos) << health;
+  const std::string metrics = http_get(server_->http_port(), "/metrics");
+  EXPECT_EQ(metric_value(metrics, "sito_store_writable"), 0) << metrics;
+  EXPECT_GE(metric_value(metrics, "sito_store_write_errors_total"), 1) << metrics;
+
+  // A producer that keeps its batch re-sends it after retry_after_ms on
+  // its own (the client does, within its timeout); space returns meanwhile.
+  auto resent = std::async(std::launch::async, [&] { return producer->publish(c); });
+  std::this_thread::sleep_for(1500ms);
+  faults_->disk_full = false;
+  auto ack = resent.get();
+  ASSERT_TRUE(ack.ok()) << ack.error().to_string();
+  EXPECT_EQ(ack->accepted, 1000u);
+  EXPECT_TRUE(ack->duplicate_ids.empty()) << "nothing of the refused batch was stored";
+  EXPECT_EQ(wait_for_metric(server_->http_port(), "sito_store_writable", 1), 1);
+  EXPECT_NE(http_get(server_->http_port(), "/health").find("\"status\":\"ok\""), std::string::npos);
+  ASSERT_TRUE(server_->wait_until_matched());
+
+  std::map<std::pair<std::string, std::string>, int> want;
+  for (const auto& [key, highlights] : expected_mentions(acme_topics(), posts)) want[key] = 1;
+  ASSERT_FALSE(want.empty());
+  EXPECT_EQ(whole_mention_log(*server_, "after-full"), want);
+  restart();  // this process committed nothing: the log's length is given
+  EXPECT_EQ(whole_mention_log(*server_, "after-restart", want.size()), want);
 }
 
 bool sh(const std::string& command) { return std::system(command.c_str()) == 0; }

@@ -368,6 +368,109 @@ TEST(StoreDedup, AgreesWithAPlainModelOnRandomReSends) {
   EXPECT_GT(edits, 50u);
 }
 
+// A full disk: writes fail with `unavailable` and store nothing, health()
+// says why, reads go on, and the store takes writes again by itself once
+// space is back; after a reopen exactly the acknowledged records are there.
+/// Space came back: try_resume() reopens the database; true once it could
+/// write again, within `limit`.
+bool writable_within(store& s, std::chrono::seconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (!s.try_resume()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
+}
+
+TEST(StoreFaults, ADiskFullFailsWritesStoresNothingAndTheStoreResumes) {
+  temp_dir dir;
+  auto faults = std::make_shared<store_faults>();
+  store_options o;
+  o.faults = faults;
+  auto s = open_store(dir.str(), o);
+  ASSERT_NE(s, nullptr);
+  std::vector<post> first{make_post(1), make_post(2), make_post(3)};
+  ASSERT_TRUE(s->append_posts(first, 1000, "acme").ok());
+  EXPECT_TRUE(s->health().ok);
+
+  faults->disk_full = true;
+  std::vector<post> refused{make_post(4), make_post(5)};
+  auto r = s->append_posts(refused, 1001, "acme");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), status_code::unavailable) << r.error().to_string();
+  EXPECT_NE(r.error().message().find("append posts"), std::string::npos) << r.error().message();
+  EXPECT_EQ(s->next_post_offset(), 3u);
+  store_health h = s->health();
+  EXPECT_FALSE(h.ok);
+  EXPECT_NE(h.reason.find("No space"), std::string::npos) << h.reason;
+  EXPECT_GT(h.since_ms, 0);
+  EXPECT_GE(h.write_errors, 1u);
+  // Every kind of write fails while the disk is full; reads go on.
+  std::vector<mention_record> ms{make_mention("acme", 0, 1000)};
+  EXPECT_EQ(s->commit_matches(3, ms).code(), status_code::unavailable);
+  EXPECT_EQ(s->matched_watermark(), 0u);
+  EXPECT_FALSE(s->commit_offset("acme", "bot", 1).ok());
+  topic_spec t;
+  t.tenant = "acme";
+  t.id = "brand";
+  t.query = "sito";
+  EXPECT_FALSE(s->put_topic(t).ok());
+  std::vector<stored_post> read;
+  ASSERT_TRUE(s->read_posts(0, 10, read).ok());
+  EXPECT_EQ(read.size(), 3u);
+  EXPECT_FALSE(s->try_resume());  // still full
+  EXPECT_FALSE(s->health().ok);
+
+  // Space is back: RocksDB resumes, and the re-sent posts are new (nothing
+  // of the refused batch was stored, not even its ids).
+  faults->disk_full = false;
+  ASSERT_TRUE(writable_within(*s, std::chrono::seconds(30)));
+  auto again = s->append_posts(refused, 1002, "acme");
+  ASSERT_TRUE(again.ok()) << again.error().to_string();
+  EXPECT_EQ(again->stored, 2u);
+  EXPECT_TRUE(again->duplicates.empty());
+  EXPECT_EQ(again->first_offset, 3u);
+  EXPECT_TRUE(s->health().ok);
+  EXPECT_TRUE(s->health().reason.empty());
+  ASSERT_TRUE(s->commit_matches(5, ms).ok());
+  ASSERT_TRUE(s->put_topic(t).ok());
+
+  s.reset();
+  s = open_store(dir.str());
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->next_post_offset(), 5u);
+  EXPECT_EQ(s->matched_watermark(), 5u);
+  read.clear();
+  ASSERT_TRUE(s->read_posts(0, 10, read).ok());
+  ASSERT_EQ(read.size(), 5u);
+  for (size_t i = 0; i < read.size(); ++i) EXPECT_EQ(read[i].p.id, "p" + std::to_string(i + 1));
+  EXPECT_EQ(all_mentions(*s, "acme").size(), 1u);
+  EXPECT_EQ(s->topics("acme").size(), 1u);
+}
+
+// Without any write, the store comes back once space returns (the server
+// calls try_resume() on a timer, so /health recovers without a producer).
+TEST(StoreFaults, TryResumeRecoversWithoutAWrite) {
+  temp_dir dir;
+  auto faults = std::make_shared<store_faults>();
+  store_options o;
+  o.faults = faults;
+  auto s = open_store(dir.str(), o);
+  ASSERT_NE(s, nullptr);
+  EXPECT_TRUE(s->try_resume());  // healthy: nothing to do
+  faults->disk_full = true;
+  std::vector<post> ps{make_post(1)};
+  ASSERT_FALSE(s->append_posts(ps, 1000, "acme").ok());
+  EXPECT_FALSE(s->try_resume());
+  EXPECT_FALSE(s->health().ok);
+  faults->disk_full = false;
+  ASSERT_TRUE(writable_within(*s, std::chrono::seconds(30)));
+  EXPECT_TRUE(s->health().ok);
+  EXPECT_GE(s->health().write_errors, 1u);
+  ASSERT_TRUE(s->append_posts(ps, 1001, "acme").ok());
+  EXPECT_EQ(s->next_post_offset(), 1u);
+}
+
 TEST(Store, AppendAndReadInOrder) {
   temp_dir dir;
   auto s = open_store(dir.str());

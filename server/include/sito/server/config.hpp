@@ -31,6 +31,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -97,6 +98,8 @@ struct alert_config {
   int cooldown_minutes = 10;
 };
 
+struct store_faults;  // sito/server/store.hpp
+
 struct server_config {
   alert_config alerts;
   std::string listen_host = "127.0.0.1";
@@ -135,6 +138,9 @@ struct server_config {
   bool sync_writes = true;
   ocr_config ocr;
   std::vector<tenant_config> tenants;
+  /// Fault drills (tests, the soak test): writes to the store fail on
+  /// demand (sito/server/store.hpp). Never read from the YAML.
+  std::shared_ptr<store_faults> faults;
 };
 
 /// Parses a YAML config; fields not given keep their defaults.

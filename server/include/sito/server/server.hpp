@@ -68,8 +68,11 @@ class sitod {
   /// stays.
   std::vector<std::string> reload(const server_config& next);
 
-  /// Blocks until every post appended so far has been matched (tests, shutdown).
-  void wait_until_matched();
+  /// Blocks until every post appended so far has been matched (tests,
+  /// shutdown); false when it stopped waiting because the store cannot
+  /// write (then the matcher cannot commit: stop() does not hang on a full
+  /// disk, and the posts are matched after the next start).
+  bool wait_until_matched();
 
   /// The offset `tenant`'s subscribers committed under `subscription`, if
   /// any (commits are fire-and-forget on the wire: tests and operators

@@ -28,11 +28,21 @@
 //     or durable. Id records older than the window are dropped by a
 //     compaction filter; a bloom filter keeps the lookup of a new id cheap.
 //
+//   * Disk full and I/O errors: a write RocksDB cannot make fails with
+//     `unavailable` (nothing of it is stored or acknowledged) and RocksDB
+//     stops taking writes; health() says why. Writes are refused from then
+//     on, reads go on (the database is reopened read-only), and the store
+//     reopens it for writing at most once a second, from the next write or
+//     from try_resume(): writing picks up by itself once space is back, and
+//     health() turns ok again then. Nothing acknowledged is lost: a reopen
+//     replays the WAL's intact records.
+//
 // Thread-safety: all methods are safe to call concurrently (RocksDB is);
 // offsets are assigned under an internal mutex. append_posts() calls are
 // serialized so post offsets follow call order.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <cstddef>
 #include <memory>
@@ -48,6 +58,22 @@
 
 namespace sito::server {
 
+/// Fault drills (the server tests, the soak test): while `disk_full` is
+/// set, every write to the store's files fails as on a full disk
+/// (IOStatus::NoSpace, what RocksDB's POSIX files return on ENOSPC), at the
+/// place a full disk fails it: appends to the WAL, the tables, the manifest.
+struct store_faults {
+  std::atomic<bool> disk_full{false};
+};
+
+/// Whether the store can write (store::health()).
+struct store_health {
+  bool ok = true;
+  std::string reason;     ///< the failed write and RocksDB's message; empty when ok
+  int64_t since_ms = 0;   ///< wall clock of the first failure of this episode
+  uint64_t write_errors = 0;  ///< failed writes since open (foreground and background)
+};
+
 struct store_options {
   std::string path;                          ///< directory; created if missing
   uint64_t retention_bytes = 8ull << 30;     ///< posts + mentions beyond this are dropped oldest first
@@ -55,6 +81,8 @@ struct store_options {
   bool sync_writes = true;                   ///< fsync the WAL before append_posts returns
   /// Idempotent ingest window (see above); 0 turns the check off.
   int64_t dedup_window_ms = 7LL * 24 * 3600 * 1000;
+  /// Set: writes fail on demand (store_faults). Unset in production.
+  std::shared_ptr<store_faults> faults;
 };
 
 /// What append_posts() did with a batch.
@@ -128,6 +156,14 @@ class store {
   /// Drops posts and mentions older than retention_ms, then the oldest until
   /// the estimated size is under retention_bytes. Returns how many records went.
   result<uint64_t> apply_retention(int64_t now_ms);
+
+  // ---- health -----------------------------------------------------------
+  /// Whether the last write succeeded (see "Disk full" above).
+  store_health health() const;
+  /// When writes stopped, reopens the database and reports whether it can
+  /// write again (the server calls this on a timer, so /health recovers
+  /// without waiting for a producer). A no-op when healthy.
+  bool try_resume();
 
  private:
   store();
