@@ -61,6 +61,22 @@ std::string sitod::impl::metrics_text() {
       o << "sito_ingest_refused_batches_total{tenant=\"" << escape_quoted(c.tenant) << "\"} " << c.refused_batches
         << "\n";
   }
+  {
+    std::map<std::string, server_metrics::unknown_fields_count> unknown;
+    {
+      std::lock_guard lock(metrics.unknown_fields_mutex);
+      unknown = metrics.unknown_fields;
+    }
+    o << "# HELP sito_posts_with_unknown_fields_total stored posts whose JSON form had fields sito does not know "
+         "(tolerated; a vendor's own, or a typo)\n"
+         "# TYPE sito_posts_with_unknown_fields_total counter\n";
+    for (const auto& [tenant, c] : unknown)
+      o << "sito_posts_with_unknown_fields_total{tenant=\"" << escape_quoted(tenant) << "\"} " << c.posts << "\n";
+    o << "# HELP sito_post_unknown_fields_total fields sito does not know, summed over the stored posts\n"
+         "# TYPE sito_post_unknown_fields_total counter\n";
+    for (const auto& [tenant, c] : unknown)
+      o << "sito_post_unknown_fields_total{tenant=\"" << escape_quoted(tenant) << "\"} " << c.fields << "\n";
+  }
   line("sito_mentions_dropped_by_rules_total", "mentions a topic rule dropped", metrics.mentions_dropped_by_rules);
   line("sito_mentions_repeated_by_edits_total", "mentions an edited post did not give again (its earlier version had)",
        metrics.mentions_repeated_by_edits);

@@ -76,6 +76,14 @@ struct server_metrics {
   std::atomic<uint64_t> matcher_stage_us[matcher_stage_count] = {};
   std::mutex per_topic_mutex;
   std::map<std::string, uint64_t> mentions_per_topic;  ///< "tenant/topic" → mentions committed
+  /// Per producing tenant: stored posts whose JSON form had fields sito does
+  /// not know (post::unknown_fields), and how many such fields.
+  struct unknown_fields_count {
+    uint64_t posts = 0;
+    uint64_t fields = 0;
+  };
+  std::mutex unknown_fields_mutex;
+  std::map<std::string, unknown_fields_count> unknown_fields;
 };
 
 /// Where each live subscription stands in its tenant's mention log, for
@@ -333,6 +341,8 @@ class session : public std::enable_shared_from_this<session> {
   void write_next();
   void send_error(uint64_t request_id, sito::wire::ErrorCode code, const std::string& message,
                   const std::string& in_reply_to = {}, uint32_t retry_after_ms = 0);
+  /// Counts the stored posts' unknown fields (duplicates: input indexes not stored).
+  void count_unknown_fields(const std::vector<post>& stored_or_duplicate, std::span<const uint32_t> duplicates);
   /// A failed call's status as an Error: StorageUnavailable (with a retry
   /// after 1 s) when the store cannot write, NotFound, else Internal.
   void send_error(uint64_t request_id, const status& st, const std::string& in_reply_to,

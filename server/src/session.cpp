@@ -325,6 +325,27 @@ void session::on_hello(uint64_t rid, const Hello& m) {
   });
 }
 
+void session::count_unknown_fields(const std::vector<post>& stored_or_duplicate, std::span<const uint32_t> duplicates) {
+  server_metrics::unknown_fields_count add;
+  size_t next_duplicate = 0;  // duplicates are input indexes, ascending
+  for (uint32_t i = 0; i < stored_or_duplicate.size(); ++i) {
+    if (next_duplicate < duplicates.size() && duplicates[next_duplicate] == i) {
+      ++next_duplicate;
+      continue;  // counted when it was stored
+    }
+    if (const uint32_t n = stored_or_duplicate[i].unknown_fields) {
+      ++add.posts;
+      add.fields += n;
+    }
+  }
+  if (add.posts == 0) return;
+  auto& metrics = server_.metrics;
+  std::lock_guard lock(metrics.unknown_fields_mutex);
+  auto& c = metrics.unknown_fields[tenant_];
+  c.posts += add.posts;
+  c.fields += add.fields;
+}
+
 void session::on_publish(uint64_t rid, const PublishBatch& m) {
   const auto* posts = m.posts();
   const size_t count = posts ? posts->size() : 0;
@@ -387,6 +408,7 @@ void session::on_publish(uint64_t rid, const PublishBatch& m) {
         self->server_.metrics.posts_ingested += a.stored;
         self->server_.metrics.posts_duplicate += a.duplicates.size();
         self->server_.metrics.posts_edited += a.edits;
+        self->count_unknown_fields(*accepted, a.duplicates);
         if (a.stored > 0) self->server_.notify_posts_appended();
         self->reply(rid, Message::PublishAck, [&](fb::FlatBufferBuilder& b) {
           std::vector<fb::Offset<RejectedPost>> rs;

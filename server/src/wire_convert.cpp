@@ -137,6 +137,7 @@ post post_from_wire(const sito::wire::Post& w) {
   p.is_repost = w.is_repost();
   p.reach = w.reach();
   p.engagement = w.engagement();
+  p.unknown_fields = w.unknown_fields();
   return p;
 }
 
@@ -184,7 +185,8 @@ flatbuffers::Offset<sito::wire::Post> post_to_wire(flatbuffers::FlatBufferBuilde
   auto image_text = opt_string(b, p.image_text);
   auto parent_id = opt_string(b, p.parent_id);
   return sito::wire::CreatePost(b, id, source, source_type, channel, place, url, author, p.published_at, lang, title,
-                                text, images, image_text, parent_id, p.is_repost, p.reach, p.engagement);
+                                text, images, image_text, parent_id, p.is_repost, p.reach, p.engagement,
+                                p.unknown_fields);
 }
 
 topic_spec topic_from_wire(const sito::wire::Topic& t, const std::string& tenant) {

@@ -23,6 +23,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <chrono>
 #include <cmath>
@@ -265,6 +266,10 @@ int run_publish(const remote& r, const std::string& path, size_t batch_size) {
   std::vector<sito::post> batch;
   std::string line;
   size_t line_no = 0, accepted = 0, rejected = 0, duplicates = 0, edits = 0;
+  // Fields sito does not know, by name: tolerated, but a typo ("txet")
+  // would silently leave a post without its text, so the summary names them.
+  std::map<std::string, uint64_t> unknown_fields;
+  std::vector<std::string> unknown_names;
   const auto started = std::chrono::steady_clock::now();
   auto flush = [&]() -> bool {
     if (batch.empty()) return true;
@@ -289,7 +294,10 @@ int run_publish(const remote& r, const std::string& path, size_t batch_size) {
   while (std::getline(in, line)) {
     ++line_no;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    auto p = sito::post_from_json(line);
+    unknown_names.clear();
+    auto p = sito::post_from_json(line, &unknown_names);
+    for (const auto& name : unknown_names)
+      if (unknown_fields.size() < 100 || unknown_fields.count(name)) ++unknown_fields[name];
     if (!p.ok()) {
       ++rejected;
       std::cerr << json{{"line", line_no}, {"error", p.error().message()}}.dump() << "\n";
@@ -301,7 +309,9 @@ int run_publish(const remote& r, const std::string& path, size_t batch_size) {
   if (!flush()) return 2;
   // duplicates: posts the server had accepted before (a re-send), not stored again.
   std::cerr << "\n"
-            << json{{"published", accepted}, {"duplicates", duplicates}, {"edits", edits}, {"rejected", rejected}}.dump()
+            << json{{"published", accepted}, {"duplicates", duplicates}, {"edits", edits}, {"rejected", rejected},
+                    {"unknown_fields", unknown_fields}}
+                   .dump(-1, ' ', false, json::error_handler_t::replace)
             << "\n";
   return rejected ? 1 : 0;
 }

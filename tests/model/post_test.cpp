@@ -2,6 +2,8 @@
 // of load_topics_file (YAML and JSON topic files).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <unistd.h>
 
 #include <filesystem>
@@ -170,12 +172,33 @@ TEST(PostFromJson, IntegerAboveInt64IsRejected) {
   EXPECT_NE(r.error().message().find("'reach'"), std::string::npos) << r.error().message();
 }
 
-TEST(PostFromJson, UnknownFieldsIgnored) {
-  post p = parse_ok(R"({"id":"1","foo":{"bar":[1,2,3]},"text":"hi","likes":"many",
-                        "author":{"id":"a","karma":9000}})");
+TEST(PostFromJson, UnknownFieldsAreToleratedCountedAndNamed) {
+  const std::string json = R"({"id":"1","foo":{"bar":[1,2,3]},"text":"hi","likes":"many",
+                        "author":{"id":"a","karma":9000}})";
+  post p = parse_ok(json);
   EXPECT_EQ(p.id, "1");
   EXPECT_EQ(p.text, "hi");
   EXPECT_EQ(p.author.id, "a");
+  EXPECT_EQ(p.unknown_fields, 3u);
+  std::vector<std::string> names;
+  auto again = post_from_json(json, &names);
+  ASSERT_TRUE(again.ok());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"author.karma", "foo", "likes"}));
+  // A typo of a known field is one of them: the text is not silently read.
+  names.clear();
+  auto typo = post_from_json(R"({"id":"2","txet":"доставка"})", &names);
+  ASSERT_TRUE(typo.ok());
+  EXPECT_TRUE(typo->text.empty());
+  EXPECT_EQ(names, (std::vector<std::string>{"txet"}));
+  // Every known field, author's too, is known.
+  auto known = post_from_json(
+      R"({"id":"3","source":"vk","source_type":"social","channel":"c","place":"p","url":"u","lang":"ru",
+          "title":"t","text":"x","image_text":"i","parent_id":"0","published_at":1,"reach":2,"engagement":3,
+          "is_repost":false,"image_count":0,"author":{"id":"a","handle":"h","name":"n","gender":"f",
+          "country":"RU","city":"M","verified":true,"followers":5,"age":30}})");
+  ASSERT_TRUE(known.ok());
+  EXPECT_EQ(known->unknown_fields, 0u);
 }
 
 TEST(PostFromJson, WrongTypesNameTheField) {

@@ -1105,6 +1105,8 @@ class sitod_process {
         if (line.find("sitod listening") != std::string::npos && at != std::string::npos && !line.empty() &&
             line.back() == '}') {
           const unsigned long port = std::strtoul(line.c_str() + at + 7, nullptr, 10);
+          if (const size_t h = line.find("\"http_port\":"); h != std::string::npos)
+            http_port_ = static_cast<uint16_t>(std::strtoul(line.c_str() + h + 12, nullptr, 10));
           if (port > 0 && port < 65536) return static_cast<uint16_t>(port);
         }
       }
@@ -1120,6 +1122,7 @@ class sitod_process {
     }
   }
   void signal(int sig) { ::kill(pid_, sig); }
+  uint16_t http_port() const { return http_port_; }  ///< after start()
   bool running() const { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
   /// Waits until sitod's log holds a line with `needle` (up to 20 s).
   bool wait_for_log(const std::string& needle) const {
@@ -1144,10 +1147,58 @@ class sitod_process {
  private:
   fs::path dir_;
   pid_t pid_ = -1;
+  uint16_t http_port_ = 0;
 };
 
 /// The whole mention log of tenant acme in a stopped sitod's data directory,
 /// read from the store to its last record: (post id, topic) → how many times.
+/// Runs `sito publish` of `jsonl` against sitod on `port` as acme's
+/// producer; returns the last line it wrote on stderr (the JSON summary).
+std::string sito_publish(uint16_t port, const fs::path& jsonl, const fs::path& dir) {
+  const fs::path err = dir / "publish.err";
+  const std::string command = std::string("SITO_TOKEN=") + token_producer + " '" + SITO_CLI_PATH +
+                              "' publish --server 127.0.0.1:" + std::to_string(port) + " '" + jsonl.string() +
+                              "' 2>'" + err.string() + "'";
+  EXPECT_EQ(std::system(command.c_str()), 0) << command;
+  std::ifstream in(err);
+  std::string line, last;
+  while (std::getline(in, line))
+    if (!line.empty() && line.front() == '{') last = line;
+  return last;
+}
+
+// Posts keep tolerating fields sito does not know (vendors add their own),
+// and a typo of a known field shows: `sito publish` names them in its
+// summary, sitod counts them per tenant (a re-sent duplicate once).
+TEST(SitodProcess, UnknownPostFieldsAreToleratedNamedAndCounted) {
+  const fs::path dir = fs::temp_directory_path() / ("sito_unknown_fields_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  sitod_process sitod(dir);
+  const uint16_t port = sitod.start();
+  ASSERT_NE(port, 0) << "sitod did not start";
+  {
+    std::ofstream out(dir / "posts.jsonl");
+    out << R"({"id":"1","text":"доставка","likes_vk":5,"txet":"x"})" << "\n"
+        << R"({"id":"2","text":"курьер","author":{"id":"a","karma":9}})" << "\n"
+        << R"({"id":"3","text":"всё хорошо"})" << "\n";
+  }
+  for (int round = 0; round < 2; ++round) {  // the second: duplicates, counted once
+    const auto summary = nlohmann::json::parse(sito_publish(port, dir / "posts.jsonl", dir), nullptr, false);
+    ASSERT_TRUE(summary.is_object()) << "no JSON summary";
+    EXPECT_EQ(summary["published"], round == 0 ? 3 : 0) << summary.dump();
+    EXPECT_EQ(summary["duplicates"], round == 0 ? 0 : 3) << summary.dump();
+    EXPECT_EQ(summary["unknown_fields"],
+              (nlohmann::json{{"author.karma", 1}, {"likes_vk", 1}, {"txet", 1}}))
+        << summary.dump();
+  }
+  const std::string m = http_get(sitod.http_port(), "/metrics");
+  EXPECT_EQ(metric_value(m, "sito_posts_with_unknown_fields_total{tenant=\"acme\"}"), 2) << m;
+  EXPECT_EQ(metric_value(m, "sito_post_unknown_fields_total{tenant=\"acme\"}"), 3) << m;
+  sitod.terminate();
+  fs::remove_all(dir);
+}
+
 TEST(SitodProcess, SighupReloadsTheConfigAndABadFileKeepsTheRunningOne) {
   const fs::path dir = fs::temp_directory_path() / ("sito_sighup_" + std::to_string(::getpid()));
   fs::remove_all(dir);

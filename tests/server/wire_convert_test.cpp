@@ -43,6 +43,7 @@ post full_post() {
   p.is_repost = true;
   p.reach = 123'456'789'012;
   p.engagement = -5;
+  p.unknown_fields = 3;
   return p;
 }
 
@@ -72,6 +73,7 @@ void expect_same_post(const post& a, const post& b) {
   EXPECT_EQ(a.is_repost, b.is_repost);
   EXPECT_EQ(a.reach, b.reach);
   EXPECT_EQ(a.engagement, b.engagement);
+  EXPECT_EQ(a.unknown_fields, b.unknown_fields);
 }
 
 /// Builds `p` as the root of a buffer (no identifier) and reads it back.

@@ -93,11 +93,25 @@ status read_bool(const json& obj, const char* key, bool& out) {
 
 }  // namespace
 
-result<post> post_from_json(std::string_view text) {
+/// The keys of `obj` outside `known`: counted, and named when asked.
+void note_unknown(const json& obj, std::initializer_list<std::string_view> known, std::string_view prefix, post& p,
+                  std::vector<std::string>* names) {
+  for (const auto& [key, value] : obj.items()) {
+    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+    ++p.unknown_fields;
+    if (names) names->push_back(std::string(prefix) + key);
+  }
+}
+
+result<post> post_from_json(std::string_view text, std::vector<std::string>* unknown_names) {
   json obj = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (obj.is_discarded()) return invalid_argument("not valid JSON (or not valid UTF-8)");
   if (!obj.is_object()) return invalid_argument("a post must be a JSON object");
   post p;
+  note_unknown(obj,
+               {"id", "source", "source_type", "channel", "place", "url", "lang", "title", "text", "image_text",
+                "parent_id", "published_at", "reach", "engagement", "is_repost", "images", "image_count", "author"},
+               "", p, unknown_names);
   SITO_RETURN_IF_ERROR(read_string(obj, "id", p.id));
   SITO_RETURN_IF_ERROR(read_string(obj, "source", p.source));
   SITO_RETURN_IF_ERROR(read_string(obj, "source_type", p.source_type));
@@ -126,6 +140,8 @@ result<post> post_from_json(std::string_view text) {
   if (auto it = obj.find("author"); it != obj.end() && !it->is_null()) {
     if (!it->is_object()) return invalid_argument("field 'author' must be an object");
     const json& a = *it;
+    note_unknown(a, {"id", "handle", "name", "gender", "country", "city", "verified", "followers", "age"}, "author.", p,
+                 unknown_names);
     SITO_RETURN_IF_ERROR(read_string(a, "id", p.author.id));
     SITO_RETURN_IF_ERROR(read_string(a, "handle", p.author.handle));
     SITO_RETURN_IF_ERROR(read_string(a, "name", p.author.name));

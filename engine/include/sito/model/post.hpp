@@ -58,6 +58,10 @@ struct post {
   bool is_repost = false;
   int64_t reach = 0;
   int64_t engagement = 0;
+  /// Fields of its JSON form that sito does not know (vendors add their
+  /// own; a typo such as "txet" lands here too): counted per tenant in
+  /// sitod's /metrics; matching ignores it.
+  uint32_t unknown_fields = 0;
 };
 
 /// Limits a post must respect to be scanned.
@@ -79,8 +83,10 @@ status validate_post(const post& p, const post_limits& limits = {});
 /// `images` (a string that is not base64 is an error naming its index), or
 /// `image_count` says how many there were when no bytes are sent;
 /// `image_text` carries OCR output when an upstream produced it). Unknown
-/// fields are ignored; wrongly-typed known fields are an error that names them.
-result<post> post_from_json(std::string_view json);
+/// fields are tolerated: counted in post::unknown_fields and, when
+/// `unknown_names` is given, their names appended to it (`author.x` for one
+/// inside `author`). Wrongly-typed known fields are an error that names them.
+result<post> post_from_json(std::string_view json, std::vector<std::string>* unknown_names = nullptr);
 
 /// The JSON form of a post (without image bytes; `image_count` keeps their number).
 std::string post_to_json(const post& p);
