@@ -42,6 +42,7 @@ struct connection::impl {
   std::string tenant;
   uint64_t next_request = 1;
   std::chrono::milliseconds timeout{10'000};
+  bool resend_refused = true;
   std::deque<server::decoded_frame> pushes;  ///< MentionBatch frames that arrived while waiting for a reply
   std::vector<server::spike_alert> alerts;   ///< AlertBatch contents not yet taken
   std::vector<uint8_t> buf = std::vector<uint8_t>(64 * 1024);
@@ -182,6 +183,7 @@ result<std::unique_ptr<connection>> connection::open(const connection_options& o
   std::unique_ptr<connection> c(new connection());
   impl& d = *c->impl_;
   d.timeout = options.timeout;
+  d.resend_refused = options.resend_refused;
   if (options.tls) SITO_RETURN_IF_ERROR(d.configure_tls(options));
   boost::system::error_code ec;
   tcp::resolver resolver(d.io);
@@ -221,7 +223,9 @@ result<publish_ack> connection::publish(const std::vector<post>& posts) {
         },
         Message::PublishAck);
     const std::chrono::milliseconds wait(impl_->last_retry_after_ms);
-    if (got.ok() || wait.count() == 0 || std::chrono::steady_clock::now() + wait > deadline) break;
+    if (got.ok() || wait.count() == 0 || !impl_->resend_refused ||
+        std::chrono::steady_clock::now() + wait > deadline)
+      break;
     std::this_thread::sleep_for(wait);
   }
   SITO_ASSIGN_OR_RETURN(auto f, std::move(got));

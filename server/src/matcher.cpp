@@ -127,6 +127,10 @@ void sitod::impl::matcher_loop() {
         std::unique_lock lock(match_mutex);
         if (match_cv.wait_for(lock, wait, [&] { return stopping; })) return;
       }
+      // Only the fsync failed, after a complete WAL record: the reopen
+      // replayed the commit (same offsets, same mentions); writing it again
+      // would store every mention twice.
+      if (db->matched_watermark() >= watermark) break;
       st = db->commit_matches(watermark, mentions);
     }
     stage_done(server_metrics::commit);
@@ -164,7 +168,10 @@ void sitod::impl::matcher_loop() {
     posts = {};
     recent.add(std::move(kept));
     sink_mentions(mentions, matched_at);
-    { std::lock_guard lock(match_mutex); }
+    {
+      std::lock_guard lock(match_mutex);
+      sunk_watermark = watermark;
+    }
     matched_cv.notify_all();
     stage_done(server_metrics::after);
   }

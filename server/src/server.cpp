@@ -97,11 +97,10 @@ result<std::unique_ptr<sitod>> sitod::create(const server_config& config) {
       if (!file.ok()) return file.error();
       lexicon = file->sentiment_lexicon;
       // Seed a tenant's topics from its file the first time it is seen.
-      if (d.db->topics(t.name).empty()) {
-        for (auto& topic : file->topics) {
-          topic.tenant = t.name;
-          SITO_RETURN_IF_ERROR(d.db->put_topic(topic));
-        }
+      SITO_ASSIGN_OR_RETURN(auto existing, d.db->topics(t.name));
+      if (existing.empty()) {
+        for (auto& topic : file->topics) topic.tenant = t.name;
+        SITO_RETURN_IF_ERROR(d.db->put_topics(file->topics));
       }
     }
     if (!t.sentiment_lexicon_file.empty()) {
@@ -250,7 +249,7 @@ result<uint64_t> sitod::impl::recompile(const std::string& tenant, std::vector<t
     start_seq = change_seq;  // every change up to here is already in the store
   }
   // The long part runs without the lock: upserts keep going into the delta.
-  std::vector<topic_spec> topics = db->all_topics();
+  SITO_ASSIGN_OR_RETURN(std::vector<topic_spec> topics, db->all_topics());
   compile_report report;
   auto snap = compile_topics(topics, compile_opts, &report);
   if (!snap.ok()) return snap.error();
@@ -322,6 +321,10 @@ status sitod::start() {
   {
     std::lock_guard lock(d.scan_mutex);
     d.scan_cursor = d.db->matched_watermark();
+  }
+  {
+    std::lock_guard lock(d.match_mutex);
+    d.sunk_watermark = d.db->matched_watermark();
   }
   d.matcher_thread = std::thread([&d] { d.matcher_loop(); });
   for (int i = 0; i < 2; ++i) d.io_threads.emplace_back([&d] { d.io.run(); });
@@ -453,7 +456,7 @@ std::optional<uint64_t> sitod::committed_offset(const std::string& tenant, const
 bool sitod::wait_until_matched() {
   impl& d = *impl_;
   std::unique_lock lock(d.match_mutex);
-  auto matched = [&] { return d.db->matched_watermark() >= d.db->next_post_offset(); };
+  auto matched = [&] { return d.sunk_watermark >= d.db->next_post_offset(); };
   // The matcher commits nothing while the store cannot write: checked
   // every 100 ms, as no notification comes then.
   while (!d.stopping && !matched()) {
@@ -498,7 +501,11 @@ void sitod::impl::schedule_store_check() {
       else log_error("store cannot write: ingest refused, matching waits").with("reason", h.reason);
       store_was_ok = h.ok;
     }
-    if (!h.ok) net::post(workers, [this] { (void)db->try_resume(); });
+    if (!h.ok && !store_resuming.exchange(true))  // one at a time on the pool
+      net::post(workers, [this] {
+        (void)db->try_resume();
+        store_resuming = false;
+      });
     schedule_store_check();
   });
 }

@@ -226,6 +226,10 @@ struct sitod::impl {
   std::mutex match_mutex;
   std::condition_variable match_cv;      ///< posts appended / stop
   std::condition_variable matched_cv;    ///< watermark moved
+  /// Posts below it are matched and their mentions counted, delivered to
+  /// the sessions' wake-up and the stats (the end of a matcher cycle, after
+  /// the commit moved the store's watermark); under match_mutex.
+  uint64_t sunk_watermark = 0;
   bool stopping = false;
   /// Which ruleset the matcher took for which posts, for backfills: the
   /// first offset scanned with each version it went to (ascending, the
@@ -295,6 +299,7 @@ struct sitod::impl {
   std::unique_ptr<net::steady_timer> retention_timer;
   std::unique_ptr<net::steady_timer> store_timer;  ///< schedule_store_check
   bool store_was_ok = true;                         ///< on listen_strand
+  std::atomic<bool> store_resuming{false};          ///< a try_resume is queued or running
   void schedule_retention();
   void schedule_store_check();
   std::string metrics_text();
@@ -338,6 +343,13 @@ class session : public std::enable_shared_from_this<session> {
   void process_frames();
   void handle(const sito::wire::Envelope& env, const std::vector<uint8_t>& bytes);
   void send(std::vector<uint8_t> framed);
+  /// Commits not yet written, the latest per subscription (write_commits); on the strand.
+  struct pending_commit {
+    uint64_t request_id = 0;
+    uint64_t offset = 0;
+  };
+  std::map<std::string, pending_commit> pending_commits_;
+  bool commit_writing_ = false;
   void write_next();
   void send_error(uint64_t request_id, sito::wire::ErrorCode code, const std::string& message,
                   const std::string& in_reply_to = {}, uint32_t retry_after_ms = 0);
@@ -355,6 +367,7 @@ class session : public std::enable_shared_from_this<session> {
   void on_subscribe(uint64_t rid, const sito::wire::Subscribe& m);
   void on_credit(uint64_t rid, const sito::wire::Credit& m);
   void on_commit(uint64_t rid, const sito::wire::Commit& m);
+  void write_commits();
   void on_upsert(uint64_t rid, const sito::wire::UpsertTopics& m);
   void on_delete(uint64_t rid, const sito::wire::DeleteTopics& m);
   void on_list(uint64_t rid);

@@ -486,12 +486,28 @@ void session::on_commit(uint64_t rid, const Commit& m) {
     send_error(rid, ErrorCode::NotFound, "no subscription '" + name + "' on this connection", "Commit");
     return;
   }
-  auto self = shared_from_this();
-  const uint64_t offset = m.offset();
-  net::post(server_.workers, [self, rid, name, offset] {
-    status st = self->server_.db->commit_offset(self->tenant_, name, offset);
-    if (!st.ok())
-      net::post(self->strand_, [self, rid, st] { self->send_error(rid, st, "Commit"); });
+  pending_commits_[name] = {rid, m.offset()};
+  write_commits();
+}
+
+void session::write_commits() {
+  // One write in flight per session, the latest offset of each subscription
+  // in it: commits are stored in the order they came (two on the worker
+  // pool at once could land the older last and move the offset back).
+  if (commit_writing_ || pending_commits_.empty()) return;
+  commit_writing_ = true;
+  auto batch = std::make_shared<std::map<std::string, pending_commit>>(std::move(pending_commits_));
+  pending_commits_.clear();
+  net::post(server_.workers, [self = shared_from_this(), batch] {
+    std::vector<std::pair<uint64_t, status>> failed;
+    for (const auto& [name, c] : *batch)
+      if (status st = self->server_.db->commit_offset(self->tenant_, name, c.offset); !st.ok())
+        failed.emplace_back(c.request_id, st);
+    net::post(self->strand_, [self, failed] {
+      self->commit_writing_ = false;
+      for (const auto& [rid, st] : failed) self->send_error(rid, st, "Commit");
+      self->write_commits();  // also after a close: a commit sent before it counts
+    });
   });
 }
 
@@ -632,16 +648,11 @@ void session::on_upsert(uint64_t rid, const UpsertTopics& m) {
     for (auto& e : report.errors) bad.insert(e.topic);
     diagnostics = report.errors;
     diagnostics.insert(diagnostics.end(), report.warnings.begin(), report.warnings.end());
-    status st = ok_status();
-    for (const auto& t : *topics) {
-      if (t.id.empty()) continue;  // reported above
-      if (bad.count(t.id)) continue;
-      st = self->server_.db->put_topic(t);
-      if (!st.ok()) break;
-    }
     std::vector<topic_spec> stored;  // the reply lists what this upsert stored, not the whole tenant
     for (const auto& t : *topics)
       if (!t.id.empty() && !bad.count(t.id)) stored.push_back(t);
+    // One write: a store that cannot write stores none of them.
+    const status st = self->server_.db->put_topics(stored);
     result<uint64_t> version = st.ok() ? self->server_.apply_changes(self->tenant_, stored, {}) : result<uint64_t>(st);
     net::post(self->strand_, [self, rid, version, diagnostics, stored] {
       self->busy_ = false;
@@ -660,20 +671,24 @@ void session::on_delete(uint64_t rid, const DeleteTopics& m) {
   busy_ = true;
   auto self = shared_from_this();
   net::post(server_.workers, [self, rid, ids] {
+    // One write: a store that cannot write deletes none of them.
     std::vector<topic_diagnostic> missing;
     std::vector<std::string> deleted;
-    for (const auto& id : *ids) {
-      status st = self->server_.db->delete_topic(self->tenant_, id);
-      if (st.ok()) deleted.push_back(id);
-      if (!st.ok()) {
+    auto absent = self->server_.db->delete_topics(self->tenant_, *ids);
+    if (absent.ok()) {
+      for (const auto& id : *ids) {
+        if (std::find(absent->begin(), absent->end(), id) == absent->end()) {
+          deleted.push_back(id);
+          continue;
+        }
         topic_diagnostic d;
         d.tenant = self->tenant_;
         d.topic = id;
-        d.diagnostic.message = st.message();
+        d.diagnostic.message = "store: topic " + self->tenant_ + "/" + id + " does not exist";
         missing.push_back(d);
       }
     }
-    auto version = self->server_.apply_changes(self->tenant_, {}, deleted);
+    auto version = absent.ok() ? self->server_.apply_changes(self->tenant_, {}, deleted) : result<uint64_t>(absent.error());
     net::post(self->strand_, [self, rid, version, missing] {
       self->busy_ = false;
       if (!version.ok()) self->send_error(rid, version.error(), "DeleteTopics");
@@ -686,7 +701,9 @@ void session::on_delete(uint64_t rid, const DeleteTopics& m) {
 
 void session::on_list(uint64_t rid) {
   auto rs = server_.current_ruleset();
-  send_topics_result(rid, rs ? rs->version : 0, {}, server_.db->topics(tenant_));
+  auto topics = server_.db->topics(tenant_);
+  if (!topics.ok()) return send_error(rid, topics.error(), "ListTopics");
+  send_topics_result(rid, rs ? rs->version : 0, {}, *topics);
 }
 
 void session::on_validate(uint64_t rid, const Validate& m) {
@@ -742,9 +759,12 @@ void session::on_backfill(uint64_t rid, const Backfill& m) {
     uint64_t scanned = 0, produced = 0;
     status st = ok_status();
     std::vector<topic_spec> topics;
-    for (auto& t : self->server_.db->topics(self->tenant_))
-      if (t.id == id) topics.push_back(t);
-    if (topics.empty()) st = not_found("no topic '" + id + "'");
+    auto stored = self->server_.db->topics(self->tenant_);
+    if (!stored.ok()) st = stored.error();
+    else
+      for (auto& t : *stored)
+        if (t.id == id) topics.push_back(t);
+    if (st.ok() && topics.empty()) st = not_found("no topic '" + id + "'");
     std::shared_ptr<const ruleset_snapshot> snap;
     if (st.ok()) {
       auto compiled = compile_topics(topics, self->server_.compile_opts);
@@ -792,6 +812,9 @@ void session::on_backfill(uint64_t rid, const Backfill& m) {
         }
         produced += mentions.size();
         if (!mentions.empty()) st = self->server_.db->append_mentions(mentions);
+        // What is stored is done: a backfill sent again after a failure
+        // (the store could not write) goes on from here, not from the start.
+        if (st.ok()) self->server_.backfill_done(self->tenant_, id, {span.version, span.begin, from});
       }
       if (st.ok()) self->server_.backfill_done(self->tenant_, id, span);
     }
@@ -812,6 +835,7 @@ void session::on_backfill(uint64_t rid, const Backfill& m) {
 
 void session::on_stats(uint64_t rid) {
   const auto& mt = server_.metrics;
+  const auto tenant_topics = server_.db->topics(tenant_);  // -1 when the store cannot be read
   std::vector<std::pair<std::string, double>> cs = {
       {"posts_ingested", double(mt.posts_ingested)},
       {"posts_matched", double(mt.posts_matched)},
@@ -819,7 +843,7 @@ void session::on_stats(uint64_t rid) {
       {"mentions_delivered", double(mt.mentions_delivered)},
       {"snapshot_version", double(mt.snapshot_version)},
       {"delta_topics", double(mt.delta_topics)},
-      {"tenant_topics", double(server_.db->topics(tenant_).size())},
+      {"tenant_topics", tenant_topics.ok() ? double(tenant_topics->size()) : -1.0},
       {"tenant_mention_offset", double(server_.db->next_mention_offset(tenant_))},
       {"matcher_batches", double(mt.matcher_batches)},
   };

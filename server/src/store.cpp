@@ -279,6 +279,11 @@ class faulty_fs final : public rocksdb::FileSystemWrapper {
   std::shared_ptr<store_faults> faults_;
 };
 
+int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -300,20 +305,27 @@ class write_health final : public rocksdb::EventListener {
     std::lock_guard lk(mu_);
     state_.reason = std::move(reason);
   }
-  void succeeded() {
-    if (!stopped_) return;
+  bool stopped() const { return stopped_; }
+  /// Failures so far: a reopen clears the state only if none came meanwhile.
+  uint64_t errors() const {
     std::lock_guard lk(mu_);
+    return state_.write_errors;
+  }
+  void succeeded_unless_failed_since(uint64_t errors_before) {
+    std::lock_guard lk(mu_);
+    if (state_.write_errors != errors_before) return;
     state_.ok = true;
     state_.reason.clear();
     state_.since_ms = 0;
     stopped_ = false;
   }
-  bool stopped() const { return stopped_; }
   store_health get() const {
     std::lock_guard lk(mu_);
     return state_;
   }
   void OnBackgroundError(rocksdb::BackgroundErrorReason reason, rocksdb::Status* error) override {
+    // A failed write of ours is also reported here: impl::write counts it.
+    if (reason == rocksdb::BackgroundErrorReason::kWriteCallback) return;
     static constexpr const char* names[] = {"flush", "compaction", "write", "memtable", "manifest write",
                                             "flush (no WAL)", "manifest write (no WAL)"};
     const auto r = static_cast<size_t>(reason);
@@ -343,6 +355,7 @@ struct store::impl {
   std::unique_ptr<id_expiry> expiry;  ///< post_ids' compaction filter; outlives db
   std::unique_ptr<rocksdb::Env> fault_env;  ///< store_options::faults' file system; outlives db
   std::shared_ptr<write_health> health = std::make_shared<write_health>();
+  /// steady_clock milliseconds of the last reopen (0: none yet).
   std::atomic<int64_t> last_reopen_ms{0};
   uint64_t generation = 0;  ///< reopens so far; under db_mu
   static constexpr int64_t reopen_interval_ms = 1000;
@@ -401,18 +414,22 @@ struct store::impl {
   /// in the same batches), and a batch that failed was never acknowledged.
   /// While it cannot open for writing (the disk is still full), the store
   /// opens read-only, so reads go on. Takes every lock.
-  bool reopen() {
+  /// `force`: now (try_resume); else only when a second has passed since the
+  /// last attempt (the writers queued on the locks do not reopen in turn).
+  bool reopen(bool force) {
     std::scoped_lock writers(post_mu, mention_mu, topic_mu);
     std::unique_lock lk(db_mu);
     if (!health->stopped()) return true;  // another thread did it
-    last_reopen_ms = wall_ms();
+    if (!force && steady_ms() - last_reopen_ms.load() < reopen_interval_ms) return false;
+    last_reopen_ms = steady_ms();
     ++generation;
+    const uint64_t errors_before = health->errors();
     close();
     status st = open_db(false);
     if (st.ok()) st = recover();
     if (st.ok()) {
-      health->succeeded();
-      return true;
+      health->succeeded_unless_failed_since(errors_before);  // a flush of the new one may have failed already
+      return !health->stopped();
     }
     health->still_failing(st.message());
     close();
@@ -423,7 +440,7 @@ struct store::impl {
   /// Called first by every write: a reopen at most once a second while
   /// writes are stopped, so the store comes back by itself once it can.
   void reopen_if_due() {
-    if (health->stopped() && wall_ms() - last_reopen_ms.load() >= reopen_interval_ms) (void)reopen();
+    if (health->stopped() && steady_ms() - last_reopen_ms.load() >= reopen_interval_ms) (void)reopen(false);
   }
 
   /// Every write of the store (see the top of the file on failures).
@@ -929,45 +946,65 @@ result<topic_spec> decode_topic(const rocksdb::Slice& v, const std::string& tena
 }
 }  // namespace
 
-status store::put_topic(const topic_spec& topic) {
-  SITO_RETURN_IF_ERROR(check_tenant(topic.tenant));
-  if (topic.id.empty()) return invalid_argument("store: topic without id");
+status store::put_topic(const topic_spec& topic) { return put_topics(std::span<const topic_spec>(&topic, 1)); }
+
+status store::put_topics(std::span<const topic_spec> topics) {
   auto& im = *impl_;
-  flatbuffers::FlatBufferBuilder b;
-  b.Finish(topic_to_wire(b, topic));
-  rocksdb::Slice value(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
+  rocksdb::WriteBatch batch;
+  for (const auto& topic : topics) {
+    SITO_RETURN_IF_ERROR(check_tenant(topic.tenant));
+    if (topic.id.empty()) return invalid_argument("store: topic without id");
+    flatbuffers::FlatBufferBuilder b;
+    b.Finish(topic_to_wire(b, topic));
+    (void)batch.Put(im.topics, tenant_name_key(topic.tenant, topic.id),
+                    rocksdb::Slice(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize()));
+  }
+  if (topics.empty()) return ok_status();
   im.reopen_if_due();
   std::lock_guard lk(im.topic_mu);
   std::shared_lock dl(im.db_mu);
   if (im.db == nullptr) return im.closed();
-  rocksdb::WriteBatch batch;
-  (void)batch.Put(im.topics, tenant_name_key(topic.tenant, topic.id), value);
-  return im.write(batch, im.opt.sync_writes, "put topic " + topic.tenant + "/" + topic.id);
+  const std::string what = topics.size() == 1 ? "put topic " + topics[0].tenant + "/" + topics[0].id
+                                              : "put " + std::to_string(topics.size()) + " topics";
+  return im.write(batch, im.opt.sync_writes, what);
 }
 
 status store::delete_topic(const std::string& tenant, const std::string& id) {
-  SITO_RETURN_IF_ERROR(check_tenant(tenant));
-  auto& im = *impl_;
-  const std::string key = tenant_name_key(tenant, id);
-  im.reopen_if_due();
-  std::lock_guard lk(im.topic_mu);
-  std::shared_lock dl(im.db_mu);
-  if (im.db == nullptr) return im.closed();
-  std::string v;
-  auto s = im.db->Get(rocksdb::ReadOptions(), im.topics, key, &v);
-  if (s.IsNotFound()) return not_found("store: topic " + tenant + "/" + id + " does not exist");
-  if (!s.ok()) return from_rocks(s, "delete topic " + tenant + "/" + id);
-  rocksdb::WriteBatch batch;
-  (void)batch.Delete(im.topics, key);
-  return im.write(batch, im.opt.sync_writes, "delete topic " + tenant + "/" + id);
+  SITO_ASSIGN_OR_RETURN(auto missing, delete_topics(tenant, std::span<const std::string>(&id, 1)));
+  if (!missing.empty()) return not_found("store: topic " + tenant + "/" + id + " does not exist");
+  return ok_status();
 }
 
-std::vector<topic_spec> store::topics(const std::string& tenant) const {
+result<std::vector<std::string>> store::delete_topics(const std::string& tenant, std::span<const std::string> ids) {
+  SITO_RETURN_IF_ERROR(check_tenant(tenant));
+  auto& im = *impl_;
+  im.reopen_if_due();
+  std::lock_guard lk(im.topic_mu);  // the check and the delete as one step
+  std::shared_lock dl(im.db_mu);
+  if (im.db == nullptr) return im.closed();
+  std::vector<std::string> missing;
+  rocksdb::WriteBatch batch;
+  for (const auto& id : ids) {
+    const std::string key = tenant_name_key(tenant, id);
+    std::string v;
+    auto s = im.db->Get(rocksdb::ReadOptions(), im.topics, key, &v);
+    if (s.IsNotFound()) {
+      missing.push_back(id);
+      continue;
+    }
+    if (!s.ok()) return from_rocks(s, "delete topic " + tenant + "/" + id);
+    (void)batch.Delete(im.topics, key);
+  }
+  if (batch.Count() > 0) SITO_RETURN_IF_ERROR(im.write(batch, im.opt.sync_writes, "delete topics of " + tenant));
+  return missing;
+}
+
+result<std::vector<topic_spec>> store::topics(const std::string& tenant) const {
   std::vector<topic_spec> out;
   if (!check_tenant(tenant).ok()) return out;
   const auto& im = *impl_;
   std::shared_lock dl(im.db_mu);
-  if (im.db == nullptr) return out;
+  if (im.db == nullptr) return im.closed();
   rocksdb::ReadOptions ro;
   std::string lower = tenant_begin(tenant), upper = tenant_end(tenant);
   rocksdb::Slice lb(lower), ub(upper);
@@ -978,14 +1015,15 @@ std::vector<topic_spec> store::topics(const std::string& tenant) const {
     auto t = decode_topic(it->value(), tenant);
     if (t.ok()) out.push_back(std::move(t).value());
   }
+  if (!it->status().ok()) return from_rocks(it->status(), "read topics of " + tenant);
   return out;
 }
 
-std::vector<topic_spec> store::all_topics() const {
+result<std::vector<topic_spec>> store::all_topics() const {
   std::vector<topic_spec> out;
   const auto& im = *impl_;
   std::shared_lock dl(im.db_mu);
-  if (im.db == nullptr) return out;
+  if (im.db == nullptr) return im.closed();
   std::unique_ptr<rocksdb::Iterator> it(im.db->NewIterator(rocksdb::ReadOptions(), im.topics));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     std::string_view key = view(it->key());
@@ -994,6 +1032,7 @@ std::vector<topic_spec> store::all_topics() const {
     auto t = decode_topic(it->value(), std::string(key.substr(0, nul)));
     if (t.ok()) out.push_back(std::move(t).value());
   }
+  if (!it->status().ok()) return from_rocks(it->status(), "read topics");
   return out;
 }
 
@@ -1164,6 +1203,6 @@ result<uint64_t> store::apply_retention(int64_t now_ms) {
 
 store_health store::health() const { return impl_->health->get(); }
 
-bool store::try_resume() { return !impl_->health->stopped() || impl_->reopen(); }
+bool store::try_resume() { return !impl_->health->stopped() || impl_->reopen(true); }
 
 }  // namespace sito::server

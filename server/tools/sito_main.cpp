@@ -296,8 +296,9 @@ int run_publish(const remote& r, const std::string& path, size_t batch_size) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     unknown_names.clear();
     auto p = sito::post_from_json(line, &unknown_names);
-    for (const auto& name : unknown_names)
-      if (unknown_fields.size() < 100 || unknown_fields.count(name)) ++unknown_fields[name];
+    if (p.ok())  // as sitod counts them: posts that are sent
+      for (const auto& name : unknown_names)
+        if (unknown_fields.size() < 100 || unknown_fields.count(name)) ++unknown_fields[name];
     if (!p.ok()) {
       ++rejected;
       std::cerr << json{{"line", line_no}, {"error", p.error().message()}}.dump() << "\n";

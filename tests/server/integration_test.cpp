@@ -1150,8 +1150,6 @@ class sitod_process {
   uint16_t http_port_ = 0;
 };
 
-/// The whole mention log of tenant acme in a stopped sitod's data directory,
-/// read from the store to its last record: (post id, topic) → how many times.
 /// Runs `sito publish` of `jsonl` against sitod on `port` as acme's
 /// producer; returns the last line it wrote on stderr (the JSON summary).
 std::string sito_publish(uint16_t port, const fs::path& jsonl, const fs::path& dir) {
@@ -1236,6 +1234,8 @@ TEST(SitodProcess, SighupReloadsTheConfigAndABadFileKeepsTheRunningOne) {
   fs::remove_all(dir);
 }
 
+/// The whole mention log of tenant acme in a stopped sitod's data directory,
+/// read from the store to its last record: (post id, topic) → how many times.
 std::map<std::pair<std::string, std::string>, int> mention_log_of(const fs::path& data_dir) {
   std::map<std::pair<std::string, std::string>, int> seen;
   auto db = server::store::open({.path = data_dir.string()});
@@ -1480,11 +1480,10 @@ TEST_F(Sitod, SubscriptionLagAndWriteQueueAreInTheMetrics) {
 }
 
 /// Every mention of tenant acme from offset 0 to the end of its log, as
-/// (post id, topic) → how many times; the end is the committed count the
-/// metrics report once everything published is matched, and one more read
-/// must find nothing beyond it.
-/// The tenant's whole mention log as (post id, topic) → count, read to its
-/// end: `count` mentions, by default what this process committed.
+/// (post id, topic) → how many times; the end is `count` mentions, by
+/// default the committed count the metrics report once everything published
+/// is matched (what this process committed), and one more read must find
+/// nothing beyond it.
 std::map<std::pair<std::string, std::string>, int> whole_mention_log(server::sitod& srv, const std::string& name,
                                                                      std::optional<size_t> count = {}) {
   srv.wait_until_matched();
@@ -1557,6 +1556,31 @@ TEST_F(Sitod, ReSentPostsAreDuplicatesAndAnEditGivesOnlyItsNewMentions) {
   EXPECT_EQ(filled->second, 1u) << "post a's first version only";
 }
 
+// Commits are stored in the order they came: a subscriber that commits
+// at every mention (fire and forget) ends with its last offset stored,
+// never an older one written after it.
+TEST_F(Sitod, RapidCommitsAreStoredInOrder) {
+  auto admin = connect(token_admin, client::role::admin);
+  ASSERT_TRUE(admin->upsert_topics(acme_topics()).ok());
+  auto producer = connect(token_producer, client::role::producer);
+  ASSERT_TRUE(producer->publish(firehose(500)).ok());
+  ASSERT_TRUE(server_->wait_until_matched());
+  auto sub = connect(token_subscriber, client::role::subscriber);
+  for (int round = 0; round < 5; ++round) {
+    const std::string name = "rapid-" + std::to_string(round);
+    ASSERT_TRUE(sub->subscribe({.name = name, .start = client::start_from::offset, .offset = 0}).ok());
+    for (uint64_t offset = 0; offset < 300; ++offset) ASSERT_TRUE(sub->commit(name, offset).ok());
+    std::optional<uint64_t> stored;
+    for (int i = 0; i < 250 && stored != 299u; ++i) {
+      std::this_thread::sleep_for(20ms);
+      stored = server_->committed_offset("acme", name);
+    }
+    EXPECT_EQ(stored, 299u) << name;
+    std::this_thread::sleep_for(100ms);  // and nothing older lands after it
+    EXPECT_EQ(server_->committed_offset("acme", name), 299u) << name;
+  }
+}
+
 // A full disk (store.hpp, "Disk full"): a PublishBatch gets
 // StorageUnavailable and no ack, /health turns 503 and says why, and when
 // space returns everything resumes by itself: the client's re-send is
@@ -1579,7 +1603,7 @@ TEST_F(Sitod, ADiskFullRefusesIngestTurnsUnhealthyAndEverythingResumesWhenSpaceR
   faults_->disk_full = true;
 
   auto quick_options = opts(server_->port(), token_producer, client::role::producer);
-  quick_options.timeout = 500ms;  // shorter than the 1 s retry_after_ms: no retry
+  quick_options.resend_refused = false;  // the refusal itself, not the client's re-send
   auto quick = client::connection::open(quick_options);
   ASSERT_TRUE(quick.ok()) << quick.error().to_string();
   auto refused = (*quick)->publish(c);

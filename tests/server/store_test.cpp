@@ -445,7 +445,45 @@ TEST(StoreFaults, ADiskFullFailsWritesStoresNothingAndTheStoreResumes) {
   ASSERT_EQ(read.size(), 5u);
   for (size_t i = 0; i < read.size(); ++i) EXPECT_EQ(read[i].p.id, "p" + std::to_string(i + 1));
   EXPECT_EQ(all_mentions(*s, "acme").size(), 1u);
-  EXPECT_EQ(s->topics("acme").size(), 1u);
+  EXPECT_EQ(s->topics("acme").value().size(), 1u);
+}
+
+// Topic changes are one write each: a full disk stores or deletes none of
+// a batch, and delete_topics names the ids that did not exist.
+TEST(StoreFaults, TopicChangesAreAllOrNothing) {
+  temp_dir dir;
+  auto faults = std::make_shared<store_faults>();
+  store_options o;
+  o.faults = faults;
+  auto s = open_store(dir.str(), o);
+  ASSERT_NE(s, nullptr);
+  auto topic = [](const std::string& id) {
+    topic_spec t;
+    t.tenant = "acme";
+    t.id = id;
+    t.query = id;
+    return t;
+  };
+  const std::vector<topic_spec> first{topic("a"), topic("b")}, second{topic("c"), topic("d")};
+  ASSERT_TRUE(s->put_topics(first).ok());
+  faults->disk_full = true;
+  EXPECT_EQ(s->put_topics(second).code(), status_code::unavailable);
+  const std::vector<std::string> both{"a", "b"};
+  EXPECT_FALSE(s->delete_topics("acme", both).ok());
+  faults->disk_full = false;
+  ASSERT_TRUE(writable_within(*s, std::chrono::seconds(30)));
+  auto ids = [&] {
+    std::vector<std::string> out;
+    const auto topics = s->topics("acme");
+    for (const auto& t : topics.value()) out.push_back(t.id);
+    return out;
+  };
+  EXPECT_EQ(ids(), both);
+  const std::vector<std::string> some{"a", "zz"};
+  auto missing = s->delete_topics("acme", some);
+  ASSERT_TRUE(missing.ok()) << missing.error().to_string();
+  EXPECT_EQ(*missing, std::vector<std::string>{"zz"});
+  EXPECT_EQ(ids(), std::vector<std::string>{"b"});
 }
 
 // Without any write, the store comes back once space returns (the server
@@ -549,7 +587,7 @@ TEST(Store, ReopenRestoresEveryCounter) {
   EXPECT_EQ(s->committed_offset("beta", "alerts"), std::optional<uint64_t>(1));
   EXPECT_EQ(s->committed_offset("acme", "other"), std::nullopt);
   EXPECT_GT(s->stored_bytes(), 0u);
-  auto ts = s->topics("acme");
+  auto ts = s->topics("acme").value();
   ASSERT_EQ(ts.size(), 1u);
   EXPECT_EQ(ts[0].id, "brand");
   EXPECT_EQ(ts[0].query, "flowwow");
@@ -673,7 +711,7 @@ TEST(Store, TopicsPutListDeleteAndIsolation) {
   ASSERT_TRUE(s->put_topic(a2).ok());
   ASSERT_TRUE(s->put_topic(b1).ok());
 
-  auto acme = s->topics("acme");
+  auto acme = s->topics("acme").value();
   ASSERT_EQ(acme.size(), 2u);
   EXPECT_EQ(acme[0].id, "brand");
   EXPECT_EQ(acme[0].query, "flowwow OR фловвов");
@@ -681,19 +719,19 @@ TEST(Store, TopicsPutListDeleteAndIsolation) {
   EXPECT_EQ(acme[1].id, "rivals");
   EXPECT_EQ(acme[1].own_accounts, std::vector<std::string>{"acme_official"});
   for (const auto& t : acme) EXPECT_EQ(t.tenant, "acme");
-  auto beta = s->topics("beta");
+  auto beta = s->topics("beta").value();
   ASSERT_EQ(beta.size(), 1u);
   EXPECT_EQ(beta[0].query, "beta");
   EXPECT_EQ(beta[0].tenant, "beta");
-  EXPECT_TRUE(s->topics("gamma").empty());
+  EXPECT_TRUE(s->topics("gamma").value().empty());
   // A tenant that is a prefix of another sees nothing of it.
-  EXPECT_TRUE(s->topics("acm").empty());
-  EXPECT_EQ(s->all_topics().size(), 3u);
+  EXPECT_TRUE(s->topics("acm").value().empty());
+  EXPECT_EQ(s->all_topics().value().size(), 3u);
 
   // Upsert replaces.
   a1.query = "flowwow";
   ASSERT_TRUE(s->put_topic(a1).ok());
-  acme = s->topics("acme");
+  acme = s->topics("acme").value();
   ASSERT_EQ(acme.size(), 2u);
   EXPECT_EQ(acme[0].query, "flowwow");
 
@@ -701,8 +739,8 @@ TEST(Store, TopicsPutListDeleteAndIsolation) {
   EXPECT_EQ(s->delete_topic("beta", "rivals").code(), status_code::not_found);
   ASSERT_TRUE(s->delete_topic("acme", "rivals").ok());
   EXPECT_EQ(s->delete_topic("acme", "rivals").code(), status_code::not_found);
-  EXPECT_EQ(s->topics("acme").size(), 1u);
-  EXPECT_EQ(s->topics("beta").size(), 1u);
+  EXPECT_EQ(s->topics("acme").value().size(), 1u);
+  EXPECT_EQ(s->topics("beta").value().size(), 1u);
 
   topic_spec no_tenant{"", "x", "", "x", {}, {}};
   EXPECT_EQ(s->put_topic(no_tenant).code(), status_code::invalid_argument);
@@ -710,9 +748,9 @@ TEST(Store, TopicsPutListDeleteAndIsolation) {
   s.reset();
   s = open_store(dir.str());
   ASSERT_TRUE(s);
-  ASSERT_EQ(s->topics("acme").size(), 1u);
-  EXPECT_EQ(s->topics("acme")[0].query, "flowwow");
-  EXPECT_EQ(s->all_topics().size(), 2u);
+  ASSERT_EQ(s->topics("acme").value().size(), 1u);
+  EXPECT_EQ(s->topics("acme").value()[0].query, "flowwow");
+  EXPECT_EQ(s->all_topics().value().size(), 2u);
 }
 
 TEST(Store, RetentionByAgeKeepsUnmatchedPosts) {

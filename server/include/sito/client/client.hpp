@@ -69,6 +69,11 @@ struct connection_options {
   std::string ca_file;       ///< PEM file of trusted CAs; empty: the system's default trust store
   bool verify_peer = true;   ///< verify the server's chain against ca_file and that it names `host`;
                              ///< false accepts any certificate (tests only: no protection from a MITM)
+  /// publish() sends a batch the server refused with a retry_after_ms (a
+  /// rate limit, a store that cannot write) again after that wait, within
+  /// `timeout`; false: it returns the refusal at once (a producer with a
+  /// retry policy of its own).
+  bool resend_refused = true;
 };
 
 struct rejected_post {
@@ -142,7 +147,9 @@ class connection {
   /// Publishes a batch and waits for its durable acknowledgement. A batch
   /// the tenant's ingest rate limit refuses is sent again after the wait the
   /// server names, as long as that stays within `timeout`; past it the error
-  /// is resource_exhausted ("Overloaded: ... send it again after N ms").
+  /// is resource_exhausted ("Overloaded: ... send it again after N ms"). A
+  /// store that cannot write likewise, then unavailable
+  /// ("StorageUnavailable: ..."). See connection_options::resend_refused.
   result<publish_ack> publish(const std::vector<post>& posts);
   result<topics_result> upsert_topics(const std::vector<topic_spec>& topics);
   result<topics_result> delete_topics(const std::vector<std::string>& ids);

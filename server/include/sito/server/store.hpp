@@ -29,13 +29,18 @@
 //     compaction filter; a bloom filter keeps the lookup of a new id cheap.
 //
 //   * Disk full and I/O errors: a write RocksDB cannot make fails with
-//     `unavailable` (nothing of it is stored or acknowledged) and RocksDB
-//     stops taking writes; health() says why. Writes are refused from then
-//     on, reads go on (the database is reopened read-only), and the store
-//     reopens it for writing at most once a second, from the next write or
-//     from try_resume(): writing picks up by itself once space is back, and
+//     `unavailable` (it is not acknowledged) and RocksDB stops taking
+//     writes; health() says why. Writes are refused from then on, reads go
+//     on (the database is reopened read-only), and the store reopens it for
+//     writing at most once a second, from the next write or from
+//     try_resume(): writing picks up by itself once space is back, and
 //     health() turns ok again then. Nothing acknowledged is lost: a reopen
-//     replays the WAL's intact records.
+//     replays the WAL's intact records. A full disk fails the append of the
+//     record, so nothing of the batch is stored; when only the fsync after
+//     a complete record failed (an I/O error), the reopen replays that
+//     record: the batch is stored without having been acknowledged (a
+//     re-sent post is then a duplicate, and the matcher sees its commit
+//     done: matched_watermark() has moved).
 //
 // Thread-safety: all methods are safe to call concurrently (RocksDB is);
 // offsets are assigned under an internal mutex. append_posts() calls are
@@ -148,9 +153,15 @@ class store {
 
   // ---- topics -----------------------------------------------------------
   status put_topic(const topic_spec& topic);   ///< topic.tenant must be set
+  /// All of them or none (one write).
+  status put_topics(std::span<const topic_spec> topics);
   status delete_topic(const std::string& tenant, const std::string& id);  ///< not_found if absent
-  std::vector<topic_spec> topics(const std::string& tenant) const;
-  std::vector<topic_spec> all_topics() const;
+  /// Deletes those of `ids` that exist, all in one write (none on an error);
+  /// returns the ids that did not exist.
+  result<std::vector<std::string>> delete_topics(const std::string& tenant, std::span<const std::string> ids);
+  /// An error when the store cannot be read (never an empty list instead).
+  result<std::vector<topic_spec>> topics(const std::string& tenant) const;
+  result<std::vector<topic_spec>> all_topics() const;
 
   // ---- retention --------------------------------------------------------
   /// Drops posts and mentions older than retention_ms, then the oldest until
