@@ -42,12 +42,15 @@ std::string sitod::impl::metrics_text() {
        metrics.tls_handshake_failures);
   o << "# HELP sito_connections_refused_total protocol connections refused or closed by a limit: over "
        "limits.max_connections at accept, a Hello over limits.max_connections_per_tenant, no Hello within "
-       "limits.hello_timeout_seconds\n"
+       "limits.hello_timeout_seconds, a frame not completed within limits.frame_timeout_seconds, no frame and no "
+       "subscription for limits.idle_timeout_seconds\n"
        "# TYPE sito_connections_refused_total counter\n"
     << "sito_connections_refused_total{reason=\"max_connections\"} " << metrics.refused_max_connections << "\n"
     << "sito_connections_refused_total{reason=\"max_connections_per_tenant\"} " << metrics.refused_tenant_connections
     << "\n"
-    << "sito_connections_refused_total{reason=\"hello_timeout\"} " << metrics.closed_hello_timeout << "\n";
+    << "sito_connections_refused_total{reason=\"hello_timeout\"} " << metrics.closed_hello_timeout << "\n"
+    << "sito_connections_refused_total{reason=\"frame_timeout\"} " << metrics.closed_frame_timeout << "\n"
+    << "sito_connections_refused_total{reason=\"idle\"} " << metrics.closed_idle << "\n";
   {
     const auto refused = ingest_limits.counts();
     o << "# HELP sito_ingest_refused_posts_total posts of batches refused by the tenant's ingest rate limit "

@@ -427,6 +427,8 @@ std::vector<std::string> sitod::reload(const server_config& next) {
     d.config.max_connections = next.max_connections;
     d.config.max_connections_per_tenant = next.max_connections_per_tenant;
     d.config.hello_timeout_seconds = next.hello_timeout_seconds;
+    d.config.frame_timeout_seconds = next.frame_timeout_seconds;
+    d.config.idle_timeout_seconds = next.idle_timeout_seconds;
     d.config.ingest_posts_per_second = next.ingest_posts_per_second;
     d.config.token_grace_seconds = next.token_grace_seconds;
     d.config.tenants = next.tenants;

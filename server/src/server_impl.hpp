@@ -64,6 +64,8 @@ struct server_metrics {
   std::atomic<uint64_t> refused_max_connections{0};
   std::atomic<uint64_t> refused_tenant_connections{0};
   std::atomic<uint64_t> closed_hello_timeout{0};
+  std::atomic<uint64_t> closed_frame_timeout{0};  ///< a frame not completed within frame_timeout_seconds
+  std::atomic<uint64_t> closed_idle{0};           ///< no frame and no subscription for idle_timeout_seconds
   std::atomic<uint64_t> config_reloads{0};  ///< reloads applied (sitod::reload)
   std::atomic<uint64_t> mentions_dropped_by_rules{0};
   std::atomic<uint64_t> mentions_repeated_by_edits{0};  ///< an edit's mentions its replaced version had given
@@ -367,6 +369,8 @@ class session : public std::enable_shared_from_this<session> {
   void on_subscribe(uint64_t rid, const sito::wire::Subscribe& m);
   void on_credit(uint64_t rid, const sito::wire::Credit& m);
   void on_commit(uint64_t rid, const sito::wire::Commit& m);
+  void watch_activity();
+  void note_partial_frame(uint64_t frames_before);
   void write_commits();
   void on_upsert(uint64_t rid, const sito::wire::UpsertTopics& m);
   void on_delete(uint64_t rid, const sito::wire::DeleteTopics& m);
@@ -420,6 +424,11 @@ class session : public std::enable_shared_from_this<session> {
   tls_stream stream_;  ///< with tls_ false only its next_layer() (the TCP socket) is used
   net::strand<net::io_context::executor_type> strand_;
   net::steady_timer hello_timer_;  ///< a peer without a TLS handshake and a Hello in time is dropped
+  /// After the Hello: frame_timeout_seconds and idle_timeout_seconds (watch_activity).
+  net::steady_timer activity_timer_;
+  std::chrono::steady_clock::time_point last_frame_at_;
+  std::optional<std::chrono::steady_clock::time_point> partial_since_;  ///< an incomplete frame began
+  uint64_t frames_handled_ = 0;
   frame_reader reader_;
   std::vector<uint8_t> read_buf_;
   std::vector<std::vector<uint8_t>> write_queue_;

@@ -37,6 +37,7 @@ session::session(sitod::impl& server, tcp::socket socket)
       stream_(std::move(socket), server.ssl_context),
       strand_(net::make_strand(server.io)),
       hello_timer_(server.io),
+      activity_timer_(server.io),
       reader_(server.limits()) {
   read_buf_.resize(64 * 1024);
 }
@@ -108,6 +109,7 @@ void session::close() {
     // No TLS close_notify: the peer sees the connection end either way, and
     // a stuck peer must not keep the session alive.
     self->hello_timer_.cancel();
+    self->activity_timer_.cancel();
     tcp::socket& socket = self->stream_.next_layer();
     socket.shutdown(tcp::socket::shutdown_both, ignored);
     socket.close(ignored);
@@ -137,8 +139,54 @@ void session::on_read(const boost::system::error_code& ec, size_t n) {
     return;
   }
   reader_.feed(std::span<const uint8_t>(read_buf_.data(), n));
+  const uint64_t frames_before = frames_handled_;
   process_frames();
+  note_partial_frame(frames_before);
   read_more();
+}
+
+void session::note_partial_frame(uint64_t frames_before) {
+  // Bytes left once the complete frames are handled are the start of the
+  // next frame (busy: complete frames may wait too; the clock restarts
+  // when the work is done).
+  if (reader_.buffered() == 0) {
+    partial_since_.reset();
+  } else if (busy_ || !partial_since_ || frames_handled_ != frames_before) {
+    partial_since_ = std::chrono::steady_clock::now();
+  }
+}
+
+void session::watch_activity() {
+  // A tick a quarter of the shorter limit apart (at least a second): a
+  // frame begun and not finished within frame_timeout_seconds (slow-loris
+  // after the Hello), or no frame and no subscription for
+  // idle_timeout_seconds, closes the connection.
+  uint32_t frame_s, idle_s;
+  {
+    std::lock_guard lock(server_.sessions_mutex);  // a reload may change them
+    frame_s = server_.config.frame_timeout_seconds;
+    idle_s = server_.config.idle_timeout_seconds;
+  }
+  if (frame_s == 0 && idle_s == 0) return;
+  const uint32_t shorter = frame_s == 0 ? idle_s : idle_s == 0 ? frame_s : std::min(frame_s, idle_s);
+  activity_timer_.expires_after(std::chrono::seconds(std::max<uint32_t>(1, shorter / 4)));
+  activity_timer_.async_wait(
+      net::bind_executor(strand_, [self = shared_from_this(), frame_s, idle_s](const boost::system::error_code& ec) {
+        if (ec || self->closed_) return;
+        const auto now = std::chrono::steady_clock::now();
+        if (self->busy_) {
+          if (self->partial_since_) self->partial_since_ = now;  // the server is the slow one
+        } else if (frame_s && self->partial_since_ && now - *self->partial_since_ >= std::chrono::seconds(frame_s)) {
+          ++self->server_.metrics.closed_frame_timeout;
+          self->close();
+          return;
+        } else if (idle_s && self->subs_.empty() && now - self->last_frame_at_ >= std::chrono::seconds(idle_s)) {
+          ++self->server_.metrics.closed_idle;
+          self->close();
+          return;
+        }
+        self->watch_activity();
+      }));
 }
 
 void session::process_frames() {
@@ -156,6 +204,8 @@ void session::process_frames() {
       }
       continue;
     }
+    ++frames_handled_;
+    last_frame_at_ = std::chrono::steady_clock::now();
     handle(*f->envelope(), f->bytes);
   }
 }
@@ -315,6 +365,8 @@ void session::on_hello(uint64_t rid, const Hello& m) {
   }
   hello_timer_.cancel();
   authenticated_ = true;
+  last_frame_at_ = std::chrono::steady_clock::now();
+  watch_activity();
   tenant_ = who->tenant;
   role_ = wanted;
   const auto& c = server_.config;

@@ -511,6 +511,34 @@ TEST_F(Sitod, ConnectionsWithoutAHelloInTimeAreClosed) {
   EXPECT_EQ(wait_for_metric(server_->http_port(), "sito_connections_refused_total{reason=\"hello_timeout\"}", 2), 2);
 }
 
+// After the Hello: a frame begun and not finished within
+// limits.frame_timeout_seconds (slow-loris with a token) and a connection
+// with no subscription that sends no frame for limits.idle_timeout_seconds
+// are closed; a subscription is never idle, nor is a client that pings.
+TEST_F(Sitod, StalledFramesAndIdleConnectionsAreClosedAfterTheHello) {
+  auto config = make_config(dir_);
+  config.frame_timeout_seconds = 2;
+  config.idle_timeout_seconds = 3;
+  ASSERT_NO_FATAL_FAILURE(restart_with(server_, config));
+  auto half = connect(token_producer, client::role::producer);
+  ASSERT_TRUE(half->send_raw({0x40, 0x00}).ok());  // two bytes of a length prefix, then nothing
+  auto idle = connect(token_producer, client::role::producer);
+  auto pinging = connect(token_admin, client::role::admin);
+  auto subscribed = connect(token_subscriber, client::role::subscriber);
+  ASSERT_TRUE(subscribed->subscribe({.name = "quiet", .start = client::start_from::latest}).ok());
+  const auto t0 = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - t0 < 5s) {
+    ASSERT_TRUE(pinging->ping().ok());
+    std::this_thread::sleep_for(500ms);
+  }
+  EXPECT_EQ(wait_for_metric(server_->http_port(), "sito_connections_refused_total{reason=\"frame_timeout\"}", 1), 1);
+  EXPECT_EQ(wait_for_metric(server_->http_port(), "sito_connections_refused_total{reason=\"idle\"}", 1), 1);
+  EXPECT_FALSE(half->ping().ok());
+  EXPECT_FALSE(idle->ping().ok());
+  EXPECT_TRUE(pinging->ping().ok());
+  EXPECT_TRUE(subscribed->ping().ok()) << "a subscription is not idle";
+}
+
 TEST_F(Sitod, ConnectionsBeyondTheLimitsAreRefused) {
   auto config = make_config(dir_);
   config.max_connections = 3;
@@ -1841,6 +1869,20 @@ TEST(SitodConfig, ConnectionLimits) {
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error().message().rfind("sitod.yaml: limits:", 0), 0u) << r.error().message();
   }
+}
+
+TEST(SitodConfig, FrameAndIdleTimeouts) {
+  auto c = server::parse_config("limits: {frame_timeout_seconds: 5, idle_timeout_seconds: 0}\n", "t.yaml");
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  EXPECT_EQ(c->frame_timeout_seconds, 5u);
+  EXPECT_EQ(c->idle_timeout_seconds, 0u);
+  auto defaults = server::parse_config("{}\n", "t.yaml");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->frame_timeout_seconds, 30u);
+  EXPECT_EQ(defaults->idle_timeout_seconds, 600u);
+  auto bad = server::parse_config("limits: {frame_timeout_seconds: 7200}\n", "t.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("frame_timeout_seconds"), std::string::npos) << bad.error().message();
 }
 
 TEST(SitodConfig, IngestRateLimits) {

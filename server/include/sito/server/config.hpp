@@ -125,6 +125,14 @@ struct server_config {
   /// many seconds, or it is closed (slow-loris: connections that hold a slot
   /// and send nothing, or a byte at a time).
   uint32_t hello_timeout_seconds = 10;
+  /// After the Hello: a frame whose first bytes arrived must be complete
+  /// within this many seconds, or the connection is closed (slow-loris
+  /// after authentication); 0: no limit.
+  uint32_t frame_timeout_seconds = 30;
+  /// A connection without a subscription that sends no frame for this many
+  /// seconds is closed (a producer or admin that went away without closing);
+  /// 0: never. Subscriptions are not idle: the server streams to them.
+  uint32_t idle_timeout_seconds = 600;
   /// Posts per second each tenant may publish unless it sets its own (0:
   /// unlimited). A batch over the limit gets Overloaded with retry_after_ms.
   uint32_t ingest_posts_per_second = 0;
