@@ -950,20 +950,22 @@ status store::put_topic(const topic_spec& topic) { return put_topics(std::span<c
 
 status store::put_topics(std::span<const topic_spec> topics) {
   auto& im = *impl_;
-  rocksdb::WriteBatch batch;
+  std::vector<std::pair<std::string, std::string>> records;  // encoded outside the locks
   for (const auto& topic : topics) {
     SITO_RETURN_IF_ERROR(check_tenant(topic.tenant));
     if (topic.id.empty()) return invalid_argument("store: topic without id");
     flatbuffers::FlatBufferBuilder b;
     b.Finish(topic_to_wire(b, topic));
-    (void)batch.Put(im.topics, tenant_name_key(topic.tenant, topic.id),
-                    rocksdb::Slice(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize()));
+    records.emplace_back(tenant_name_key(topic.tenant, topic.id),
+                         std::string(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize()));
   }
   if (topics.empty()) return ok_status();
   im.reopen_if_due();
   std::lock_guard lk(im.topic_mu);
-  std::shared_lock dl(im.db_mu);
+  std::shared_lock dl(im.db_mu);  // the column family handles change with a reopen
   if (im.db == nullptr) return im.closed();
+  rocksdb::WriteBatch batch;
+  for (const auto& [key, value] : records) (void)batch.Put(im.topics, key, value);
   const std::string what = topics.size() == 1 ? "put topic " + topics[0].tenant + "/" + topics[0].id
                                               : "put " + std::to_string(topics.size()) + " topics";
   return im.write(batch, im.opt.sync_writes, what);
