@@ -25,6 +25,7 @@
 #include "sito/server/store.hpp"
 #include "sito/server/wire_convert.hpp"
 #include "support/corpus.hpp"
+#include "support/http_get.hpp"
 #include "support/prerequisite.hpp"
 
 namespace sito {
@@ -389,30 +390,8 @@ TEST_F(Sitod, TopicsAndCommittedOffsetsSurviveARestart) {
   EXPECT_EQ(batch->front().record.offset, committed + 1) << "resume right after the committed offset";
 }
 
-std::string http_get(uint16_t port, const std::string& path) {
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::socket sock(io);
-  boost::system::error_code ec;
-  sock.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
-  if (ec) return "";
-  const std::string req = "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n";
-  boost::asio::write(sock, boost::asio::buffer(req), ec);
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    size_t n = sock.read_some(boost::asio::buffer(buf), ec);
-    out.append(buf, n);
-    if (ec) break;
-  }
-  return out;
-}
-
-/// The value of one exposition line that starts with `series` (name plus
-/// labels, exactly as printed), or -1 when there is none.
-double metric_value(const std::string& text, const std::string& series) {
-  const size_t at = text.find("\n" + series + " ");
-  return at == std::string::npos ? -1.0 : std::stod(text.substr(at + series.size() + 2));
-}
+using testing::http_get;
+using testing::metric_value;
 
 /// Polls /metrics until `series` has the value `want` (or the deadline); returns the last value seen.
 double wait_for_metric(uint16_t http_port, const std::string& series, double want,

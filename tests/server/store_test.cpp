@@ -371,6 +371,20 @@ TEST(StoreDedup, AgreesWithAPlainModelOnRandomReSends) {
 // A full disk: writes fail with `unavailable` and store nothing, health()
 // says why, reads go on, and the store takes writes again by itself once
 // space is back; after a reopen exactly the acknowledged records are there.
+/// A store whose writes fail on demand (store_faults).
+class StoreFaults : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_options o;
+    o.faults = faults;
+    s = open_store(dir.str(), o);
+    ASSERT_NE(s, nullptr);
+  }
+  temp_dir dir;
+  std::shared_ptr<store_faults> faults = std::make_shared<store_faults>();
+  std::unique_ptr<store> s;
+};
+
 /// Space came back: try_resume() reopens the database; true once it could
 /// write again, within `limit`.
 bool writable_within(store& s, std::chrono::seconds limit) {
@@ -382,13 +396,7 @@ bool writable_within(store& s, std::chrono::seconds limit) {
   return true;
 }
 
-TEST(StoreFaults, ADiskFullFailsWritesStoresNothingAndTheStoreResumes) {
-  temp_dir dir;
-  auto faults = std::make_shared<store_faults>();
-  store_options o;
-  o.faults = faults;
-  auto s = open_store(dir.str(), o);
-  ASSERT_NE(s, nullptr);
+TEST_F(StoreFaults, ADiskFullFailsWritesStoresNothingAndTheStoreResumes) {
   std::vector<post> first{make_post(1), make_post(2), make_post(3)};
   ASSERT_TRUE(s->append_posts(first, 1000, "acme").ok());
   EXPECT_TRUE(s->health().ok);
@@ -450,13 +458,7 @@ TEST(StoreFaults, ADiskFullFailsWritesStoresNothingAndTheStoreResumes) {
 
 // Topic changes are one write each: a full disk stores or deletes none of
 // a batch, and delete_topics names the ids that did not exist.
-TEST(StoreFaults, TopicChangesAreAllOrNothing) {
-  temp_dir dir;
-  auto faults = std::make_shared<store_faults>();
-  store_options o;
-  o.faults = faults;
-  auto s = open_store(dir.str(), o);
-  ASSERT_NE(s, nullptr);
+TEST_F(StoreFaults, TopicChangesAreAllOrNothing) {
   auto topic = [](const std::string& id) {
     topic_spec t;
     t.tenant = "acme";
@@ -488,13 +490,7 @@ TEST(StoreFaults, TopicChangesAreAllOrNothing) {
 
 // Without any write, the store comes back once space returns (the server
 // calls try_resume() on a timer, so /health recovers without a producer).
-TEST(StoreFaults, TryResumeRecoversWithoutAWrite) {
-  temp_dir dir;
-  auto faults = std::make_shared<store_faults>();
-  store_options o;
-  o.faults = faults;
-  auto s = open_store(dir.str(), o);
-  ASSERT_NE(s, nullptr);
+TEST_F(StoreFaults, TryResumeRecoversWithoutAWrite) {
   EXPECT_TRUE(s->try_resume());  // healthy: nothing to do
   faults->disk_full = true;
   std::vector<post> ps{make_post(1)};

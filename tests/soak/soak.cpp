@@ -57,6 +57,7 @@
 #include "sito/server/config.hpp"
 #include "sito/server/store.hpp"
 #include "support/corpus.hpp"
+#include "support/http_get.hpp"
 
 namespace {
 
@@ -109,28 +110,7 @@ uint16_t free_port() {
   return a.local_endpoint().port();
 }
 
-std::string http_get(uint16_t port, const std::string& path) {
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::socket sock(io);
-  boost::system::error_code ec;
-  sock.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
-  if (ec) return "";
-  const std::string req = "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n";
-  boost::asio::write(sock, boost::asio::buffer(req), ec);
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    size_t n = sock.read_some(boost::asio::buffer(buf), ec);
-    out.append(buf, n);
-    if (ec) break;
-  }
-  return out;
-}
-
-double metric(const std::string& text, const std::string& series) {
-  const size_t at = text.find("\n" + series + " ");
-  return at == std::string::npos ? -1.0 : std::strtod(text.c_str() + at + series.size() + 2, nullptr);
-}
+using sito::testing::http_get;
 
 /// sitod as a child process: started, killed with -9, restarted.
 class sitod_child {
@@ -592,7 +572,7 @@ int main(int argc, char** argv) {
   }
   for (int i = 0; i < 600; ++i) {
     const std::string m = http_get(sitod.http_port(), "/metrics");
-    if (metric(m, "sito_match_lag_posts") == 0) break;
+    if (sito::testing::metric_value(m, "sito_match_lag_posts") == 0) break;
     std::this_thread::sleep_for(100ms);
   }
   s.draining = true;
@@ -612,7 +592,7 @@ int main(int argc, char** argv) {
   if (sockets_at_end > 2) {  // which: for the report
     const std::string ss = "ss -tanp 2>/dev/null | grep 'pid=" + std::to_string(sitod.pid()) + ",' >&2";
     if (std::system(ss.c_str()) != 0) std::cerr << "soak: (ss is not available to list the sockets)\n";
-    std::cerr << "soak: sito_sessions " << metric(http_get(sitod.http_port(), "/metrics"), "sito_sessions") << "\n";
+    std::cerr << "soak: sito_sessions " << sito::testing::metric_value(http_get(sitod.http_port(), "/metrics"), "sito_sessions") << "\n";
     const std::string ls = "ls -l /proc/" + std::to_string(sitod.pid()) + "/fd >&2";
     (void)std::system(ls.c_str());
   }
