@@ -1,8 +1,9 @@
 // sitod's wiring: create (config, store, rulesets, OCR lane), start and stop,
 // the protocol listener, rulesets swapped on topic changes, and retention.
 // The roles live beside it: matcher.cpp (the text pass, the OCR re-match and
-// the mention sink), session.cpp (one client connection), http_listener.cpp
-// (/metrics and /health).
+// the mention sink), session.cpp (one client connection: I/O, timers,
+// dispatch) with ingest_handler.cpp, subscription.cpp and admin_handlers.cpp
+// (what its messages do), http_listener.cpp (/metrics and /health).
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>

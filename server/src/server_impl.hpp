@@ -205,7 +205,7 @@ struct sitod::impl {
   std::map<std::string, uint64_t> topic_live_since;
   uint64_t last_swapped_seq = 0;  ///< the last change a swap carried; under compile_mutex
   uint64_t topic_live_version(const std::string& tenant, const std::string& id);
-  /// Backfills (session.cpp): the posts [begin, end) a backfill of the topic
+  /// Backfills (admin_handlers.cpp): the posts [begin, end) a backfill of the topic
   /// as it is now covers: those the live matcher took before the topic went
   /// live, less what an earlier backfill of the same definition covered (in
   /// this process), so no post gives the topic's mention twice.

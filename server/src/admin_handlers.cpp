@@ -1,0 +1,263 @@
+// The admin role's messages: UpsertTopics, DeleteTopics, ListTopics,
+// Validate, Explain, Backfill, Stats.
+#include "replaced_versions.hpp"
+#include "server_impl.hpp"
+#include "session_wire.hpp"
+#include "sito/query/parser.hpp"
+#include "sito/query/printer.hpp"
+#include "sito/server/wire_convert.hpp"
+
+namespace sito::server {
+
+using namespace sito::wire;
+using namespace session_wire;
+
+void session::send_topics_result(uint64_t rid, uint64_t version, const std::vector<topic_diagnostic>& diagnostics,
+                                 const std::vector<topic_spec>& topics) {
+  reply(rid, Message::TopicsResult, [&](fb::FlatBufferBuilder& b) {
+    std::vector<fb::Offset<Topic>> ts;
+    for (const auto& t : topics) ts.push_back(topic_to_wire(b, t));
+    auto tv = b.CreateVector(ts);
+    auto dv = diagnostics_to_wire(b, diagnostics);
+    return CreateTopicsResult(b, tv, dv, version).Union();
+  });
+}
+
+void session::on_upsert(uint64_t rid, const UpsertTopics& m) {
+  auto topics = std::make_shared<std::vector<topic_spec>>();
+  if (m.topics())
+    for (const auto* t : *m.topics()) topics->push_back(topic_from_wire(*t, tenant_));
+  busy_ = true;
+  auto self = shared_from_this();
+  net::post(server_.workers, [self, rid, topics] {
+    // Check the new topics alone first: a broken one is reported, not stored.
+    std::vector<topic_diagnostic> diagnostics;
+    compile_report report;
+    auto probe = compile_topics(*topics, self->server_.compile_opts, &report);
+    std::set<std::string> bad;
+    for (auto& e : report.errors) bad.insert(e.topic);
+    diagnostics = report.errors;
+    diagnostics.insert(diagnostics.end(), report.warnings.begin(), report.warnings.end());
+    std::vector<topic_spec> stored;  // the reply lists what this upsert stored, not the whole tenant
+    for (const auto& t : *topics)
+      if (!t.id.empty() && !bad.count(t.id)) stored.push_back(t);
+    // One write: a store that cannot write stores none of them.
+    const status st = self->server_.db->put_topics(stored);
+    result<uint64_t> version = st.ok() ? self->server_.apply_changes(self->tenant_, stored, {}) : result<uint64_t>(st);
+    net::post(self->strand_, [self, rid, version, diagnostics, stored] {
+      self->busy_ = false;
+      if (!version.ok()) self->send_error(rid, version.error(), "UpsertTopics");
+      else self->send_topics_result(rid, *version, diagnostics, stored);
+      self->process_frames();
+      self->read_more();
+    });
+  });
+}
+
+void session::on_delete(uint64_t rid, const DeleteTopics& m) {
+  auto ids = std::make_shared<std::vector<std::string>>();
+  if (m.ids())
+    for (const auto* s : *m.ids()) ids->push_back(s->str());
+  busy_ = true;
+  auto self = shared_from_this();
+  net::post(server_.workers, [self, rid, ids] {
+    // One write: a store that cannot write deletes none of them.
+    std::vector<topic_diagnostic> missing;
+    std::vector<std::string> deleted;
+    auto absent = self->server_.db->delete_topics(self->tenant_, *ids);
+    if (absent.ok()) {
+      for (const auto& id : *ids) {
+        if (std::find(absent->begin(), absent->end(), id) == absent->end()) {
+          deleted.push_back(id);
+          continue;
+        }
+        topic_diagnostic d;
+        d.tenant = self->tenant_;
+        d.topic = id;
+        d.diagnostic.message = "store: topic " + self->tenant_ + "/" + id + " does not exist";
+        missing.push_back(d);
+      }
+    }
+    auto version = absent.ok() ? self->server_.apply_changes(self->tenant_, {}, deleted) : result<uint64_t>(absent.error());
+    net::post(self->strand_, [self, rid, version, missing] {
+      self->busy_ = false;
+      if (!version.ok()) self->send_error(rid, version.error(), "DeleteTopics");
+      else self->send_topics_result(rid, *version, missing, {});
+      self->process_frames();
+      self->read_more();
+    });
+  });
+}
+
+void session::on_list(uint64_t rid) {
+  auto rs = server_.current_ruleset();
+  auto topics = server_.db->topics(tenant_);
+  if (!topics.ok()) return send_error(rid, topics.error(), "ListTopics");
+  send_topics_result(rid, rs ? rs->version : 0, {}, *topics);
+}
+
+void session::on_validate(uint64_t rid, const Validate& m) {
+  const std::string q = str(m.query());
+  auto parsed = query::parse(q, m.with_channels());
+  std::vector<topic_diagnostic> ds;
+  for (auto& d : parsed.diagnostics) ds.push_back({tenant_, "", d});
+  const std::string canonical = parsed.ok() ? query::print(*parsed.root) : std::string();
+  reply(rid, Message::ValidateResult, [&](fb::FlatBufferBuilder& b) {
+    auto c = b.CreateString(canonical);
+    auto dv = diagnostics_to_wire(b, ds);
+    return CreateValidateResult(b, parsed.ok(), c, dv).Union();
+  });
+}
+
+void session::on_explain(uint64_t rid, const Explain& m) {
+  auto rs = server_.current_ruleset();
+  const std::string id = str(m.topic());
+  if (!m.post()) {
+    send_error(rid, ErrorCode::InvalidArgument, "Explain needs a post", "Explain");
+    return;
+  }
+  const post p = post_from_wire(*m.post());
+  if (rs) {
+    auto [snap, index] = rs->find(tenant_, id);
+    if (snap) {
+      batch_scanner scanner(snap == rs->snapshot.get() ? rs->snapshot : rs->delta);
+      auto e = scanner.explain(p, index);
+      if (!e.ok()) {
+        send_error(rid, ErrorCode::InvalidArgument, e.error().message(), "Explain");
+        return;
+      }
+      const std::string text = to_string(*e);
+      reply(rid, Message::ExplainResult, [&](fb::FlatBufferBuilder& b) {
+        return CreateExplainResultDirect(b, e->matched, text.c_str()).Union();
+      });
+      return;
+    }
+  }
+  // Another tenant's topic is indistinguishable from a missing one.
+  send_error(rid, ErrorCode::NotFound, "no topic '" + id + "'", "Explain");
+}
+
+void session::on_backfill(uint64_t rid, const Backfill& m) {
+  const std::string id = str(m.topic());
+  const int64_t from_ms = m.from_time(), to_ms = m.to_time();
+  busy_ = true;
+  auto self = shared_from_this();
+  net::post(server_.background, [self, rid, id, from_ms, to_ms] {
+    // The topic alone, compiled into its own snapshot, over the retained
+    // posts the live matcher took before the topic (as it is now) went live;
+    // mentions are appended marked backfill.
+    uint64_t scanned = 0, produced = 0;
+    status st = ok_status();
+    std::vector<topic_spec> topics;
+    auto stored = self->server_.db->topics(self->tenant_);
+    if (!stored.ok()) st = stored.error();
+    else
+      for (auto& t : *stored)
+        if (t.id == id) topics.push_back(t);
+    if (st.ok() && topics.empty()) st = not_found("no topic '" + id + "'");
+    std::shared_ptr<const ruleset_snapshot> snap;
+    if (st.ok()) {
+      auto compiled = compile_topics(topics, self->server_.compile_opts);
+      if (!compiled.ok()) st = compiled.error();
+      else if ((*compiled)->topics.empty()) st = invalid_argument("topic '" + id + "' does not compile");
+      else snap = *compiled;
+    }
+    if (st.ok()) {
+      batch_scanner scanner(snap);
+      scan_output out;
+      std::vector<stored_post> batch;
+      std::vector<post> posts;
+      // Up to where the matcher began to match with the topic as it is now:
+      // the posts after that are matched live, and those before it only here.
+      const auto span = self->server_.backfill_range(self->tenant_, id);
+      const uint64_t end = span.end;
+      for (uint64_t from = span.begin; from < end && st.ok();) {
+        batch.clear();
+        st = self->server_.db->read_posts(from, static_cast<size_t>(std::min<uint64_t>(4096, end - from)), batch);
+        if (!st.ok() || batch.empty()) break;
+        from = batch.back().offset + 1;
+        posts.clear();
+        std::vector<uint64_t> offsets;
+        std::vector<int64_t> ingested;
+        for (auto& sp : batch) {
+          if ((from_ms && sp.ingested_at_ms < from_ms) || (to_ms && sp.ingested_at_ms > to_ms)) continue;
+          offsets.push_back(sp.offset);
+          ingested.push_back(sp.ingested_at_ms);
+          posts.push_back(std::move(sp.p));
+        }
+        scanned += posts.size();
+        // An edit gives the topic's mention only if its earlier version did not.
+        const auto earlier = server::detail::topics_of_replaced(*self->server_.db, scanner, batch);
+        scanner.scan(posts, out);
+        std::vector<mention_record> mentions;
+        for (const auto& x : out.matches) {
+          if (auto e = earlier.find(offsets[x.post]); e != earlier.end() && e->second.count(x.topic)) continue;
+          mention_record r;
+          r.post_offset = offsets[x.post];
+          r.ingested_at_ms = ingested[x.post];
+          r.matched_at_ms = now_ms();
+          r.backfill = true;
+          annotate_mention(r, out, x, *snap);
+          mentions.push_back(std::move(r));
+        }
+        produced += mentions.size();
+        if (!mentions.empty()) st = self->server_.db->append_mentions(mentions);
+        // What is stored is done: a backfill sent again after a failure
+        // (the store could not write) goes on from here, not from the start.
+        if (st.ok()) self->server_.backfill_done(self->tenant_, id, {span.version, span.begin, from});
+      }
+      if (st.ok()) self->server_.backfill_done(self->tenant_, id, span);
+    }
+    net::post(self->strand_, [self, rid, st, scanned, produced] {
+      self->busy_ = false;
+      if (!st.ok()) {
+        self->send_error(rid, st, "Backfill");
+      } else {
+        self->reply(rid, Message::BackfillResult,
+                    [&](fb::FlatBufferBuilder& b) { return CreateBackfillResult(b, scanned, produced).Union(); });
+        if (produced) self->server_.notify_mentions({self->tenant_});
+      }
+      self->process_frames();
+      self->read_more();
+    });
+  });
+}
+
+void session::on_stats(uint64_t rid) {
+  const auto& mt = server_.metrics;
+  const auto tenant_topics = server_.db->topics(tenant_);  // -1 when the store cannot be read
+  std::vector<std::pair<std::string, double>> cs = {
+      {"posts_ingested", double(mt.posts_ingested)},
+      {"posts_matched", double(mt.posts_matched)},
+      {"mentions_committed", double(mt.mentions_committed)},
+      {"mentions_delivered", double(mt.mentions_delivered)},
+      {"snapshot_version", double(mt.snapshot_version)},
+      {"delta_topics", double(mt.delta_topics)},
+      {"tenant_topics", tenant_topics.ok() ? double(tenant_topics->size()) : -1.0},
+      {"tenant_mention_offset", double(server_.db->next_mention_offset(tenant_))},
+      {"matcher_batches", double(mt.matcher_batches)},
+  };
+  for (int k = 0; k < server_metrics::matcher_stage_count; ++k)
+    cs.push_back({std::string("matcher_") + server_metrics::matcher_stage_names[k] + "_us",
+                  double(mt.matcher_stage_us[k])});
+  const auto rows = server_.stats.summary(tenant_, now_ms());
+  const auto alerts = server_.stats.recent_alerts(tenant_);
+  reply(rid, Message::StatsResult, [&](fb::FlatBufferBuilder& b) {
+    std::vector<fb::Offset<Counter>> v;
+    for (auto& [k, val] : cs) v.push_back(CreateCounterDirect(b, k.c_str(), val));
+    std::vector<fb::Offset<Aggregate>> ag;
+    auto counts = [&](const sentiment_counts& c) { return CreateSentimentCounts(b, c.negative, c.neutral, c.positive); };
+    for (const auto& r : rows) {
+      auto topic = b.CreateString(r.topic);
+      auto tag = b.CreateString(r.tag);
+      auto minute = counts(r.minute), hour = counts(r.hour), day = counts(r.day);
+      ag.push_back(CreateAggregate(b, topic, tag, minute, hour, day, r.hour.loyalty(), r.day.loyalty(),
+                                   r.share_of_voice_hour, r.share_of_voice_day));
+    }
+    std::vector<fb::Offset<Alert>> al;
+    for (const auto& a : alerts) al.push_back(alert_to_wire(b, a));
+    return CreateStatsResult(b, b.CreateVector(v), b.CreateVector(ag), b.CreateVector(al)).Union();
+  });
+}
+
+}  // namespace sito::server
