@@ -41,6 +41,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -267,11 +268,34 @@ struct shared_state {
   }
 };
 
+/// `call` on `conn`, connecting as `who` first when there is none, until
+/// it returns true; after a failure the connection is dropped and made
+/// again. False after `attempts` tries or once `give_up` is set.
+template <typename Call>
+bool with_connection(std::unique_ptr<sito::client::connection>& conn, const sito::client::connection_options& who,
+                     Call&& call, const std::atomic<bool>& give_up, int attempts = std::numeric_limits<int>::max()) {
+  for (int i = 0; i < attempts && !give_up; ++i) {
+    if (!conn) {
+      auto c = sito::client::connection::open(who);
+      if (!c.ok()) {
+        std::this_thread::sleep_for(100ms);
+        continue;
+      }
+      conn = std::move(*c);
+    }
+    if (call(*conn)) return true;
+    conn.reset();
+    std::this_thread::sleep_for(100ms);
+  }
+  return false;
+}
+
 void producer(int index, const options& o, const sitod_child& sitod, const std::vector<std::string>& texts,
               shared_state& s) {
   constexpr size_t batch_size = 50;
   const auto interval = std::chrono::duration<double>(batch_size * o.producers / static_cast<double>(o.rate));
   std::unique_ptr<sito::client::connection> conn;
+  const auto as_producer = connection(sitod.port(), k_producer, sito::client::role::producer);
   uint64_t seq = 0;
   auto next = clock_type::now();
   std::mt19937_64 rng(o.seed * 1000 + static_cast<uint64_t>(index));
@@ -284,29 +308,20 @@ void producer(int index, const options& o, const sitod_child& sitod, const std::
       keys.push_back({static_cast<uint32_t>(index), static_cast<uint32_t>(rng() % texts.size()), seq});
       batch.push_back(make_post(keys.back(), texts));
     }
-    for (;;) {  // until acknowledged: the same batch again after every failure
-      if (s.abort) return;
-      if (!conn) {
-        auto c = sito::client::connection::open(connection(sitod.port(), k_producer, sito::client::role::producer));
-        if (!c.ok()) {
-          std::this_thread::sleep_for(100ms);
-          continue;
-        }
-        conn = std::move(*c);
-      }
-      auto ack = conn->publish(batch);
+    // Until acknowledged: the same batch again after every failure.
+    const bool acked = with_connection(conn, as_producer, [&](sito::client::connection& c) {
+      auto ack = c.publish(batch);
       if (!ack.ok()) {
         ++s.publish_failures;
-        conn.reset();
-        std::this_thread::sleep_for(100ms);
-        continue;
+        return false;
       }
       s.duplicates += ack->duplicate_ids.size();
       ++s.batches;
-      std::lock_guard lk(s.acked_mu);
-      s.acked.insert(s.acked.end(), keys.begin(), keys.end());
-      break;
-    }
+      return true;
+    }, s.abort);
+    if (!acked) return;  // sitod is gone for good
+    std::lock_guard lk(s.acked_mu);
+    s.acked.insert(s.acked.end(), keys.begin(), keys.end());
   }
 }
 
@@ -314,20 +329,8 @@ void producer(int index, const options& o, const sitod_child& sitod, const std::
 template <typename Call>
 bool admin_call(std::unique_ptr<sito::client::connection>& conn, const sitod_child& sitod, Call&& call,
                 int attempts = 100) {
-  for (int i = 0; i < attempts; ++i) {
-    if (!conn) {
-      auto c = sito::client::connection::open(connection(sitod.port(), k_admin, sito::client::role::admin));
-      if (!c.ok()) {
-        std::this_thread::sleep_for(100ms);
-        continue;
-      }
-      conn = std::move(*c);
-    }
-    if (call(*conn)) return true;
-    conn.reset();
-    std::this_thread::sleep_for(100ms);
-  }
-  return false;
+  static const std::atomic<bool> never{false};
+  return with_connection(conn, connection(sitod.port(), k_admin, sito::client::role::admin), call, never, attempts);
 }
 
 sito::result<std::pair<uint64_t, uint64_t>> result_of_backfill(const sito::status& st) { return st; }
