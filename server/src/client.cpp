@@ -43,6 +43,8 @@ struct connection::impl {
   uint64_t next_request = 1;
   std::chrono::milliseconds timeout{10'000};
   bool resend_refused = true;
+  connection_options options;  ///< what open() was given (publish reconnects with them)
+  bool lost = false;           ///< a write or read failed: the server closed the connection
   std::deque<server::decoded_frame> pushes;  ///< MentionBatch frames that arrived while waiting for a reply
   std::vector<server::spike_alert> alerts;   ///< AlertBatch contents not yet taken
   std::vector<uint8_t> buf = std::vector<uint8_t>(64 * 1024);
@@ -52,7 +54,10 @@ struct connection::impl {
     boost::system::error_code ec;
     if (tls) net::write(stream, net::buffer(framed), ec);
     else net::write(stream.next_layer(), net::buffer(framed), ec);
-    if (ec) return unavailable("write to sitod failed: " + ec.message());
+    if (ec) {
+      lost = true;
+      return unavailable("write to sitod failed: " + ec.message());
+    }
     return ok_status();
   }
 
@@ -81,7 +86,10 @@ struct connection::impl {
         io.run();  // let the cancelled handler finish
         return unavailable("timed out waiting for sitod");
       }
-      if (ec) return unavailable("connection to sitod lost: " + ec.message());
+      if (ec) {
+        lost = true;
+        return unavailable("connection to sitod lost: " + ec.message());
+      }
       reader.feed(std::span<const uint8_t>(buf.data(), n));
     }
   }
@@ -182,6 +190,7 @@ const std::string& connection::tenant() const { return impl_->tenant; }
 result<std::unique_ptr<connection>> connection::open(const connection_options& options) {
   std::unique_ptr<connection> c(new connection());
   impl& d = *c->impl_;
+  d.options = options;
   d.timeout = options.timeout;
   d.resend_refused = options.resend_refused;
   if (options.tls) SITO_RETURN_IF_ERROR(d.configure_tls(options));
@@ -213,6 +222,7 @@ result<publish_ack> connection::publish(const std::vector<post>& posts) {
   // the timeout.
   const auto deadline = std::chrono::steady_clock::now() + impl_->timeout;
   result<server::decoded_frame> got = internal_error("no reply");
+  bool reconnected = false;
   for (;;) {
     got = impl_->request(
         Message::PublishBatch,
@@ -222,6 +232,16 @@ result<publish_ack> connection::publish(const std::vector<post>& posts) {
           return CreatePublishBatch(b, b.CreateVector(ps)).Union();
         },
         Message::PublishAck);
+    if (!got.ok() && impl_->lost && !reconnected) {
+      // The server closed the connection (its idle timeout, a restart):
+      // once more on a new one. Ingest is idempotent: a batch that was
+      // stored before the close comes back acknowledged as duplicates.
+      reconnected = true;
+      if (auto fresh = connection::open(impl_->options); fresh.ok()) {
+        std::swap(impl_, (*fresh)->impl_);
+        continue;
+      }
+    }
     const std::chrono::milliseconds wait(impl_->last_retry_after_ms);
     if (got.ok() || wait.count() == 0 || !impl_->resend_refused ||
         std::chrono::steady_clock::now() + wait > deadline)

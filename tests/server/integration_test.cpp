@@ -1523,6 +1523,23 @@ post text_post(const std::string& id, const std::string& text) {
   return p;
 }
 
+// A producer whose quiet connection the server closed (idle timeout)
+// publishes on: the client opens a new connection once and sends the batch
+// again.
+TEST_F(Sitod, APublishAfterAnIdleCloseReconnectsOnce) {
+  auto config = make_config(dir_);
+  config.idle_timeout_seconds = 2;
+  ASSERT_NO_FATAL_FAILURE(restart_with(server_, config));
+  auto producer = connect(token_producer, client::role::producer);
+  ASSERT_TRUE(producer->publish({text_post("before", "доставка")}).ok());
+  EXPECT_EQ(wait_for_metric(server_->http_port(), "sito_connections_refused_total{reason=\"idle\"}", 1), 1);
+  auto ack = producer->publish({text_post("after", "курьер")});
+  ASSERT_TRUE(ack.ok()) << ack.error().to_string();
+  EXPECT_EQ(ack->accepted, 1u);
+  ASSERT_TRUE(server_->wait_until_matched());
+  EXPECT_EQ(metric_value(http_get(server_->http_port(), "/metrics"), "sito_posts_ingested_total"), 2);
+}
+
 TEST_F(Sitod, ReSentPostsAreDuplicatesAndAnEditGivesOnlyItsNewMentions) {
   auto admin = connect(token_admin, client::role::admin);
   ASSERT_TRUE(admin->upsert_topics(acme_topics()).ok());

@@ -150,6 +150,9 @@ class connection {
   /// is resource_exhausted ("Overloaded: ... send it again after N ms"). A
   /// store that cannot write likewise, then unavailable
   /// ("StorageUnavailable: ..."). See connection_options::resend_refused.
+  /// When the server has closed the connection (its idle timeout, a
+  /// restart), the batch is sent once more on a new connection (posts
+  /// stored before the close come back as duplicate_ids).
   result<publish_ack> publish(const std::vector<post>& posts);
   result<topics_result> upsert_topics(const std::vector<topic_spec>& topics);
   result<topics_result> delete_topics(const std::vector<std::string>& ids);
