@@ -1,7 +1,5 @@
 #include "sito/client/client.hpp"
 
-#include <boost/asio.hpp>
-#include <boost/asio/ssl.hpp>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
@@ -9,13 +7,12 @@
 #include <thread>
 #include <utility>
 
+#include "net.hpp"
 #include "sito/server/frame_codec.hpp"
 
 namespace sito::client {
 namespace {
 
-namespace net = boost::asio;
-using tcp = net::ip::tcp;
 namespace fb = flatbuffers;
 using namespace sito::wire;
 
@@ -33,7 +30,7 @@ std::vector<diagnostic> diagnostics_from(const fb::Vector<fb::Offset<Diagnostic>
 }  // namespace
 
 struct connection::impl {
-  using tls_stream = net::ssl::stream<tcp::socket>;
+  using tls_stream = sito::tls_stream;
   net::io_context io;
   net::ssl::context ssl_ctx{net::ssl::context::tls_client};
   tls_stream stream{io, ssl_ctx};  ///< without TLS only its next_layer() (the socket) is used

@@ -1,8 +1,6 @@
 // Private: the parts of sitod that sessions and the matcher share.
 #pragma once
 
-#include <boost/asio.hpp>
-#include <boost/asio/ssl.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -26,13 +24,11 @@
 #include "sito/server/store.hpp"
 #include "sito/server/stream_stats.hpp"
 #include "ingest_limiter.hpp"
+#include "net.hpp"
 #include "ocr_lane.hpp"
 #include "recent_posts.hpp"
 
 namespace sito::server {
-
-namespace net = boost::asio;
-using tcp = net::ip::tcp;
 
 /// Milliseconds since the Unix epoch (ingest and match times, retention).
 inline int64_t now_ms() {
@@ -320,7 +316,7 @@ struct sitod::impl {
 /// Not thread-safe: everything but start/close/on_mentions runs on its strand.
 class session : public std::enable_shared_from_this<session> {
  public:
-  using tls_stream = net::ssl::stream<tcp::socket>;
+  using tls_stream = sito::tls_stream;
 
   session(sitod::impl& server, tcp::socket socket);
   ~session();
