@@ -26,6 +26,7 @@
 #include "sito/server/wire_convert.hpp"
 #include "support/corpus.hpp"
 #include "support/http_get.hpp"
+#include "support/sitod_child.hpp"
 #include "support/prerequisite.hpp"
 
 namespace sito {
@@ -1091,46 +1092,12 @@ class sitod_process {
   uint16_t start() {
     const fs::path log = dir_ / "sitod.log";
     fs::remove(log);
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      std::freopen(log.c_str(), "w", stderr);
-      ::execl(SITOD_PATH, "sitod", "--config", (dir_ / "sitod.yaml").c_str(), static_cast<char*>(nullptr));
-      std::_Exit(127);
-    }
-    // Up to a minute: a ThreadSanitizer build takes about 15 s to load the
-    // morphology on this machine kind; a healthy start returns at once.
-    for (int i = 0; i < 1200; ++i) {
-      if (int st = 0; ::waitpid(pid_, &st, WNOHANG) == pid_) {  // died on the way up: no use waiting
-        pid_ = -1;
-        return 0;
-      }
-      std::ifstream in(log);
-      std::string line;
-      while (std::getline(in, line)) {
-        // The line may still be half written: take it only once it is complete.
-        const size_t at = line.find("\"port\":");
-        if (line.find("sitod listening") != std::string::npos && at != std::string::npos && !line.empty() &&
-            line.back() == '}') {
-          const unsigned long port = std::strtoul(line.c_str() + at + 7, nullptr, 10);
-          if (const size_t h = line.find("\"http_port\":"); h != std::string::npos)
-            http_port_ = static_cast<uint16_t>(std::strtoul(line.c_str() + h + 12, nullptr, 10));
-          if (port > 0 && port < 65536) return static_cast<uint16_t>(port);
-        }
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-    return 0;
+    return child_.start(log) ? child_.port() : 0;
   }
-  void kill9() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-    }
-  }
-  void signal(int sig) { ::kill(pid_, sig); }
-  uint16_t http_port() const { return http_port_; }  ///< after start()
-  bool running() const { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
+  void kill9() { child_.kill9(); }
+  void signal(int sig) { child_.signal(sig); }
+  uint16_t http_port() const { return child_.http_port(); }  ///< after start()
+  bool running() const { return child_.running(); }
   /// Waits until sitod's log holds a line with `needle` (up to 20 s).
   bool wait_for_log(const std::string& needle) const {
     for (int i = 0; i < 400; ++i) {
@@ -1142,19 +1109,11 @@ class sitod_process {
     }
     return false;
   }
-  void terminate() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-      pid_ = -1;
-    }
-  }
+  void terminate() { (void)child_.terminate(); }
 
  private:
   fs::path dir_;
-  pid_t pid_ = -1;
-  uint16_t http_port_ = 0;
+  testing::sitod_child child_{SITOD_PATH, dir_ / "sitod.yaml"};
 };
 
 /// Runs `sito publish` of `jsonl` against sitod on `port` as acme's

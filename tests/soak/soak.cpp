@@ -59,6 +59,7 @@
 #include "sito/server/store.hpp"
 #include "support/corpus.hpp"
 #include "support/http_get.hpp"
+#include "support/sitod_child.hpp"
 
 namespace {
 
@@ -113,10 +114,12 @@ uint16_t free_port() {
 
 using sito::testing::http_get;
 
-/// sitod as a child process: started, killed with -9, restarted.
+/// sitod as a child process on fixed ports (clients reconnect to the same
+/// ones across restarts): started, killed with -9, restarted, one log per life.
 class sitod_child {
  public:
-  sitod_child(const options& o) : o_(o), port_(free_port()), http_port_(free_port()) {
+  sitod_child(const options& o)
+      : o_(o), port_(free_port()), http_port_(free_port()), child_(o.sitod, o.dir / "sitod.yaml") {
     std::ofstream cfg(o.dir / "sitod.yaml");
     cfg << "listen: 127.0.0.1:" << port_ << "\nhttp: 127.0.0.1:" << http_port_ << "\n"
         << "data_dir: " << (o.dir / "data").string() << "\n"
@@ -125,55 +128,18 @@ class sitod_child {
         << "      - {sha256: " << sito::server::sha256_hex(k_subscriber) << ", role: subscriber}\n"
         << "      - {sha256: " << sito::server::sha256_hex(k_admin) << ", role: admin}\n";
   }
-  ~sitod_child() { kill9(); }
 
-  bool start() {
-    const fs::path log = o_.dir / ("sitod-" + std::to_string(lives_) + ".log");
-    ++lives_;
-    const pid_t pid = ::fork();
-    if (pid == 0) {  // only async-signal-safe calls between fork and exec (the parent has threads)
-      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (fd < 0 || ::dup2(fd, 2) < 0) std::_Exit(126);
-      ::close_range(3, ~0U, 0);  // not the soak's client sockets: sitod's own descriptors are what is checked
-      ::execl(o_.sitod.c_str(), "sitod", "--config", (o_.dir / "sitod.yaml").c_str(), static_cast<char*>(nullptr));
-      std::_Exit(127);
-    }
-    pid_ = pid;
-    for (int i = 0; i < 1200; ++i) {  // a minute at most
-      if (int st = 0; ::waitpid(pid_, &st, WNOHANG) == pid_) {
-        pid_ = -1;
-        return false;
-      }
-      std::ifstream in(log);
-      std::string line;
-      while (std::getline(in, line))
-        if (line.find("sitod listening") != std::string::npos && !line.empty() && line.back() == '}') return true;
-      std::this_thread::sleep_for(50ms);
-    }
-    return false;
-  }
-  void kill9() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-  bool terminate() {
-    if (pid_ <= 0) return false;
-    ::kill(pid_, SIGTERM);
-    int st = 0;
-    ::waitpid(pid_, &st, 0);
-    pid_ = -1;
-    return WIFEXITED(st) && WEXITSTATUS(st) == 0;
-  }
-  pid_t pid() const { return pid_; }
+  bool start() { return child_.start(o_.dir / ("sitod-" + std::to_string(lives_++) + ".log")); }
+  void kill9() { child_.kill9(); }
+  bool terminate() { return child_.terminate(); }
+  pid_t pid() const { return child_.pid(); }
   uint16_t port() const { return port_; }
   uint16_t http_port() const { return http_port_; }
 
  private:
   const options& o_;
   uint16_t port_, http_port_;
-  pid_t pid_ = -1;
+  sito::testing::sitod_child child_;
   int lives_ = 0;
 };
 
