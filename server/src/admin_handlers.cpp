@@ -1,5 +1,5 @@
 // The admin role's messages: UpsertTopics, DeleteTopics, ListTopics,
-// Validate, Explain, Backfill, Stats.
+// Validate, Explain, Backfill (Stats: stats_handler.cpp).
 #include "replaced_versions.hpp"
 #include "server_impl.hpp"
 #include "session_wire.hpp"
@@ -220,43 +220,6 @@ void session::on_backfill(uint64_t rid, const Backfill& m) {
       self->process_frames();
       self->read_more();
     });
-  });
-}
-
-void session::on_stats(uint64_t rid) {
-  const auto& mt = server_.metrics;
-  const auto tenant_topics = server_.db->topics(tenant_);  // -1 when the store cannot be read
-  std::vector<std::pair<std::string, double>> cs = {
-      {"posts_ingested", double(mt.posts_ingested)},
-      {"posts_matched", double(mt.posts_matched)},
-      {"mentions_committed", double(mt.mentions_committed)},
-      {"mentions_delivered", double(mt.mentions_delivered)},
-      {"snapshot_version", double(mt.snapshot_version)},
-      {"delta_topics", double(mt.delta_topics)},
-      {"tenant_topics", tenant_topics.ok() ? double(tenant_topics->size()) : -1.0},
-      {"tenant_mention_offset", double(server_.db->next_mention_offset(tenant_))},
-      {"matcher_batches", double(mt.matcher_batches)},
-  };
-  for (int k = 0; k < server_metrics::matcher_stage_count; ++k)
-    cs.push_back({std::string("matcher_") + server_metrics::matcher_stage_names[k] + "_us",
-                  double(mt.matcher_stage_us[k])});
-  const auto rows = server_.stats.summary(tenant_, now_ms());
-  const auto alerts = server_.stats.recent_alerts(tenant_);
-  reply(rid, Message::StatsResult, [&](fb::FlatBufferBuilder& b) {
-    std::vector<fb::Offset<Counter>> v;
-    for (auto& [k, val] : cs) v.push_back(CreateCounterDirect(b, k.c_str(), val));
-    std::vector<fb::Offset<Aggregate>> ag;
-    auto counts = [&](const sentiment_counts& c) { return CreateSentimentCounts(b, c.negative, c.neutral, c.positive); };
-    for (const auto& r : rows) {
-      auto topic = b.CreateString(r.topic);
-      auto tag = b.CreateString(r.tag);
-      auto minute = counts(r.minute), hour = counts(r.hour), day = counts(r.day);
-      ag.push_back(CreateAggregate(b, topic, tag, minute, hour, day, r.hour.loyalty(), r.day.loyalty(),
-                                   r.share_of_voice_hour, r.share_of_voice_day));
-    }
-    std::vector<fb::Offset<Alert>> al;
-    for (const auto& a : alerts) al.push_back(alert_to_wire(b, a));
-    return CreateStatsResult(b, b.CreateVector(v), b.CreateVector(ag), b.CreateVector(al)).Union();
   });
 }
 

@@ -366,6 +366,48 @@ result<tenant_stats> connection::full_stats() {
   return out;
 }
 
+result<std::vector<server::period_row>> connection::periods(const period_request& q) {
+  SITO_ASSIGN_OR_RETURN(auto f, impl_->request(
+                                    Message::Stats,
+                                    [&](fb::FlatBufferBuilder& b) {
+                                      std::vector<fb::Offset<fb::String>> among;
+                                      for (const auto& t : q.among) among.push_back(b.CreateString(t));
+                                      return CreateStatsDirect(b, q.topic.c_str(), q.tag.c_str(), q.from.c_str(),
+                                                               q.to.c_str(), q.by.c_str(), &among, q.time_zone.c_str())
+                                          .Union();
+                                    },
+                                    Message::StatsResult));
+  std::vector<server::period_row> out;
+  const auto* r = f.envelope()->message_as_StatsResult();
+  if (r->periods())
+    for (const auto* p : *r->periods()) {
+      server::period_row row;
+      row.from_ms = p->from_ms();
+      row.to_ms = p->to_ms();
+      row.from = str(p->from());
+      row.to = str(p->to());
+      row.topic = str(p->topic());
+      row.tag = str(p->tag());
+      row.mentions = p->mentions();
+      row.negative = p->negative();
+      row.neutral = p->neutral();
+      row.positive = p->positive();
+      row.loyalty = p->loyalty();
+      row.authors = p->authors();
+      row.audience = p->audience();
+      row.reach = p->reach();
+      row.engagement = p->engagement();
+      row.er = p->er();
+      row.wom = p->wom();
+      row.wom_share = p->wom_share();
+      row.nps = p->nps();
+      row.share_of_voice = p->share_of_voice();
+      row.estimated = p->estimated();
+      out.push_back(std::move(row));
+    }
+  return out;
+}
+
 std::vector<server::spike_alert> connection::take_alerts() { return std::exchange(impl_->alerts, {}); }
 
 result<std::pair<uint64_t, uint64_t>> connection::backfill(const std::string& topic, int64_t from_ms, int64_t to_ms) {

@@ -1,5 +1,7 @@
 #include "sito/server/config.hpp"
 
+#include "sito/server/period_stats.hpp"
+
 #include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
@@ -147,6 +149,13 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
       if (c.dedup_hours && (*c.dedup_hours < 0 || *c.dedup_hours > 24 * 365 * 100))
         return invalid_argument(origin + ": dedup: hours must be 0 (off) to 876000 (100 years)");
     }
+    if (const YAML::Node st = root["stats"]) {
+      SITO_RETURN_IF_ERROR(check_known_keys(st, {"rollups", "retention_days"}, origin, "stats"));
+      if (st["rollups"]) c.stats.rollups = st["rollups"].as<bool>();
+      if (st["retention_days"]) c.stats.retention_days = st["retention_days"].as<int64_t>();
+      if (c.stats.retention_days < 0 || c.stats.retention_days > 36500)
+        return invalid_argument(origin + ": stats: retention_days must be 0 (keep) to 36500");
+    }
     if (const YAML::Node a = root["alerts"]) {
       SITO_RETURN_IF_ERROR(
           check_known_keys(a, {"z", "min_ratio", "min_count", "warmup_minutes", "cooldown_minutes"}, origin, "alerts"));
@@ -164,13 +173,17 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
         tenant_config tc;
         SITO_RETURN_IF_ERROR(
             check_known_keys(t, {"name", "topics_file", "sentiment_lexicon_file", "ocr", "tokens", "ingest_posts_per_second",
-                                 "ingest_burst_posts"},
+                                 "ingest_burst_posts", "time_zone"},
                              origin, "tenants[" + std::to_string(i) + "]"));
         if (!t["name"] || t["name"].as<std::string>().empty()) return invalid_argument(where + ": missing 'name'");
         tc.name = t["name"].as<std::string>();
         if (t["topics_file"]) tc.topics_file = t["topics_file"].as<std::string>();
         if (t["sentiment_lexicon_file"]) tc.sentiment_lexicon_file = t["sentiment_lexicon_file"].as<std::string>();
         if (t["ocr"]) tc.ocr = t["ocr"].as<bool>();
+        if (t["time_zone"]) {
+          tc.time_zone = t["time_zone"].as<std::string>();
+          if (status zs = check_time_zone(tc.time_zone); !zs.ok()) return invalid_argument(where + ": time_zone: " + zs.message());
+        }
         if (t["ingest_posts_per_second"]) tc.ingest_posts_per_second = t["ingest_posts_per_second"].as<uint32_t>();
         if (t["ingest_burst_posts"]) {
           tc.ingest_burst_posts = t["ingest_burst_posts"].as<uint32_t>();

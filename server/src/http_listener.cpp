@@ -176,6 +176,33 @@ std::string sitod::impl::metrics_text() {
       o << "sito_topic_mentions_total{tenant=\"" << escape_quoted(key.substr(0, slash)) << "\",topic=\""
         << escape_quoted(key.substr(slash + 1)) << "\"} " << n << "\n";
     }
+    // The running UTC hour's live mentions per topic (period_stats.hpp has
+    // the same measures over any period).
+    struct gauge {
+      const char* name;
+      const char* help;
+      double (*value)(const rollup_cell&);
+    };
+    static constexpr gauge gauges[] = {
+        {"sito_audience", "followers of the distinct authors of the topic's mentions in the running UTC hour",
+         [](const rollup_cell& c) { return c.authors.audience(); }},
+        {"sito_reach", "reach of the topic's mentions in the running UTC hour (followers when a post has none)",
+         [](const rollup_cell& c) { return static_cast<double>(c.reach); }},
+        {"sito_wom_share", "share of the topic's mentions in the running UTC hour with the WOM flag",
+         [](const rollup_cell& c) {
+           return c.mentions == 0 ? 0.0 : static_cast<double>(c.wom) / static_cast<double>(c.mentions);
+         }},
+    };
+    const bool current = metrics.live_hour == now_ms() / 3'600'000;
+    for (const gauge& g : gauges) {
+      o << "# HELP " << g.name << " " << g.help << "\n# TYPE " << g.name << " gauge\n";
+      if (!current) continue;
+      for (const auto& [key, cell] : metrics.live_hour_cells) {
+        const size_t slash = key.find('/');
+        o << g.name << "{tenant=\"" << escape_quoted(key.substr(0, slash)) << "\",topic=\""
+          << escape_quoted(key.substr(slash + 1)) << "\"} " << g.value(cell) << "\n";
+      }
+    }
   }
   return o.str();
 }

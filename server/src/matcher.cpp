@@ -114,8 +114,18 @@ void sitod::impl::matcher_loop() {
       metrics.mentions_repeated_by_edits += before - mentions.size();
     }
     const uint64_t watermark = batch.back().offset + 1;
+    // The live mentions' rollups, written with them (rollups.hpp).
+    const rollup_batch rollups = rollups_of(
+        mentions,
+        [&](const mention_record& m) {
+          const auto it = std::lower_bound(batch.begin(), batch.end(), m.post_offset,
+                                           [](const stored_post& sp, uint64_t off) { return sp.offset < off; });
+          const size_t i = static_cast<size_t>(it - batch.begin());
+          return std::pair<const post*, int64_t>(&posts[i], it->ingested_at_ms);
+        },
+        matched_at);
     stage_done(server_metrics::scan);
-    status st = db->commit_matches(watermark, mentions);
+    status st = db->commit_matches(watermark, mentions, &rollups);
     // A store that cannot write (a full disk): the same commit again, backing
     // off to once a second, until it can. The log says it once (and the
     // store check says when writing stopped and came back). On a stop the
@@ -131,7 +141,7 @@ void sitod::impl::matcher_loop() {
       // replayed the commit (same offsets, same mentions); writing it again
       // would store every mention twice.
       if (db->matched_watermark() >= watermark) break;
-      st = db->commit_matches(watermark, mentions);
+      st = db->commit_matches(watermark, mentions, &rollups);
     }
     stage_done(server_metrics::commit);
     // Which posts recent_posts keeps for delivery: all but those the OCR
@@ -256,7 +266,11 @@ void sitod::impl::on_ocr_done(ocr_job& job, std::string image_text) {
     collect(*rs->delta, false);
   }
   if (!found.empty()) {
-    if (status st = db->append_mentions(found); !st.ok()) {
+    const post& read = pair[0];
+    const rollup_batch rollups =
+        rollups_of(found, [&](const mention_record&) { return std::pair<const post*, int64_t>(&read, job.ingested_at_ms); },
+                   done_at);
+    if (status st = db->append_mentions(found, &rollups); !st.ok()) {
       log_error("appending OCR mentions failed").with("error", st.message());
       return;
     }
@@ -264,6 +278,25 @@ void sitod::impl::on_ocr_done(ocr_job& job, std::string image_text) {
     sink_mentions(found, done_at);  // mentions found in pictures count and can spike too
   }
   record_latency();
+}
+
+rollup_batch sitod::impl::rollups_of(
+    const std::vector<mention_record>& mentions,
+    const std::function<std::pair<const post*, int64_t>(const mention_record&)>& post_at, int64_t now) {
+  rollup_batch out;
+  if (!config.stats.rollups || mentions.empty()) return out;
+  const int64_t hour = now / 3'600'000;
+  std::lock_guard lock(metrics.per_topic_mutex);
+  if (hour != metrics.live_hour) {
+    metrics.live_hour = hour;
+    metrics.live_hour_cells.clear();
+  }
+  for (const auto& m : mentions) {
+    const auto [p, ingested_at_ms] = post_at(m);
+    out.add(m, *p, ingested_at_ms);
+    metrics.live_hour_cells[m.tenant + "/" + m.topic].add_mention(*p, m.sentiment, m.wom);
+  }
+  return out;
 }
 
 void sitod::impl::notify_mentions(const std::set<std::string>& tenants) {

@@ -82,6 +82,7 @@ result<std::unique_ptr<sitod>> sitod::create(const server_config& config) {
   so.sync_writes = config.sync_writes;
   so.dedup_window_ms = config.dedup_hours.value_or(config.retention_hours) * 3600 * 1000;
   so.faults = config.faults;
+  so.rollup_retention_ms = config.stats.retention_days * 24 * 3600 * 1000;
   SITO_ASSIGN_OR_RETURN(d.db, store::open(so));
   spike_params sp;
   sp.z = config.alerts.z;
@@ -359,6 +360,7 @@ void sitod::stop() {
   }
   d.workers.join();
   d.background.join();
+  d.queries.join();
   d.work.reset();
   d.io.stop();
   for (auto& t : d.io_threads) t.join();
@@ -394,6 +396,7 @@ std::vector<std::string> sitod::reload(const server_config& next) {
           "limits (frames, batches, fields, images, subscriber buffers)");
   differs(next.retention_bytes != c.retention_bytes || next.retention_hours != c.retention_hours, "retention");
   differs(next.dedup_hours != c.dedup_hours, "dedup");
+  differs(next.stats.rollups != c.stats.rollups || next.stats.retention_days != c.stats.retention_days, "stats");
   differs(next.ocr.enabled != c.ocr.enabled || next.ocr.backend != c.ocr.backend || next.ocr.workers != c.ocr.workers,
           "ocr");
   std::set<std::string> ocr_off;
@@ -445,6 +448,13 @@ std::vector<std::string> sitod::reload(const server_config& next) {
   }
   ++d.metrics.config_reloads;
   return need_restart;
+}
+
+std::string sitod::impl::time_zone_of(const std::string& tenant) {
+  std::lock_guard lock(sessions_mutex);
+  for (const auto& t : config.tenants)
+    if (t.name == tenant) return t.time_zone;
+  return "UTC";
 }
 
 uint16_t sitod::port() const { return impl_->acceptor ? impl_->acceptor->local_endpoint().port() : 0; }

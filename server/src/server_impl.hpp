@@ -23,6 +23,8 @@
 #include "sito/server/server.hpp"
 #include "sito/server/store.hpp"
 #include "sito/server/stream_stats.hpp"
+#include "sito/server/period_stats.hpp"
+#include "sito/server/rollups.hpp"
 #include "ingest_limiter.hpp"
 #include "net.hpp"
 #include "ocr_lane.hpp"
@@ -74,6 +76,11 @@ struct server_metrics {
   std::atomic<uint64_t> matcher_stage_us[matcher_stage_count] = {};
   std::mutex per_topic_mutex;
   std::map<std::string, uint64_t> mentions_per_topic;  ///< "tenant/topic" → mentions committed
+  /// The running UTC hour (by the matcher's clock) and, per "tenant/topic",
+  /// the live mentions committed in it: the sito_audience, sito_reach and
+  /// sito_wom_share gauges. Under per_topic_mutex.
+  int64_t live_hour = -1;
+  std::map<std::string, rollup_cell> live_hour_cells;
   /// Per producing tenant: stored posts whose JSON form had fields sito does
   /// not know (post::unknown_fields), and how many such fields.
   struct unknown_fields_count {
@@ -170,6 +177,9 @@ struct sitod::impl {
   /// into a full compile, retention. One thread: they run one at a time, and
   /// appends and acks never wait for them.
   net::thread_pool background{1};
+  /// Reads an admin waits on that may take a while (a year of rollups for
+  /// Stats): neither acks nor backfills queue behind them.
+  net::thread_pool queries{1};
 
   // --- ruleset ----------------------------------------------------------
   std::mutex ruleset_mutex;
@@ -271,6 +281,12 @@ struct sitod::impl {
   /// (which may raise spike alerts) at `at_ms`, and their tenants'
   /// subscriptions woken.
   void sink_mentions(const std::vector<mention_record>& mentions, int64_t at_ms);
+  /// The rollup cells of live `mentions` (rollups.hpp), whose posts
+  /// `post_at(i)` gives with their ingestion times; empty when rollups are
+  /// off. Also counts them into the running hour's gauges.
+  rollup_batch rollups_of(const std::vector<mention_record>& mentions,
+                          const std::function<std::pair<const post*, int64_t>(const mention_record&)>& post_at,
+                          int64_t now);
 
   // --- sessions -----------------------------------------------------------
   std::mutex sessions_mutex;
@@ -280,6 +296,9 @@ struct sitod::impl {
   void notify_mentions(const std::set<std::string>& tenants);
 
   // --- tenants ------------------------------------------------------------
+  /// The tenant's calendar zone (config `time_zone`, reloadable); "UTC" for
+  /// a tenant the config does not list.
+  std::string time_zone_of(const std::string& tenant);
   struct principal {
     std::string tenant;
     role granted;
@@ -373,7 +392,10 @@ class session : public std::enable_shared_from_this<session> {
   void on_list(uint64_t rid);
   void on_validate(uint64_t rid, const sito::wire::Validate& m);
   void on_explain(uint64_t rid, const sito::wire::Explain& m);
-  void on_stats(uint64_t rid);
+  void on_stats(uint64_t rid, const sito::wire::Stats& m);
+  void send_stats(uint64_t rid, const std::vector<std::pair<std::string, double>>& counters,
+                  const std::vector<stream_stats::row>& rows, const std::vector<spike_alert>& alerts,
+                  const std::vector<period_row>& periods, const std::string& zone);
   void on_backfill(uint64_t rid, const sito::wire::Backfill& m);
   void send_topics_result(uint64_t rid, uint64_t version, const std::vector<topic_diagnostic>& diagnostics,
                           const std::vector<topic_spec>& topics);

@@ -292,7 +292,7 @@ void session::handle(const Envelope& env, const std::vector<uint8_t>&) {
       if (need(role::admin)) on_explain(rid, *env.message_as_Explain());
       return;
     case Message::Stats:
-      if (need(role::admin)) on_stats(rid);
+      if (need(role::admin)) on_stats(rid, *env.message_as_Stats());
       return;
     case Message::Backfill:
       if (need(role::admin)) on_backfill(rid, *env.message_as_Backfill());

@@ -32,6 +32,8 @@
 //     non-decreasing in commit order (the matcher's clock), so O(log n) reads.
 #include "sito/server/store.hpp"
 
+#include "rollup_store.hpp"
+
 #include <flatbuffers/flatbuffers.h>
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/convenience.h>
@@ -352,6 +354,9 @@ struct store::impl {
   rocksdb::ColumnFamilyHandle* topics = nullptr;
   rocksdb::ColumnFamilyHandle* meta = nullptr;
   rocksdb::ColumnFamilyHandle* post_ids = nullptr;
+  rocksdb::ColumnFamilyHandle* rollups = nullptr;
+  std::shared_ptr<detail::rollup_merge> rollup_merge = std::make_shared<detail::rollup_merge>();
+  std::unique_ptr<detail::rollup_expiry> rollup_expiry;  ///< rollups' compaction filter; outlives db
   std::unique_ptr<id_expiry> expiry;  ///< post_ids' compaction filter; outlives db
   std::unique_ptr<rocksdb::Env> fault_env;  ///< store_options::faults' file system; outlives db
   std::shared_ptr<write_health> health = std::make_shared<write_health>();
@@ -391,6 +396,7 @@ struct store::impl {
     topics = handles[4];
     meta = handles[5];
     post_ids = handles[6];
+    rollups = handles[7];
     return ok_status();
   }
 
@@ -471,7 +477,8 @@ struct store::impl {
   }
 
   status recover();
-  status write_mentions(std::optional<uint64_t> new_watermark, std::span<mention_record> ms);
+  status write_mentions(std::optional<uint64_t> new_watermark, std::span<mention_record> ms,
+                        const rollup_batch* rollup_cells);
 };
 
 status store::impl::recover() {
@@ -582,6 +589,11 @@ result<std::unique_ptr<store>> store::open(const store_options& options) {
   ids.memtable_whole_key_filtering = true;
   ids.compaction_filter = im.expiry.get();
   im.descs.emplace_back("post_ids", ids);
+  rocksdb::ColumnFamilyOptions rolls = cfo;
+  rolls.merge_operator = im.rollup_merge;
+  im.rollup_expiry = std::make_unique<detail::rollup_expiry>(options.rollup_retention_ms);
+  rolls.compaction_filter = im.rollup_expiry.get();
+  im.descs.emplace_back("rollups", rolls);
   SITO_RETURN_IF_ERROR(im.open_db(false));
   SITO_RETURN_IF_ERROR(im.recover());
   return st;
@@ -764,7 +776,8 @@ uint64_t store::stored_bytes() const { return impl_->post_bytes.load() + impl_->
 
 uint64_t store::matched_watermark() const { return impl_->watermark.load(); }
 
-status store::impl::write_mentions(std::optional<uint64_t> new_watermark, std::span<mention_record> ms) {
+status store::impl::write_mentions(std::optional<uint64_t> new_watermark, std::span<mention_record> ms,
+                                   const rollup_batch* rollup_cells) {
   reopen_if_due();
   std::lock_guard lk(mention_mu);
   std::shared_lock dl(db_mu);
@@ -800,6 +813,11 @@ status store::impl::write_mentions(std::optional<uint64_t> new_watermark, std::s
     auto s = batch.Put(mentions, key, slice(value));
     if (!s.ok()) return from_rocks(s, "commit mentions");
   }
+  if (rollup_cells != nullptr)
+    for (const auto& [key, cell] : rollup_cells->cells()) {
+      auto s = batch.Merge(rollups, key, cell.encode());
+      if (!s.ok()) return from_rocks(s, "commit rollups");
+    }
   for (const auto& [tenant, n] : next)
     (void)batch.Put(meta, std::string(k_meta_next_mention) + tenant, be64(n));
   const uint64_t bytes = mention_bytes.load() + added;
@@ -821,13 +839,43 @@ status store::impl::write_mentions(std::optional<uint64_t> new_watermark, std::s
   return ok_status();
 }
 
-status store::commit_matches(uint64_t new_watermark, std::span<mention_record> mentions) {
-  return impl_->write_mentions(new_watermark, mentions);
+status store::commit_matches(uint64_t new_watermark, std::span<mention_record> mentions,
+                             const rollup_batch* rollups) {
+  return impl_->write_mentions(new_watermark, mentions, rollups);
 }
 
-status store::append_mentions(std::span<mention_record> mentions) {
-  return impl_->write_mentions(std::nullopt, mentions);
+status store::append_mentions(std::span<mention_record> mentions, const rollup_batch* rollups) {
+  return impl_->write_mentions(std::nullopt, mentions, rollups);
 }
+
+// ---- rollups --------------------------------------------------------------------
+
+status store::read_rollups(std::string_view row_prefix, int64_t from_hour, int64_t to_hour,
+                           const std::function<void(int64_t hour, const rollup_cell& cell)>& fn) const {
+  const auto& im = *impl_;
+  if (from_hour >= to_hour) return ok_status();
+  std::shared_lock dl(im.db_mu);
+  if (im.db == nullptr) return im.closed();
+  rocksdb::ReadOptions ro;
+  const std::string lower = rollup_key(row_prefix, from_hour), upper = rollup_key(row_prefix, to_hour);
+  rocksdb::Slice lb(lower), ub(upper);
+  ro.iterate_lower_bound = &lb;
+  ro.iterate_upper_bound = &ub;
+  std::unique_ptr<rocksdb::Iterator> it(im.db->NewIterator(ro, im.rollups));
+  for (it->Seek(lb); it->Valid(); it->Next()) {
+    const std::string_view key = view(it->key());
+    int64_t hour = 0;
+    if (key.size() != lower.size() || !rollup_key_hour(key, hour)) continue;  // another row's longer key
+    auto cell = rollup_cell::decode(view(it->value()));
+    if (!cell.ok()) return {cell.error().code(), "store: rollup at hour " + std::to_string(hour) + ": " +
+                                                      cell.error().message()};
+    fn(hour, *cell);
+  }
+  if (!it->status().ok()) return from_rocks(it->status(), "read rollups");
+  return ok_status();
+}
+
+uint64_t store::rollup_corrupt_cells() const { return impl_->rollup_merge->corrupt_cells(); }
 
 // ---- mention log ----------------------------------------------------------------
 

@@ -11,7 +11,7 @@
 //   sito subscribe --name N [--topic ID]... [--tag PATH]... [--from latest|committed|offset:N|time:MS] [--count N] [--commit]
 //   sito topics list | upsert FILE | delete ID...
 //   sito explain --server ... --topic ID --post JSON|@FILE
-//   sito stats
+//   sito stats [--topic ID [--tag PATH]] [--from T --to T --by hour|day|week|month|all]
 // Mentions go to stdout as JSON lines; problems go to stderr as JSON lines
 // (match, publish) or as caret diagnostics (validate). Exit codes: 0 ok,
 // 1 the query is invalid / a topic failed to compile / a post was rejected,
@@ -403,6 +403,16 @@ int run_topics(const remote& r, const std::vector<std::string>& args) {
   return errors ? 1 : 0;
 }
 
+/// `sito stats --by …`: one JSON line per bucket (period_stats.hpp).
+int run_periods(const remote& r, const sito::client::period_request& q) {
+  auto c = connect_remote(r, sito::client::role::admin);
+  if (!c.ok()) return fail(c.error());
+  auto rows = (*c)->periods(q);
+  if (!rows.ok()) return fail(rows.error());
+  for (const auto& row : *rows) std::cout << sito::server::period_row_json(row) << "\n";
+  return 0;
+}
+
 int run_stats(const remote& r) {
   auto c = connect_remote(r, sito::client::role::admin);
   if (!c.ok()) return fail(c.error());
@@ -541,7 +551,19 @@ int main(int argc, char** argv) {
   auto* topics_cmd = app.add_subcommand("topics", "list | upsert FILE | delete ID...");
   topics_cmd->add_option("args", topics_args, "list | upsert FILE | delete ID...")->required();
   add_remote(topics_cmd);
-  auto* stats = app.add_subcommand("stats", "sitod's counters for this tenant");
+  auto* stats = app.add_subcommand(
+      "stats", "sitod's counters for this tenant; with --by, the measures per period from the durable rollups");
+  sito::client::period_request period;
+  period.by.clear();
+  stats->add_option("--topic", period.topic, "topic id (default: the tenant's total over its topics)");
+  stats->add_option("--tag", period.tag, "tag path of the topic (its subtree)");
+  stats->add_option("--from", period.from, "start: -7d, -12h, 2026-11-01, 2026-11-01T10:00, Unix seconds, now");
+  stats->add_option("--to", period.to, "end (default: now)");
+  stats->add_option("--by", period.by, "hour, day, week (ISO), month or all: one JSON line per bucket")
+      ->check(CLI::IsMember({"hour", "day", "week", "month", "all"}));
+  stats->add_option("--among", period.among, "share of voice among these topic ids (default: all of the tenant's)")
+      ->delimiter(',');
+  stats->add_option("--tz", period.time_zone, "IANA time zone of the buckets (default: the tenant's)");
   add_remote(stats);
   std::string backfill_topic;
   auto* backfill = app.add_subcommand("backfill", "run a topic over the retained post log (mentions marked backfill)");
@@ -560,7 +582,12 @@ int main(int argc, char** argv) {
   if (*publish) return run_publish(server, publish_path, batch_size);
   if (*subscribe) return run_subscribe(server, sub_name, sub_topics, sub_tags, sub_from, sub_count, sub_commit, sub_alerts);
   if (*topics_cmd) return run_topics(server, topics_args);
-  if (*stats) return run_stats(server);
+  if (*stats) {
+    if (!period.by.empty()) return run_periods(server, period);
+    if (!period.topic.empty() || !period.from.empty() || !period.to.empty())
+      return fail(sito::status{sito::status_code::invalid_argument, "--topic, --from and --to need --by"});
+    return run_stats(server);
+  }
   if (*backfill) return run_backfill(server, backfill_topic);
   return 2;
 }

@@ -50,6 +50,7 @@
 #include "sito/base/status.hpp"
 #include "sito/model/post.hpp"
 #include "sito/model/topic.hpp"
+#include "sito/server/period_stats.hpp"
 #include "sito/server/stream_stats.hpp"
 #include "sito/server/wire_convert.hpp"
 
@@ -136,6 +137,18 @@ struct tenant_stats {
   std::vector<server::spike_alert> alerts;
 };
 
+/// A period query (sito/server/period_stats.hpp): the measures per bucket
+/// of the tenant's calendar, from sitod's durable rollups.
+struct period_request {
+  std::string topic;               ///< empty: the tenant's total over its topics
+  std::string tag;                 ///< a tag path of the topic (its subtree)
+  std::string from;                ///< period_stats.hpp parse_time: -7d, 2026-11-01, …
+  std::string to;                  ///< empty: now
+  std::string by = "day";          ///< hour, day, week, month, all
+  std::vector<std::string> among;  ///< share of voice among these topics
+  std::string time_zone;           ///< empty: the tenant's
+};
+
 class connection {
  public:
   /// Connects and authenticates (Hello → Welcome).
@@ -162,6 +175,9 @@ class connection {
   result<std::pair<bool, std::string>> explain(const std::string& topic, const post& p);
   result<std::vector<std::pair<std::string, double>>> stats();
   result<tenant_stats> full_stats();
+  /// One row per bucket, oldest first; errors (a bad time, an unknown
+  /// topic or zone) come back with the server's message.
+  result<std::vector<server::period_row>> periods(const period_request& q);
   /// Runs `topic` over the retained post log (optionally only posts ingested
   /// in [from_ms, to_ms]); the mentions go to the tenant's stream marked
   /// backfill. Returns (posts scanned, mentions produced).

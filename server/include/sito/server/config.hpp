@@ -26,6 +26,8 @@
 //         - {sha256: "<hex>", role: admin}
 //       topics_file: ops/sample/tenant.yaml   # loaded once, when the tenant has no topics yet
 //       ocr: false                            # optional: no mentions from picture text for this tenant
+//       time_zone: Europe/Moscow              # optional (UTC): the calendar of `sito stats --by day|week|month`
+//   stats: {rollups: true, retention_days: 400}  # hourly rollups of live mentions (period_stats.hpp)
 //
 // Config loading throws nothing: errors come back as status.
 #pragma once
@@ -58,6 +60,8 @@ struct tenant_config {
   /// and the bucket's size (0: one second of posts, at least max_batch_posts).
   uint32_t ingest_posts_per_second = 0;
   uint32_t ingest_burst_posts = 0;
+  /// IANA zone of the tenant's calendar buckets (period_stats.hpp).
+  std::string time_zone = "UTC";
 };
 
 /// The OCR lane (README "OCR"): a bounded queue of posts with images, served
@@ -98,10 +102,17 @@ struct alert_config {
   int cooldown_minutes = 10;
 };
 
+/// Durable hourly rollups of live mentions (rollups.hpp, period_stats.hpp).
+struct stats_config {
+  bool rollups = true;           ///< false: no rollups are written (period queries answer zeros)
+  int64_t retention_days = 400;  ///< rollup cells older than this are dropped (0: kept)
+};
+
 struct store_faults;  // sito/server/store.hpp
 
 struct server_config {
   alert_config alerts;
+  stats_config stats;
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 7400;
   std::optional<tls_config> tls;  ///< set: the protocol listener speaks TLS only; unset: plain TCP

@@ -7,6 +7,7 @@
 //   topics     tenant \0 topic id                        → wire.Topic (finished buffer)
 //   meta       "matched_watermark", "next_post", "next_mention/<tenant>", ...
 //   post_ids   producer tenant \0 source \0 post id      → offset, content fingerprint, ingested_at_ms
+//   rollups    tenant, topic, tag (length-prefixed), hour → rollup_cell (merge operands; rollups.hpp)
 //
 // Guarantees:
 //   * append_posts() returns after a synced WAL write: an acknowledged post
@@ -16,6 +17,11 @@
 //     resumes at the watermark, so every stored post is matched exactly once
 //     into the mention log.
 //   * Mention offsets are gap-free per tenant, assigned in commit order.
+//   * Rollups: the cells of a rollup_batch passed to commit_matches() or
+//     append_mentions() are written in the same WriteBatch as the mentions,
+//     so the hourly rollups count exactly the committed mentions they were
+//     built from, crash or not. They are kept for rollup_retention_ms of
+//     their hour (a compaction filter), apart from retention_bytes.
 //   * Idempotent ingest: a post whose (producer tenant, source, id) was
 //     accepted within dedup_window_ms is not stored again. Same content
 //     (server/src/post_identity.hpp): a duplicate, reported to the caller
@@ -50,6 +56,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -59,6 +66,7 @@
 #include "sito/base/status.hpp"
 #include "sito/model/post.hpp"
 #include "sito/model/topic.hpp"
+#include "sito/server/rollups.hpp"
 #include "sito/server/wire_convert.hpp"
 
 namespace sito::server {
@@ -86,6 +94,8 @@ struct store_options {
   bool sync_writes = true;                   ///< fsync the WAL before append_posts returns
   /// Idempotent ingest window (see above); 0 turns the check off.
   int64_t dedup_window_ms = 7LL * 24 * 3600 * 1000;
+  /// Rollup cells whose hour ended longer ago than this are dropped; <= 0: kept.
+  int64_t rollup_retention_ms = 400LL * 24 * 3600 * 1000;
   /// Set: writes fail on demand (store_faults). Unset in production.
   std::shared_ptr<store_faults> faults;
 };
@@ -134,10 +144,21 @@ class store {
   uint64_t matched_watermark() const;
   /// Atomically: assigns each mention its tenant's next offset (written into
   /// `mentions[i].offset`), stores them, and sets the watermark.
-  /// Precondition: new_watermark >= matched_watermark().
-  status commit_matches(uint64_t new_watermark, std::span<mention_record> mentions);
-  /// Stores mentions without moving the watermark (backfill).
-  status append_mentions(std::span<mention_record> mentions);
+  /// Precondition: new_watermark >= matched_watermark(). `rollups`, when
+  /// given, is written in the same batch (the live mentions' counts).
+  status commit_matches(uint64_t new_watermark, std::span<mention_record> mentions,
+                        const rollup_batch* rollups = nullptr);
+  /// Stores mentions without moving the watermark (backfill, which passes
+  /// no rollups; OCR mentions, which do).
+  status append_mentions(std::span<mention_record> mentions, const rollup_batch* rollups = nullptr);
+
+  // ---- rollups -------------------------------------------------------------
+  /// Calls `fn(hour, cell)` for each cell of the row `row_prefix`
+  /// (rollup_row_prefix) with from_hour <= hour < to_hour, in hour order.
+  status read_rollups(std::string_view row_prefix, int64_t from_hour, int64_t to_hour,
+                      const std::function<void(int64_t hour, const rollup_cell& cell)>& fn) const;
+  /// Rollup cells skipped as undecodable since open (never expected).
+  uint64_t rollup_corrupt_cells() const;
 
   // ---- mention log ------------------------------------------------------
   status read_mentions(const std::string& tenant, uint64_t from, size_t max,

@@ -1,0 +1,145 @@
+// File: sito/server/rollups.hpp
+//
+// Durable hourly rollups of the mention stream (issue 17): per tenant, topic
+// and tag, one cell per UTC hour of the posts' `published_at`, with the
+// counters every period measure of sito/server/period_stats.hpp is computed
+// from. The matcher counts each batch's live mentions into a rollup_batch
+// and the store writes its cells in the SAME WriteBatch as the mentions and
+// the watermark (RocksDB merge operands, store.hpp), so a crash never skews
+// them.
+//
+//   rollup_batch rb;
+//   for (auto& m : mentions) rb.add(m, post_of(m), ingested_at_ms_of(m));
+//   db->commit_matches(watermark, mentions, &rb);
+//
+// What a mention counts in (rows):
+//   * (tenant, topic, "")        the topic;
+//   * (tenant, topic, path)      each tag path of the mention and each of its
+//                                ancestors, once per mention ("A/B" and "A/C"
+//                                count "A" once): a tag covers its subtree;
+//   * (tenant, "", "")           the tenant's total over its topics (a post
+//                                matched by two topics counts twice), the
+//                                denominator of the share of voice.
+// Which hour: the post's `published_at` (UTC); a post without one, or one
+// dated more than a day after it was ingested, counts at its ingestion time.
+//
+// Distinct authors (author_set): an author is `source` + `author.id` (the
+// handle when the id is empty); posts with neither count in no author
+// measure. Up to author_set::exact_capacity distinct authors a set is exact:
+// `authors` is their number and `audience` the sum of their follower counts,
+// each author once with its latest count (by published_at). Beyond that it
+// keeps a HyperLogLog of every author (2^12 registers, standard error
+// 1.04/64 = 1.6%) for `authors` and a priority sample (Duffield, Lund and
+// Thorup 2007) of exact_capacity authors for `audience`: an unbiased
+// estimate in which every author with a follower count above the sample's
+// threshold is counted exactly, so one celebrity does not swing it.
+//
+// Thread-safety: plain values; no shared state.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sito/base/status.hpp"
+#include "sito/model/post.hpp"
+
+namespace sito::server {
+
+struct mention_record;  // sito/server/wire_convert.hpp
+
+/// The distinct authors of a cell or a period (see the top of the file).
+class author_set {
+ public:
+  /// Distinct authors kept exactly; a larger set becomes an estimate.
+  static constexpr size_t exact_capacity = 1024;
+  static constexpr int hll_bits = 12;
+
+  /// The stable hash of an author (stored: never change it).
+  static uint64_t author_hash(std::string_view source, std::string_view author_id);
+
+  /// Counts an author with `followers` seen at `seen_s` (Unix seconds).
+  void add(uint64_t hash, int64_t followers, int64_t seen_s);
+  /// Adds every author of `other`: the same as adding them one by one, for
+  /// exact sets; estimates merge (HyperLogLog registers, priority samples).
+  void merge(const author_set& other);
+
+  bool exact() const { return hll_.empty(); }
+  /// Distinct authors: exact, or the HyperLogLog estimate.
+  double authors() const;
+  /// The sum of the distinct authors' latest follower counts: exact, or the
+  /// priority-sampling estimate.
+  double audience() const;
+  size_t kept() const { return entries_.size(); }
+
+  void encode(std::string& out) const;
+  /// Reads what encode() wrote from the front of `in` and advances it;
+  /// false on malformed bytes (then `*this` is unspecified).
+  bool decode(std::string_view& in);
+
+ private:
+  struct entry {
+    uint64_t hash = 0;
+    int64_t followers = 0;
+    int64_t seen_s = 0;
+  };
+  static double priority(const entry& e);
+  static bool newer(const entry& a, const entry& b);
+  void insert_or_update(const entry& e);
+  void hll_add(uint64_t hash);
+  /// Over capacity: becomes (or stays) an estimate and evicts the entries
+  /// of lowest priority down to capacity.
+  void shrink();
+
+  std::vector<entry> entries_;  ///< sorted by hash, unique
+  double threshold_ = 0;        ///< estimate: the largest priority evicted so far
+  std::vector<uint8_t> hll_;    ///< estimate: 2^hll_bits registers; empty while exact
+};
+
+/// The counters of one (tenant, topic, tag, hour) cell, or of a period
+/// (cells merged).
+struct rollup_cell {
+  uint64_t mentions = 0;
+  uint64_t negative = 0, neutral = 0, positive = 0;
+  uint64_t wom = 0;         ///< mentions with the WOM flag
+  int64_t reach = 0;        ///< sum of reach (the author's followers when a post has none)
+  int64_t engagement = 0;   ///< sum of engagement
+  author_set authors;
+
+  /// Counts one mention (sentiment as rules::sentiment: 0 negative, 1 neutral, 2 positive).
+  void add_mention(const post& p, uint8_t sentiment, bool wom_flag);
+  void merge(const rollup_cell& other);
+  std::string encode() const;
+  static result<rollup_cell> decode(std::string_view bytes);
+};
+
+/// The key of a cell: length-prefixed tenant, topic and tag, then the
+/// big-endian hour (hours since the Unix epoch, UTC), so one row's hours
+/// form one contiguous, ordered key range.
+std::string rollup_row_prefix(std::string_view tenant, std::string_view topic, std::string_view tag);
+std::string rollup_key(std::string_view row_prefix, int64_t hour);
+/// The hour of a key (its last eight bytes); false when the key is too short.
+bool rollup_key_hour(std::string_view key, int64_t& hour);
+
+/// The hour a mention of `p` counts in (see the top of the file).
+int64_t rollup_hour_of(const post& p, int64_t ingested_at_ms);
+
+/// The cells of a batch of mentions, merged by key: what the store writes.
+class rollup_batch {
+ public:
+  /// Counts mention `m` (not a backfill: callers leave those out) of post `p`.
+  void add(const mention_record& m, const post& p, int64_t ingested_at_ms);
+  bool empty() const { return cells_.empty(); }
+  /// Key → cell, in key order.
+  const std::map<std::string, rollup_cell>& cells() const { return cells_; }
+
+ private:
+  rollup_cell& cell(std::string_view tenant, std::string_view topic, std::string_view tag, int64_t hour);
+  std::map<std::string, rollup_cell> cells_;
+  std::string key_buf_;
+  std::vector<std::string> paths_;
+};
+
+}  // namespace sito::server
