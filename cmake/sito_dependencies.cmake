@@ -7,6 +7,9 @@ find_package(absl REQUIRED)
 find_package(nlohmann_json REQUIRED)
 find_package(yaml-cpp REQUIRED)
 find_package(CLI11 REQUIRED)
+# Calendars and time zones from the system's zoneinfo (tzdata, kept current by
+# Debian; ICU's own copy in bookworm is 2022e): Howard Hinnant's date/tz.
+find_package(date CONFIG REQUIRED)
 
 find_path(STEMMER_INCLUDE_DIR libstemmer.h REQUIRED)
 find_library(STEMMER_LIBRARY stemmer REQUIRED)

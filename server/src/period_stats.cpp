@@ -1,12 +1,14 @@
 // File: server/src/period_stats.cpp
 //
 // Period measures from the hourly rollups (sito/server/period_stats.hpp).
-// Calendars come from ICU (zone data built into libicu, daylight saving
-// included); the tests check them against the C library's zoneinfo.
+// Calendars come from date/tz.h over the system's zoneinfo (Debian's tzdata,
+// kept current; ICU's built-in copy in bookworm is 2022e, which predates
+// Kazakhstan's move to UTC+5 in 2024); the tests check them against the C
+// library's localtime_r/mktime.
 #include "sito/server/period_stats.hpp"
 
-#include <unicode/gregocal.h>
-#include <unicode/timezone.h>
+#include <date/date.h>
+#include <date/tz.h>
 
 #include <nlohmann/json.hpp>
 
@@ -14,6 +16,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <stdexcept>
 #include <map>
 #include <memory>
 
@@ -25,85 +28,98 @@ constexpr size_t max_buckets = 100'000;
 
 int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
-/// A Gregorian calendar in one zone (ISO weeks: Monday first).
+/// A calendar in one zone, from the system's zoneinfo (date/tz.h).
 class zone_calendar {
  public:
   static result<zone_calendar> make(const std::string& zone) {
-    std::unique_ptr<icu::TimeZone> tz(icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(zone)));
-    icu::UnicodeString id;
-    tz->getID(id);
-    if (zone.empty() || id == icu::UnicodeString(UCAL_UNKNOWN_ZONE_ID))
-      return invalid_argument("unknown time zone '" + zone + "' (expected an IANA name such as Europe/Moscow or UTC)");
-    UErrorCode st = U_ZERO_ERROR;
     zone_calendar z;
-    z.cal_ = std::make_unique<icu::GregorianCalendar>(tz.release(), st);
-    if (U_FAILURE(st)) return status{status_code::internal, std::string("ICU calendar: ") + u_errorName(st)};
-    z.cal_->setFirstDayOfWeek(UCAL_MONDAY);
-    z.cal_->setMinimalDaysInFirstWeek(4);
+    try {
+      if (zone.empty()) throw std::runtime_error("empty");
+      z.tz_ = date::locate_zone(zone);
+    } catch (const std::exception&) {
+      return invalid_argument("unknown time zone '" + zone + "' (expected an IANA name such as Europe/Moscow or UTC)");
+    }
     return z;
   }
 
   /// The start of the bucket of unit `u` that holds `ms`.
-  int64_t floor(int64_t ms, period_unit u) {
-    UErrorCode st = U_ZERO_ERROR;
-    cal_->setTime(static_cast<UDate>(ms), st);
-    cal_->set(UCAL_MILLISECOND, 0);
-    cal_->set(UCAL_SECOND, 0);
-    cal_->set(UCAL_MINUTE, 0);
-    if (u != period_unit::hour) cal_->set(UCAL_HOUR_OF_DAY, 0);
-    if (u == period_unit::month) cal_->set(UCAL_DATE, 1);
-    int64_t out = time(st);
-    if (u == period_unit::week) {
-      const int dow = cal_->get(UCAL_DAY_OF_WEEK, st);  // 1 Sunday … 7 Saturday
-      cal_->add(UCAL_DATE, -((dow + 5) % 7), st);
-      out = time(st);
+  int64_t floor(int64_t ms, period_unit u) const {
+    const auto local = tz_->to_local(sys_ms(ms));
+    const date::local_days day = date::floor<date::days>(local);
+    switch (u) {
+      case period_unit::hour: {
+        // The same instant less its local minutes: no ambiguity when clocks go back.
+        const int64_t in_hour = local.time_since_epoch().count() % hour_ms;
+        return ms - (in_hour < 0 ? in_hour + hour_ms : in_hour);
+      }
+      case period_unit::day: return to_ms(day);
+      case period_unit::week: return to_ms(day - date::days{date::weekday(day).iso_encoding() - 1});
+      case period_unit::month: {
+        const date::year_month_day ymd(day);
+        return to_ms(date::local_days(ymd.year() / ymd.month() / 1));
+      }
+      case period_unit::all: return ms;
     }
-    return out;
+    return ms;
   }
 
   /// The start of the bucket after the one that starts at `start`.
-  int64_t next(int64_t start, period_unit u) {
-    UErrorCode st = U_ZERO_ERROR;
-    cal_->setTime(static_cast<UDate>(start), st);
+  int64_t next(int64_t start, period_unit u) const {
+    const auto local = tz_->to_local(sys_ms(start));
+    const date::local_days day = date::floor<date::days>(local);
+    int64_t out = start;
     switch (u) {
-      case period_unit::hour: cal_->add(UCAL_HOUR, 1, st); break;
-      case period_unit::day: cal_->add(UCAL_DATE, 1, st); break;
-      case period_unit::week: cal_->add(UCAL_DATE, 7, st); break;
-      case period_unit::month: cal_->add(UCAL_MONTH, 1, st); break;
+      case period_unit::hour: out = start + hour_ms; break;  // an hour later, whatever the clocks say
+      case period_unit::day: out = to_ms(day + date::days{1}); break;
+      case period_unit::week: out = to_ms(day + date::days{7}); break;
+      case period_unit::month: {
+        const date::year_month_day ymd(day);
+        out = to_ms(date::local_days((ymd.year() / ymd.month() + date::months{1}) / 1));
+        break;
+      }
       case period_unit::all: return INT64_MAX;
     }
-    const int64_t out = time(st);
     return out > start ? out : start + hour_ms;  // never stuck (a zone's odd transition)
   }
 
   /// Local wall-clock fields to UTC milliseconds (strict: 2026-02-30 is an error).
-  result<int64_t> from_local(int y, int mo, int d, int h, int mi, int s) {
-    UErrorCode st = U_ZERO_ERROR;
-    cal_->clear();
-    cal_->setLenient(false);
-    cal_->set(y, mo - 1, d, h, mi, s);
-    const UDate t = cal_->getTime(st);
-    cal_->setLenient(true);
-    if (U_FAILURE(st)) return invalid_argument("no such local time");
-    return static_cast<int64_t>(t);
+  result<int64_t> from_local(int y, int mo, int d, int h, int mi, int s) const {
+    const date::year_month_day ymd{date::year{y}, date::month{static_cast<unsigned>(mo)}, date::day{static_cast<unsigned>(d)}};
+    if (!ymd.ok() || h > 23 || mi > 59 || s > 59) return invalid_argument("no such local time");
+    return to_ms(date::local_days(ymd) + std::chrono::hours{h} + std::chrono::minutes{mi} + std::chrono::seconds{s});
   }
 
   /// ISO 8601 with the zone's offset at `ms`.
-  std::string iso(int64_t ms) {
-    UErrorCode st = U_ZERO_ERROR;
-    cal_->setTime(static_cast<UDate>(ms), st);
-    const int offset_min = (cal_->get(UCAL_ZONE_OFFSET, st) + cal_->get(UCAL_DST_OFFSET, st)) / 60000;
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", cal_->get(UCAL_EXTENDED_YEAR, st),
-                  cal_->get(UCAL_MONTH, st) + 1, cal_->get(UCAL_DATE, st), cal_->get(UCAL_HOUR_OF_DAY, st),
-                  cal_->get(UCAL_MINUTE, st), cal_->get(UCAL_SECOND, st), offset_min < 0 ? '-' : '+',
-                  std::abs(offset_min) / 60, std::abs(offset_min) % 60);
+  std::string iso(int64_t ms) const {
+    const auto t = sys_ms(ms);
+    const auto info = tz_->get_info(t);
+    const auto local = date::floor<std::chrono::seconds>(tz_->to_local(t));
+    const date::local_days day = date::floor<date::days>(local);
+    const date::year_month_day ymd(day);
+    const date::hh_mm_ss<std::chrono::seconds> tod(local - day);
+    const auto offset_min = static_cast<int>(info.offset.count() / 60);
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d%c%02d:%02d", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                  static_cast<int>(tod.hours().count()), static_cast<int>(tod.minutes().count()),
+                  static_cast<int>(tod.seconds().count()), offset_min < 0 ? '-' : '+', std::abs(offset_min) / 60,
+                  std::abs(offset_min) % 60);
     return buf;
   }
 
  private:
-  int64_t time(UErrorCode& st) { return static_cast<int64_t>(cal_->getTime(st)); }
-  std::unique_ptr<icu::Calendar> cal_;
+  static date::sys_time<std::chrono::milliseconds> sys_ms(int64_t ms) {
+    return date::sys_time<std::chrono::milliseconds>{std::chrono::milliseconds{ms}};
+  }
+  /// A local time to UTC; a local time that does not exist (clocks moved
+  /// forward over it) maps to the moment the clocks moved, an ambiguous one
+  /// to its first occurrence.
+  template <class Duration>
+  int64_t to_ms(date::local_time<Duration> local) const {
+    const auto t = tz_->to_sys(date::floor<std::chrono::milliseconds>(local), date::choose::earliest);
+    return t.time_since_epoch().count();
+  }
+  const date::time_zone* tz_ = nullptr;
 };
 
 /// Reads `digits` decimal digits at `s[pos]`.
@@ -252,6 +268,7 @@ result<std::vector<period_row>> query_periods(const store& db, const period_quer
   std::vector<int64_t> starts{q.from_ms};
   if (q.by != period_unit::all)
     for (int64_t b = cal->next(cal->floor(q.from_ms, q.by), q.by); b < q.to_ms; b = cal->next(b, q.by)) {
+      if (b <= starts.back()) continue;
       starts.push_back(b);
       if (starts.size() > max_buckets)
         return invalid_argument("more than " + std::to_string(max_buckets) + " buckets: use a longer unit or a shorter period");

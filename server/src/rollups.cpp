@@ -88,50 +88,58 @@ bool author_set::newer(const entry& a, const entry& b) {
   return a.seen_s != b.seen_s ? a.seen_s > b.seen_s : a.followers > b.followers;
 }
 
-void author_set::insert_or_update(const entry& e) {
-  auto it = std::lower_bound(entries_.begin(), entries_.end(), e.hash,
-                             [](const entry& x, uint64_t h) { return x.hash < h; });
-  if (it != entries_.end() && it->hash == e.hash) {
-    if (newer(e, *it)) *it = e;
-    return;
-  }
-  entries_.insert(it, e);
-}
-
-void author_set::hll_add(uint64_t hash) {
+void author_set::hll_add(uint64_t hash) const {
   const size_t index = hash >> (64 - hll_bits);
   const uint64_t rest = hash << hll_bits;
   const auto rank = static_cast<uint8_t>(rest == 0 ? 64 - hll_bits + 1 : std::countl_zero(rest) + 1);
   hll_[index] = std::max(hll_[index], rank);
 }
 
-void author_set::shrink() {
+void author_set::tidy() const {
+  if (sorted_ == entries_.size() && entries_.size() <= exact_capacity) return;
+  // Sort the tail by (hash, newest first), merge it with the sorted head,
+  // keep the newest sighting of each hash.
+  const auto by_hash_newest = [](const entry& a, const entry& b) { return a.hash != b.hash ? a.hash < b.hash : newer(a, b); };
+  std::sort(entries_.begin() + static_cast<std::ptrdiff_t>(sorted_), entries_.end(), by_hash_newest);
+  std::inplace_merge(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(sorted_), entries_.end(),
+                     by_hash_newest);
+  size_t out = 0;
+  for (size_t i = 0; i < entries_.size(); ++i)
+    if (out == 0 || entries_[out - 1].hash != entries_[i].hash) entries_[out++] = entries_[i];
+  entries_.resize(out);
+  sorted_ = out;
   if (entries_.size() <= exact_capacity) return;
   if (hll_.empty()) {
     hll_.assign(hll_registers, 0);
     for (const auto& e : entries_) hll_add(e.hash);
   }
   // Keep the exact_capacity entries of highest priority.
-  std::vector<entry> by_priority = entries_;
-  std::nth_element(by_priority.begin(), by_priority.begin() + exact_capacity, by_priority.end(),
-                   [](const entry& a, const entry& b) {
-                     const double pa = priority(a), pb = priority(b);
-                     return pa != pb ? pa > pb : a.hash < b.hash;
-                   });
-  for (auto it = by_priority.begin() + exact_capacity; it != by_priority.end(); ++it)
-    threshold_ = std::max(threshold_, priority(*it));
-  by_priority.resize(exact_capacity);
-  std::sort(by_priority.begin(), by_priority.end(), [](const entry& a, const entry& b) { return a.hash < b.hash; });
-  entries_ = std::move(by_priority);
+  const auto by_priority = [](const entry& a, const entry& b) {
+    const double pa = priority(a), pb = priority(b);
+    return pa != pb ? pa > pb : a.hash < b.hash;
+  };
+  std::nth_element(entries_.begin(), entries_.begin() + exact_capacity, entries_.end(), by_priority);
+  for (auto it = entries_.begin() + exact_capacity; it != entries_.end(); ++it) threshold_ = std::max(threshold_, priority(*it));
+  entries_.resize(exact_capacity);
+  std::sort(entries_.begin(), entries_.end(), [](const entry& a, const entry& b) { return a.hash < b.hash; });
+  sorted_ = entries_.size();
 }
 
 void author_set::add(uint64_t hash, int64_t followers, int64_t seen_s) {
-  if (!hll_.empty()) hll_add(hash);
-  insert_or_update({hash, std::max<int64_t>(0, followers), seen_s});
-  if (entries_.size() > exact_capacity) shrink();
+  const entry e{hash, std::max<int64_t>(0, followers), seen_s};
+  if (!hll_.empty()) {
+    hll_add(hash);
+    // Below the threshold it could never be among the kept (the threshold only grows).
+    if (priority(e) < threshold_) return;
+  }
+  entries_.push_back(e);
+  // Sightings are tidied in bulk: amortized O(log n) each.
+  if (entries_.size() - sorted_ > std::max<size_t>(64, sorted_)) tidy();
 }
 
 void author_set::merge(const author_set& other) {
+  other.tidy();
+  tidy();
   if (!other.hll_.empty()) {
     if (hll_.empty()) {
       hll_.assign(hll_registers, 0);
@@ -142,27 +150,12 @@ void author_set::merge(const author_set& other) {
     for (const auto& e : other.entries_) hll_add(e.hash);
   }
   threshold_ = std::max(threshold_, other.threshold_);
-  // Both sorted by hash: one merge pass, the newer entry of a shared hash.
-  std::vector<entry> merged;
-  merged.reserve(entries_.size() + other.entries_.size());
-  auto a = entries_.cbegin();
-  auto b = other.entries_.cbegin();
-  while (a != entries_.cend() || b != other.entries_.cend()) {
-    if (b == other.entries_.cend() || (a != entries_.cend() && a->hash < b->hash)) {
-      merged.push_back(*a++);
-    } else if (a == entries_.cend() || b->hash < a->hash) {
-      merged.push_back(*b++);
-    } else {
-      merged.push_back(newer(*b, *a) ? *b : *a);
-      ++a;
-      ++b;
-    }
-  }
-  entries_ = std::move(merged);
-  shrink();
+  entries_.insert(entries_.end(), other.entries_.begin(), other.entries_.end());
+  tidy();
 }
 
 double author_set::authors() const {
+  tidy();
   if (hll_.empty()) return static_cast<double>(entries_.size());
   const double m = static_cast<double>(hll_registers);
   double sum = 0;
@@ -178,12 +171,14 @@ double author_set::authors() const {
 }
 
 double author_set::audience() const {
+  tidy();
   double sum = 0;
   for (const auto& e : entries_) sum += std::max(static_cast<double>(e.followers), threshold_);
   return sum;
 }
 
 void author_set::encode(std::string& out) const {
+  tidy();
   out.push_back(hll_.empty() ? 0 : 1);
   put_varint(out, entries_.size());
   uint64_t prev = 0;
@@ -202,6 +197,7 @@ void author_set::encode(std::string& out) const {
 }
 
 bool author_set::decode(std::string_view& in) {
+  sorted_ = 0;
   entries_.clear();
   hll_.clear();
   threshold_ = 0;
@@ -222,6 +218,7 @@ bool author_set::decode(std::string_view& in) {
     prev = hash;
     entries_.push_back({hash, std::max<int64_t>(0, unzigzag(f)), unzigzag(s)});
   }
+  sorted_ = entries_.size();
   if (mode == 1) {
     uint64_t bits;
     if (!get_u64(in, bits)) return false;

@@ -3,6 +3,7 @@
 #include "sito/server/store.hpp"
 
 #include "post_identity.hpp"
+#include "support/temp_dir.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -34,29 +35,8 @@ namespace sito::server {
 namespace {
 
 namespace fs = std::filesystem;
+using test::temp_dir;
 
-/// A fresh directory under the system temp dir, removed on destruction.
-class temp_dir {
- public:
-  temp_dir() {
-    static std::atomic<int> counter{0};
-    std::random_device rd;
-    path_ = fs::temp_directory_path() /
-            ("sito_store_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" +
-             std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  std::string str() const { return (path_ / "db").string(); }
-
- private:
-  fs::path path_;
-};
 
 /// prefix + n (a helper: GCC 12 warns falsely on `"lit" + std::to_string(n)` at -O3).
 std::string numbered(std::string_view prefix, uint64_t n) {

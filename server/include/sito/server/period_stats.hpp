@@ -13,7 +13,7 @@
 // Hours: the rollups are hourly, so a period counts every cell whose UTC
 // hour overlaps [from, to): from and to are in effect widened to whole
 // hours. Buckets: calendar hours, days, ISO weeks (Monday to Sunday) or months of
-// the tenant's time zone (ICU's zone data, daylight saving included),
+// the tenant's time zone (the system's zoneinfo, daylight saving included),
 // clipped to [from, to); `all` is one bucket for the whole range. A mention
 // belongs to the bucket that holds its cell's hour (rollups.hpp: the post's
 // published_at). Cells are UTC hours, so in a zone whose offset is not a
@@ -79,7 +79,7 @@ struct nps_tags {
 /// rules add): see the top of the file.
 nps_tags nps_tags_of(const std::vector<std::string>& tag_paths);
 
-/// ok when `zone` is an IANA time zone ICU knows ("Europe/Moscow", "UTC");
+/// ok when `zone` is an IANA time zone the system's zoneinfo knows ("Europe/Moscow", "UTC");
 /// the error names it.
 status check_time_zone(const std::string& zone);
 

@@ -34,7 +34,10 @@
 // estimate in which every author with a follower count above the sample's
 // threshold is counted exactly, so one celebrity does not swing it.
 //
-// Thread-safety: plain values; no shared state.
+// Thread-safety: plain values; no shared state. An author_set's const
+// methods may tidy its internal buffer (sightings are appended unsorted and
+// merged in on the next read), so share one between threads only under a
+// lock.
 #pragma once
 
 #include <cstdint>
@@ -66,13 +69,19 @@ class author_set {
   /// exact sets; estimates merge (HyperLogLog registers, priority samples).
   void merge(const author_set& other);
 
-  bool exact() const { return hll_.empty(); }
+  bool exact() const {
+    tidy();
+    return hll_.empty();
+  }
   /// Distinct authors: exact, or the HyperLogLog estimate.
   double authors() const;
   /// The sum of the distinct authors' latest follower counts: exact, or the
   /// priority-sampling estimate.
   double audience() const;
-  size_t kept() const { return entries_.size(); }
+  size_t kept() const {
+    tidy();
+    return entries_.size();
+  }
 
   void encode(std::string& out) const;
   /// Reads what encode() wrote from the front of `in` and advances it;
@@ -87,15 +96,17 @@ class author_set {
   };
   static double priority(const entry& e);
   static bool newer(const entry& a, const entry& b);
-  void insert_or_update(const entry& e);
-  void hll_add(uint64_t hash);
-  /// Over capacity: becomes (or stays) an estimate and evicts the entries
-  /// of lowest priority down to capacity.
-  void shrink();
+  void hll_add(uint64_t hash) const;
+  /// Sorts the appended sightings into the entries (the newer sighting of
+  /// an author wins), then, over capacity, becomes (or stays) an estimate
+  /// and evicts the entries of lowest priority down to capacity.
+  void tidy() const;
 
-  std::vector<entry> entries_;  ///< sorted by hash, unique
-  double threshold_ = 0;        ///< estimate: the largest priority evicted so far
-  std::vector<uint8_t> hll_;    ///< estimate: 2^hll_bits registers; empty while exact
+  /// entries_[0, sorted_) sorted by hash and unique; the rest appended since.
+  mutable std::vector<entry> entries_;
+  mutable size_t sorted_ = 0;
+  mutable double threshold_ = 0;      ///< estimate: the largest priority evicted so far
+  mutable std::vector<uint8_t> hll_;  ///< estimate: 2^hll_bits registers; empty while exact
 };
 
 /// The counters of one (tenant, topic, tag, hour) cell, or of a period
