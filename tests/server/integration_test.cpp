@@ -26,6 +26,7 @@
 #include "sito/server/wire_convert.hpp"
 #include "support/corpus.hpp"
 #include "support/http_get.hpp"
+#include "support/period_reference.hpp"
 #include "support/sitod_child.hpp"
 #include "support/prerequisite.hpp"
 
@@ -91,6 +92,11 @@ std::vector<post> firehose(size_t n) {
     p.text = texts[i];
     p.source = "vk";
     if (i % 50 == 0) p.channel = "otzovik:acme";
+    // Authors recur (the period measures count them once per bucket).
+    p.author.id = "u" + std::to_string(i % 97);
+    p.author.followers = static_cast<int64_t>((i * 131) % 9000);
+    if (i % 3 == 0) p.reach = static_cast<int64_t>((i * 17) % 20000);
+    p.engagement = static_cast<int64_t>(i % 40);
     posts.push_back(std::move(p));
   }
   return posts;
@@ -113,6 +119,11 @@ std::map<std::pair<std::string, std::string>, std::string> expected_mentions(con
     m[{posts[x.post].id, (*snap)->topics[x.topic].id}] = hl;
   }
   return m;
+}
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 std::string highlights_text(const server::mention_record& r) {
@@ -200,6 +211,100 @@ TEST_F(Sitod, PublishSubscribeEqualsTheEngine) {
     }
   }
   EXPECT_EQ(got, expected);
+}
+
+TEST_F(Sitod, PeriodStatsOverTheWireEqualARecountOfTheEnginesMentions) {
+  // Topics with tags (an NPS convention among them) and a rule; posts
+  // published over ten weeks by recurring authors.
+  std::vector<topic_spec> topics = acme_topics();
+  topics[4].tags = {{"NPS/Промоутер", "хорош* OR любовь OR мудр*"}, {"NPS/Критик", "плох* OR смерть OR дурак*"},
+                    {"Тема/Жизнь", "жизнь"}, {"Тема/Люди", "человек*"}, {"Тема/Бог", "бог*"}};
+  topics[4].rules = {{"bad", "смерть", {.add_tags = {"Риск"}, .sentiment = "negative"}}};
+  auto admin = connect(token_admin, client::role::admin);
+  ASSERT_TRUE(admin->upsert_topics(topics).ok());
+  std::vector<post> posts = firehose(3000);
+  const int64_t first_s = 1'788'220'800;  // 2026-09-01T00:00:00Z
+  for (size_t i = 0; i < posts.size(); ++i) posts[i].published_at = first_s + static_cast<int64_t>(i) * 70 * 86400 / 3000;
+  auto producer = connect(token_producer, client::role::producer);
+  for (size_t b = 0; b < posts.size(); b += 500) {
+    std::vector<post> batch(posts.begin() + b, posts.begin() + std::min(posts.size(), b + 500));
+    ASSERT_TRUE(producer->publish(batch).ok());
+  }
+  ASSERT_TRUE(server_->wait_until_matched());
+
+  // The engine's mentions of the same posts (what `sito match` prints).
+  auto snap = compile_topics(topics);
+  ASSERT_TRUE(snap.ok());
+  batch_scanner scanner(*snap);
+  scan_output out;
+  scanner.scan(posts, out);
+  std::vector<test::counted_mention> engine;
+  for (const auto& m : out.matches) {
+    server::mention_record r;
+    server::annotate_mention(r, out, m, **snap);
+    engine.push_back({r.topic, r.tags, r.sentiment, r.wom, posts[m.post], wall_ms()});
+  }
+  ASSERT_GT(engine.size(), 300u);
+
+  const std::string nps_paths[3] = {"NPS/Промоутер", "", "NPS/Критик"};
+  struct ask {
+    std::string topic, tag, by, zone;
+    std::vector<std::string> among;
+  };
+  const std::vector<ask> asks = {{"", "", "week", "Europe/Moscow", {}},
+                                 {"life", "", "week", "Europe/Moscow", {}},
+                                 {"life", "", "month", "America/New_York", {"life", "phrase"}},
+                                 {"life", "Тема", "day", "Asia/Almaty", {}},
+                                 {"phrase", "", "all", "UTC", {}}};
+  uint64_t counted = 0;
+  bool some_nps = false;
+  for (const auto& a : asks) {
+    client::period_request q;
+    q.topic = a.topic;
+    q.tag = a.tag;
+    q.by = a.by;
+    q.time_zone = a.zone;
+    q.among = a.among;
+    q.from = "2026-08-25";
+    q.to = "2026-11-20T12:00";
+    auto got = admin->periods(q);
+    ASSERT_TRUE(got.ok()) << got.error().to_string();
+    test::period_reference ref(a.zone);
+    auto from = server::parse_time(q.from, a.zone, 0), to = server::parse_time(q.to, a.zone, 0);
+    const auto unit = *server::parse_period_unit(a.by);
+    const auto want = ref.rows(engine, a.topic, a.tag, *from, *to,
+                               static_cast<test::ref_unit>(static_cast<int>(unit)),
+                               a.topic == "life" && a.tag.empty() ? nps_paths : nullptr, a.among);
+    test::expect_same_rows(*got, want, a.topic + "/" + a.tag + " by " + a.by + " in " + a.zone);
+    for (const auto& r : want) {
+      counted += r.mentions;
+      some_nps |= r.nps.value_or(0) != 0;
+    }
+  }
+
+  EXPECT_GT(counted, 500u);
+  EXPECT_TRUE(some_nps);
+  // Errors carry the server's reason.
+  client::period_request bad;
+  bad.from = "last tuesday";
+  auto e = admin->periods(bad);
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.error().message().find("expected now, -7d"), std::string::npos) << e.error().message();
+  bad.from = "-7d";
+  bad.topic = "nosuch";
+  e = admin->periods(bad);
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.error().message().find("no topic 'nosuch'"), std::string::npos) << e.error().message();
+  bad.topic.clear();
+  bad.time_zone = "Mars/Olympus";
+  e = admin->periods(bad);
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.error().message().find("unknown time zone"), std::string::npos) << e.error().message();
+  // The running hour's gauges.
+  const std::string metrics = testing::http_get(server_->http_port(), "/metrics");
+  EXPECT_NE(metrics.find("sito_audience{tenant=\"acme\",topic=\"life\"} "), std::string::npos);
+  EXPECT_NE(metrics.find("# TYPE sito_wom_share gauge"), std::string::npos);
+  EXPECT_NE(metrics.find("sito_reach{tenant=\"acme\",topic=\"phrase\"} "), std::string::npos);
 }
 
 TEST_F(Sitod, TenantsAreIsolatedAndRolesEnforced) {
@@ -1343,6 +1448,27 @@ TEST(SitodProcess, AProducerThatReSendsAfterKillNineGetsNoDuplicateMentions) {
   EXPECT_EQ(seen.size(), expected.size()) << "mentions of acknowledged posts are missing";
   EXPECT_EQ(twice, 0u);
   EXPECT_EQ(kills, 3u);
+  {
+    // The rollups, written in the mentions' own batches, count exactly the
+    // mention log, whatever the kills interrupted.
+    auto db = server::store::open({.path = (dir / "data").string()});
+    ASSERT_TRUE(db.ok()) << db.error().to_string();
+    const auto log = test::counted_mentions_of(**db, "acme");
+    ASSERT_EQ(log.size(), expected.size());
+    test::period_reference ref("UTC");
+    for (const std::string topic : {"", "delivery", "life"}) {
+      server::period_query q;
+      q.tenant = "acme";
+      q.topic = topic;
+      q.by = server::period_unit::hour;
+      q.from_ms = wall_ms() - 6 * 3'600'000;
+      q.to_ms = wall_ms() + 3'600'000;
+      auto got = server::query_periods(**db, q);
+      ASSERT_TRUE(got.ok()) << got.error().to_string();
+      test::expect_same_rows(*got, ref.rows(log, topic, "", q.from_ms, q.to_ms, test::ref_unit::hour, nullptr, {}),
+                             "after kill -9: " + topic);
+    }
+  }
   // Not asserted (it depends on when the kill lands): how many re-sent posts were already durable.
   std::cout << "kill -9 cycles: " << kills << ", re-sent posts acknowledged as duplicates: " << duplicates << "\n";
   fs::remove_all(dir);

@@ -32,21 +32,6 @@ test::ref_unit ref_of(period_unit u) {
   return test::ref_unit::all;
 }
 
-/// The store's live mentions of `tenant` with their posts, read back.
-std::vector<test::counted_mention> mention_log(const store& db, const std::string& tenant) {
-  std::vector<mention_record> ms;
-  EXPECT_TRUE(db.read_mentions(tenant, 0, 1u << 30, ms).ok());
-  std::vector<test::counted_mention> out;
-  for (const auto& m : ms) {
-    if (m.backfill) continue;
-    auto sp = db.read_post(m.post_offset);
-    EXPECT_TRUE(sp.ok());
-    if (!sp.ok()) continue;
-    out.push_back({m.topic, m.tags, m.sentiment, m.wom, sp->p, sp->ingested_at_ms});
-  }
-  return out;
-}
-
 class PeriodStats : public ::testing::Test {
  protected:
   void SetUp() override { open(); }
@@ -130,39 +115,6 @@ class PeriodStats : public ::testing::Test {
   uint64_t next_id_ = 0;
 };
 
-void expect_same(const std::vector<period_row>& got, const std::vector<test::reference_row>& want,
-                 const std::string& what) {
-  ASSERT_EQ(got.size(), want.size()) << what;
-  for (size_t i = 0; i < got.size(); ++i) {
-    const auto& g = got[i];
-    const auto& w = want[i];
-    const std::string where = what + " bucket " + std::to_string(i) + " " + g.from;
-    EXPECT_EQ(g.from_ms, w.from_ms) << where;
-    EXPECT_EQ(g.to_ms, w.to_ms) << where;
-    EXPECT_EQ(g.mentions, w.mentions) << where;
-    EXPECT_EQ(g.negative, w.negative) << where;
-    EXPECT_EQ(g.neutral, w.neutral) << where;
-    EXPECT_EQ(g.positive, w.positive) << where;
-    EXPECT_NEAR(g.loyalty, w.loyalty, 1e-12) << where;
-    EXPECT_FALSE(g.estimated) << where;
-    EXPECT_EQ(g.authors, w.authors) << where;
-    EXPECT_EQ(g.audience, w.audience) << where;
-    EXPECT_EQ(g.reach, w.reach) << where;
-    EXPECT_EQ(g.engagement, w.engagement) << where;
-    EXPECT_NEAR(g.er, w.er, 1e-12) << where;
-    EXPECT_EQ(g.wom, w.wom) << where;
-    EXPECT_NEAR(g.wom_share, w.wom_share, 1e-12) << where;
-    ASSERT_EQ(g.nps.has_value(), w.nps.has_value()) << where;
-    if (g.nps) {
-      EXPECT_NEAR(*g.nps, *w.nps, 1e-12) << where;
-    }
-    ASSERT_EQ(g.share_of_voice.has_value(), w.share_of_voice.has_value()) << where;
-    if (g.share_of_voice) {
-      EXPECT_NEAR(*g.share_of_voice, *w.share_of_voice, 1e-12) << where;
-    }
-  }
-}
-
 TEST_F(PeriodStats, EveryMeasureEqualsARecountOfTheMentionLogForRandomPeriodsZonesAndRestarts) {
   std::mt19937_64 rng(20261130);
   const size_t live = fill(rng, 24, 150);
@@ -178,7 +130,7 @@ TEST_F(PeriodStats, EveryMeasureEqualsARecountOfTheMentionLogForRandomPeriodsZon
   const std::string nps_paths[3] = {nps.promoters, nps.passives, nps.detractors};
   size_t compared = 0, counted = 0;
   for (const std::string tenant : {"acme", "other"}) {
-    const auto log = mention_log(*db_, tenant);
+    const auto log = test::counted_mentions_of(*db_, tenant);
     for (int k = 0; k < 30; ++k) {
       period_query q;
       q.tenant = tenant;
@@ -198,7 +150,7 @@ TEST_F(PeriodStats, EveryMeasureEqualsARecountOfTheMentionLogForRandomPeriodsZon
       test::period_reference ref(q.time_zone);
       const auto want = ref.rows(log, q.topic, q.tag, q.from_ms, q.to_ms, ref_of(q.by),
                                  q.topic.empty() || !q.tag.empty() ? nullptr : nps_paths, q.among);
-      expect_same(*got, want,
+      test::expect_same_rows(*got, want,
                   tenant + " " + q.topic + "/" + q.tag + " by " + to_string(q.by) + " in " + q.time_zone);
       ++compared;
       for (const auto& r : want) counted += r.mentions;

@@ -186,3 +186,60 @@ class period_reference {
 };
 
 }  // namespace sito::test
+
+#include <gtest/gtest.h>
+
+#include "sito/server/period_stats.hpp"
+#include "sito/server/store.hpp"
+
+namespace sito::test {
+
+/// The live mentions of `tenant` in the store's mention log, with their posts.
+inline std::vector<counted_mention> counted_mentions_of(const server::store& db, const std::string& tenant) {
+  std::vector<server::mention_record> ms;
+  EXPECT_TRUE(db.read_mentions(tenant, 0, SIZE_MAX, ms).ok());
+  std::vector<counted_mention> out;
+  for (const auto& m : ms) {
+    if (m.backfill) continue;
+    auto sp = db.read_post(m.post_offset);
+    EXPECT_TRUE(sp.ok()) << "post " << m.post_offset;
+    if (sp.ok()) out.push_back({m.topic, m.tags, m.sentiment, m.wom, sp->p, sp->ingested_at_ms});
+  }
+  return out;
+}
+
+/// Each measure of `got` equals the recount `want` (authors exactly).
+inline void expect_same_rows(const std::vector<server::period_row>& got, const std::vector<reference_row>& want,
+                             const std::string& what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  for (size_t i = 0; i < got.size(); ++i) {
+    const auto& g = got[i];
+    const auto& w = want[i];
+    const std::string where = what + " bucket " + std::to_string(i) + " " + g.from;
+    EXPECT_EQ(g.from_ms, w.from_ms) << where;
+    EXPECT_EQ(g.to_ms, w.to_ms) << where;
+    EXPECT_EQ(g.mentions, w.mentions) << where;
+    EXPECT_EQ(g.negative, w.negative) << where;
+    EXPECT_EQ(g.neutral, w.neutral) << where;
+    EXPECT_EQ(g.positive, w.positive) << where;
+    EXPECT_NEAR(g.loyalty, w.loyalty, 1e-12) << where;
+    EXPECT_FALSE(g.estimated) << where;
+    EXPECT_EQ(g.authors, w.authors) << where;
+    EXPECT_EQ(g.audience, w.audience) << where;
+    EXPECT_EQ(g.reach, w.reach) << where;
+    EXPECT_EQ(g.engagement, w.engagement) << where;
+    EXPECT_NEAR(g.er, w.er, 1e-12) << where;
+    EXPECT_EQ(g.wom, w.wom) << where;
+    EXPECT_NEAR(g.wom_share, w.wom_share, 1e-12) << where;
+    ASSERT_EQ(g.nps.has_value(), w.nps.has_value()) << where;
+    if (g.nps) {
+      EXPECT_NEAR(*g.nps, *w.nps, 1e-12) << where;
+    }
+    ASSERT_EQ(g.share_of_voice.has_value(), w.share_of_voice.has_value()) << where;
+    if (g.share_of_voice) {
+      EXPECT_NEAR(*g.share_of_voice, *w.share_of_voice, 1e-12) << where;
+    }
+  }
+}
+
+}  // namespace sito::test
