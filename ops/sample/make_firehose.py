@@ -363,7 +363,9 @@ class Generator:
         source = weighted(rng, [p for p in weights if p[1] > 0])
         source_type = next(t for s, t, _, _ in SOURCES if s == source)
         pid = "%s:%d" % (source, 5_000_000 + index)
-        self.t += max(1, int(rng.expovariate(1 / 20.0)))
+        # About four posts an hour: the default 2 000 posts span three weeks,
+        # so the demo's weekly table (sito stats --by week) has several rows.
+        self.t += max(1, int(rng.expovariate(1 / 900.0)))
         p = {"id": pid, "source": source, "source_type": source_type}
 
         channel = ""

@@ -58,7 +58,7 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
     if (!root.IsMap()) return invalid_argument(origin + ": the config must be a map");
     SITO_RETURN_IF_ERROR(check_known_keys(root,
                                     {"listen", "tls", "http", "data_dir", "sync_writes", "limits", "ocr", "retention",
-                                     "dedup", "alerts", "tenants"},
+                                     "dedup", "alerts", "stats", "tenants"},
                                     origin, "the config"));
     if (root["listen"]) SITO_RETURN_IF_ERROR(split_host_port(root["listen"].as<std::string>(), c.listen_host, c.listen_port, origin + ": listen"));
     if (const YAML::Node t = root["tls"]) {
