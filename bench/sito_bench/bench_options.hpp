@@ -41,6 +41,7 @@ struct bench_options {
   std::vector<double> rates = {0};  ///< e2e: offered posts/s; 0 = saturation; "half" is added after a saturation run
   bool half_load = true;            ///< e2e: after a saturation run, also run at half the measured rate
   bool sync_writes = true;          ///< in-process sitod: fsync each batch
+  bool rollups = true;              ///< in-process sitod: hourly rollups of mentions (stats.rollups)
   bool dedup = true;                ///< in-process sitod: idempotent ingest (post id check) on
   double update_rate = 5000;        ///< update: offered posts/s during the upserts
   size_t updates = 5;               ///< update: upserts measured per topic count

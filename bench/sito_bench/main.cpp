@@ -74,6 +74,8 @@ int main(int argc, char** argv) {
     sub->add_flag("!--no-sync", o.sync_writes, "e2e/update, in-process sitod: no fsync per batch");
     sub->add_flag("!--no-dedup", o.dedup,
                   "e2e/update, in-process sitod: no idempotent-ingest check (to measure what it costs)");
+    sub->add_flag("!--no-rollups", o.rollups,
+                  "e2e/update, in-process sitod: no hourly rollups of mentions (to measure what they cost)");
     sub->add_option("--update-rate", o.update_rate, "update: offered posts/s during upserts")->capture_default_str();
     sub->add_option("--updates", o.updates, "update: upserts per topic count")->capture_default_str();
   };

@@ -55,6 +55,7 @@ class bench_target {
     cfg.data_dir = dir_.string();
     cfg.sync_writes = o.sync_writes;
     if (!o.dedup) cfg.dedup_hours = 0;
+    cfg.stats.rollups = o.rollups;
     cfg.tenants.push_back({o.tenant,
                            {{server::sha256_hex(o.producer_token), server::role::producer},
                             {server::sha256_hex(o.subscriber_token), server::role::subscriber},
@@ -443,6 +444,7 @@ void run_e2e(const bench_options& o, report& r) {
                     {"batch", batch},
                     {"sync_writes", target.in_process() ? nlohmann::json(o.sync_writes) : nlohmann::json(nullptr)},
                     {"dedup", target.in_process() ? nlohmann::json(o.dedup) : nlohmann::json(nullptr)},
+                    {"rollups", target.in_process() ? nlohmann::json(o.rollups) : nlohmann::json(nullptr)},
                     {"topic_load_s", load_s},
                     {"posts_acked", acked},
                     {"acked_posts_per_s", ack_rate},

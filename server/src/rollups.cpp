@@ -235,20 +235,32 @@ bool author_set::decode(std::string_view& in) {
 
 // ---- rollup_cell ----------------------------------------------------------------
 
-void rollup_cell::add_mention(const post& p, uint8_t sentiment, bool wom_flag) {
+mention_facts mention_facts::of(const post& p, uint8_t sentiment, bool wom) {
+  mention_facts f;
+  f.sentiment = sentiment;
+  f.wom = wom;
+  f.followers = p.author.followers.value_or(0);
+  f.reach = p.reach > 0 ? p.reach : std::max<int64_t>(0, f.followers);
+  f.engagement = std::max<int64_t>(0, p.engagement);
+  const std::string_view who = !p.author.id.empty() ? std::string_view(p.author.id) : std::string_view(p.author.handle);
+  f.has_author = !who.empty();
+  if (f.has_author) f.author = author_set::author_hash(p.source, who);
+  f.seen_s = p.published_at;
+  return f;
+}
+
+void rollup_cell::add(const mention_facts& f) {
   ++mentions;
-  if (sentiment == 0)
+  if (f.sentiment == 0)
     ++negative;
-  else if (sentiment == 2)
+  else if (f.sentiment == 2)
     ++positive;
   else
     ++neutral;
-  wom += wom_flag ? 1 : 0;
-  const int64_t followers = p.author.followers.value_or(0);
-  reach += p.reach > 0 ? p.reach : std::max<int64_t>(0, followers);
-  engagement += std::max<int64_t>(0, p.engagement);
-  const std::string_view who = !p.author.id.empty() ? std::string_view(p.author.id) : std::string_view(p.author.handle);
-  if (!who.empty()) authors.add(author_set::author_hash(p.source, who), followers, p.published_at);
+  wom += f.wom ? 1 : 0;
+  reach += f.reach;
+  engagement += f.engagement;
+  if (f.has_author) authors.add(f.author, f.followers, f.seen_s);
 }
 
 void rollup_cell::merge(const rollup_cell& o) {
@@ -289,21 +301,35 @@ result<rollup_cell> rollup_cell::decode(std::string_view in) {
 
 // ---- keys -------------------------------------------------------------------------
 
-std::string rollup_row_prefix(std::string_view tenant, std::string_view topic, std::string_view tag) {
-  std::string out;
-  out.reserve(tenant.size() + topic.size() + tag.size() + 3 + 8);
+namespace {
+
+void append_row_prefix(std::string& out, std::string_view tenant, std::string_view topic, std::string_view tag) {
   for (const std::string_view part : {tenant, topic, tag}) {
     put_varint(out, part.size());
     out.append(part);
   }
+}
+
+void append_hour(std::string& out, int64_t hour) {
+  // Offset so that negative hours (published before 1970) still sort first.
+  const uint64_t v = static_cast<uint64_t>(hour) ^ (uint64_t{1} << 63);
+  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>(v >> (8 * i)));
+}
+
+}  // namespace
+
+std::string rollup_row_prefix(std::string_view tenant, std::string_view topic, std::string_view tag) {
+  std::string out;
+  out.reserve(tenant.size() + topic.size() + tag.size() + 3 + 8);
+  append_row_prefix(out, tenant, topic, tag);
   return out;
 }
 
 std::string rollup_key(std::string_view row_prefix, int64_t hour) {
-  std::string out(row_prefix);
-  // Offset so that negative hours (published before 1970) still sort first.
-  const uint64_t v = static_cast<uint64_t>(hour) ^ (uint64_t{1} << 63);
-  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>(v >> (8 * i)));
+  std::string out;
+  out.reserve(row_prefix.size() + 8);
+  out.append(row_prefix);
+  append_hour(out, hour);
   return out;
 }
 
@@ -325,7 +351,9 @@ int64_t rollup_hour_of(const post& p, int64_t ingested_at_ms) {
 // ---- rollup_batch -----------------------------------------------------------------
 
 rollup_cell& rollup_batch::cell(std::string_view tenant, std::string_view topic, std::string_view tag, int64_t hour) {
-  key_buf_ = rollup_key(rollup_row_prefix(tenant, topic, tag), hour);
+  key_buf_.clear();
+  append_row_prefix(key_buf_, tenant, topic, tag);
+  append_hour(key_buf_, hour);
   auto it = cells_.find(key_buf_);
   if (it == cells_.end()) it = cells_.emplace(key_buf_, rollup_cell{}).first;
   return it->second;
@@ -333,19 +361,22 @@ rollup_cell& rollup_batch::cell(std::string_view tenant, std::string_view topic,
 
 void rollup_batch::add(const mention_record& m, const post& p, int64_t ingested_at_ms) {
   const int64_t hour = rollup_hour_of(p, ingested_at_ms);
-  cell(m.tenant, m.topic, "", hour).add_mention(p, m.sentiment, m.wom);
-  cell(m.tenant, "", "", hour).add_mention(p, m.sentiment, m.wom);
+  const mention_facts f = mention_facts::of(p, m.sentiment, m.wom);
+  cell(m.tenant, m.topic, "", hour).add(f);
+  cell(m.tenant, "", "", hour).add(f);
   // Each tag path and its ancestors, once per mention.
   paths_.clear();
   for (const std::string& path : m.tags)
-    for (size_t slash = path.find('/'); ; slash = path.find('/', slash + 1)) {
-      paths_.push_back(path.substr(0, slash));
+    for (size_t slash = path.find('/');; slash = path.find('/', slash + 1)) {
+      paths_.push_back(std::string_view(path).substr(0, slash));
       if (slash == std::string::npos) break;
     }
-  std::sort(paths_.begin(), paths_.end());
-  paths_.erase(std::unique(paths_.begin(), paths_.end()), paths_.end());
-  for (const std::string& path : paths_)
-    if (!path.empty()) cell(m.tenant, m.topic, path, hour).add_mention(p, m.sentiment, m.wom);
+  if (paths_.size() > 1) {
+    std::sort(paths_.begin(), paths_.end());
+    paths_.erase(std::unique(paths_.begin(), paths_.end()), paths_.end());
+  }
+  for (const std::string_view path : paths_)
+    if (!path.empty()) cell(m.tenant, m.topic, path, hour).add(f);
 }
 
 }  // namespace sito::server

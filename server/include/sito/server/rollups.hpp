@@ -40,6 +40,8 @@
 // lock.
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
+
 #include <cstdint>
 #include <map>
 #include <string>
@@ -109,6 +111,19 @@ class author_set {
   mutable std::vector<uint8_t> hll_;  ///< estimate: 2^hll_bits registers; empty while exact
 };
 
+/// What one mention adds to a cell, computed once per mention.
+struct mention_facts {
+  uint8_t sentiment = 1;     ///< rules::sentiment: 0 negative, 1 neutral, 2 positive
+  bool wom = false;
+  int64_t reach = 0;         ///< the post's reach, else its author's followers
+  int64_t engagement = 0;
+  bool has_author = false;
+  uint64_t author = 0;       ///< author_set::author_hash
+  int64_t followers = 0;
+  int64_t seen_s = 0;        ///< published_at
+  static mention_facts of(const post& p, uint8_t sentiment, bool wom);
+};
+
 /// The counters of one (tenant, topic, tag, hour) cell, or of a period
 /// (cells merged).
 struct rollup_cell {
@@ -120,7 +135,8 @@ struct rollup_cell {
   author_set authors;
 
   /// Counts one mention (sentiment as rules::sentiment: 0 negative, 1 neutral, 2 positive).
-  void add_mention(const post& p, uint8_t sentiment, bool wom_flag);
+  void add_mention(const post& p, uint8_t sentiment, bool wom_flag) { add(mention_facts::of(p, sentiment, wom_flag)); }
+  void add(const mention_facts& f);
   void merge(const rollup_cell& other);
   std::string encode() const;
   static result<rollup_cell> decode(std::string_view bytes);
@@ -143,14 +159,14 @@ class rollup_batch {
   /// Counts mention `m` (not a backfill: callers leave those out) of post `p`.
   void add(const mention_record& m, const post& p, int64_t ingested_at_ms);
   bool empty() const { return cells_.empty(); }
-  /// Key → cell, in key order.
-  const std::map<std::string, rollup_cell>& cells() const { return cells_; }
+  /// Key → cell, in no particular order.
+  const absl::flat_hash_map<std::string, rollup_cell>& cells() const { return cells_; }
 
  private:
   rollup_cell& cell(std::string_view tenant, std::string_view topic, std::string_view tag, int64_t hour);
-  std::map<std::string, rollup_cell> cells_;
+  absl::flat_hash_map<std::string, rollup_cell> cells_;
   std::string key_buf_;
-  std::vector<std::string> paths_;
+  std::vector<std::string_view> paths_;
 };
 
 }  // namespace sito::server
