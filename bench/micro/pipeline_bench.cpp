@@ -260,7 +260,7 @@ void BM_RollupBatch(benchmark::State& state) {
   for (auto _ : state) {
     server::rollup_batch rb;
     for (size_t i = 0; i < ms.size(); ++i) rb.add(ms[i], posts()[i % posts().size()], 1'700'000'000'000);
-    benchmark::DoNotOptimize(rb.cells().size());
+    benchmark::DoNotOptimize(rb.size());
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * ms.size()));
 }

@@ -350,20 +350,30 @@ int64_t rollup_hour_of(const post& p, int64_t ingested_at_ms) {
 
 // ---- rollup_batch -----------------------------------------------------------------
 
-rollup_cell& rollup_batch::cell(std::string_view tenant, std::string_view topic, std::string_view tag, int64_t hour) {
-  key_buf_.clear();
-  append_row_prefix(key_buf_, tenant, topic, tag);
-  append_hour(key_buf_, hour);
-  auto it = cells_.find(key_buf_);
-  if (it == cells_.end()) it = cells_.emplace(key_buf_, rollup_cell{}).first;
-  return it->second;
+rollup_cell& rollup_batch::cell(uint64_t hash, std::string_view tenant, std::string_view topic, std::string_view tag,
+                                int64_t hour) {
+  auto [it, fresh] = index_.try_emplace(hash, UINT32_MAX);
+  for (uint32_t i = it->second; i != UINT32_MAX; i = slots_[i].next) {
+    slot& s = slots_[i];
+    if (s.hour == hour && s.tag == tag && s.topic == topic && s.tenant == tenant) return s.cell;
+  }
+  slot& s = slots_.emplace_back();
+  s.tenant = tenant;
+  s.topic = topic;
+  s.tag = tag;
+  s.hour = hour;
+  s.next = it->second;
+  it->second = static_cast<uint32_t>(slots_.size() - 1);
+  return s.cell;
 }
 
 void rollup_batch::add(const mention_record& m, const post& p, int64_t ingested_at_ms) {
   const int64_t hour = rollup_hour_of(p, ingested_at_ms);
   const mention_facts f = mention_facts::of(p, m.sentiment, m.wom);
-  cell(m.tenant, m.topic, "", hour).add(f);
-  cell(m.tenant, "", "", hour).add(f);
+  const uint64_t tenant_h = text::token_hash(m.tenant) ^ static_cast<uint64_t>(hour) * 0x9e3779b97f4a7c15ULL;
+  const uint64_t topic_h = remix(tenant_h ^ text::token_hash(m.topic));
+  cell(remix(tenant_h), m.tenant, "", "", hour).add(f);
+  cell(topic_h, m.tenant, m.topic, "", hour).add(f);
   // Each tag path and its ancestors, once per mention.
   paths_.clear();
   for (const std::string& path : m.tags)
@@ -376,7 +386,7 @@ void rollup_batch::add(const mention_record& m, const post& p, int64_t ingested_
     paths_.erase(std::unique(paths_.begin(), paths_.end()), paths_.end());
   }
   for (const std::string_view path : paths_)
-    if (!path.empty()) cell(m.tenant, m.topic, path, hour).add(f);
+    if (!path.empty()) cell(remix(topic_h + text::token_hash(path)), m.tenant, m.topic, path, hour).add(f);
 }
 
 }  // namespace sito::server

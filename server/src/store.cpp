@@ -813,11 +813,13 @@ status store::impl::write_mentions(std::optional<uint64_t> new_watermark, std::s
     auto s = batch.Put(mentions, key, slice(value));
     if (!s.ok()) return from_rocks(s, "commit mentions");
   }
-  if (rollup_cells != nullptr)
-    for (const auto& [key, cell] : rollup_cells->cells()) {
-      auto s = batch.Merge(rollups, key, cell.encode());
-      if (!s.ok()) return from_rocks(s, "commit rollups");
-    }
+  if (rollup_cells != nullptr) {
+    rocksdb::Status merged;
+    rollup_cells->for_each([&](const std::string& key, const rollup_cell& cell) {
+      if (merged.ok()) merged = batch.Merge(rollups, key, cell.encode());
+    });
+    if (!merged.ok()) return from_rocks(merged, "commit rollups");
+  }
   for (const auto& [tenant, n] : next)
     (void)batch.Put(meta, std::string(k_meta_next_mention) + tenant, be64(n));
   const uint64_t bytes = mention_bytes.load() + added;

@@ -178,7 +178,7 @@ TEST(RollupBatch, AMentionCountsInItsTopicTheTenantTotalAndEachTagAncestorOnce) 
       {rollup_key(rollup_row_prefix("acme", "brand", "Риск"), hour), 1},
   };
   std::map<std::string, uint64_t> got;
-  for (const auto& [k, c] : rb.cells()) got[k] = c.mentions;
+  rb.for_each([&](const std::string& k, const rollup_cell& c) { got[k] = c.mentions; });
   EXPECT_EQ(got, want);
 }
 

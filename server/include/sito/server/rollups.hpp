@@ -158,14 +158,31 @@ class rollup_batch {
  public:
   /// Counts mention `m` (not a backfill: callers leave those out) of post `p`.
   void add(const mention_record& m, const post& p, int64_t ingested_at_ms);
-  bool empty() const { return cells_.empty(); }
-  /// Key → cell, in no particular order.
-  const absl::flat_hash_map<std::string, rollup_cell>& cells() const { return cells_; }
+  bool empty() const { return slots_.empty(); }
+  size_t size() const { return slots_.size(); }
+  /// Calls fn(key, cell) for each cell (rollup_key), in no particular order.
+  template <class Fn>
+  void for_each(Fn&& fn) const {
+    std::string key;
+    for (const auto& s : slots_) {
+      key = rollup_key(rollup_row_prefix(s.tenant, s.topic, s.tag), s.hour);
+      fn(key, s.cell);
+    }
+  }
 
  private:
-  rollup_cell& cell(std::string_view tenant, std::string_view topic, std::string_view tag, int64_t hour);
-  absl::flat_hash_map<std::string, rollup_cell> cells_;
-  std::string key_buf_;
+  /// Cells are found by a hash of (tenant, topic, tag, hour), computed from
+  /// the mention's strings once per mention (keys are built only to write).
+  struct slot {
+    std::string tenant, topic, tag;
+    int64_t hour = 0;
+    uint32_t next = UINT32_MAX;  ///< the next slot with the same hash
+    rollup_cell cell;
+  };
+  rollup_cell& cell(uint64_t hash, std::string_view tenant, std::string_view topic, std::string_view tag,
+                    int64_t hour);
+  std::vector<slot> slots_;
+  absl::flat_hash_map<uint64_t, uint32_t> index_;  ///< hash → first slot
   std::vector<std::string_view> paths_;
 };
 
