@@ -173,13 +173,22 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
         tenant_config tc;
         SITO_RETURN_IF_ERROR(
             check_known_keys(t, {"name", "topics_file", "sentiment_lexicon_file", "ocr", "tokens", "ingest_posts_per_second",
-                                 "ingest_burst_posts", "time_zone"},
+                                 "ingest_burst_posts", "time_zone", "topic_groups"},
                              origin, "tenants[" + std::to_string(i) + "]"));
         if (!t["name"] || t["name"].as<std::string>().empty()) return invalid_argument(where + ": missing 'name'");
         tc.name = t["name"].as<std::string>();
         if (t["topics_file"]) tc.topics_file = t["topics_file"].as<std::string>();
         if (t["sentiment_lexicon_file"]) tc.sentiment_lexicon_file = t["sentiment_lexicon_file"].as<std::string>();
         if (t["ocr"]) tc.ocr = t["ocr"].as<bool>();
+        if (const YAML::Node g = t["topic_groups"]) {
+          if (!g.IsMap()) return invalid_argument(where + ": topic_groups: expected {NAME: [topic id, ...]}");
+          for (const auto& kv : g) {
+            const std::string name = kv.first.as<std::string>();
+            if (!kv.second.IsSequence() || kv.second.size() == 0)
+              return invalid_argument(where + ": topic_groups: '" + name + "' must be a non-empty list of topic ids");
+            for (const auto& id : kv.second) tc.topic_groups[name].push_back(id.as<std::string>());
+          }
+        }
         if (t["time_zone"]) {
           tc.time_zone = t["time_zone"].as<std::string>();
           if (status zs = check_time_zone(tc.time_zone); !zs.ok()) return invalid_argument(where + ": time_zone: " + zs.message());

@@ -50,8 +50,23 @@ void sitod::impl::matcher_loop() {
   for (;;) {
     {
       std::unique_lock lock(match_mutex);
-      match_cv.wait(lock, [&] { return stopping || db->matched_watermark() < db->next_post_offset(); });
-      if (stopping && db->matched_watermark() >= db->next_post_offset()) return;
+      // Idle with rollups gathered: written after the flush interval.
+      match_cv.wait_for(lock, rollup_flush_interval,
+                        [&] { return stopping || db->matched_watermark() < db->next_post_offset(); });
+      if (db->matched_watermark() >= db->next_post_offset()) {
+        if (!pending_rollups.empty() && (stopping || std::chrono::steady_clock::now() - last_rollup_flush >= rollup_flush_interval)) {
+          lock.unlock();
+          const uint64_t wm = db->matched_watermark();
+          if (db->commit_matches(wm, {}, &pending_rollups).ok()) {
+            rollups_written(pending_rollups, now_ms());
+            pending_rollups = rollup_batch{};
+          }  // else: the store counts them again when it opens
+          last_rollup_flush = std::chrono::steady_clock::now();
+          lock.lock();
+        }
+        if (stopping) return;
+        continue;
+      }
     }
     // Where the cycle's time goes (server_metrics::matcher_stage_us).
     auto stage_start = std::chrono::steady_clock::now();
@@ -114,18 +129,20 @@ void sitod::impl::matcher_loop() {
       metrics.mentions_repeated_by_edits += before - mentions.size();
     }
     const uint64_t watermark = batch.back().offset + 1;
-    // The live mentions' rollups, written with them (rollups.hpp).
-    const rollup_batch rollups = rollups_of(
-        mentions,
-        [&](const mention_record& m) {
-          const auto it = std::lower_bound(batch.begin(), batch.end(), m.post_offset,
-                                           [](const stored_post& sp, uint64_t off) { return sp.offset < off; });
-          const size_t i = static_cast<size_t>(it - batch.begin());
-          return std::pair<const post*, int64_t>(&posts[i], it->ingested_at_ms);
-        },
-        matched_at);
+    // The text mentions' rollups, gathered here and written with a commit
+    // about once a second (store.hpp, "Rollups": a crash in between is
+    // made good from the mention log when the store opens).
+    add_rollups(pending_rollups, mentions, [&](const mention_record& m) {
+      const auto it = std::lower_bound(batch.begin(), batch.end(), m.post_offset,
+                                       [](const stored_post& sp, uint64_t off) { return sp.offset < off; });
+      const size_t i = static_cast<size_t>(it - batch.begin());
+      return std::pair<const post*, int64_t>(&posts[i], it->ingested_at_ms);
+    });
+    const bool flush = !pending_rollups.empty() &&
+                       std::chrono::steady_clock::now() - last_rollup_flush >= rollup_flush_interval;
+    const rollup_batch* rollups = flush ? &pending_rollups : nullptr;
     stage_done(server_metrics::scan);
-    status st = db->commit_matches(watermark, mentions, &rollups);
+    status st = db->commit_matches(watermark, mentions, rollups);
     // A store that cannot write (a full disk): the same commit again, backing
     // off to once a second, until it can. The log says it once (and the
     // store check says when writing stopped and came back). On a stop the
@@ -140,8 +157,16 @@ void sitod::impl::matcher_loop() {
       // Only the fsync failed, after a complete WAL record: the reopen
       // replayed the commit (same offsets, same mentions); writing it again
       // would store every mention twice.
-      if (db->matched_watermark() >= watermark) break;
-      st = db->commit_matches(watermark, mentions, &rollups);
+      if (db->matched_watermark() >= watermark) {
+        st = ok_status();
+        break;
+      }
+      st = db->commit_matches(watermark, mentions, rollups);
+    }
+    if (flush && st.ok()) {
+      rollups_written(pending_rollups, matched_at);
+      pending_rollups = rollup_batch{};
+      last_rollup_flush = std::chrono::steady_clock::now();
     }
     stage_done(server_metrics::commit);
     // Which posts recent_posts keeps for delivery: all but those the OCR
@@ -266,37 +291,43 @@ void sitod::impl::on_ocr_done(ocr_job& job, std::string image_text) {
     collect(*rs->delta, false);
   }
   if (!found.empty()) {
+    // Mentions from pictures carry their own rollups (store.hpp, "Rollups").
     const post& read = pair[0];
-    const rollup_batch rollups =
-        rollups_of(found, [&](const mention_record&) { return std::pair<const post*, int64_t>(&read, job.ingested_at_ms); },
-                   done_at);
-    if (status st = db->append_mentions(found, &rollups); !st.ok()) {
+    rollup_batch rollups;
+    add_rollups(rollups, found,
+                [&](const mention_record&) { return std::pair<const post*, int64_t>(&read, job.ingested_at_ms); });
+    if (status st = db->append_mentions(found, rollups.empty() ? nullptr : &rollups); !st.ok()) {
       log_error("appending OCR mentions failed").with("error", st.message());
       return;
     }
+    rollups_written(rollups, done_at);
     ocr_stats.mentions += found.size();
     sink_mentions(found, done_at);  // mentions found in pictures count and can spike too
   }
   record_latency();
 }
 
-rollup_batch sitod::impl::rollups_of(
-    const std::vector<mention_record>& mentions,
-    const std::function<std::pair<const post*, int64_t>(const mention_record&)>& post_at, int64_t now) {
-  rollup_batch out;
-  if (!config.stats.rollups || mentions.empty()) return out;
+void sitod::impl::add_rollups(
+    rollup_batch& cells, const std::vector<mention_record>& mentions,
+    const std::function<std::pair<const post*, int64_t>(const mention_record&)>& post_at) {
+  if (!config.stats.rollups) return;
+  for (const auto& m : mentions) {
+    const auto [p, ingested_at_ms] = post_at(m);
+    cells.add(m, *p, ingested_at_ms);
+  }
+}
+
+void sitod::impl::rollups_written(const rollup_batch& cells, int64_t now) {
   const int64_t hour = now / 3'600'000;
   std::lock_guard lock(metrics.per_topic_mutex);
   if (hour != metrics.live_hour) {
     metrics.live_hour = hour;
     metrics.live_hour_cells.clear();
   }
-  for (const auto& m : mentions) {
-    const auto [p, ingested_at_ms] = post_at(m);
-    out.add(m, *p, ingested_at_ms);
-    metrics.live_hour_cells[m.tenant + "/" + m.topic].add_mention(*p, m.sentiment, m.wom);
-  }
-  return out;
+  cells.for_each_cell([&](const std::string& tenant, const std::string& topic, const std::string& tag, int64_t,
+                          const rollup_cell& cell) {
+    if (!topic.empty() && tag.empty()) metrics.live_hour_cells[tenant + "/" + topic].merge(cell);
+  });
 }
 
 void sitod::impl::notify_mentions(const std::set<std::string>& tenants) {

@@ -83,6 +83,7 @@ result<std::unique_ptr<sitod>> sitod::create(const server_config& config) {
   so.dedup_window_ms = config.dedup_hours.value_or(config.retention_hours) * 3600 * 1000;
   so.faults = config.faults;
   so.rollup_retention_ms = config.stats.retention_days * 24 * 3600 * 1000;
+  so.rollups = config.stats.rollups;
   SITO_ASSIGN_OR_RETURN(d.db, store::open(so));
   spike_params sp;
   sp.z = config.alerts.z;
@@ -455,6 +456,14 @@ std::string sitod::impl::time_zone_of(const std::string& tenant) {
   for (const auto& t : config.tenants)
     if (t.name == tenant) return t.time_zone;
   return "UTC";
+}
+
+std::vector<std::string> sitod::impl::topic_group(const std::string& tenant, const std::string& name) {
+  std::lock_guard lock(sessions_mutex);
+  for (const auto& t : config.tenants)
+    if (t.name == tenant)
+      if (auto it = t.topic_groups.find(name); it != t.topic_groups.end()) return it->second;
+  return {};
 }
 
 uint16_t sitod::port() const { return impl_->acceptor ? impl_->acceptor->local_endpoint().port() : 0; }

@@ -76,9 +76,10 @@ struct server_metrics {
   std::atomic<uint64_t> matcher_stage_us[matcher_stage_count] = {};
   std::mutex per_topic_mutex;
   std::map<std::string, uint64_t> mentions_per_topic;  ///< "tenant/topic" → mentions committed
-  /// The running UTC hour (by the matcher's clock) and, per "tenant/topic",
-  /// the live mentions committed in it: the sito_audience, sito_reach and
-  /// sito_wom_share gauges. Under per_topic_mutex.
+  /// The running UTC hour (sitod's clock) and, per "tenant/topic", the live
+  /// mentions whose rollups were written in it (the matcher writes them
+  /// about once a second): the sito_audience, sito_reach and sito_wom_share
+  /// gauges. Under per_topic_mutex.
   int64_t live_hour = -1;
   std::map<std::string, rollup_cell> live_hour_cells;
   /// Per producing tenant: stored posts whose JSON form had fields sito does
@@ -258,6 +259,10 @@ struct sitod::impl {
                                                             const std::vector<stored_post>& batch);
   void matcher_loop();
   void notify_posts_appended();
+  /// The text mentions' rollup cells not written yet, and when they last
+  /// were (matcher thread only).
+  rollup_batch pending_rollups;
+  std::chrono::steady_clock::time_point last_rollup_flush = std::chrono::steady_clock::now();
 
   // --- aggregates and alerts ----------------------------------------------
   stream_stats stats;
@@ -281,12 +286,14 @@ struct sitod::impl {
   /// (which may raise spike alerts) at `at_ms`, and their tenants'
   /// subscriptions woken.
   void sink_mentions(const std::vector<mention_record>& mentions, int64_t at_ms);
-  /// The rollup cells of live `mentions` (rollups.hpp), whose posts
-  /// `post_at(i)` gives with their ingestion times; empty when rollups are
-  /// off. Also counts them into the running hour's gauges.
-  rollup_batch rollups_of(const std::vector<mention_record>& mentions,
-                          const std::function<std::pair<const post*, int64_t>(const mention_record&)>& post_at,
-                          int64_t now);
+  /// Counts live `mentions` into `cells` (rollups.hpp); `post_at(m)` gives
+  /// each one's post and ingestion time. Nothing when rollups are off.
+  void add_rollups(rollup_batch& cells, const std::vector<mention_record>& mentions,
+                   const std::function<std::pair<const post*, int64_t>(const mention_record&)>& post_at);
+  /// Rollup cells just written: their topic rows go into the running hour's gauges.
+  void rollups_written(const rollup_batch& cells, int64_t now);
+  /// How often the matcher writes its text mentions' rollups (store.hpp, "Rollups").
+  static constexpr std::chrono::milliseconds rollup_flush_interval{1000};
 
   // --- sessions -----------------------------------------------------------
   std::mutex sessions_mutex;
@@ -299,6 +306,8 @@ struct sitod::impl {
   /// The tenant's calendar zone (config `time_zone`, reloadable); "UTC" for
   /// a tenant the config does not list.
   std::string time_zone_of(const std::string& tenant);
+  /// The topics of the tenant's group `name` (config topic_groups); empty when none.
+  std::vector<std::string> topic_group(const std::string& tenant, const std::string& name);
   struct principal {
     std::string tenant;
     role granted;

@@ -59,7 +59,12 @@ void session::on_stats(uint64_t rid, const Stats& m) {
   q.time_zone = str(m.time_zone());
   if (q.time_zone.empty()) q.time_zone = server_.time_zone_of(tenant_);
   if (m.among())
-    for (const auto* t : *m.among()) q.among.push_back(t->str());
+    for (const auto* t : *m.among()) {
+      // A group's name (config topic_groups) stands for its topics.
+      auto group = server_.topic_group(tenant_, t->str());
+      if (group.empty()) q.among.push_back(t->str());
+      else q.among.insert(q.among.end(), group.begin(), group.end());
+    }
   const std::string by = str(m.by()), from = str(m.from()), to = str(m.to());
   busy_ = true;
   auto self = shared_from_this();
@@ -76,7 +81,9 @@ void session::on_stats(uint64_t rid, const Stats& m) {
         SITO_ASSIGN_OR_RETURN(auto topics, self->server_.db->topics(self->tenant_));
         const auto it = std::find_if(topics.begin(), topics.end(), [&](const topic_spec& t) { return t.id == q.topic; });
         if (it == topics.end() && q.among.empty()) return not_found("no topic '" + q.topic + "'");
-        if (it != topics.end()) q.nps = nps_tags_of(tag_paths_of(*it));
+        if (it != topics.end())
+          q.nps = it->nps.empty() ? nps_tags_of(tag_paths_of(*it))
+                                  : nps_tags{it->nps.promoters, it->nps.passives, it->nps.detractors};
       }
       return query_periods(*self->server_.db, q);
     };

@@ -75,6 +75,10 @@ constexpr std::string_view k_meta_watermark = "matched_watermark";
 constexpr std::string_view k_meta_post_bytes = "post_bytes";
 constexpr std::string_view k_meta_mention_bytes = "mention_bytes";
 constexpr std::string_view k_meta_next_mention = "next_mention/";  // + tenant
+/// Every live text mention of the tenant before this offset is in the rollups.
+constexpr std::string_view k_meta_rollup_next = "rollup_next/";  // + tenant
+/// Set once rollups exist: a tenant without a rollup_next mark then starts at 0.
+constexpr std::string_view k_meta_rollups_since = "rollups_since";
 
 std::string be64(uint64_t v) {
   std::string s(8, '\0');
@@ -478,7 +482,7 @@ struct store::impl {
 
   status recover();
   status write_mentions(std::optional<uint64_t> new_watermark, std::span<mention_record> ms,
-                        const rollup_batch* rollup_cells);
+                        const rollup_batch* rollup_cells, bool rollups_cover_log = false);
 };
 
 status store::impl::recover() {
@@ -596,6 +600,7 @@ result<std::unique_ptr<store>> store::open(const store_options& options) {
   im.descs.emplace_back("rollups", rolls);
   SITO_RETURN_IF_ERROR(im.open_db(false));
   SITO_RETURN_IF_ERROR(im.recover());
+  SITO_RETURN_IF_ERROR(st->replay_rollups());
   return st;
 }
 
@@ -777,7 +782,7 @@ uint64_t store::stored_bytes() const { return impl_->post_bytes.load() + impl_->
 uint64_t store::matched_watermark() const { return impl_->watermark.load(); }
 
 status store::impl::write_mentions(std::optional<uint64_t> new_watermark, std::span<mention_record> ms,
-                                   const rollup_batch* rollup_cells) {
+                                   const rollup_batch* rollup_cells, bool rollups_cover_log) {
   reopen_if_due();
   std::lock_guard lk(mention_mu);
   std::shared_lock dl(db_mu);
@@ -822,6 +827,16 @@ status store::impl::write_mentions(std::optional<uint64_t> new_watermark, std::s
   }
   for (const auto& [tenant, n] : next)
     (void)batch.Put(meta, std::string(k_meta_next_mention) + tenant, be64(n));
+  if (rollups_cover_log) {
+    // The mark of every tenant: the end of its log after this batch.
+    std::map<std::string, uint64_t> marks;
+    {
+      std::lock_guard sl(state_mu);
+      for (const auto& [tenant, t] : tenants) marks[tenant] = t.next;
+    }
+    for (const auto& [tenant, n] : next) marks[tenant] = n;
+    for (const auto& [tenant, n] : marks) (void)batch.Put(meta, std::string(k_meta_rollup_next) + tenant, be64(n));
+  }
   const uint64_t bytes = mention_bytes.load() + added;
   if (!ms.empty()) (void)batch.Put(meta, slice(k_meta_mention_bytes), be64(bytes));
   if (new_watermark) (void)batch.Put(meta, slice(k_meta_watermark), be64(*new_watermark));
@@ -843,7 +858,7 @@ status store::impl::write_mentions(std::optional<uint64_t> new_watermark, std::s
 
 status store::commit_matches(uint64_t new_watermark, std::span<mention_record> mentions,
                              const rollup_batch* rollups) {
-  return impl_->write_mentions(new_watermark, mentions, rollups);
+  return impl_->write_mentions(new_watermark, mentions, rollups, /*rollups_cover_log=*/rollups != nullptr);
 }
 
 status store::append_mentions(std::span<mention_record> mentions, const rollup_batch* rollups) {
@@ -878,6 +893,55 @@ status store::read_rollups(std::string_view row_prefix, int64_t from_hour, int64
 }
 
 uint64_t store::rollup_corrupt_cells() const { return impl_->rollup_merge->corrupt_cells(); }
+
+status store::replay_rollups() {
+  auto& im = *impl_;
+  std::map<std::string, tenant_state> tenants;
+  {
+    std::lock_guard sl(im.state_mu);
+    tenants = im.tenants;
+  }
+  SITO_ASSIGN_OR_RETURN(auto since, im.get_u64(im.meta, k_meta_rollups_since));
+  if (!since || !im.opt.rollups) {
+    // Rollups start now (a store from before them, or rollups off): nothing
+    // already in the logs is counted.
+    rocksdb::WriteBatch batch;
+    (void)batch.Put(im.meta, slice(k_meta_rollups_since), be64(static_cast<uint64_t>(wall_clock_ms())));
+    for (const auto& [tenant, t] : tenants)
+      (void)batch.Put(im.meta, std::string(k_meta_rollup_next) + tenant, be64(t.next));
+    std::shared_lock dl(im.db_mu);
+    return im.write(batch, im.opt.sync_writes, "rollup marks");
+  }
+  for (const auto& [tenant, t] : tenants) {
+    SITO_ASSIGN_OR_RETURN(auto mark, im.get_u64(im.meta, std::string(k_meta_rollup_next) + tenant));
+    uint64_t from = std::max(mark.value_or(0), t.first);
+    if (from >= t.next) continue;
+    rollup_batch cells;
+    std::vector<mention_record> ms;
+    for (uint64_t at = from; at < t.next;) {
+      ms.clear();
+      SITO_RETURN_IF_ERROR(read_mentions(tenant, at, 4096, ms));
+      if (ms.empty()) break;
+      at = ms.back().offset + 1;
+      for (const auto& m : ms) {
+        if (m.backfill || m.from_image) continue;  // never counted, or counted with themselves
+        auto sp = read_post(m.post_offset);
+        if (!sp.ok()) continue;  // retention dropped the post
+        cells.add(m, sp->p, sp->ingested_at_ms);
+      }
+    }
+    rocksdb::WriteBatch batch;
+    rocksdb::Status merged;
+    cells.for_each([&](const std::string& key, const rollup_cell& cell) {
+      if (merged.ok()) merged = batch.Merge(im.rollups, key, cell.encode());
+    });
+    if (!merged.ok()) return from_rocks(merged, "replay rollups");
+    (void)batch.Put(im.meta, std::string(k_meta_rollup_next) + tenant, be64(t.next));
+    std::shared_lock dl(im.db_mu);
+    SITO_RETURN_IF_ERROR(im.write(batch, im.opt.sync_writes, "replay rollups"));
+  }
+  return ok_status();
+}
 
 // ---- mention log ----------------------------------------------------------------
 

@@ -213,6 +213,7 @@ topic_spec topic_from_wire(const sito::wire::Topic& t, const std::string& tenant
       rule.then.drop = r->drop();
       s.rules.push_back(std::move(rule));
     }
+  s.nps = {str(t.nps_promoters()), str(t.nps_passives()), str(t.nps_detractors())};
   return s;
 }
 
@@ -238,7 +239,10 @@ flatbuffers::Offset<sito::wire::Topic> topic_to_wire(flatbuffers::FlatBufferBuil
                                           r.then.processed, r.then.drop));
     rules = b.CreateVector(rs);
   }
-  return sito::wire::CreateTopic(b, id, name, query, channels, own, tags, rules);
+  auto promoters = opt_string(b, t.nps.promoters);
+  auto passives = opt_string(b, t.nps.passives);
+  auto detractors = opt_string(b, t.nps.detractors);
+  return sito::wire::CreateTopic(b, id, name, query, channels, own, tags, rules, promoters, passives, detractors);
 }
 
 flatbuffers::Offset<sito::wire::Mention> mention_to_wire(flatbuffers::FlatBufferBuilder& b, const mention_record& m,

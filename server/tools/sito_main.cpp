@@ -561,7 +561,7 @@ int main(int argc, char** argv) {
   stats->add_option("--to", period.to, "end (default: now)");
   stats->add_option("--by", period.by, "hour, day, week (ISO), month or all: one JSON line per bucket")
       ->check(CLI::IsMember({"hour", "day", "week", "month", "all"}));
-  stats->add_option("--among", period.among, "share of voice among these topic ids (default: all of the tenant's)")
+  stats->add_option("--among", period.among, "share of voice among these topic ids or a group of the config's topic_groups (default: all of the tenant's topics)")
       ->delimiter(',');
   stats->add_option("--tz", period.time_zone, "IANA time zone of the buckets (default: the tenant's)");
   add_remote(stats);

@@ -323,5 +323,27 @@ TEST(TenantFile, RulesAndLexiconLoadFromYaml) {
   std::remove(path.c_str());
 }
 
+TEST(TenantFile, ATopicNamesItsNpsTagPaths) {
+  auto file = parse_tenant_file(
+      "topics:\n  - id: survey\n    query: опрос\n"
+      "    nps: {promoters: Опрос/Рекомендует, passives: Опрос/Нейтрально, detractors: Опрос/Против}\n",
+      "t.yaml");
+  ASSERT_TRUE(file.ok()) << file.error().to_string();
+  EXPECT_EQ(file->topics[0].nps.promoters, "Опрос/Рекомендует");
+  EXPECT_EQ(file->topics[0].nps.passives, "Опрос/Нейтрально");
+  EXPECT_EQ(file->topics[0].nps.detractors, "Опрос/Против");
+  auto json = parse_tenant_file(R"({"topics": [{"id": "s", "query": "x", "nps": {"promoters": "A", "detractors": "B"}}]})",
+                                "t.json");
+  ASSERT_TRUE(json.ok()) << json.error().to_string();
+  EXPECT_EQ(json->topics[0].nps.detractors, "B");
+  EXPECT_TRUE(json->topics[0].nps.passives.empty());
+  auto half = parse_tenant_file("topics:\n  - {id: s, query: x, nps: {promoters: A}}\n", "t.yaml");
+  ASSERT_FALSE(half.ok());
+  EXPECT_NE(half.error().message().find("topics[0]: nps: needs the tag paths of 'promoters' and 'detractors'"),
+            std::string::npos)
+      << half.error().message();
+  EXPECT_FALSE(parse_tenant_file("topics:\n  - {id: s, query: x, nps: {promoter: A, detractors: B}}\n", "t.yaml").ok());
+}
+
 }  // namespace
 }  // namespace sito

@@ -59,6 +59,7 @@ server::server_config make_config(const fs::path& dir) {
                         {server::sha256_hex(token_subscriber), server::role::subscriber},
                         {server::sha256_hex(token_admin), server::role::admin}},
                        ""});
+  c.tenants.back().topic_groups["pair"] = {"life", "phrase"};  // sito stats --among pair
   c.tenants.push_back({"other",
                        {{server::sha256_hex(token_other_admin), server::role::admin},
                         {server::sha256_hex(token_other_subscriber), server::role::subscriber}},
@@ -220,6 +221,8 @@ TEST_F(Sitod, PeriodStatsOverTheWireEqualARecountOfTheEnginesMentions) {
   topics[4].tags = {{"NPS/Промоутер", "хорош* OR любовь OR мудр*"}, {"NPS/Критик", "плох* OR смерть OR дурак*"},
                     {"Тема/Жизнь", "жизнь"}, {"Тема/Люди", "человек*"}, {"Тема/Бог", "бог*"}};
   topics[4].rules = {{"bad", "смерть", {.add_tags = {"Риск"}, .sentiment = "negative"}}};
+  // The topic names its own NPS paths: they win over the NPS/ convention tags it also has.
+  topics[4].nps = {"Тема/Люди", "Тема/Бог", "Тема/Жизнь"};
   auto admin = connect(token_admin, client::role::admin);
   ASSERT_TRUE(admin->upsert_topics(topics).ok());
   std::vector<post> posts = firehose(3000);
@@ -245,8 +248,23 @@ TEST_F(Sitod, PeriodStatsOverTheWireEqualARecountOfTheEnginesMentions) {
     engine.push_back({r.topic, r.tags, r.sentiment, r.wom, posts[m.post], wall_ms()});
   }
   ASSERT_GT(engine.size(), 300u);
+  // The matcher writes rollups about once a second: wait until they hold every mention.
+  {
+    client::period_request all;
+    all.by = "all";
+    all.from = "2026-01-01";
+    all.to = "2027-01-01";
+    uint64_t counted = 0;
+    for (int i = 0; i < 100 && counted < engine.size(); ++i) {
+      auto r = admin->periods(all);
+      ASSERT_TRUE(r.ok()) << r.error().to_string();
+      counted = r->empty() ? 0 : (*r)[0].mentions;
+      if (counted < engine.size()) std::this_thread::sleep_for(100ms);
+    }
+    ASSERT_EQ(counted, engine.size());
+  }
 
-  const std::string nps_paths[3] = {"NPS/Промоутер", "", "NPS/Критик"};
+  const std::string nps_paths[3] = {"Тема/Люди", "Тема/Бог", "Тема/Жизнь"};
   struct ask {
     std::string topic, tag, by, zone;
     std::vector<std::string> among;
@@ -254,6 +272,7 @@ TEST_F(Sitod, PeriodStatsOverTheWireEqualARecountOfTheEnginesMentions) {
   const std::vector<ask> asks = {{"", "", "week", "Europe/Moscow", {}},
                                  {"life", "", "week", "Europe/Moscow", {}},
                                  {"life", "", "month", "America/New_York", {"life", "phrase"}},
+                                 {"life", "", "week", "UTC", {"pair"}},
                                  {"life", "Тема", "day", "Asia/Almaty", {}},
                                  {"phrase", "", "all", "UTC", {}}};
   uint64_t counted = 0;
@@ -265,6 +284,8 @@ TEST_F(Sitod, PeriodStatsOverTheWireEqualARecountOfTheEnginesMentions) {
     q.by = a.by;
     q.time_zone = a.zone;
     q.among = a.among;
+    const std::vector<std::string> among =
+        a.among == std::vector<std::string>{"pair"} ? std::vector<std::string>{"life", "phrase"} : a.among;
     q.from = "2026-08-25";
     q.to = "2026-11-20T12:00";
     auto got = admin->periods(q);
@@ -274,7 +295,7 @@ TEST_F(Sitod, PeriodStatsOverTheWireEqualARecountOfTheEnginesMentions) {
     const auto unit = *server::parse_period_unit(a.by);
     const auto want = ref.rows(engine, a.topic, a.tag, *from, *to,
                                static_cast<test::ref_unit>(static_cast<int>(unit)),
-                               a.topic == "life" && a.tag.empty() ? nps_paths : nullptr, a.among);
+                               a.topic == "life" && a.tag.empty() ? nps_paths : nullptr, among);
     test::expect_same_rows(*got, want, a.topic + "/" + a.tag + " by " + a.by + " in " + a.zone);
     for (const auto& r : want) {
       counted += r.mentions;
@@ -2044,6 +2065,27 @@ TEST(SitodConfig, DedupWindow) {
   auto sample = server::load_config(SITO_SOURCE_DIR "/ops/sample/sitod.yaml");
   ASSERT_TRUE(sample.ok()) << sample.error().to_string();
   EXPECT_EQ(sample->dedup_hours, 168);
+}
+
+TEST(SitodConfig, StatsTimeZonesAndTopicGroups) {
+  auto c = server::parse_config(
+      "stats: {rollups: false, retention_days: 30}\n"
+      "tenants:\n  - {name: acme, time_zone: Asia/Almaty, topic_groups: {market: [brand, rival]}}\n");
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  EXPECT_FALSE(c->stats.rollups);
+  EXPECT_EQ(c->stats.retention_days, 30);
+  EXPECT_EQ(c->tenants[0].time_zone, "Asia/Almaty");
+  EXPECT_EQ(c->tenants[0].topic_groups["market"], (std::vector<std::string>{"brand", "rival"}));
+  auto zone = server::parse_config("tenants:\n  - {name: acme, time_zone: Europe/Atlantis}\n");
+  ASSERT_FALSE(zone.ok());
+  EXPECT_NE(zone.error().message().find("tenants[0]: time_zone: unknown time zone 'Europe/Atlantis'"), std::string::npos)
+      << zone.error().message();
+  EXPECT_FALSE(server::parse_config("stats: {retention_days: -1}\n").ok());
+  EXPECT_FALSE(server::parse_config("stats: {rollup: true}\n").ok()) << "a typo is an unknown key";
+  EXPECT_FALSE(server::parse_config("tenants:\n  - {name: acme, topic_groups: {market: []}}\n").ok());
+  auto sample = server::load_config(SITO_SOURCE_DIR "/ops/sample/sitod.yaml");
+  ASSERT_TRUE(sample.ok()) << sample.error().to_string();
+  EXPECT_EQ(sample->tenants[0].time_zone, "Europe/Moscow");
 }
 
 }  // namespace

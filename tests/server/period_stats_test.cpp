@@ -46,13 +46,17 @@ class PeriodStats : public ::testing::Test {
     db_ = std::move(s).value();
   }
 
-  /// Stores `n` random posts and mentions of them in batches, reopening the
-  /// store between some; returns how many live mentions were committed.
+  /// Stores random posts and mentions of them in batches as the matcher
+  /// does: rollups gathered across commits and written with some of them;
+  /// a restart (reopening the store) between some batches drops what was
+  /// gathered and not written, as a crash would. Returns how many live
+  /// mentions were committed.
   size_t fill(std::mt19937_64& rng, size_t batches, size_t per_batch) {
     const std::vector<std::string> topics = {"brand", "rival", "promo"};
     const std::vector<std::string> tags = {"Тачпоинт/Доставка", "Тачпоинт/Доставка/Опоздание", "Тачпоинт/Оплата",
                                            "NPS/Промоутер", "NPS/Пассив", "NPS/Критик", "Риск"};
     size_t live = 0;
+    rollup_batch pending, pictures_rb;
     for (size_t b = 0; b < batches; ++b) {
       std::vector<post> posts;
       for (size_t i = 0; i < per_batch; ++i) {
@@ -78,8 +82,7 @@ class PeriodStats : public ::testing::Test {
       auto ap = db_->append_posts(posts, ingested_ms, rng() % 4 ? "acme" : "other");
       EXPECT_TRUE(ap.ok());
       if (!ap.ok()) return live;
-      std::vector<mention_record> ms, backfill;
-      rollup_batch rb;
+      std::vector<mention_record> ms, backfill, pictures;
       for (size_t i = 0; i < posts.size(); ++i)
         for (const auto& t : topics) {
           if (rng() % 10 >= 4) continue;
@@ -97,15 +100,30 @@ class PeriodStats : public ::testing::Test {
             backfill.push_back(std::move(m));
             continue;
           }
-          rb.add(m, posts[i], ingested_ms);
+          if (rng() % 15 == 0) {
+            m.from_image = true;  // found by OCR: written with its own rollups
+            pictures_rb.add(m, posts[i], ingested_ms);
+            pictures.push_back(std::move(m));
+            continue;
+          }
+          pending.add(m, posts[i], ingested_ms);
           ms.push_back(std::move(m));
         }
-      live += ms.size();
-      EXPECT_TRUE(db_->commit_matches(ap->first_offset + posts.size(), ms, &rb).ok());
+      live += ms.size() + pictures.size();
+      const bool flush = rng() % 2 == 0;
+      EXPECT_TRUE(db_->commit_matches(ap->first_offset + posts.size(), ms, flush ? &pending : nullptr).ok());
+      if (flush) pending = rollup_batch{};
       if (!backfill.empty()) {
         EXPECT_TRUE(db_->append_mentions(backfill).ok());
       }
-      if (rng() % 3 == 0) open();  // a restart
+      if (!pictures.empty()) {
+        EXPECT_TRUE(db_->append_mentions(pictures, &pictures_rb).ok());
+      }
+      pictures_rb = rollup_batch{};
+      if (rng() % 3 == 0) {
+        open();  // a restart: what was gathered and not written is lost
+        pending = rollup_batch{};
+      }
     }
     return live;
   }

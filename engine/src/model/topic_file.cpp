@@ -76,7 +76,8 @@ result<tenant_file> parse_tenant(const YAML::Node& root, const std::string& path
     std::string where = path + ": topics[" + std::to_string(i) + "]";
     if (!n.IsMap()) return invalid_argument(where + ": a topic must be a map");
     SITO_RETURN_IF_ERROR(
-        check_known_keys(n, {"tenant", "id", "name", "query", "channels", "own_accounts", "tags", "rules"}, where, "a topic"));
+        check_known_keys(n, {"tenant", "id", "name", "query", "channels", "own_accounts", "tags", "rules", "nps"}, where,
+                         "a topic"));
     topic_spec t;
     t.tenant = n["tenant"] ? n["tenant"].as<std::string>() : default_tenant;
     if (!n["id"] || n["id"].IsNull() || n["id"].as<std::string>().empty())
@@ -111,6 +112,16 @@ result<tenant_file> parse_tenant(const YAML::Node& root, const std::string& path
         if (rule->name.empty()) rule->name = std::to_string(k + 1);
         t.rules.push_back(std::move(rule).value());
       }
+    }
+    if (const YAML::Node nps = n["nps"]) {
+      const std::string nw = where + ": nps";
+      if (!nps.IsMap()) return invalid_argument(nw + ": expected {promoters: PATH, passives: PATH, detractors: PATH}");
+      SITO_RETURN_IF_ERROR(check_known_keys(nps, {"promoters", "passives", "detractors"}, nw, "nps"));
+      if (nps["promoters"]) t.nps.promoters = nps["promoters"].as<std::string>();
+      if (nps["passives"]) t.nps.passives = nps["passives"].as<std::string>();
+      if (nps["detractors"]) t.nps.detractors = nps["detractors"].as<std::string>();
+      if (t.nps.promoters.empty() || t.nps.detractors.empty())
+        return invalid_argument(nw + ": needs the tag paths of 'promoters' and 'detractors' ('passives' is optional)");
     }
     out.push_back(std::move(t));
   }

@@ -43,6 +43,14 @@ struct rule_spec {
   rule_action then;
 };
 
+/// The tag paths whose mentions count as promoters, passives and detractors
+/// in the topic's NPS (sitod's period measures). Empty: the convention
+/// `NPS/Промоутер`, `NPS/Пассив`, `NPS/Критик` (period_stats.hpp).
+struct nps_spec {
+  std::string promoters, passives, detractors;
+  bool empty() const { return promoters.empty() && passives.empty() && detractors.empty(); }
+};
+
 struct topic_spec {
   std::string tenant;
   std::string id;
@@ -52,6 +60,7 @@ struct topic_spec {
   std::vector<std::string> own_accounts;
   std::vector<tag_spec> tags;
   std::vector<rule_spec> rules;
+  nps_spec nps;
 };
 
 /// A tenant's file: its topics and an optional extension of the built-in
@@ -78,6 +87,7 @@ struct tenant_file {
 ///           when: 'мошенник* OR "оплату на карту"'
 ///           then: {add_tags: ["Риск/Мошенничество"], sentiment: negative, priority: 95}
 ///         - {name: our-answers, when: 'is:own', then: {processed: true}}
+///       nps: {promoters: "Опрос/Рекомендует", passives: "Опрос/Нейтрально", detractors: "Опрос/Не рекомендует"}
 ///   sentiment_lexicon: |      # optional, extends the built-in lexicon for this tenant
 ///     neg треш 2
 /// JSON uses the same shape. Errors name the file and the entry.

@@ -27,12 +27,14 @@
 //       topics_file: ops/sample/tenant.yaml   # loaded once, when the tenant has no topics yet
 //       ocr: false                            # optional: no mentions from picture text for this tenant
 //       time_zone: Europe/Moscow              # optional (UTC): the calendar of `sito stats --by day|week|month`
+//       topic_groups: {market: [brand, rival1, rival2]}   # optional: `sito stats --among market`
 //   stats: {rollups: true, retention_days: 400}  # hourly rollups of live mentions (period_stats.hpp)
 //
 // Config loading throws nothing: errors come back as status.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,6 +64,9 @@ struct tenant_config {
   uint32_t ingest_burst_posts = 0;
   /// IANA zone of the tenant's calendar buckets (period_stats.hpp).
   std::string time_zone = "UTC";
+  /// Named groups of topic ids for the share of voice (`sito stats --among NAME`):
+  /// a brand and its competitors.
+  std::map<std::string, std::vector<std::string>> topic_groups;
 };
 
 /// The OCR lane (README "OCR"): a bounded queue of posts with images, served

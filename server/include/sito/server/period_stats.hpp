@@ -38,7 +38,8 @@
 //                    tenant's topics (or of the topics in `among`), else null
 // NPS convention: the topic's tags `NPS/Промоутер`, `NPS/Пассив` (or
 // `NPS/Нейтрал`) and `NPS/Критик` (or `NPS/Promoter`, `NPS/Passive`,
-// `NPS/Detractor`); a topic names others with nps_tags. Each mention counts
+// `NPS/Detractor`); a topic names others in its definition (topic_spec::nps,
+// `nps: {promoters: PATH, passives: PATH, detractors: PATH}` in a topics file). Each mention counts
 // once in each of the three it carries.
 // Only live mentions count: backfills are not in the rollups, and mentions
 // that rules dropped never exist.

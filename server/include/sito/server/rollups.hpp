@@ -160,6 +160,11 @@ class rollup_batch {
   void add(const mention_record& m, const post& p, int64_t ingested_at_ms);
   bool empty() const { return slots_.empty(); }
   size_t size() const { return slots_.size(); }
+  /// Calls fn(tenant, topic, tag, hour, cell) for each cell, in no particular order.
+  template <class Fn>
+  void for_each_cell(Fn&& fn) const {
+    for (const auto& s : slots_) fn(s.tenant, s.topic, s.tag, s.hour, s.cell);
+  }
   /// Calls fn(key, cell) for each cell (rollup_key), in no particular order.
   template <class Fn>
   void for_each(Fn&& fn) const {

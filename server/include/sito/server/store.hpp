@@ -17,11 +17,18 @@
 //     resumes at the watermark, so every stored post is matched exactly once
 //     into the mention log.
 //   * Mention offsets are gap-free per tenant, assigned in commit order.
-//   * Rollups: the cells of a rollup_batch passed to commit_matches() or
-//     append_mentions() are written in the same WriteBatch as the mentions,
-//     so the hourly rollups count exactly the committed mentions they were
-//     built from, crash or not. They are kept for rollup_retention_ms of
-//     their hour (a compaction filter), apart from retention_bytes.
+//   * Rollups count every live mention exactly once, crash or not. The
+//     matcher gathers the cells of its text mentions in memory and writes
+//     them with a commit now and then (commit_matches with rollups), in
+//     the same WriteBatch as that commit's mentions
+//     and a per-tenant mark: every live text mention before it is counted.
+//     open() counts again the live text mentions after the mark (those a
+//     crash left uncounted: at most the matcher's flush interval) from the
+//     mention log and the post log. Mentions from pictures write their
+//     cells with themselves (append_mentions with rollups) and backfills
+//     none, so neither is counted again. Cells are kept for
+//     rollup_retention_ms of their hour (a compaction filter), apart from
+//     retention_bytes.
 //   * Idempotent ingest: a post whose (producer tenant, source, id) was
 //     accepted within dedup_window_ms is not stored again. Same content
 //     (server/src/post_identity.hpp): a duplicate, reported to the caller
@@ -96,6 +103,9 @@ struct store_options {
   int64_t dedup_window_ms = 7LL * 24 * 3600 * 1000;
   /// Rollup cells whose hour ended longer ago than this are dropped; <= 0: kept.
   int64_t rollup_retention_ms = 400LL * 24 * 3600 * 1000;
+  /// false: open() counts nothing again (rollups are off: the mark moves
+  /// to the end of each mention log).
+  bool rollups = true;
   /// Set: writes fail on demand (store_faults). Unset in production.
   std::shared_ptr<store_faults> faults;
 };
@@ -145,11 +155,14 @@ class store {
   /// Atomically: assigns each mention its tenant's next offset (written into
   /// `mentions[i].offset`), stores them, and sets the watermark.
   /// Precondition: new_watermark >= matched_watermark(). `rollups`, when
-  /// given, is written in the same batch (the live mentions' counts).
+  /// given, is written in the same batch and must count every live text
+  /// mention committed since the last commit that carried rollups, these
+  /// included: the mark moves to the end of each log (see "Rollups" above).
   status commit_matches(uint64_t new_watermark, std::span<mention_record> mentions,
                         const rollup_batch* rollups = nullptr);
-  /// Stores mentions without moving the watermark (backfill, which passes
-  /// no rollups; OCR mentions, which do).
+  /// Stores mentions without moving the watermark: backfills, which pass
+  /// no rollups, and mentions from pictures (from_image), which pass their
+  /// own (open() never counts either again).
   status append_mentions(std::span<mention_record> mentions, const rollup_batch* rollups = nullptr);
 
   // ---- rollups -------------------------------------------------------------
@@ -199,6 +212,8 @@ class store {
 
  private:
   store();
+  /// open(): counts the live text mentions after each tenant's rollup mark.
+  status replay_rollups();
   struct impl;
   std::unique_ptr<impl> impl_;
 };
