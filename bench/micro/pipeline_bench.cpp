@@ -13,8 +13,9 @@
 //   BM_StoreAppend/D        store::append_posts of 1000 new posts, WAL not
 //                           synced (CPU only), with the idempotent-ingest
 //                           check (D=1) or without it (D=0)
-//   BM_RollupBatch          rollup_batch::add of 1000 mentions (two tags each) of
-//                           generated posts: the matcher's cost per mention
+//   BM_RollupBatch/T        rollup_batch::add of 1000 mentions (two tags each) of
+//                           generated posts over T topics: the matcher's cost
+//                           per mention (at 10 000 topics most cells are new)
 //   BM_PeriodQueryYear/U    query_periods over a year of hourly rollups of one
 //                           topic (about 720 mentions a day by 5 000 recurring
 //                           authors, NPS tags, share of voice), by day (U=1) or
@@ -253,12 +254,13 @@ void BM_RollupBatch(benchmark::State& state) {
   std::vector<server::mention_record> ms(1000);
   for (size_t i = 0; i < ms.size(); ++i) {
     ms[i].tenant = "tenant1";
-    ms[i].topic = "topic" + std::to_string(i % 50);
+    ms[i].topic = "topic" + std::to_string((i * 7919) % static_cast<size_t>(state.range(0)));
     ms[i].tags = {"Тачпоинт/Доставка", i % 3 ? "NPS/Промоутер" : "NPS/Критик"};
     ms[i].sentiment = static_cast<uint8_t>(i % 3);
   }
+  server::rollup_batch rb;
   for (auto _ : state) {
-    server::rollup_batch rb;
+    rb.clear();  // as the matcher does after each write
     for (size_t i = 0; i < ms.size(); ++i) rb.add(ms[i], posts()[i % posts().size()], 1'700'000'000'000);
     benchmark::DoNotOptimize(rb.size());
   }
@@ -331,7 +333,7 @@ BENCHMARK(BM_ProgramEvaluation)->Args({1000, 0})->Args({1000, 1})->Unit(benchmar
 BENCHMARK(BM_WirePublishEncode)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_WirePublishDecode)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_StoreAppend)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_RollupBatch)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RollupBatch)->Arg(50)->Arg(10000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_PeriodQueryYear)->Arg(1)->Arg(2)->Arg(3)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StoredPostEncode);
 BENCHMARK(BM_StoredPostDecode);

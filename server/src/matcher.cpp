@@ -5,6 +5,7 @@
 // declares them; server.cpp starts the matcher thread.
 #include <algorithm>
 #include <chrono>
+#include <future>
 
 #include "replaced_versions.hpp"
 #include "server_impl.hpp"
@@ -59,7 +60,7 @@ void sitod::impl::matcher_loop() {
           const uint64_t wm = db->matched_watermark();
           if (db->commit_matches(wm, {}, &pending_rollups).ok()) {
             rollups_written(pending_rollups, now_ms());
-            pending_rollups = rollup_batch{};
+            pending_rollups.clear();
           }  // else: the store counts them again when it opens
           last_rollup_flush = std::chrono::steady_clock::now();
           lock.lock();
@@ -129,18 +130,30 @@ void sitod::impl::matcher_loop() {
       metrics.mentions_repeated_by_edits += before - mentions.size();
     }
     const uint64_t watermark = batch.back().offset + 1;
-    // The text mentions' rollups, gathered here and written with a commit
-    // about once a second (store.hpp, "Rollups": a crash in between is
-    // made good from the mention log when the store opens).
-    add_rollups(pending_rollups, mentions, [&](const mention_record& m) {
-      const auto it = std::lower_bound(batch.begin(), batch.end(), m.post_offset,
-                                       [](const stored_post& sp, uint64_t off) { return sp.offset < off; });
-      const size_t i = static_cast<size_t>(it - batch.begin());
-      return std::pair<const post*, int64_t>(&posts[i], it->ingested_at_ms);
-    });
+    // Rollups (store.hpp, "Rollups"): the text mentions of earlier batches,
+    // gathered in pending_rollups, are written with this commit every
+    // rollup_flush_interval; this batch's are counted into it on the
+    // rollup thread while the commit waits on the disk.
     const bool flush = !pending_rollups.empty() &&
                        std::chrono::steady_clock::now() - last_rollup_flush >= rollup_flush_interval;
-    const rollup_batch* rollups = flush ? &pending_rollups : nullptr;
+    if (flush) std::swap(pending_rollups, flushing_rollups);
+    const rollup_batch* rollups = flush ? &flushing_rollups : nullptr;
+    std::packaged_task<void()> count([&] {
+      add_rollups(pending_rollups, mentions, [&](const mention_record& m) {
+        const auto it = std::lower_bound(batch.begin(), batch.end(), m.post_offset,
+                                         [](const stored_post& sp, uint64_t off) { return sp.offset < off; });
+        const size_t i = static_cast<size_t>(it - batch.begin());
+        return std::pair<const post*, int64_t>(&posts[i], it->ingested_at_ms);
+      });
+    });
+    std::future<void> counted = count.get_future();
+    if (config.stats.rollups && !mentions.empty()) net::post(rollup_thread, [&count] { count(); });
+    else count();
+    // The batch's posts and mentions stay untouched until it is done.
+    struct join_count {
+      std::future<void>& f;
+      ~join_count() { f.wait(); }
+    } join{counted};
     stage_done(server_metrics::scan);
     status st = db->commit_matches(watermark, mentions, rollups);
     // A store that cannot write (a full disk): the same commit again, backing
@@ -164,10 +177,11 @@ void sitod::impl::matcher_loop() {
       st = db->commit_matches(watermark, mentions, rollups);
     }
     if (flush && st.ok()) {
-      rollups_written(pending_rollups, matched_at);
-      pending_rollups = rollup_batch{};
+      rollups_written(flushing_rollups, matched_at);
+      flushing_rollups.clear();
       last_rollup_flush = std::chrono::steady_clock::now();
     }
+    counted.wait();
     stage_done(server_metrics::commit);
     // Which posts recent_posts keeps for delivery: all but those the OCR
     // lane takes below.

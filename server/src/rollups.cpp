@@ -350,30 +350,30 @@ int64_t rollup_hour_of(const post& p, int64_t ingested_at_ms) {
 
 // ---- rollup_batch -----------------------------------------------------------------
 
-rollup_cell& rollup_batch::cell(uint64_t hash, std::string_view tenant, std::string_view topic, std::string_view tag,
-                                int64_t hour) {
-  auto [it, fresh] = index_.try_emplace(hash, UINT32_MAX);
-  for (uint32_t i = it->second; i != UINT32_MAX; i = slots_[i].next) {
-    slot& s = slots_[i];
-    if (s.hour == hour && s.tag == tag && s.topic == topic && s.tenant == tenant) return s.cell;
-  }
+uint32_t rollup_batch::intern(std::string_view text) {
+  name_buf_.assign(text);
+  auto [it, fresh] = name_ids_.try_emplace(name_buf_, static_cast<uint32_t>(names_.size()));
+  if (fresh) names_.push_back(name_buf_);
+  return it->second;
+}
+
+rollup_cell& rollup_batch::cell(const cell_key& k) {
+  auto [it, fresh] = index_.try_emplace(k, static_cast<uint32_t>(slots_.size()));
+  if (!fresh) return slots_[it->second].cell;
   slot& s = slots_.emplace_back();
-  s.tenant = tenant;
-  s.topic = topic;
-  s.tag = tag;
-  s.hour = hour;
-  s.next = it->second;
-  it->second = static_cast<uint32_t>(slots_.size() - 1);
+  s.tenant = k.tenant;
+  s.topic = k.topic;
+  s.tag = k.tag;
+  s.hour = k.hour;
   return s.cell;
 }
 
 void rollup_batch::add(const mention_record& m, const post& p, int64_t ingested_at_ms) {
   const int64_t hour = rollup_hour_of(p, ingested_at_ms);
   const mention_facts f = mention_facts::of(p, m.sentiment, m.wom);
-  const uint64_t tenant_h = text::token_hash(m.tenant) ^ static_cast<uint64_t>(hour) * 0x9e3779b97f4a7c15ULL;
-  const uint64_t topic_h = remix(tenant_h ^ text::token_hash(m.topic));
-  cell(remix(tenant_h), m.tenant, "", "", hour).add(f);
-  cell(topic_h, m.tenant, m.topic, "", hour).add(f);
+  const uint32_t none = intern(""), tenant = intern(m.tenant), topic = intern(m.topic);
+  cell({tenant, none, none, hour}).add(f);
+  cell({tenant, topic, none, hour}).add(f);
   // Each tag path and its ancestors, once per mention.
   paths_.clear();
   for (const std::string& path : m.tags)
@@ -386,7 +386,7 @@ void rollup_batch::add(const mention_record& m, const post& p, int64_t ingested_
     paths_.erase(std::unique(paths_.begin(), paths_.end()), paths_.end());
   }
   for (const std::string_view path : paths_)
-    if (!path.empty()) cell(remix(topic_h + text::token_hash(path)), m.tenant, m.topic, path, hour).add(f);
+    if (!path.empty()) cell({tenant, topic, intern(path), hour}).add(f);
 }
 
 }  // namespace sito::server

@@ -362,6 +362,7 @@ void sitod::stop() {
   d.workers.join();
   d.background.join();
   d.queries.join();
+  d.rollup_thread.join();
   d.work.reset();
   d.io.stop();
   for (auto& t : d.io_threads) t.join();

@@ -259,9 +259,13 @@ struct sitod::impl {
                                                             const std::vector<stored_post>& batch);
   void matcher_loop();
   void notify_posts_appended();
-  /// The text mentions' rollup cells not written yet, and when they last
-  /// were (matcher thread only).
+  /// The text mentions' rollup cells not written yet, those a commit is
+  /// writing, and when they last were (matcher.cpp; the matcher's and the
+  /// rollup thread's, one at a time).
   rollup_batch pending_rollups;
+  rollup_batch flushing_rollups;
+  /// Counts a batch's mentions into pending_rollups while its commit runs.
+  net::thread_pool rollup_thread{1};
   std::chrono::steady_clock::time_point last_rollup_flush = std::chrono::steady_clock::now();
 
   // --- aggregates and alerts ----------------------------------------------
@@ -293,7 +297,7 @@ struct sitod::impl {
   /// Rollup cells just written: their topic rows go into the running hour's gauges.
   void rollups_written(const rollup_batch& cells, int64_t now);
   /// How often the matcher writes its text mentions' rollups (store.hpp, "Rollups").
-  static constexpr std::chrono::milliseconds rollup_flush_interval{1000};
+  static constexpr std::chrono::milliseconds rollup_flush_interval{5000};
 
   // --- sessions -----------------------------------------------------------
   std::mutex sessions_mutex;

@@ -828,14 +828,10 @@ status store::impl::write_mentions(std::optional<uint64_t> new_watermark, std::s
   for (const auto& [tenant, n] : next)
     (void)batch.Put(meta, std::string(k_meta_next_mention) + tenant, be64(n));
   if (rollups_cover_log) {
-    // The mark of every tenant: the end of its log after this batch.
-    std::map<std::string, uint64_t> marks;
-    {
-      std::lock_guard sl(state_mu);
-      for (const auto& [tenant, t] : tenants) marks[tenant] = t.next;
-    }
-    for (const auto& [tenant, n] : next) marks[tenant] = n;
-    for (const auto& [tenant, n] : marks) (void)batch.Put(meta, std::string(k_meta_rollup_next) + tenant, be64(n));
+    // The mark of every tenant: the end of its log before this batch (whose
+    // mentions the next rollups carry).
+    std::lock_guard sl(state_mu);
+    for (const auto& [tenant, t] : tenants) (void)batch.Put(meta, std::string(k_meta_rollup_next) + tenant, be64(t.next));
   }
   const uint64_t bytes = mention_bytes.load() + added;
   if (!ms.empty()) (void)batch.Put(meta, slice(k_meta_mention_bytes), be64(bytes));

@@ -255,7 +255,7 @@ TEST_F(Sitod, PeriodStatsOverTheWireEqualARecountOfTheEnginesMentions) {
     all.from = "2026-01-01";
     all.to = "2027-01-01";
     uint64_t counted = 0;
-    for (int i = 0; i < 100 && counted < engine.size(); ++i) {
+    for (int i = 0; i < 300 && counted < engine.size(); ++i) {
       auto r = admin->periods(all);
       ASSERT_TRUE(r.ok()) << r.error().to_string();
       counted = r->empty() ? 0 : (*r)[0].mentions;

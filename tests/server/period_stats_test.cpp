@@ -106,23 +106,25 @@ class PeriodStats : public ::testing::Test {
             pictures.push_back(std::move(m));
             continue;
           }
-          pending.add(m, posts[i], ingested_ms);
           ms.push_back(std::move(m));
         }
       live += ms.size() + pictures.size();
+      // As the matcher: some commits carry the cells of the mentions
+      // committed before them; a commit's own mentions are counted after it.
       const bool flush = rng() % 2 == 0;
       EXPECT_TRUE(db_->commit_matches(ap->first_offset + posts.size(), ms, flush ? &pending : nullptr).ok());
-      if (flush) pending = rollup_batch{};
+      if (flush) pending.clear();
+      for (const auto& m : ms) pending.add(m, posts[m.post_offset - ap->first_offset], ingested_ms);
       if (!backfill.empty()) {
         EXPECT_TRUE(db_->append_mentions(backfill).ok());
       }
       if (!pictures.empty()) {
         EXPECT_TRUE(db_->append_mentions(pictures, &pictures_rb).ok());
       }
-      pictures_rb = rollup_batch{};
+      pictures_rb.clear();
       if (rng() % 3 == 0) {
         open();  // a restart: what was gathered and not written is lost
-        pending = rollup_batch{};
+        pending.clear();
       }
     }
     return live;

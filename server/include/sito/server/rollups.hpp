@@ -41,6 +41,7 @@
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/container/inlined_vector.h>
 
 #include <cstdint>
 #include <map>
@@ -104,8 +105,9 @@ class author_set {
   /// and evicts the entries of lowest priority down to capacity.
   void tidy() const;
 
-  /// entries_[0, sorted_) sorted by hash and unique; the rest appended since.
-  mutable std::vector<entry> entries_;
+  /// entries_[0, sorted_) sorted by hash and unique; the rest appended since
+  /// (most cells of a batch see one author: kept inline).
+  mutable absl::InlinedVector<entry, 1> entries_;
   mutable size_t sorted_ = 0;
   mutable double threshold_ = 0;      ///< estimate: the largest priority evicted so far
   mutable std::vector<uint8_t> hll_;  ///< estimate: 2^hll_bits registers; empty while exact
@@ -159,35 +161,53 @@ class rollup_batch {
   /// Counts mention `m` (not a backfill: callers leave those out) of post `p`.
   void add(const mention_record& m, const post& p, int64_t ingested_at_ms);
   bool empty() const { return slots_.empty(); }
+  /// Forgets every cell, keeping the memory for the next ones.
+  void clear() {
+    slots_.clear();
+    index_.clear();
+    names_.clear();
+    name_ids_.clear();
+  }
   size_t size() const { return slots_.size(); }
   /// Calls fn(tenant, topic, tag, hour, cell) for each cell, in no particular order.
   template <class Fn>
   void for_each_cell(Fn&& fn) const {
-    for (const auto& s : slots_) fn(s.tenant, s.topic, s.tag, s.hour, s.cell);
+    for (const auto& s : slots_) fn(names_[s.tenant], names_[s.topic], names_[s.tag], s.hour, s.cell);
   }
   /// Calls fn(key, cell) for each cell (rollup_key), in no particular order.
   template <class Fn>
   void for_each(Fn&& fn) const {
     std::string key;
     for (const auto& s : slots_) {
-      key = rollup_key(rollup_row_prefix(s.tenant, s.topic, s.tag), s.hour);
+      key = rollup_key(rollup_row_prefix(names_[s.tenant], names_[s.topic], names_[s.tag]), s.hour);
       fn(key, s.cell);
     }
   }
 
  private:
-  /// Cells are found by a hash of (tenant, topic, tag, hour), computed from
-  /// the mention's strings once per mention (keys are built only to write).
-  struct slot {
-    std::string tenant, topic, tag;
+  /// Tenants, topics and tag paths are interned once per mention: a cell is
+  /// found by their ids and its hour (keys are built only to write).
+  struct cell_key {
+    uint32_t tenant = 0, topic = 0, tag = 0;
     int64_t hour = 0;
-    uint32_t next = UINT32_MAX;  ///< the next slot with the same hash
+    bool operator==(const cell_key&) const = default;
+    template <typename H>
+    friend H AbslHashValue(H h, const cell_key& k) {
+      return H::combine(std::move(h), k.tenant, k.topic, k.tag, k.hour);
+    }
+  };
+  struct slot {
+    uint32_t tenant = 0, topic = 0, tag = 0;
+    int64_t hour = 0;
     rollup_cell cell;
   };
-  rollup_cell& cell(uint64_t hash, std::string_view tenant, std::string_view topic, std::string_view tag,
-                    int64_t hour);
+  uint32_t intern(std::string_view s);
+  rollup_cell& cell(const cell_key& k);
   std::vector<slot> slots_;
-  absl::flat_hash_map<uint64_t, uint32_t> index_;  ///< hash → first slot
+  absl::flat_hash_map<cell_key, uint32_t> index_;  ///< key → slot
+  std::vector<std::string> names_;
+  absl::flat_hash_map<std::string, uint32_t> name_ids_;
+  std::string name_buf_;
   std::vector<std::string_view> paths_;
 };
 

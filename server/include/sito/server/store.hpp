@@ -20,9 +20,8 @@
 //   * Rollups count every live mention exactly once, crash or not. The
 //     matcher gathers the cells of its text mentions in memory and writes
 //     them with a commit now and then (commit_matches with rollups), in
-//     the same WriteBatch as that commit's mentions
-//     and a per-tenant mark: every live text mention before it is counted.
-//     open() counts again the live text mentions after the mark (those a
+//     the same WriteBatch as a per-tenant mark: every live text mention
+//     before the mark is counted. open() counts again the live text mentions after the mark (those a
 //     crash left uncounted: at most the matcher's flush interval) from the
 //     mention log and the post log. Mentions from pictures write their
 //     cells with themselves (append_mentions with rollups) and backfills
@@ -156,8 +155,9 @@ class store {
   /// `mentions[i].offset`), stores them, and sets the watermark.
   /// Precondition: new_watermark >= matched_watermark(). `rollups`, when
   /// given, is written in the same batch and must count every live text
-  /// mention committed since the last commit that carried rollups, these
-  /// included: the mark moves to the end of each log (see "Rollups" above).
+  /// mention committed since the last commit that carried rollups, up to
+  /// this one (not its own: the next rollups carry them): each tenant's
+  /// mark moves to where its log ended before this call (see "Rollups").
   status commit_matches(uint64_t new_watermark, std::span<mention_record> mentions,
                         const rollup_batch* rollups = nullptr);
   /// Stores mentions without moving the watermark: backfills, which pass
