@@ -51,11 +51,12 @@ void sitod::impl::matcher_loop() {
   for (;;) {
     {
       std::unique_lock lock(match_mutex);
-      // Idle with rollups gathered: written after the flush interval.
-      match_cv.wait_for(lock, rollup_flush_interval,
-                        [&] { return stopping || db->matched_watermark() < db->next_post_offset(); });
+      // Rollups gathered and the stream paused (nothing for rollup_idle_flush)
+      // or stopping: written now.
+      const bool woken = match_cv.wait_for(
+          lock, rollup_idle_flush, [&] { return stopping || db->matched_watermark() < db->next_post_offset(); });
       if (db->matched_watermark() >= db->next_post_offset()) {
-        if (!pending_rollups.empty() && (stopping || std::chrono::steady_clock::now() - last_rollup_flush >= rollup_flush_interval)) {
+        if (!pending_rollups.empty() && (stopping || !woken)) {
           lock.unlock();
           const uint64_t wm = db->matched_watermark();
           if (db->commit_matches(wm, {}, &pending_rollups).ok()) {

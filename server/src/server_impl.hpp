@@ -296,8 +296,10 @@ struct sitod::impl {
                    const std::function<std::pair<const post*, int64_t>(const mention_record&)>& post_at);
   /// Rollup cells just written: their topic rows go into the running hour's gauges.
   void rollups_written(const rollup_batch& cells, int64_t now);
-  /// How often the matcher writes its text mentions' rollups (store.hpp, "Rollups").
+  /// How often the matcher writes its text mentions' rollups (store.hpp,
+  /// "Rollups"), and after how long a pause of the stream it writes them at once.
   static constexpr std::chrono::milliseconds rollup_flush_interval{5000};
+  static constexpr std::chrono::milliseconds rollup_idle_flush{250};
 
   // --- sessions -----------------------------------------------------------
   std::mutex sessions_mutex;
