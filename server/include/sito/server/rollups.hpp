@@ -3,14 +3,14 @@
 // Durable hourly rollups of the mention stream (issue 17): per tenant, topic
 // and tag, one cell per UTC hour of the posts' `published_at`, with the
 // counters every period measure of sito/server/period_stats.hpp is computed
-// from. The matcher counts each batch's live mentions into a rollup_batch
-// and the store writes its cells in the SAME WriteBatch as the mentions and
-// the watermark (RocksDB merge operands, store.hpp), so a crash never skews
-// them.
+// from. The matcher counts its mentions into a rollup_batch and the store
+// writes the cells now and then with a mark that says which mentions they
+// cover, recounting from the mention log at open what a crash left out
+// (store.hpp, "Rollups"), so the rollups count each live mention once.
 //
 //   rollup_batch rb;
 //   for (auto& m : mentions) rb.add(m, post_of(m), ingested_at_ms_of(m));
-//   db->commit_matches(watermark, mentions, &rb);
+//   db->commit_matches(watermark, next_mentions, &rb);   // rb: mentions before these
 //
 // What a mention counts in (rows):
 //   * (tenant, topic, "")        the topic;
