@@ -1289,6 +1289,77 @@ TEST(SitodProcess, UnknownPostFieldsAreToleratedNamedAndCounted) {
   fs::remove_all(dir);
 }
 
+// `sito stats --by`: one JSON line per bucket, with exactly the documented
+// names, from the rollups of a running sitod; a bad time says what it wants.
+TEST(SitodProcess, SitoStatsByDayPrintsOneLinePerBucketWithTheDocumentedFields) {
+  const fs::path dir = fs::temp_directory_path() / ("sito_stats_by_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  sitod_process proc(dir);
+  const uint16_t port = proc.start();
+  ASSERT_NE(port, 0) << "sitod did not start";
+  auto admin = client::connection::open(opts(port, token_admin, client::role::admin));
+  ASSERT_TRUE(admin.ok()) << admin.error().to_string();
+  ASSERT_TRUE((*admin)->upsert_topics(acme_topics()).ok());
+  {
+    // Six posts of the delivery topic on 2, 2 and 3 November (Moscow), by
+    // three authors; a seventh of no topic.
+    std::ofstream out(dir / "posts.jsonl");
+    const int64_t nov2 = 1'793'566'800;  // 2026-11-02T00:00:00+03:00
+    const int days[] = {0, 0, 1, 1, 2, 2};
+    for (int i = 0; i < 6; ++i)
+      out << R"({"id":"s)" << i << R"(","source":"vk","text":"доставка опять","published_at":)"
+          << nov2 + days[i] * 86400 + 3600 * (i + 1) << R"(,"author":{"id":"a)" << i % 3
+          << R"(","followers":)" << 100 * (i % 3 + 1) << R"(},"reach":0,"engagement":)" << i << "}\n";
+    out << R"({"id":"s9","source":"vk","text":"ничего","published_at":)" << nov2 << "}\n";
+  }
+  sito_publish(port, dir / "posts.jsonl", dir);
+  const std::string stats = std::string("SITO_TOKEN=") + token_admin + " '" + SITO_CLI_PATH +
+                            "' stats --server 127.0.0.1:" + std::to_string(port);
+  const fs::path out = dir / "stats.jsonl", err = dir / "stats.err";
+  std::vector<nlohmann::ordered_json> rows;  // in the printed order of names
+  uint64_t total = 0;
+  for (int attempt = 0; attempt < 100 && total < 6; ++attempt) {
+    if (attempt) std::this_thread::sleep_for(100ms);
+    const std::string cmd = stats + " --topic delivery --by day --from 2026-11-01 --to 2026-11-05 --tz Europe/Moscow >'" +
+                            out.string() + "' 2>'" + err.string() + "'";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    rows.clear();
+    total = 0;
+    std::ifstream in(out);
+    for (std::string line; std::getline(in, line);) {
+      rows.push_back(nlohmann::ordered_json::parse(line));
+      total += rows.back()["mentions"].get<uint64_t>();
+    }
+  }
+  ASSERT_EQ(rows.size(), 4u);
+  ASSERT_EQ(total, 6u);
+  const std::vector<std::string> names = {"from",      "to",       "topic",  "tag",        "mentions", "negative",
+                                          "neutral",   "positive", "loyalty", "authors",   "audience", "reach",
+                                          "engagement", "er",      "wom",     "wom_share", "nps",      "share_of_voice"};
+  std::vector<std::string> keys;
+  for (auto it = rows[0].begin(); it != rows[0].end(); ++it) keys.push_back(it.key());
+  EXPECT_EQ(keys, names);
+  EXPECT_EQ(rows[0]["from"], "2026-11-01T00:00:00+03:00");
+  EXPECT_EQ(rows[0]["mentions"], 0);
+  EXPECT_EQ(rows[1]["from"], "2026-11-02T00:00:00+03:00");
+  EXPECT_EQ(rows[1]["mentions"], 2);
+  EXPECT_EQ(rows[1]["authors"], 2);           // a0 and a1
+  EXPECT_EQ(rows[1]["audience"], 100 + 200);  // each author once
+  EXPECT_EQ(rows[1]["reach"], 100 + 200);     // no reach: the followers
+  EXPECT_EQ(rows[3]["mentions"], 2);
+  EXPECT_EQ(rows[3]["engagement"], 4 + 5);
+  EXPECT_TRUE(rows[1]["nps"].is_null());      // the topic has no NPS tags
+  EXPECT_EQ(rows[1]["share_of_voice"], 1.0);  // its mentions are all the tenant's
+  const std::string bad = stats + " --topic delivery --by day --from yesterday >/dev/null 2>'" + err.string() + "'";
+  EXPECT_NE(std::system(bad.c_str()), 0);
+  std::ifstream in(err);
+  const std::string message((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(message.find("bad time 'yesterday'"), std::string::npos) << message;
+  proc.terminate();
+  fs::remove_all(dir);
+}
+
 TEST(SitodProcess, SighupReloadsTheConfigAndABadFileKeepsTheRunningOne) {
   const fs::path dir = fs::temp_directory_path() / ("sito_sighup_" + std::to_string(::getpid()));
   fs::remove_all(dir);
