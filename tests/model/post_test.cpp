@@ -536,7 +536,7 @@ TEST_F(TopicFile, UnknownKeysAreErrorsWithTheLineAndAHint) {
        ": topics[0]: line 2: unknown key 'chanels' in a topic; did you mean 'channels'?"},
       {"t.yaml", "topics:\n  - id: a\n    colour: red\n",
        ": topics[0]: line 3: unknown key 'colour' in a topic (known: tenant id name query channels own_accounts tags "
-       "rules)"},
+       "rules nps)"},
   };
   for (const auto& c : cases) {
     const std::string path = write(c.name, c.content);
