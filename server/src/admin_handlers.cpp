@@ -1,6 +1,6 @@
 // The admin role's messages: UpsertTopics, DeleteTopics, ListTopics,
-// Validate, Explain, Backfill (Stats: stats_handler.cpp).
-#include "replaced_versions.hpp"
+// Validate, Explain, Backfill (the job itself: backfill_job.cpp; Stats:
+// stats_handler.cpp).
 #include "server_impl.hpp"
 #include "session_wire.hpp"
 #include "sito/query/parser.hpp"
@@ -143,71 +143,8 @@ void session::on_backfill(uint64_t rid, const Backfill& m) {
   busy_ = true;
   auto self = shared_from_this();
   net::post(server_.background, [self, rid, id, from_ms, to_ms] {
-    // The topic alone, compiled into its own snapshot, over the retained
-    // posts the live matcher took before the topic (as it is now) went live;
-    // mentions are appended marked backfill.
     uint64_t scanned = 0, produced = 0;
-    status st = ok_status();
-    std::vector<topic_spec> topics;
-    auto stored = self->server_.db->topics(self->tenant_);
-    if (!stored.ok()) st = stored.error();
-    else
-      for (auto& t : *stored)
-        if (t.id == id) topics.push_back(t);
-    if (st.ok() && topics.empty()) st = not_found("no topic '" + id + "'");
-    std::shared_ptr<const ruleset_snapshot> snap;
-    if (st.ok()) {
-      auto compiled = compile_topics(topics, self->server_.compile_opts);
-      if (!compiled.ok()) st = compiled.error();
-      else if ((*compiled)->topics.empty()) st = invalid_argument("topic '" + id + "' does not compile");
-      else snap = *compiled;
-    }
-    if (st.ok()) {
-      batch_scanner scanner(snap);
-      scan_output out;
-      std::vector<stored_post> batch;
-      std::vector<post> posts;
-      // Up to where the matcher began to match with the topic as it is now:
-      // the posts after that are matched live, and those before it only here.
-      const auto span = self->server_.backfill_range(self->tenant_, id);
-      const uint64_t end = span.end;
-      for (uint64_t from = span.begin; from < end && st.ok();) {
-        batch.clear();
-        st = self->server_.db->read_posts(from, static_cast<size_t>(std::min<uint64_t>(4096, end - from)), batch);
-        if (!st.ok() || batch.empty()) break;
-        from = batch.back().offset + 1;
-        posts.clear();
-        std::vector<uint64_t> offsets;
-        std::vector<int64_t> ingested;
-        for (auto& sp : batch) {
-          if ((from_ms && sp.ingested_at_ms < from_ms) || (to_ms && sp.ingested_at_ms > to_ms)) continue;
-          offsets.push_back(sp.offset);
-          ingested.push_back(sp.ingested_at_ms);
-          posts.push_back(std::move(sp.p));
-        }
-        scanned += posts.size();
-        // An edit gives the topic's mention only if its earlier version did not.
-        const auto earlier = server::detail::topics_of_replaced(*self->server_.db, scanner, batch);
-        scanner.scan(posts, out);
-        std::vector<mention_record> mentions;
-        for (const auto& x : out.matches) {
-          if (auto e = earlier.find(offsets[x.post]); e != earlier.end() && e->second.count(x.topic)) continue;
-          mention_record r;
-          r.post_offset = offsets[x.post];
-          r.ingested_at_ms = ingested[x.post];
-          r.matched_at_ms = now_ms();
-          r.backfill = true;
-          annotate_mention(r, out, x, *snap);
-          mentions.push_back(std::move(r));
-        }
-        produced += mentions.size();
-        if (!mentions.empty()) st = self->server_.db->append_mentions(mentions);
-        // What is stored is done: a backfill sent again after a failure
-        // (the store could not write) goes on from here, not from the start.
-        if (st.ok()) self->server_.backfill_done(self->tenant_, id, {span.version, span.begin, from});
-      }
-      if (st.ok()) self->server_.backfill_done(self->tenant_, id, span);
-    }
+    const status st = self->server_.run_backfill(self->tenant_, id, from_ms, to_ms, scanned, produced);
     net::post(self->strand_, [self, rid, st, scanned, produced] {
       self->busy_ = false;
       if (!st.ok()) {

@@ -222,6 +222,10 @@ struct sitod::impl {
   backfill_span backfill_range(const std::string& tenant, const std::string& id);
   /// A backfill of `span` completed.
   void backfill_done(const std::string& tenant, const std::string& id, const backfill_span& span);
+  /// Backfills topic `id` of `tenant` (backfill_job.cpp), optionally only over
+  /// posts ingested in [from_ms, to_ms] (0: open); counts what it scanned and produced.
+  status run_backfill(const std::string& tenant, const std::string& id, int64_t from_ms, int64_t to_ms,
+                      uint64_t& scanned, uint64_t& produced);
   std::map<std::string, backfill_span> backfilled;  ///< under live_since_mutex
   void merge_in_background();
   /// Builds and swaps a state over `base` with the current `pending`. Caller holds compile_mutex.
