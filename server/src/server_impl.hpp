@@ -33,6 +33,11 @@
 namespace sito::server {
 
 /// Milliseconds since the Unix epoch (ingest and match times, retention).
+/// Loads the protocol listener's certificate chain and key into `ctx`
+/// (listener.cpp): TLS 1.2 and later only; messages name the file and
+/// OpenSSL's reason, never the key.
+status configure_listener_tls(net::ssl::context& ctx, const tls_config& tls);
+
 inline int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -330,8 +335,8 @@ struct sitod::impl {
   /// The principal of a token that is valid now.
   std::optional<principal> principal_of(const std::string& sha256_hex) const;
 
-  void accept();
-  void accept_http();
+  void accept();       ///< listener.cpp
+  void accept_http();  ///< http_listener.cpp
   std::unique_ptr<net::steady_timer> retention_timer;
   std::unique_ptr<net::steady_timer> store_timer;  ///< schedule_store_check
   bool store_was_ok = true;                         ///< on listen_strand
