@@ -1,12 +1,13 @@
 // sitod's wiring: create (config, store, rulesets, OCR lane), start and stop,
-// the protocol listener, reloads, and retention.
+// reloads, the store check and retention.
 // The roles live beside it: ruleset_registry.cpp (rulesets swapped on topic
 // changes, what each version covers for backfills), listener.cpp (TLS set-up
 // and accepting protocol connections), matcher.cpp (the text
 // pass, the OCR re-match, the mention sink and the rollups), session.cpp (one
 // client connection: I/O, timers, dispatch) with ingest_handler.cpp,
 // subscription.cpp, admin_handlers.cpp and stats_handler.cpp (what its
-// messages do), http_listener.cpp (/metrics and /health).
+// messages do), http_listener.cpp (/metrics and /health) with metrics.cpp
+// (the /metrics text).
 
 #include <algorithm>
 #include <cerrno>

@@ -343,7 +343,7 @@ struct sitod::impl {
   std::atomic<bool> store_resuming{false};          ///< a try_resume is queued or running
   void schedule_retention();
   void schedule_store_check();
-  std::string metrics_text();
+  std::string metrics_text();  ///< the Prometheus text of /metrics (metrics.cpp)
   frame_limits limits() const {
     frame_limits l;
     l.max_frame_bytes = config.max_frame_bytes;
