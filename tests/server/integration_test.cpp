@@ -914,7 +914,14 @@ TEST_F(Sitod, BackfillMeetsLiveMatchingWithoutGapOrOverlapWhilePostsArrive) {
       ASSERT_TRUE(producer->publish(std::vector<post>(posts.begin() + b, posts.begin() + std::min(posts.size(), b + 500)))
                       .ok());
   });
-  std::this_thread::sleep_for(100ms);  // some posts are in, more are coming
+  // Some posts are matched, more are coming (waited for, not slept: under
+  // the sanitizers 100 ms may not see the first batch matched).
+  for (int i = 0; i < 600; ++i) {
+    const double matched =
+        testing::metric_value(testing::http_get(server_->http_port(), "/metrics"), "sito_posts_matched_total");
+    if (matched > 0) break;
+    std::this_thread::sleep_for(50ms);
+  }
   ASSERT_TRUE(admin->upsert_topics(late).ok());
   auto res = admin->backfill("late");
   ASSERT_TRUE(res.ok()) << res.error().to_string();
