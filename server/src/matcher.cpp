@@ -62,7 +62,7 @@ void sitod::impl::matcher_loop() {
           if (db->commit_matches(wm, {}, &pending_rollups).ok()) {
             rollups_written(pending_rollups, now_ms());
             pending_rollups.clear();
-          }  // else: the store counts them again when it opens
+          }  // else: kept, and written with a later commit
           last_rollup_flush = std::chrono::steady_clock::now();
           lock.lock();
         }

@@ -27,6 +27,8 @@ std::string sitod::impl::metrics_text() {
        store_state.ok ? 1 : 0, "gauge");
   line("sito_store_write_errors_total", "writes the store could not make (foreground and background)",
        store_state.write_errors);
+  line("sito_rollup_cells_corrupt_total", "rollup cells skipped because their bytes did not decode (never expected)",
+       db->rollup_corrupt_cells());
   line("sito_snapshot_version", "ruleset snapshot in use", metrics.snapshot_version, "gauge");
   line("sito_topics", "topics in the snapshot", metrics.topics_loaded, "gauge");
   line("sito_last_compile_microseconds", "duration of the last full topic compile", metrics.last_compile_us, "gauge");

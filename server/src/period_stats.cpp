@@ -133,13 +133,15 @@ bool digits_at(std::string_view s, size_t pos, size_t digits, int& out) {
   return true;
 }
 
-/// Cells of row `prefix` over [first_hour, end_hour), merged per bucket.
-status merge_row(const store& db, const std::string& prefix, int64_t first_hour, int64_t end_hour,
-                 const std::vector<int64_t>& starts, int64_t from_ms, std::vector<rollup_cell>& into) {
+/// Calls fn(bucket, cell) for each cell of row `prefix` over
+/// [first_hour, end_hour): the bucket that holds the cell's hour.
+template <class Fn>
+status for_each_bucket_cell(const store& db, const std::string& prefix, int64_t first_hour, int64_t end_hour,
+                            const std::vector<int64_t>& starts, int64_t from_ms, Fn&& fn) {
   return db.read_rollups(prefix, first_hour, end_hour, [&](int64_t hour, const rollup_cell& cell) {
     const int64_t at = std::max(hour * hour_ms, from_ms);
     const size_t i = static_cast<size_t>(std::upper_bound(starts.begin(), starts.end(), at) - starts.begin());
-    into[i == 0 ? 0 : i - 1].merge(cell);
+    fn(i == 0 ? 0 : i - 1, cell);
   });
 }
 
@@ -274,34 +276,31 @@ result<std::vector<period_row>> query_periods(const store& db, const period_quer
         return invalid_argument("more than " + std::to_string(max_buckets) + " buckets: use a longer unit or a shorter period");
     }
   const int64_t first_hour = floor_div(q.from_ms, hour_ms), end_hour = floor_div(q.to_ms - 1, hour_ms) + 1;
+  auto bucket_cells = [&](const std::string& topic, const std::string& tag, auto&& fn) {
+    return for_each_bucket_cell(db, rollup_row_prefix(q.tenant, topic, tag), first_hour, end_hour, starts, q.from_ms,
+                                fn);
+  };
   std::vector<rollup_cell> main(starts.size());
-  SITO_RETURN_IF_ERROR(merge_row(db, rollup_row_prefix(q.tenant, q.topic, q.tag), first_hour, end_hour, starts,
-                                 q.from_ms, main));
+  SITO_RETURN_IF_ERROR(bucket_cells(q.topic, q.tag, [&](size_t i, const rollup_cell& c) { main[i].merge(c); }));
+  // The other rows only add mention counts: their author sets are not needed.
+  auto count_into = [](std::vector<uint64_t>& counts) {
+    return [&counts](size_t i, const rollup_cell& c) { counts[i] += c.mentions; };
+  };
   const bool topic_row = !q.topic.empty() && q.tag.empty();
   // Per bucket: promoters, passives, detractors.
-  std::vector<rollup_cell> nps[3];
+  std::vector<uint64_t> nps[3];
   if (topic_row && !q.nps.empty()) {
     const std::string* paths[3] = {&q.nps.promoters, &q.nps.passives, &q.nps.detractors};
     for (int k = 0; k < 3; ++k) {
-      nps[k].resize(starts.size());
-      if (!paths[k]->empty())
-        SITO_RETURN_IF_ERROR(merge_row(db, rollup_row_prefix(q.tenant, q.topic, *paths[k]), first_hour, end_hour,
-                                       starts, q.from_ms, nps[k]));
+      nps[k].assign(starts.size(), 0);
+      if (!paths[k]->empty()) SITO_RETURN_IF_ERROR(bucket_cells(q.topic, *paths[k], count_into(nps[k])));
     }
   }
-  std::vector<rollup_cell> voice;
+  std::vector<uint64_t> voice;
   if (topic_row) {
-    voice.resize(starts.size());
-    if (q.among.empty()) {
-      SITO_RETURN_IF_ERROR(merge_row(db, rollup_row_prefix(q.tenant, "", ""), first_hour, end_hour, starts, q.from_ms, voice));
-    } else {
-      // Counts only: the author sets are not needed for the denominator.
-      for (const auto& t : q.among) {
-        std::vector<rollup_cell> one(starts.size());
-        SITO_RETURN_IF_ERROR(merge_row(db, rollup_row_prefix(q.tenant, t, ""), first_hour, end_hour, starts, q.from_ms, one));
-        for (size_t i = 0; i < one.size(); ++i) voice[i].mentions += one[i].mentions;
-      }
-    }
+    voice.assign(starts.size(), 0);
+    if (q.among.empty()) SITO_RETURN_IF_ERROR(bucket_cells("", "", count_into(voice)));
+    for (const auto& t : q.among) SITO_RETURN_IF_ERROR(bucket_cells(t, "", count_into(voice)));
   }
   std::vector<period_row> rows(starts.size());
   for (size_t i = 0; i < starts.size(); ++i) {
@@ -314,13 +313,13 @@ result<std::vector<period_row>> query_periods(const store& db, const period_quer
     r.tag = q.tag;
     fill_measures(main[i], r);
     if (!nps[0].empty()) {
-      const double p = static_cast<double>(nps[0][i].mentions), pa = static_cast<double>(nps[1][i].mentions),
-                   d = static_cast<double>(nps[2][i].mentions);
+      const double p = static_cast<double>(nps[0][i]), pa = static_cast<double>(nps[1][i]),
+                   d = static_cast<double>(nps[2][i]);
       r.nps = p + pa + d == 0 ? 0 : (p - d) / (p + pa + d);
     }
     if (topic_row)
       r.share_of_voice =
-          voice[i].mentions == 0 ? 0 : static_cast<double>(main[i].mentions) / static_cast<double>(voice[i].mentions);
+          voice[i] == 0 ? 0 : static_cast<double>(main[i].mentions) / static_cast<double>(voice[i]);
   }
   return rows;
 }

@@ -128,6 +128,7 @@ TEST_F(Sitod, PeriodStatsOverTheWireEqualARecountOfTheEnginesMentions) {
   EXPECT_NE(metrics.find("sito_audience{tenant=\"acme\",topic=\"life\"} "), std::string::npos);
   EXPECT_NE(metrics.find("# TYPE sito_wom_share gauge"), std::string::npos);
   EXPECT_NE(metrics.find("sito_reach{tenant=\"acme\",topic=\"phrase\"} "), std::string::npos);
+  EXPECT_EQ(testing::metric_value(metrics, "sito_rollup_cells_corrupt_total"), 0);
 }
 
 // `sito stats --by`: one JSON line per bucket, with exactly the documented
