@@ -3,6 +3,7 @@
 #include <cstdlib>
 // sitod: the sito appliance server.
 //   sitod --config sitod.yaml [--listen HOST:PORT] [--http HOST:PORT] [--data-dir DIR]
+//   sitod --version            prints `sitod <version>` (the project's version)
 // Logs are JSON lines on stderr; secrets are never logged. SIGINT/SIGTERM
 // stop it gracefully: no new connections, acknowledged posts are matched,
 // sessions closed. SIGHUP reloads the config (sitod::reload).
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
     ::execv("/proc/self/exe", argv);  // returns only on failure: run on with OpenMP's default
   }
   CLI::App app{"sitod: the sito matching appliance server"};
+  app.set_version_flag("--version", "sitod " SITO_VERSION);  // SITO_VERSION: server/CMakeLists.txt
   std::string config_path, listen, http, data_dir;
   app.add_option("--config", config_path, "YAML config (default: the embedded sample configuration)");
   app.add_option("--listen", listen, "protocol listener, HOST:PORT (overrides the config)");
