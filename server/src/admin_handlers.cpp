@@ -3,8 +3,7 @@
 // stats_handler.cpp).
 #include "server_impl.hpp"
 #include "session_wire.hpp"
-#include "sito/query/parser.hpp"
-#include "sito/query/printer.hpp"
+#include "sito/compile/validate.hpp"
 #include "sito/server/wire_convert.hpp"
 
 namespace sito::server {
@@ -30,24 +29,11 @@ void session::on_upsert(uint64_t rid, const UpsertTopics& m) {
   busy_ = true;
   auto self = shared_from_this();
   net::post(server_.workers, [self, rid, topics] {
-    // Check the new topics alone first: a broken one is reported, not stored.
-    std::vector<topic_diagnostic> diagnostics;
-    compile_report report;
-    auto probe = compile_topics(*topics, self->server_.compile_opts, &report);
-    std::set<std::string> bad;
-    for (auto& e : report.errors) bad.insert(e.topic);
-    diagnostics = report.errors;
-    diagnostics.insert(diagnostics.end(), report.warnings.begin(), report.warnings.end());
-    std::vector<topic_spec> stored;  // the reply lists what this upsert stored, not the whole tenant
-    for (const auto& t : *topics)
-      if (!t.id.empty() && !bad.count(t.id)) stored.push_back(t);
-    // One write: a store that cannot write stores none of them.
-    const status st = self->server_.db->put_topics(stored);
-    result<uint64_t> version = st.ok() ? self->server_.apply_changes(self->tenant_, stored, {}) : result<uint64_t>(st);
-    net::post(self->strand_, [self, rid, version, diagnostics, stored] {
+    auto outcome = self->server_.upsert_topics(self->tenant_, *topics);
+    net::post(self->strand_, [self, rid, outcome = std::move(outcome)] {
       self->busy_ = false;
-      if (!version.ok()) self->send_error(rid, version.error(), "UpsertTopics");
-      else self->send_topics_result(rid, *version, diagnostics, stored);
+      if (!outcome.ok()) self->send_error(rid, outcome.error(), "UpsertTopics");
+      else self->send_topics_result(rid, outcome->version, outcome->diagnostics, outcome->stored);
       self->process_frames();
       self->read_more();
     });
@@ -97,15 +83,16 @@ void session::on_list(uint64_t rid) {
 }
 
 void session::on_validate(uint64_t rid, const Validate& m) {
+  // Parsed and compiled alone (sito/compile/validate.hpp): what parses but
+  // cannot be planned is reported at its position too.
   const std::string q = str(m.query());
-  auto parsed = query::parse(q, m.with_channels());
+  const validation v = validate_expression(q, expression_kind::query, m.with_channels());
   std::vector<topic_diagnostic> ds;
-  for (auto& d : parsed.diagnostics) ds.push_back({tenant_, "", d});
-  const std::string canonical = parsed.ok() ? query::print(*parsed.root) : std::string();
+  for (const auto& d : v.diagnostics) ds.push_back({tenant_, "", d});
   reply(rid, Message::ValidateResult, [&](fb::FlatBufferBuilder& b) {
-    auto c = b.CreateString(canonical);
+    auto c = b.CreateString(v.canonical);
     auto dv = diagnostics_to_wire(b, ds);
-    return CreateValidateResult(b, parsed.ok(), c, dv).Union();
+    return CreateValidateResult(b, v.ok, c, dv).Union();
   });
 }
 

@@ -76,10 +76,42 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
         c.tls = std::move(tc);
       }
     }
-    if (root["http"]) {
-      const std::string h = root["http"].as<std::string>();
-      if (h == "off" || h == "false") c.http_enabled = false;
-      else SITO_RETURN_IF_ERROR(split_host_port(h, c.http_host, c.http_port, origin + ": http"));
+    if (const YAML::Node hn = root["http"]) {
+      auto listen = [&](const std::string& h) -> status {
+        if (h == "off" || h == "false") c.http_enabled = false;
+        else SITO_RETURN_IF_ERROR(split_host_port(h, c.http_host, c.http_port, origin + ": http"));
+        return ok_status();
+      };
+      if (hn.IsScalar()) {
+        SITO_RETURN_IF_ERROR(listen(hn.as<std::string>()));
+      } else {
+        if (!hn.IsMap()) return invalid_argument(origin + ": http: expected HOST:PORT, off, or a map");
+        SITO_RETURN_IF_ERROR(check_known_keys(hn,
+                                              {"listen", "playground", "max_connections", "max_header_bytes",
+                                               "max_body_bytes", "request_timeout_seconds", "keep_alive_seconds"},
+                                              origin, "http"));
+        if (hn["listen"]) SITO_RETURN_IF_ERROR(listen(hn["listen"].as<std::string>()));
+        http_config& h = c.http;
+        if (hn["playground"]) {
+          const std::string v = hn["playground"].as<std::string>();
+          h.playground = v == "true" ? "on" : v == "false" ? "off" : v;
+          if (h.playground != "on" && h.playground != "off" && h.playground != "auto")
+            return invalid_argument(origin + ": http: playground must be on, off or auto (on when http listens on loopback), not '" + v + "'");
+        }
+        if (hn["max_connections"]) h.max_connections = hn["max_connections"].as<uint32_t>();
+        if (hn["max_header_bytes"]) h.max_header_bytes = hn["max_header_bytes"].as<uint32_t>();
+        if (hn["max_body_bytes"]) h.max_body_bytes = hn["max_body_bytes"].as<uint32_t>();
+        if (hn["request_timeout_seconds"]) h.request_timeout_seconds = hn["request_timeout_seconds"].as<uint32_t>();
+        if (hn["keep_alive_seconds"]) h.keep_alive_seconds = hn["keep_alive_seconds"].as<uint32_t>();
+        if (h.max_connections == 0) return invalid_argument(origin + ": http: max_connections must be at least 1");
+        if (h.max_header_bytes < 1024 || h.max_header_bytes > (1u << 20))
+          return invalid_argument(origin + ": http: max_header_bytes must be 1024..1048576");
+        if (h.max_body_bytes < 1024 || h.max_body_bytes > (256u << 20))
+          return invalid_argument(origin + ": http: max_body_bytes must be 1024..268435456");
+        if (h.request_timeout_seconds == 0 || h.request_timeout_seconds > 3600 || h.keep_alive_seconds == 0 ||
+            h.keep_alive_seconds > 3600)
+          return invalid_argument(origin + ": http: request_timeout_seconds and keep_alive_seconds must be 1..3600");
+      }
     }
     if (root["data_dir"]) c.data_dir = root["data_dir"].as<std::string>();
     if (root["sync_writes"]) c.sync_writes = root["sync_writes"].as<bool>();

@@ -41,6 +41,15 @@ std::string sitod::impl::metrics_text() {
   line("sito_session_write_queue_frames", "frames queued for writing, summed over sessions", metrics.write_queue_frames,
        "gauge");
   line("sito_config_reloads_total", "config reloads applied (SIGHUP)", metrics.config_reloads);
+  line("sito_http_connections", "open connections to the HTTP port", metrics.http_connections_open, "gauge");
+  line("sito_http_connections_refused_total", "HTTP connections closed as they were accepted: over http.max_connections",
+       metrics.http_refused);
+  o << "# HELP sito_http_responses_total answers on the HTTP port by status code (400, 408, 413, 431: a client's "
+       "request that did not parse, did not arrive in time or was too large)\n"
+       "# TYPE sito_http_responses_total counter\n";
+  for (unsigned code = 100; code < 600; ++code)
+    if (const uint64_t n = metrics.http_responses[code - 100].load(std::memory_order_relaxed))
+      o << "sito_http_responses_total{code=\"" << code << "\"} " << n << "\n";
   line("sito_tls_handshake_failures_total", "connections dropped before completing the TLS handshake",
        metrics.tls_handshake_failures);
   o << "# HELP sito_connections_refused_total protocol connections refused or closed by a limit: over "

@@ -112,6 +112,26 @@ result<uint64_t> sitod::impl::recompile(const std::string& tenant, std::vector<t
   return version;
 }
 
+result<sitod::impl::upsert_outcome> sitod::impl::upsert_topics(const std::string& tenant,
+                                                               const std::vector<topic_spec>& topics) {
+  // Check the new topics alone first: a broken one is reported, not stored.
+  compile_report report;
+  auto probe = compile_topics(topics, compile_opts, &report);
+  std::set<std::string> bad;
+  for (auto& e : report.errors) bad.insert(e.topic);
+  upsert_outcome out;
+  out.diagnostics = report.errors;
+  out.diagnostics.insert(out.diagnostics.end(), report.warnings.begin(), report.warnings.end());
+  for (const auto& t : topics)
+    if (!t.id.empty() && !bad.count(t.id)) out.stored.push_back(t);
+  // One write: a store that cannot write stores none of them.
+  SITO_RETURN_IF_ERROR(db->put_topics(out.stored));
+  auto version = apply_changes(tenant, out.stored, {});
+  if (!version.ok()) return version.error();
+  out.version = *version;
+  return out;
+}
+
 result<uint64_t> sitod::impl::apply_changes(const std::string& tenant, const std::vector<topic_spec>& upserted,
                                             const std::vector<std::string>& deleted) {
   std::lock_guard compile_lock(compile_mutex);

@@ -6,8 +6,9 @@
 // pass, the OCR re-match, the mention sink and the rollups), session.cpp (one
 // client connection: I/O, timers, dispatch) with ingest_handler.cpp,
 // subscription.cpp, admin_handlers.cpp and stats_handler.cpp (what its
-// messages do), http_listener.cpp (/metrics and /health) with metrics.cpp
-// (the /metrics text).
+// messages do), http_listener.cpp (the HTTP port on Beast: parsing within
+// limits, keep-alive, timeouts), http_routes.cpp (/health, and /metrics with
+// metrics.cpp's text) and playground.cpp (the query playground and its API).
 
 #include <algorithm>
 #include <cerrno>
@@ -224,7 +225,8 @@ std::vector<std::string> sitod::reload(const server_config& next) {
     if (changed) need_restart.emplace_back(key);
   };
   differs(next.listen_host != c.listen_host || next.listen_port != c.listen_port, "listen");
-  differs(next.http_enabled != c.http_enabled || next.http_host != c.http_host || next.http_port != c.http_port,
+  differs(next.http_enabled != c.http_enabled || next.http_host != c.http_host || next.http_port != c.http_port ||
+              next.http != c.http,
           "http");
   differs(next.data_dir != c.data_dir, "data_dir");
   differs(next.tls.has_value() != c.tls.has_value() ||

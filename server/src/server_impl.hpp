@@ -2,6 +2,7 @@
 #pragma once
 
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -65,6 +66,14 @@ struct server_metrics {
   /// max_connections, Hellos over max_connections_per_tenant, connections
   /// without a Hello within hello_timeout_seconds.
   std::atomic<uint64_t> refused_max_connections{0};
+  // HTTP port (http_listener.cpp)
+  std::atomic<uint64_t> http_connections_open{0};
+  std::atomic<uint64_t> http_refused{0};  ///< closed at accept: over http.max_connections
+  /// Answers by status code, 100..599 (sito_http_responses_total{code}).
+  std::array<std::atomic<uint64_t>, 500> http_responses{};
+  void count_http_status(unsigned code) {
+    if (code >= 100 && code < 600) ++http_responses[code - 100];
+  }
   std::atomic<uint64_t> refused_tenant_connections{0};
   std::atomic<uint64_t> closed_hello_timeout{0};
   std::atomic<uint64_t> closed_frame_timeout{0};  ///< a frame not completed within frame_timeout_seconds
@@ -203,6 +212,16 @@ struct sitod::impl {
   /// and swaps it in; schedules a background merge when the delta grows.
   result<uint64_t> apply_changes(const std::string& tenant, const std::vector<topic_spec>& upserted,
                                  const std::vector<std::string>& deleted);
+  /// What a topic upsert did (the protocol's UpsertTopics, the playground's PUT).
+  struct upsert_outcome {
+    uint64_t version = 0;
+    std::vector<topic_diagnostic> diagnostics;  ///< errors (those topics are not stored), then warnings
+    std::vector<topic_spec> stored;             ///< what this upsert stored, not the whole tenant
+  };
+  /// Compiles `topics` alone first (a broken one is reported, not stored),
+  /// stores the others in one write (a store that cannot write stores none)
+  /// and applies them. Blocking: run it on `workers`.
+  result<upsert_outcome> upsert_topics(const std::string& tenant, const std::vector<topic_spec>& topics);
   struct pending_change {
     uint64_t seq = 0;
     std::optional<topic_spec> topic;  ///< nullopt: deleted

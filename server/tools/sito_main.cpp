@@ -32,6 +32,7 @@
 
 #include "sito/client/client.hpp"
 #include "sito/compile/compiler.hpp"
+#include "sito/compile/validate.hpp"
 #include "sito/model/post.hpp"
 #include "sito/model/topic.hpp"
 #include "sito/query/parser.hpp"
@@ -150,31 +151,15 @@ int run_match(const std::string& topics_path, const std::string& posts_path, siz
 /// `as`: "query" (a topic's query), "tag" (an auto-tag's condition) or
 /// "rule" (a rule's when), which decide what the expression may test.
 int run_validate(const std::string& query, bool with_channels, const std::string& as) {
-  const bool condition = as != "query";
-  auto parsed = sito::query::parse(query, with_channels || condition);
-  bool error = false;
-  for (const auto& d : parsed.diagnostics) {
-    std::cout << sito::query::format_with_caret(query, d) << "\n";
-    error = error || d.level == sito::query::severity::error;
+  auto kind = sito::parse_expression_kind(as);
+  if (!kind.ok()) {
+    std::cerr << "sito: --as: " << kind.error().message() << "\n";
+    return 2;
   }
-  if (parsed.ok()) {
-    // A query can parse and still fail to plan (e.g. a term of punctuation only).
-    sito::topic_spec t{"validate", "query", "query", condition ? "" : query, {}, {}};
-    if (with_channels || condition) t.channels.push_back("validate");
-    if (as == "tag") t.tags.push_back({"validate", query});
-    if (as == "rule") t.rules.push_back({"validate", query, {{"validate"}}});
-    sito::compile_report report;
-    auto snap = sito::compile_topics(std::span<const sito::topic_spec>(&t, 1), {}, &report);
-    for (auto e : report.errors) {
-      if (e.topic.empty()) continue;  // the built-in lexicon's, not the query's
-      for (const char* prefix : {"tag 'validate': ", "rule 'validate': "})
-        if (e.diagnostic.message.rfind(prefix, 0) == 0) e.diagnostic.message.erase(0, std::strlen(prefix));
-      std::cout << sito::query::format_with_caret(query, e.diagnostic) << "\n";
-      error = true;
-    }
-    if (!error) std::cout << "ok: " << sito::query::print(*parsed.root) << "\n";
-  }
-  return error ? 1 : 0;
+  const sito::validation v = sito::validate_expression(query, *kind, with_channels);
+  for (const auto& d : v.diagnostics) std::cout << sito::query::format_with_caret(query, d) << "\n";
+  if (v.ok) std::cout << "ok: " << v.canonical << "\n";
+  return v.ok ? 0 : 1;
 }
 
 int run_explain(const std::string& topics_path, const std::string& topic_id, std::string post_arg) {

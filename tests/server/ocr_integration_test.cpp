@@ -46,7 +46,7 @@ std::string metrics(uint16_t port) {
   boost::system::error_code ec;
   s.connect({net::ip::make_address("127.0.0.1"), port}, ec);
   if (ec) return {};
-  const std::string req = "GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n";
+  const std::string req = "GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
   net::write(s, net::buffer(req), ec);
   std::string out;
   char buf[8192];

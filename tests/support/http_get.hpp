@@ -20,7 +20,7 @@ inline std::string http_get(uint16_t port, const std::string& path) {
   boost::system::error_code ec;
   sock.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
   if (ec) return "";
-  const std::string req = "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string req = "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
   boost::asio::write(sock, boost::asio::buffer(req), ec);
   std::string out;
   char buf[4096];

@@ -113,6 +113,25 @@ struct stats_config {
   int64_t retention_days = 400;  ///< rollup cells older than this are dropped (0: kept)
 };
 
+/// sitod's HTTP port (/metrics, /health, the query playground): the
+/// limits its transport enforces (http_listener.cpp) and the playground.
+/// YAML: `http: HOST:PORT`, `http: off`, or a map with `listen` and these keys.
+struct http_config {
+  /// Open HTTP connections at most; one more is closed as it is accepted
+  /// (sito_http_connections_refused_total).
+  uint32_t max_connections = 64;
+  uint32_t max_header_bytes = 16u << 10;  ///< request line and headers; 431 beyond
+  uint32_t max_body_bytes = 4u << 20;     ///< a request's body (the playground's posts); 413 beyond
+  /// A request must arrive whole within this many seconds of its first
+  /// byte (408 otherwise), and a new connection must begin one within it.
+  uint32_t request_timeout_seconds = 10;
+  uint32_t keep_alive_seconds = 60;  ///< an idle keep-alive connection is closed after this
+  /// The query playground at /playground and its API (/api/v1/...): "on",
+  /// "off", or "auto": on when the HTTP port listens on loopback only.
+  std::string playground = "auto";
+  bool operator==(const http_config&) const = default;
+};
+
 struct store_faults;  // sito/server/store.hpp
 
 struct server_config {
@@ -124,6 +143,7 @@ struct server_config {
   bool http_enabled = true;   ///< `http: off` in YAML disables /metrics and /health
   std::string http_host = "127.0.0.1";
   uint16_t http_port = 7401;  ///< 0: an ephemeral port (tests)
+  http_config http;
   std::string data_dir = "./sitod-data";
   uint32_t max_frame_bytes = 16u << 20;
   uint32_t max_batch_posts = 10'000;
