@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "sito/rules/sentiment_lexicon.hpp"
 #include "sito/server/wire_convert.hpp"
 #include "sito/text/token_hash.hpp"
 
@@ -251,9 +252,9 @@ mention_facts mention_facts::of(const post& p, uint8_t sentiment, bool wom) {
 
 void rollup_cell::add(const mention_facts& f) {
   ++mentions;
-  if (f.sentiment == 0)
+  if (f.sentiment == static_cast<uint8_t>(rules::sentiment::negative))
     ++negative;
-  else if (f.sentiment == 2)
+  else if (f.sentiment == static_cast<uint8_t>(rules::sentiment::positive))
     ++positive;
   else
     ++neutral;

@@ -409,10 +409,7 @@ class AdminCalls(unittest.TestCase):
             rows = wait_until(lambda: [p for p in c.stats(topic="shop", from_="-1d", by="all").periods
                                        if p.mentions >= 12], what="a period row")
             self.assertEqual((rows[0].topic, rows[0].mentions, rows[0].authors, rows[0].wom), ("shop", 12, 3, 12))
-            # Not rows[0].negative: rollup_cell::add (server/src/rollups.cpp)
-            # counts wire sentiment 0 (neutral) as negative and 1 (negative)
-            # as neutral, so these twelve negative mentions show as neutral.
-            self.assertEqual(rows[0].negative + rows[0].neutral, 12)
+            self.assertEqual((rows[0].negative, rows[0].neutral, rows[0].positive), (12, 0, 0))
             self.assertEqual(c.stats(topic="shop", from_="-1d", by="all").time_zone, "UTC")
 
             # A new topic over the posts already there.

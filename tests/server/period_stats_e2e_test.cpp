@@ -50,6 +50,12 @@ TEST_F(Sitod, PeriodStatsOverTheWireEqualARecountOfTheEnginesMentions) {
     engine.push_back({r.topic, r.tags, r.sentiment, r.wom, posts[m.post], wall_ms()});
   }
   ASSERT_GT(engine.size(), 300u);
+  // The rule's negatives, counted by the engine's own sentiment names (not
+  // by the reference's numbering, which could share a mistake with sitod's).
+  uint64_t life_negative = 0;
+  for (const auto& m : out.matches)
+    life_negative += (*snap)->topics[m.topic].id == "life" && m.sentiment == rules::sentiment::negative;
+  ASSERT_GT(life_negative, 0u);
   // The matcher writes rollups about once a second: wait until they hold every mention.
   {
     client::period_request all;
@@ -107,6 +113,16 @@ TEST_F(Sitod, PeriodStatsOverTheWireEqualARecountOfTheEnginesMentions) {
 
   EXPECT_GT(counted, 500u);
   EXPECT_TRUE(some_nps);
+  {
+    client::period_request q;
+    q.topic = "life";
+    q.by = "all";
+    q.from = "2026-01-01";
+    q.to = "2027-01-01";
+    auto got = admin->periods(q);
+    ASSERT_TRUE(got.ok() && got->size() == 1) << "one row for the whole period";
+    EXPECT_EQ((*got)[0].negative, life_negative);
+  }
   // Errors carry the server's reason.
   client::period_request bad;
   bad.from = "last tuesday";

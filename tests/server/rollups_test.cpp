@@ -2,6 +2,7 @@
 // map while exact, its estimates against the true values beyond, merges in
 // any order, the encoding, and which rows a mention counts in.
 #include "sito/server/rollups.hpp"
+#include "sito/rules/sentiment_lexicon.hpp"
 
 #include <gtest/gtest.h>
 
@@ -125,20 +126,23 @@ post make_post(std::string author, int64_t followers, int64_t reach, int64_t eng
 
 TEST(RollupCell, EncodesAndDecodesEveryCounter) {
   rollup_cell c;
+  // Sentiment as the engine and the wire number it: neutral 0, negative 1, positive 2.
+  static_assert(static_cast<int>(rules::sentiment::neutral) == 0 && static_cast<int>(rules::sentiment::negative) == 1);
   c.add_mention(make_post("a", 100, 0, 5), 0, true);  // reach falls back to followers
   c.add_mention(make_post("b", 7, 50, 2), 2, false);
   c.add_mention(make_post("a", 120, 30, 1), 1, false);
+  c.add_mention(make_post("c", 1, 0, 0), 1, false);
   auto d = rollup_cell::decode(c.encode());
   ASSERT_TRUE(d.ok()) << d.error().message();
-  EXPECT_EQ(d->mentions, 3u);
-  EXPECT_EQ(d->negative, 1u);
+  EXPECT_EQ(d->mentions, 4u);
+  EXPECT_EQ(d->negative, 2u);
   EXPECT_EQ(d->neutral, 1u);
   EXPECT_EQ(d->positive, 1u);
   EXPECT_EQ(d->wom, 1u);
-  EXPECT_EQ(d->reach, 100 + 50 + 30);
+  EXPECT_EQ(d->reach, 100 + 50 + 30 + 1);
   EXPECT_EQ(d->engagement, 8);
-  EXPECT_EQ(d->authors.authors(), 2);
-  EXPECT_EQ(d->authors.audience(), 120 + 7);  // "a" at the later sighting… same time: the larger count
+  EXPECT_EQ(d->authors.authors(), 3);
+  EXPECT_EQ(d->authors.audience(), 120 + 7 + 1);  // "a" at the later sighting… same time: the larger count
   EXPECT_EQ(d->encode(), c.encode());
 }
 

@@ -23,7 +23,7 @@ namespace sito::test {
 struct counted_mention {
   std::string topic;
   std::vector<std::string> tags;
-  uint8_t sentiment = 1;  ///< 0 negative, 1 neutral, 2 positive
+  uint8_t sentiment = 0;  ///< as the wire's Sentiment: 0 neutral, 1 negative, 2 positive
   bool wom = false;
   post p;
   int64_t ingested_at_ms = 0;
@@ -103,7 +103,7 @@ class period_reference {
         for (int k = 0; k < 3; ++k)
           if (!nps_paths[k].empty() && has_tag(m, nps_paths[k])) ++x.nps[k];
       ++x.n;
-      (m.sentiment == 0 ? x.neg : m.sentiment == 2 ? x.pos : x.neu)++;
+      (m.sentiment == 1 ? x.neg : m.sentiment == 2 ? x.pos : x.neu)++;  // the wire's Neutral = 0, Negative = 1
       x.wom += m.wom;
       const int64_t followers = m.p.author.followers.value_or(0);
       x.reach += m.p.reach > 0 ? m.p.reach : std::max<int64_t>(0, followers);

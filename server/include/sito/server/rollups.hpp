@@ -115,7 +115,7 @@ class author_set {
 
 /// What one mention adds to a cell, computed once per mention.
 struct mention_facts {
-  uint8_t sentiment = 1;     ///< rules::sentiment: 0 negative, 1 neutral, 2 positive
+  uint8_t sentiment = 0;     ///< rules::sentiment: 0 neutral, 1 negative, 2 positive
   bool wom = false;
   int64_t reach = 0;         ///< the post's reach, else its author's followers
   int64_t engagement = 0;
@@ -136,7 +136,7 @@ struct rollup_cell {
   int64_t engagement = 0;   ///< sum of engagement
   author_set authors;
 
-  /// Counts one mention (sentiment as rules::sentiment: 0 negative, 1 neutral, 2 positive).
+  /// Counts one mention (sentiment as rules::sentiment: 0 neutral, 1 negative, 2 positive).
   void add_mention(const post& p, uint8_t sentiment, bool wom_flag) { add(mention_facts::of(p, sentiment, wom_flag)); }
   void add(const mention_facts& f);
   void merge(const rollup_cell& other);
