@@ -142,7 +142,7 @@ json explanation_json(const post& p, const explanation& e) {
     j["tags"] = e.tags;
     j["sentiment"] = rules::to_string(e.sentiment);
     j["sentiment_source"] = e.sentiment_source;
-    j["priority"] = std::round(e.priority * 10) / 10;
+    j["priority"] = std::round(static_cast<double>(e.priority) * 10) / 10;
     j["processed"] = e.processed;
     j["wom"] = e.wom;
   }
