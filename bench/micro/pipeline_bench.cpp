@@ -144,7 +144,7 @@ void BM_WirePublishEncode(benchmark::State& state) {
   for (auto _ : state) {
     b.Clear();
     offs.clear();
-    for (int k = 0; k < 100; ++k) offs.push_back(server::post_to_wire(b, posts()[i++ % posts().size()]));
+    for (int k = 0; k < 100; ++k) offs.push_back(protocol::post_to_wire(b, posts()[i++ % posts().size()]));
     b.Finish(sito::wire::CreatePublishBatch(b, b.CreateVector(offs)));
     bytes += b.GetSize();
     n += 100;
@@ -156,7 +156,7 @@ void BM_WirePublishEncode(benchmark::State& state) {
 void BM_WirePublishDecode(benchmark::State& state) {
   flatbuffers::FlatBufferBuilder b(1 << 16);
   std::vector<flatbuffers::Offset<sito::wire::Post>> offs;
-  for (int k = 0; k < 100; ++k) offs.push_back(server::post_to_wire(b, posts()[size_t(k)]));
+  for (int k = 0; k < 100; ++k) offs.push_back(protocol::post_to_wire(b, posts()[size_t(k)]));
   b.Finish(sito::wire::CreatePublishBatch(b, b.CreateVector(offs)));
   size_t n = 0, bytes = 0;
   for (auto _ : state) {
@@ -166,7 +166,7 @@ void BM_WirePublishDecode(benchmark::State& state) {
       return;
     }
     auto* batch = flatbuffers::GetRoot<sito::wire::PublishBatch>(b.GetBufferPointer());
-    for (auto* p : *batch->posts()) benchmark::DoNotOptimize(server::post_from_wire(*p));
+    for (auto* p : *batch->posts()) benchmark::DoNotOptimize(protocol::post_from_wire(*p));
     n += 100;
     bytes += b.GetSize();
   }

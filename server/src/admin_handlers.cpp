@@ -15,7 +15,7 @@ void session::send_topics_result(uint64_t rid, uint64_t version, const std::vect
                                  const std::vector<topic_spec>& topics) {
   reply(rid, Message::TopicsResult, [&](fb::FlatBufferBuilder& b) {
     std::vector<fb::Offset<Topic>> ts;
-    for (const auto& t : topics) ts.push_back(topic_to_wire(b, t));
+    for (const auto& t : topics) ts.push_back(protocol::topic_to_wire(b, t));
     auto tv = b.CreateVector(ts);
     auto dv = diagnostics_to_wire(b, diagnostics);
     return CreateTopicsResult(b, tv, dv, version).Union();
@@ -25,7 +25,7 @@ void session::send_topics_result(uint64_t rid, uint64_t version, const std::vect
 void session::on_upsert(uint64_t rid, const UpsertTopics& m) {
   auto topics = std::make_shared<std::vector<topic_spec>>();
   if (m.topics())
-    for (const auto* t : *m.topics()) topics->push_back(topic_from_wire(*t, tenant_));
+    for (const auto* t : *m.topics()) topics->push_back(protocol::topic_from_wire(*t, tenant_));
   busy_ = true;
   auto self = shared_from_this();
   net::post(server_.workers, [self, rid, topics] {
@@ -103,7 +103,7 @@ void session::on_explain(uint64_t rid, const Explain& m) {
     send_error(rid, ErrorCode::InvalidArgument, "Explain needs a post", "Explain");
     return;
   }
-  const post p = post_from_wire(*m.post());
+  const post p = protocol::post_from_wire(*m.post());
   if (rs) {
     auto [snap, index] = rs->find(tenant_, id);
     if (snap) {

@@ -8,7 +8,9 @@
 #include <utility>
 
 #include "net.hpp"
-#include "sito/server/frame_codec.hpp"
+#include "sito/protocol/error_code.hpp"
+#include "sito/protocol/frame_codec.hpp"
+#include "sito/protocol/wire_convert.hpp"
 
 namespace sito::client {
 namespace {
@@ -16,7 +18,15 @@ namespace {
 namespace fb = flatbuffers;
 using namespace sito::wire;
 
-std::string str(const fb::String* s) { return s ? s->str() : std::string(); }
+using protocol::str;
+
+/// A received Error as a status (sito/protocol/error_code.hpp), its message
+/// led by the wire code's name: "NotFound: no topic 'x'".
+status error_of(const Error& e) {
+  const status_code code = protocol::status_code_of(e.code());
+  return status(code == status_code::ok ? status_code::internal : code,
+                std::string(EnumNameErrorCode(e.code())) + ": " + str(e.message()));
+}
 
 std::vector<diagnostic> diagnostics_from(const fb::Vector<fb::Offset<Diagnostic>>* v) {
   std::vector<diagnostic> out;
@@ -35,14 +45,14 @@ struct connection::impl {
   net::ssl::context ssl_ctx{net::ssl::context::tls_client};
   tls_stream stream{io, ssl_ctx};  ///< without TLS only its next_layer() (the socket) is used
   bool tls = false;
-  server::frame_reader reader;
+  protocol::frame_reader reader;
   std::string tenant;
   uint64_t next_request = 1;
   std::chrono::milliseconds timeout{10'000};
   bool resend_refused = true;
   connection_options options;  ///< what open() was given (publish reconnects with them)
   bool lost = false;           ///< a write or read failed: the server closed the connection
-  std::deque<server::decoded_frame> pushes;  ///< MentionBatch frames that arrived while waiting for a reply
+  std::deque<protocol::decoded_frame> pushes;  ///< MentionBatch frames that arrived while waiting for a reply
   std::vector<server::spike_alert> alerts;   ///< AlertBatch contents not yet taken
   std::vector<uint8_t> buf = std::vector<uint8_t>(64 * 1024);
   uint32_t last_retry_after_ms = 0;  ///< of the last request's Error (a rate limit's wait), else 0
@@ -59,7 +69,7 @@ struct connection::impl {
   }
 
   /// The next complete frame, waiting at most `wait`.
-  result<server::decoded_frame> read_frame(std::chrono::milliseconds wait) {
+  result<protocol::decoded_frame> read_frame(std::chrono::milliseconds wait) {
     const auto deadline = std::chrono::steady_clock::now() + wait;
     for (;;) {
       if (auto f = reader.next()) return std::move(*f);
@@ -152,24 +162,21 @@ struct connection::impl {
   }
 
   template <typename Build>
-  result<server::decoded_frame> request(Message type, Build&& build, Message expected) {
+  result<protocol::decoded_frame> request(Message type, Build&& build, Message expected) {
     const uint64_t rid = next_request++;
     last_retry_after_ms = 0;
     fb::FlatBufferBuilder b(1024);
     fb::Offset<void> msg = build(b);
     FinishEnvelopeBuffer(b, CreateEnvelope(b, rid, type, msg));
-    SITO_RETURN_IF_ERROR(write(server::frame(std::span<const uint8_t>(b.GetBufferPointer(), b.GetSize()))));
+    SITO_RETURN_IF_ERROR(write(protocol::frame(std::span<const uint8_t>(b.GetBufferPointer(), b.GetSize()))));
     for (;;) {
-      SITO_ASSIGN_OR_RETURN(server::decoded_frame f, read_frame(timeout));
+      SITO_ASSIGN_OR_RETURN(protocol::decoded_frame f, read_frame(timeout));
       if (!f.ok()) return internal_error("sitod sent a malformed frame: " + f.message);
       const Envelope* env = f.envelope();
       if (env->message_type() == Message::Error && (env->request_id() == rid || env->request_id() == 0)) {
         const auto* e = env->message_as_Error();
         last_retry_after_ms = e->retry_after_ms();
-        const status_code code = e->code() == ErrorCode::Overloaded             ? status_code::resource_exhausted
-                                 : e->code() == ErrorCode::StorageUnavailable ? status_code::unavailable
-                                                                              : status_code::invalid_argument;
-        return status(code, std::string(EnumNameErrorCode(e->code())) + ": " + str(e->message()));
+        return error_of(*e);
       }
       if (env->request_id() == rid && env->message_type() == expected) return f;
       if ((env->message_type() == Message::MentionBatch || env->message_type() == Message::AlertBatch) &&
@@ -218,14 +225,14 @@ result<publish_ack> connection::publish(const std::vector<post>& posts) {
   // (StorageUnavailable, likewise), is sent again after that wait, within
   // the timeout.
   const auto deadline = std::chrono::steady_clock::now() + impl_->timeout;
-  result<server::decoded_frame> got = internal_error("no reply");
+  result<protocol::decoded_frame> got = internal_error("no reply");
   bool reconnected = false;
   for (;;) {
     got = impl_->request(
         Message::PublishBatch,
         [&](fb::FlatBufferBuilder& b) {
           std::vector<fb::Offset<Post>> ps;
-          for (const auto& p : posts) ps.push_back(server::post_to_wire(b, p));
+          for (const auto& p : posts) ps.push_back(protocol::post_to_wire(b, p));
           return CreatePublishBatch(b, b.CreateVector(ps)).Union();
         },
         Message::PublishAck);
@@ -256,11 +263,11 @@ result<publish_ack> connection::publish(const std::vector<post>& posts) {
 }
 
 namespace {
-result<topics_result> topics_from(const server::decoded_frame& f, const std::string& tenant) {
+result<topics_result> topics_from(const protocol::decoded_frame& f, const std::string& tenant) {
   const auto* r = f.envelope()->message_as_TopicsResult();
   topics_result out;
   if (r->topics())
-    for (const auto* t : *r->topics()) out.topics.push_back(server::topic_from_wire(*t, tenant));
+    for (const auto* t : *r->topics()) out.topics.push_back(protocol::topic_from_wire(*t, tenant));
   out.diagnostics = diagnostics_from(r->diagnostics());
   out.snapshot_version = r->snapshot_version();
   return out;
@@ -272,7 +279,7 @@ result<topics_result> connection::upsert_topics(const std::vector<topic_spec>& t
                                     Message::UpsertTopics,
                                     [&](fb::FlatBufferBuilder& b) {
                                       std::vector<fb::Offset<Topic>> ts;
-                                      for (const auto& t : topics) ts.push_back(server::topic_to_wire(b, t));
+                                      for (const auto& t : topics) ts.push_back(protocol::topic_to_wire(b, t));
                                       return CreateUpsertTopics(b, b.CreateVector(ts)).Union();
                                     },
                                     Message::TopicsResult));
@@ -313,7 +320,7 @@ result<std::pair<bool, std::string>> connection::explain(const std::string& topi
                                     Message::Explain,
                                     [&](fb::FlatBufferBuilder& b) {
                                       auto tp = b.CreateString(topic);
-                                      auto pp = server::post_to_wire(b, p);
+                                      auto pp = protocol::post_to_wire(b, p);
                                       return CreateExplain(b, tp, pp).Union();
                                     },
                                     Message::ExplainResult));
@@ -446,7 +453,7 @@ status connection::subscribe(const subscription_options& o) {
 
 result<std::vector<mention>> connection::next_mentions(std::chrono::milliseconds timeout) {
   std::vector<mention> out;
-  server::decoded_frame f;
+  protocol::decoded_frame f;
   if (!impl_->pushes.empty()) {
     f = std::move(impl_->pushes.front());
     impl_->pushes.pop_front();
@@ -460,7 +467,7 @@ result<std::vector<mention>> connection::next_mentions(std::chrono::milliseconds
   }
   if (!f.ok()) return internal_error("sitod sent a malformed frame: " + f.message);
   const Envelope* env = f.envelope();
-  if (env->message_type() == Message::Error) return internal_error(str(env->message_as_Error()->message()));
+  if (env->message_type() == Message::Error) return error_of(*env->message_as_Error());
   if (env->message_type() == Message::AlertBatch) {
     if (const auto* alerts = env->message_as_AlertBatch()->alerts())
       for (const auto* a : *alerts)
@@ -491,7 +498,7 @@ result<std::vector<mention>> connection::next_mentions(std::chrono::milliseconds
         x.record.highlights.push_back({str(h->field()), h->start(), h->end(), str(h->term())});
     if (m->tags())
       for (const auto* t : *m->tags()) x.record.tags.push_back(t->str());
-    if (m->post()) x.p = server::post_from_wire(*m->post());
+    if (m->post()) x.p = protocol::post_from_wire(*m->post());
     out.push_back(std::move(x));
   }
   return out;
@@ -501,14 +508,14 @@ status connection::credit(const std::string& subscription, uint32_t mentions) {
   fb::FlatBufferBuilder b(256);
   auto c = CreateCreditDirect(b, subscription.c_str(), mentions);
   FinishEnvelopeBuffer(b, CreateEnvelope(b, impl_->next_request++, Message::Credit, c.Union()));
-  return impl_->write(server::frame(std::span<const uint8_t>(b.GetBufferPointer(), b.GetSize())));
+  return impl_->write(protocol::frame(std::span<const uint8_t>(b.GetBufferPointer(), b.GetSize())));
 }
 
 status connection::commit(const std::string& subscription, uint64_t offset) {
   fb::FlatBufferBuilder b(256);
   auto c = CreateCommitDirect(b, subscription.c_str(), offset);
   FinishEnvelopeBuffer(b, CreateEnvelope(b, impl_->next_request++, Message::Commit, c.Union()));
-  return impl_->write(server::frame(std::span<const uint8_t>(b.GetBufferPointer(), b.GetSize())));
+  return impl_->write(protocol::frame(std::span<const uint8_t>(b.GetBufferPointer(), b.GetSize())));
 }
 
 status connection::send_raw(const std::vector<uint8_t>& bytes) { return impl_->write(bytes); }

@@ -12,15 +12,6 @@
 
 namespace sito::server {
 
-const char* to_string(role r) {
-  switch (r) {
-    case role::producer: return "producer";
-    case role::subscriber: return "subscriber";
-    case role::admin: return "admin";
-  }
-  return "?";
-}
-
 std::string sha256_hex(const std::string& token) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;

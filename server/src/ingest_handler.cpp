@@ -51,7 +51,7 @@ void session::on_publish(uint64_t rid, const PublishBatch& m) {
   limits.max_images = server_.config.max_images_per_post;
   limits.max_image_bytes = server_.config.max_image_bytes;
   for (uint32_t i = 0; i < count; ++i) {
-    post p = post_from_wire(*posts->Get(i));
+    post p = protocol::post_from_wire(*posts->Get(i));
     status st = validate_post(p, limits);
     if (!st.ok()) {
       rejects->push_back({i, p.id, st.message()});

@@ -20,7 +20,7 @@
 #include "sito/compile/compiler.hpp"
 #include "sito/scan/batch_scanner.hpp"
 #include "sito/server/config.hpp"
-#include "sito/server/frame_codec.hpp"
+#include "sito/protocol/frame_codec.hpp"
 #include "sito/server/server.hpp"
 #include "sito/server/store.hpp"
 #include "sito/server/stream_stats.hpp"
@@ -363,8 +363,8 @@ struct sitod::impl {
   void schedule_retention();
   void schedule_store_check();
   std::string metrics_text();  ///< the Prometheus text of /metrics (metrics.cpp)
-  frame_limits limits() const {
-    frame_limits l;
+  protocol::frame_limits limits() const {
+    protocol::frame_limits l;
     l.max_frame_bytes = config.max_frame_bytes;
     return l;
   }
@@ -490,7 +490,7 @@ class session : public std::enable_shared_from_this<session> {
   std::chrono::steady_clock::time_point last_frame_at_;
   std::optional<std::chrono::steady_clock::time_point> partial_since_;  ///< an incomplete frame began
   uint64_t frames_handled_ = 0;
-  frame_reader reader_;
+  protocol::frame_reader reader_;
   std::vector<uint8_t> read_buf_;
   std::vector<std::vector<uint8_t>> write_queue_;
   bool writing_ = false;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include "server_impl.hpp"
 #include "session_wire.hpp"
+#include "sito/protocol/error_code.hpp"
 #include "sito/server/wire_convert.hpp"
 
 namespace sito::server {
@@ -223,21 +224,16 @@ void session::write_next() {
 
 void session::send_error(uint64_t request_id, ErrorCode code, const std::string& message, const std::string& in_reply_to,
                          uint32_t retry_after_ms) {
-  send(encode_error(request_id, code, message, in_reply_to, retry_after_ms));
+  send(protocol::encode_error(request_id, code, message, in_reply_to, retry_after_ms));
 }
 
 void session::send_error(uint64_t request_id, const status& st, const std::string& in_reply_to,
                          const std::string& prefix) {
-  // A store that cannot write (store.hpp, "Disk full") is worth a retry:
-  // it reopens itself at most once a second.
-  ErrorCode code = ErrorCode::Internal;
-  uint32_t retry_after_ms = 0;
-  if (st.code() == status_code::unavailable) {
-    code = ErrorCode::StorageUnavailable;
-    retry_after_ms = 1000;
-  } else if (st.code() == status_code::not_found) {
-    code = ErrorCode::NotFound;
-  }
+  // The code by sito/protocol/error_code.hpp. A store that cannot write
+  // (store.hpp, "Disk full") is worth a retry: it reopens itself at most
+  // once a second.
+  const ErrorCode code = protocol::error_code_of(st.code());
+  const uint32_t retry_after_ms = code == ErrorCode::StorageUnavailable ? 1000 : 0;
   send_error(request_id, code, prefix + st.message(), in_reply_to, retry_after_ms);
 }
 

@@ -7,13 +7,15 @@
 #include <vector>
 
 #include "server_impl.hpp"
+#include "sito/protocol/frame_codec.hpp"
+#include "sito/protocol/wire_convert.hpp"
 
 namespace sito::server {
 namespace session_wire {
 
 namespace fb = flatbuffers;
 
-inline std::string str(const fb::String* s) { return s ? s->str() : std::string(); }
+using protocol::str;
 
 constexpr uint32_t protocol_version = 1;
 constexpr uint32_t max_mentions_per_frame = 512;
@@ -36,7 +38,7 @@ void session::reply(uint64_t request_id, sito::wire::Message type, Build&& build
   flatbuffers::FlatBufferBuilder b(1024);
   flatbuffers::Offset<void> msg = build(b);
   sito::wire::FinishEnvelopeBuffer(b, sito::wire::CreateEnvelope(b, request_id, type, msg));
-  send(frame(std::span<const uint8_t>(b.GetBufferPointer(), b.GetSize())));
+  send(protocol::frame(std::span<const uint8_t>(b.GetBufferPointer(), b.GetSize())));
 }
 
 }  // namespace sito::server

@@ -1052,7 +1052,7 @@ result<topic_spec> decode_topic(const rocksdb::Slice& v, const std::string& tena
   auto b = aligned(bytes_of(v), storage);
   flatbuffers::Verifier ver(b.data(), b.size());
   if (!ver.VerifyBuffer<sito::wire::Topic>(nullptr)) return internal_error("store: corrupt topic record");
-  return topic_from_wire(*flatbuffers::GetRoot<sito::wire::Topic>(b.data()), tenant);
+  return protocol::topic_from_wire(*flatbuffers::GetRoot<sito::wire::Topic>(b.data()), tenant);
 }
 }  // namespace
 
@@ -1065,7 +1065,7 @@ status store::put_topics(std::span<const topic_spec> topics) {
     SITO_RETURN_IF_ERROR(check_tenant(topic.tenant));
     if (topic.id.empty()) return invalid_argument("store: topic without id");
     flatbuffers::FlatBufferBuilder b;
-    b.Finish(topic_to_wire(b, topic));
+    b.Finish(protocol::topic_to_wire(b, topic));
     records.emplace_back(tenant_name_key(topic.tenant, topic.id),
                          std::string(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize()));
   }

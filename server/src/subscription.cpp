@@ -193,7 +193,7 @@ void session::pump() {
           self->server_.metrics.mentions_delivered += out.size();
           auto batch = CreateMentionBatch(b, b.CreateString(sub_name), b.CreateVector(out));
           FinishEnvelopeBuffer(b, CreateEnvelope(b, 0, Message::MentionBatch, batch.Union()));
-          self->send(frame(std::span<const uint8_t>(b.GetBufferPointer(), b.GetSize())));
+          self->send(protocol::frame(std::span<const uint8_t>(b.GetBufferPointer(), b.GetSize())));
         }
         self->pump();
       });

@@ -7,7 +7,7 @@
 #include <span>
 #include <string>
 
-#include "sito/server/frame_codec.hpp"
+#include "sito/protocol/frame_codec.hpp"
 #include "sito/server/wire_convert.hpp"
 
 namespace {
@@ -24,7 +24,7 @@ size_t touch(const flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>
 
 void check_post(const Post* w) {
   if (!w) return;
-  const sito::post p = sito::server::post_from_wire(*w);
+  const sito::post p = sito::protocol::post_from_wire(*w);
   // Wire -> store -> model must be lossless.
   auto bytes = sito::server::encode_stored_post(p, 1, 2, "t");
   auto back = sito::server::decode_stored_post(bytes);
@@ -41,11 +41,11 @@ void check_topics(const flatbuffers::Vector<flatbuffers::Offset<Topic>>* ts) {
   if (!ts) return;
   for (const auto* t : *ts) {
     if (!t) continue;
-    const sito::topic_spec spec = sito::server::topic_from_wire(*t, "tenant");
+    const sito::topic_spec spec = sito::protocol::topic_from_wire(*t, "tenant");
     flatbuffers::FlatBufferBuilder b;
-    b.Finish(sito::server::topic_to_wire(b, spec));
+    b.Finish(sito::protocol::topic_to_wire(b, spec));
     const auto* again = flatbuffers::GetRoot<Topic>(b.GetBufferPointer());
-    if (sito::server::topic_from_wire(*again, "tenant").channels != spec.channels) std::abort();
+    if (sito::protocol::topic_from_wire(*again, "tenant").channels != spec.channels) std::abort();
   }
 }
 
@@ -98,11 +98,11 @@ size_t touch_envelope(const Envelope& env) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  sito::server::frame_limits limits;
+  sito::protocol::frame_limits limits;
   limits.max_frame_bytes = 64 << 10;
   limits.max_verifier_depth = 16;
   limits.max_verifier_tables = 4096;
-  sito::server::frame_reader reader(limits);
+  sito::protocol::frame_reader reader(limits);
 
   // The first byte picks where the stream is split between two feed() calls.
   const size_t split = size ? (static_cast<size_t>(data[0]) * size) / 256 : 0;

@@ -1,6 +1,6 @@
-// Tests for sito/server/frame_codec.hpp: framing, buffering and Envelope
+// Tests for sito/protocol/frame_codec.hpp: framing, buffering and Envelope
 // verification.
-#include "sito/server/frame_codec.hpp"
+#include "sito/protocol/frame_codec.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,9 +11,9 @@
 
 namespace {
 
-using sito::server::decoded_frame;
-using sito::server::frame_limits;
-using sito::server::frame_reader;
+using sito::protocol::decoded_frame;
+using sito::protocol::frame_limits;
+using sito::protocol::frame_reader;
 using sito::wire::ErrorCode;
 using sito::wire::Message;
 
@@ -41,7 +41,7 @@ std::vector<uint8_t> ping(uint64_t request_id, uint64_t nonce) {
 }
 
 std::vector<uint8_t> framed_ping(uint64_t request_id, uint64_t nonce) {
-  return sito::server::frame(ping(request_id, nonce));
+  return sito::protocol::frame(ping(request_id, nonce));
 }
 
 void append(std::vector<uint8_t>& out, const std::vector<uint8_t>& in) { out.insert(out.end(), in.begin(), in.end()); }
@@ -58,7 +58,7 @@ uint64_t ping_nonce(const decoded_frame& f) {
 
 TEST(Frame, PrependsLittleEndianLength) {
   const std::vector<uint8_t> body(0x0102 + 3, 0xAB);
-  auto framed = sito::server::frame(body);
+  auto framed = sito::protocol::frame(body);
   ASSERT_EQ(framed.size(), body.size() + 4);
   EXPECT_EQ(framed[0], 0x05);
   EXPECT_EQ(framed[1], 0x01);
@@ -188,7 +188,7 @@ TEST(FrameReader, LengthAtTheLimitIsAccepted) {
   frame_limits limits;
   limits.max_frame_bytes = static_cast<uint32_t>(body.size());
   frame_reader r(limits);
-  r.feed(sito::server::frame(body));
+  r.feed(sito::protocol::frame(body));
   auto f = r.next();
   ASSERT_TRUE(f.has_value());
   EXPECT_TRUE(f->ok()) << f->message;
@@ -207,7 +207,7 @@ TEST(FrameReader, FatalIsReportedBeforeThePayloadArrives) {
 
 TEST(FrameReader, WrongIdentifierIsMalformed) {
   frame_reader r;
-  r.feed(sito::server::frame(envelope_of_type(Message::Ping, 1, "NOPE")));
+  r.feed(sito::protocol::frame(envelope_of_type(Message::Ping, 1, "NOPE")));
   auto f = r.next();
   ASSERT_TRUE(f.has_value());
   EXPECT_EQ(f->error, ErrorCode::MalformedFrame);
@@ -248,7 +248,7 @@ TEST(FrameReader, BufferStaysBoundedOverManyFrames) {
 TEST(VerifyEnvelope, EveryMessageTypeVerifies) {
   for (auto type = static_cast<unsigned>(Message::MIN) + 1; type <= static_cast<unsigned>(Message::MAX); ++type) {
     auto buf = envelope_of_type(static_cast<Message>(type));
-    auto s = sito::server::verify_envelope(buf);
+    auto s = sito::protocol::verify_envelope(buf);
     EXPECT_TRUE(s.ok()) << sito::wire::EnumNameMessage(static_cast<Message>(type)) << ": " << s.to_string();
   }
 }
@@ -256,7 +256,7 @@ TEST(VerifyEnvelope, EveryMessageTypeVerifies) {
 TEST(VerifyEnvelope, EveryMessageTypeDecodesThroughTheReader) {
   frame_reader r;
   for (auto type = 1u; type <= static_cast<unsigned>(Message::MAX); ++type) {
-    r.feed(sito::server::frame(envelope_of_type(static_cast<Message>(type), type)));
+    r.feed(sito::protocol::frame(envelope_of_type(static_cast<Message>(type), type)));
   }
   for (auto type = 1u; type <= static_cast<unsigned>(Message::MAX); ++type) {
     auto f = r.next();
@@ -269,34 +269,34 @@ TEST(VerifyEnvelope, EveryMessageTypeDecodesThroughTheReader) {
 
 TEST(VerifyEnvelope, UnionTypeOutOfRangeIsRejected) {
   auto buf = envelope_of_type(static_cast<Message>(static_cast<unsigned>(Message::MAX) + 1));
-  auto s = sito::server::verify_envelope(buf);
+  auto s = sito::protocol::verify_envelope(buf);
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("unknown message type"), std::string::npos) << s.message();
-  EXPECT_FALSE(sito::server::verify_envelope(envelope_of_type(static_cast<Message>(250))).ok());
+  EXPECT_FALSE(sito::protocol::verify_envelope(envelope_of_type(static_cast<Message>(250))).ok());
 }
 
 TEST(VerifyEnvelope, NoneOrMissingMessageIsRejected) {
-  EXPECT_FALSE(sito::server::verify_envelope(envelope_of_type(Message::NONE)).ok());
+  EXPECT_FALSE(sito::protocol::verify_envelope(envelope_of_type(Message::NONE)).ok());
 
   flatbuffers::FlatBufferBuilder b;
   sito::wire::EnvelopeBuilder eb(b);
   eb.add_request_id(1);
   eb.add_message_type(Message::Hello);  // a type but no table
   sito::wire::FinishEnvelopeBuffer(b, eb.Finish());
-  auto s = sito::server::verify_envelope(finished(b));
+  auto s = sito::protocol::verify_envelope(finished(b));
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("missing"), std::string::npos) << s.message();
 }
 
 TEST(VerifyEnvelope, ShortOrTruncatedBuffersAreRejected) {
-  EXPECT_FALSE(sito::server::verify_envelope({}).ok());
+  EXPECT_FALSE(sito::protocol::verify_envelope({}).ok());
   const std::vector<uint8_t> tiny = {4, 0, 0, 0, 'S', 'I'};
-  EXPECT_FALSE(sito::server::verify_envelope(tiny).ok());
+  EXPECT_FALSE(sito::protocol::verify_envelope(tiny).ok());
   auto buf = ping(1, 1);
   for (size_t n = 0; n < buf.size(); ++n) {
-    EXPECT_FALSE(sito::server::verify_envelope(std::span<const uint8_t>(buf.data(), n)).ok()) << n;
+    EXPECT_FALSE(sito::protocol::verify_envelope(std::span<const uint8_t>(buf.data(), n)).ok()) << n;
   }
-  EXPECT_TRUE(sito::server::verify_envelope(buf).ok());
+  EXPECT_TRUE(sito::protocol::verify_envelope(buf).ok());
 }
 
 TEST(VerifyEnvelope, DepthAndTableLimitsApply) {
@@ -310,13 +310,13 @@ TEST(VerifyEnvelope, DepthAndTableLimitsApply) {
   auto batch = sito::wire::CreatePublishBatchDirect(b, &posts);
   sito::wire::FinishEnvelopeBuffer(b, sito::wire::CreateEnvelope(b, 1, Message::PublishBatch, batch.Union()));
   auto buf = finished(b);
-  EXPECT_TRUE(sito::server::verify_envelope(buf).ok());
+  EXPECT_TRUE(sito::protocol::verify_envelope(buf).ok());
   frame_limits few_tables;
   few_tables.max_verifier_tables = 5;
-  EXPECT_FALSE(sito::server::verify_envelope(buf, few_tables).ok());
+  EXPECT_FALSE(sito::protocol::verify_envelope(buf, few_tables).ok());
   frame_limits shallow;
   shallow.max_verifier_depth = 2;
-  EXPECT_FALSE(sito::server::verify_envelope(buf, shallow).ok());
+  EXPECT_FALSE(sito::protocol::verify_envelope(buf, shallow).ok());
 }
 
 TEST(VerifyEnvelope, CorruptedStringOffsetIsRejected) {
@@ -324,7 +324,7 @@ TEST(VerifyEnvelope, CorruptedStringOffsetIsRejected) {
   auto hello = sito::wire::CreateHelloDirect(b, 1, sito::wire::Role::Producer, "secret-token", "cli");
   sito::wire::FinishEnvelopeBuffer(b, sito::wire::CreateEnvelope(b, 1, Message::Hello, hello.Union()));
   auto buf = finished(b);
-  ASSERT_TRUE(sito::server::verify_envelope(buf).ok());
+  ASSERT_TRUE(sito::protocol::verify_envelope(buf).ok());
   // Make the token's length huge: find the length word just before "secret-token".
   const std::string needle = "secret-token";
   auto it = std::search(buf.begin(), buf.end(), needle.begin(), needle.end());
@@ -332,11 +332,11 @@ TEST(VerifyEnvelope, CorruptedStringOffsetIsRejected) {
   const auto pos = static_cast<size_t>(it - buf.begin());
   ASSERT_GE(pos, 4u);
   buf[pos - 1] = 0x7F;
-  EXPECT_FALSE(sito::server::verify_envelope(buf).ok());
+  EXPECT_FALSE(sito::protocol::verify_envelope(buf).ok());
 }
 
 TEST(FrameEncodeError, RoundTripsThroughTheReader) {
-  auto framed = sito::server::encode_error(99, ErrorCode::PermissionDenied, "role may not publish", "PublishBatch");
+  auto framed = sito::protocol::encode_error(99, ErrorCode::PermissionDenied, "role may not publish", "PublishBatch");
   frame_reader r;
   r.feed(framed);
   auto f = r.next();
@@ -354,7 +354,7 @@ TEST(FrameEncodeError, RoundTripsThroughTheReader) {
 }
 
 TEST(FrameEncodeError, CarriesTheWaitOfARateLimit) {
-  auto framed = sito::server::encode_error(5, ErrorCode::Overloaded, "over the limit", "PublishBatch", 250);
+  auto framed = sito::protocol::encode_error(5, ErrorCode::Overloaded, "over the limit", "PublishBatch", 250);
   frame_reader r;
   r.feed(framed);
   auto f = r.next();
@@ -366,10 +366,10 @@ TEST(FrameEncodeError, CarriesTheWaitOfARateLimit) {
 }
 
 TEST(FrameEncodeError, WithoutInReplyTo) {
-  auto framed = sito::server::encode_error(0, ErrorCode::MalformedFrame, "bad");
+  auto framed = sito::protocol::encode_error(0, ErrorCode::MalformedFrame, "bad");
   ASSERT_GT(framed.size(), 4u);
   const std::vector<uint8_t> body(framed.begin() + 4, framed.end());  // aligned copy
-  auto s = sito::server::verify_envelope(body);
+  auto s = sito::protocol::verify_envelope(body);
   ASSERT_TRUE(s.ok()) << s.to_string();
   const auto* e = sito::wire::GetEnvelope(body.data())->message_as_Error();
   ASSERT_NE(e, nullptr);

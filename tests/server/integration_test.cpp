@@ -20,7 +20,7 @@
 #include "sito/client/client.hpp"
 #include "sito/compile/compiler.hpp"
 #include "sito/scan/batch_scanner.hpp"
-#include "sito/server/frame_codec.hpp"
+#include "sito/protocol/frame_codec.hpp"
 #include "sito/server/server.hpp"
 #include "sito/server/store.hpp"
 #include "sito/server/wire_convert.hpp"
@@ -165,7 +165,7 @@ TEST_F(Sitod, MalformedFramesGetAnErrorAndTheServerKeepsServing) {
     flatbuffers::FlatBufferBuilder b;
     auto ping = sito::wire::CreatePing(b, 7);
     sito::wire::FinishEnvelopeBuffer(b, sito::wire::CreateEnvelope(b, 9, static_cast<sito::wire::Message>(200), ping.Union()));
-    ASSERT_TRUE((*raw2)->send_raw(server::frame(std::span<const uint8_t>(b.GetBufferPointer(), b.GetSize()))).ok());
+    ASSERT_TRUE((*raw2)->send_raw(protocol::frame(std::span<const uint8_t>(b.GetBufferPointer(), b.GetSize()))).ok());
     auto e3 = (*raw2)->read_error(5s);
     ASSERT_TRUE(e3.ok()) << e3.error().to_string();
     EXPECT_NE(e3->find("MalformedFrame"), std::string::npos) << *e3;
@@ -459,10 +459,10 @@ TEST_F(Sitod, IngestRateLimitRefusesBatchesOverItAndTheClientWaits) {
   {
     flatbuffers::FlatBufferBuilder b;
     std::vector<flatbuffers::Offset<sito::wire::Post>> ps;
-    for (const post& p : batch(100, 60)) ps.push_back(server::post_to_wire(b, p));
+    for (const post& p : batch(100, 60)) ps.push_back(protocol::post_to_wire(b, p));
     auto pb = sito::wire::CreatePublishBatch(b, b.CreateVector(ps));
     sito::wire::FinishEnvelopeBuffer(b, sito::wire::CreateEnvelope(b, 77, sito::wire::Message::PublishBatch, pb.Union()));
-    ASSERT_TRUE((*raw)->send_raw(server::frame(std::span<const uint8_t>(b.GetBufferPointer(), b.GetSize()))).ok());
+    ASSERT_TRUE((*raw)->send_raw(protocol::frame(std::span<const uint8_t>(b.GetBufferPointer(), b.GetSize()))).ok());
     auto e = (*raw)->read_error(5s);
     ASSERT_TRUE(e.ok()) << e.error().to_string();
     EXPECT_NE(e->find("Overloaded"), std::string::npos) << *e;

@@ -1,5 +1,5 @@
-// Tests for sito/server/wire_convert.hpp: engine model <-> wire and storage
-// tables.
+// Tests for sito/protocol/wire_convert.hpp (engine model <-> wire tables) and
+// sito/server/wire_convert.hpp (the server's records <-> wire and storage tables).
 #include "sito/server/wire_convert.hpp"
 
 #include <gtest/gtest.h>
@@ -79,10 +79,10 @@ void expect_same_post(const post& a, const post& b) {
 /// Builds `p` as the root of a buffer (no identifier) and reads it back.
 post wire_round_trip(const post& p) {
   flatbuffers::FlatBufferBuilder b;
-  b.Finish(sito::server::post_to_wire(b, p));
+  b.Finish(sito::protocol::post_to_wire(b, p));
   flatbuffers::Verifier v(b.GetBufferPointer(), b.GetSize());
   EXPECT_TRUE(v.VerifyBuffer<sito::wire::Post>(nullptr));
-  return sito::server::post_from_wire(*flatbuffers::GetRoot<sito::wire::Post>(b.GetBufferPointer()));
+  return sito::protocol::post_from_wire(*flatbuffers::GetRoot<sito::wire::Post>(b.GetBufferPointer()));
 }
 
 mention_record full_mention() {
@@ -175,7 +175,7 @@ TEST(WirePost, ImagesAreCountedAndMissingFieldsAreEmpty) {
   pb.add_text(text);
   pb.add_images(imgs);
   b.Finish(pb.Finish());
-  const post p = sito::server::post_from_wire(*flatbuffers::GetRoot<sito::wire::Post>(b.GetBufferPointer()));
+  const post p = sito::protocol::post_from_wire(*flatbuffers::GetRoot<sito::wire::Post>(b.GetBufferPointer()));
   EXPECT_EQ(p.id, "tg:1");
   EXPECT_EQ(p.text, "hello");
   EXPECT_EQ(p.image_count, 2u);
@@ -203,8 +203,8 @@ TEST(WirePost, ImageBytesRoundTripOnlyWhenAsked) {
   EXPECT_EQ(back.images[0].mime, "image/jpeg");
   EXPECT_EQ(back.images[1].data, p.images[1].data);
   flatbuffers::FlatBufferBuilder b;
-  b.Finish(sito::server::post_to_wire(b, p, /*with_image_bytes=*/false));
-  const post light = sito::server::post_from_wire(*flatbuffers::GetRoot<sito::wire::Post>(b.GetBufferPointer()));
+  b.Finish(sito::protocol::post_to_wire(b, p, /*with_image_bytes=*/false));
+  const post light = sito::protocol::post_from_wire(*flatbuffers::GetRoot<sito::wire::Post>(b.GetBufferPointer()));
   EXPECT_EQ(light.image_count, 2u);
   EXPECT_TRUE(light.images.empty());
   // Stored posts keep the bytes (the OCR lane reads them from the log).
@@ -235,9 +235,9 @@ TEST(WireTopic, RoundTripsEveryField) {
   t.rules = {{"fraud", "мошенник*", {{"Риск", "Риск/Фейк"}, "negative", 95.0, false, false}},
              {"ads", "", {{}, "", std::nullopt, true, true}}};
   flatbuffers::FlatBufferBuilder b;
-  b.Finish(sito::server::topic_to_wire(b, t));
+  b.Finish(sito::protocol::topic_to_wire(b, t));
   const auto* w = flatbuffers::GetRoot<sito::wire::Topic>(b.GetBufferPointer());
-  auto back = sito::server::topic_from_wire(*w, "acme");
+  auto back = sito::protocol::topic_from_wire(*w, "acme");
   EXPECT_EQ(back.tenant, "acme");
   EXPECT_EQ(back.id, t.id);
   EXPECT_EQ(back.name, t.name);
@@ -260,8 +260,8 @@ TEST(WireTopic, RoundTripsEveryField) {
 
 TEST(WireTopic, EmptyTopicRoundTrips) {
   flatbuffers::FlatBufferBuilder b;
-  b.Finish(sito::server::topic_to_wire(b, topic_spec{}));
-  auto back = sito::server::topic_from_wire(*flatbuffers::GetRoot<sito::wire::Topic>(b.GetBufferPointer()), "t");
+  b.Finish(sito::protocol::topic_to_wire(b, topic_spec{}));
+  auto back = sito::protocol::topic_from_wire(*flatbuffers::GetRoot<sito::wire::Topic>(b.GetBufferPointer()), "t");
   EXPECT_EQ(back.tenant, "t");
   EXPECT_TRUE(back.id.empty());
   EXPECT_TRUE(back.channels.empty());
@@ -297,7 +297,7 @@ TEST(WireMention, ToWireCarriesEveryFieldAndThePost) {
   EXPECT_EQ(w->highlights()->Get(1)->end(), 9u);
   EXPECT_EQ(w->highlights()->Get(1)->term()->str(), "скидка");
   ASSERT_NE(w->post(), nullptr);
-  expect_same_post(p, sito::server::post_from_wire(*w->post()));
+  expect_same_post(p, sito::protocol::post_from_wire(*w->post()));
 }
 
 TEST(WireMention, PostMayBeOmitted) {

@@ -1,15 +1,15 @@
-// File: frame_codec.cpp
+// File: protocol/frame_codec.cpp
 //
 // Framing (4-byte little-endian length + FlatBuffer) and Envelope
 // verification for the wire protocol (DESIGN §5).
-#include "sito/server/frame_codec.hpp"
+#include "sito/protocol/frame_codec.hpp"
 
 #include <flatbuffers/flatbuffers.h>
 
 #include <algorithm>
 #include <cstring>
 
-namespace sito::server {
+namespace sito::protocol {
 namespace {
 
 constexpr size_t k_prefix_bytes = 4;
@@ -135,4 +135,4 @@ std::vector<uint8_t> encode_error(uint64_t request_id, sito::wire::ErrorCode cod
   return frame(std::span<const uint8_t>(b.GetBufferPointer(), b.GetSize()));
 }
 
-}  // namespace sito::server
+}  // namespace sito::protocol

@@ -50,13 +50,14 @@
 #include "sito/base/status.hpp"
 #include "sito/model/post.hpp"
 #include "sito/model/topic.hpp"
+#include "sito/protocol/role.hpp"
 #include "sito/server/period_stats.hpp"
 #include "sito/server/stream_stats.hpp"
 #include "sito/server/wire_convert.hpp"
 
 namespace sito::client {
 
-enum class role : uint8_t { producer = 0, subscriber = 1, admin = 2 };
+using protocol::role;  ///< producer, subscriber or admin (sito/protocol/role.hpp)
 enum class start_from : uint8_t { latest = 0, committed = 1, offset = 2, time = 3 };
 
 struct connection_options {

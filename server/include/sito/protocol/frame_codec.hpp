@@ -1,10 +1,10 @@
-// File: sito/server/frame_codec.hpp
+// File: sito/protocol/frame_codec.hpp
 //
 // Framing and verification of the wire protocol (DESIGN §5): a frame is a
 // 4-byte little-endian length followed by a FlatBuffer whose root is a
 // sito.wire.Envelope under the file identifier "SITO".
 //
-//   sito::server::frame_reader reader(limits);
+//   sito::protocol::frame_reader reader(limits);
 //   reader.feed(bytes_from_socket);
 //   while (auto f = reader.next()) {
 //     if (!f->ok()) { send(encode_error(...)); if (f->fatal) close(); continue; }
@@ -25,7 +25,7 @@
 #include "sito/base/status.hpp"
 #include "sito/schemas/sito_generated.h"
 
-namespace sito::server {
+namespace sito::protocol {
 
 struct frame_limits {
   uint32_t max_frame_bytes = 16u << 20;  ///< a larger length prefix is fatal for the connection
@@ -79,4 +79,4 @@ std::vector<uint8_t> frame(std::span<const uint8_t> flatbuffer);
 std::vector<uint8_t> encode_error(uint64_t request_id, sito::wire::ErrorCode code, std::string_view message,
                                   std::string_view in_reply_to = {}, uint32_t retry_after_ms = 0);
 
-}  // namespace sito::server
+}  // namespace sito::protocol

@@ -41,11 +41,11 @@
 #include <vector>
 
 #include "sito/base/status.hpp"
+#include "sito/protocol/role.hpp"
 
 namespace sito::server {
 
-enum class role : uint8_t { producer = 0, subscriber = 1, admin = 2 };
-const char* to_string(role r);
+using protocol::role;  // sito/protocol/role.hpp: one definition for sitod and the client
 
 struct token_entry {
   std::string sha256_hex;  ///< lower-case hex of SHA-256(token)

@@ -1,7 +1,10 @@
 // File: sito/server/wire_convert.hpp
 //
-// Conversions between the engine's model (sito::post, topic_spec, scan
-// results) and the FlatBuffers wire/storage tables.
+// The server's records on the wire and in the store: mention_record (a
+// mention as sitod keeps and delivers it), stored posts, spike alerts, and
+// the scanner's matches turned into mention records. The engine's model
+// (posts, topics) converts in sito/protocol/wire_convert.hpp, which the
+// client shares.
 //
 // Thread-safety: pure functions.
 #pragma once
@@ -15,27 +18,12 @@
 
 #include "sito/base/status.hpp"
 #include "sito/model/post.hpp"
-#include "sito/model/topic.hpp"
+#include "sito/protocol/wire_convert.hpp"
 #include "sito/scan/batch_scanner.hpp"
 #include "sito/server/stream_stats.hpp"
 #include "sito/schemas/sito_generated.h"
 
 namespace sito::server {
-
-/// A wire Post into the engine's post. Images are counted (image_count);
-/// the bytes of those that carry data are copied into `images` (entries
-/// without data are placeholders, counted only). Missing strings become empty.
-post post_from_wire(const sito::wire::Post& p);
-
-/// The engine's post as a wire Post: max(image_count, images.size()) Image
-/// entries, the first carrying `images`' bytes when `with_image_bytes`
-/// (publishing, storing), all placeholders otherwise (mentions delivered to
-/// subscribers carry the OCR text, not the pictures).
-flatbuffers::Offset<sito::wire::Post> post_to_wire(flatbuffers::FlatBufferBuilder& b, const post& p,
-                                                   bool with_image_bytes = true);
-
-topic_spec topic_from_wire(const sito::wire::Topic& t, const std::string& tenant);
-flatbuffers::Offset<sito::wire::Topic> topic_to_wire(flatbuffers::FlatBufferBuilder& b, const topic_spec& t);
 
 /// A mention as the server keeps and delivers it (the wire Mention minus the post).
 struct mention_record {
