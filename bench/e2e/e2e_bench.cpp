@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
       auto b = sub.next(milliseconds(200));
       if (!b.ok()) continue;
       const int64_t arrived = now_ms();
-      for (const auto& m : *b) latencies.push_back(arrived - m.record.ingested_at_ms);
+      for (const auto& m : *b) latencies.push_back(arrived - m.ingested_at_ms);
       received += b->size();
     }
   });

@@ -177,12 +177,12 @@ class subscriber_group {
           if (!b.ok() || b->empty()) continue;
           const int64_t arrived = wall_ms();
           for (const auto& m : *b) {
-            local.push_back(double(arrived - m.record.ingested_at_ms));
-            local_waits.push_back(double(m.record.matched_at_ms - m.record.ingested_at_ms));
-            if (!watch_.empty() && m.record.topic.rfind(watch_, 0) == 0) {
+            local.push_back(double(arrived - m.ingested_at_ms));
+            local_waits.push_back(double(m.matched_at_ms - m.ingested_at_ms));
+            if (!watch_.empty() && m.topic.rfind(watch_, 0) == 0) {
               std::lock_guard lock(mu_);
-              if (!first_seen_.count(m.record.topic)) {
-                first_seen_[m.record.topic] = clock_type::now();
+              if (!first_seen_.count(m.topic)) {
+                first_seen_[m.topic] = clock_type::now();
                 cv_.notify_all();
               }
             }

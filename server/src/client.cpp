@@ -28,6 +28,10 @@ status error_of(const Error& e) {
                 std::string(EnumNameErrorCode(e.code())) + ": " + str(e.message()));
 }
 
+alert alert_from_wire(const Alert& w) {
+  return {w.id(), str(w.tenant()), str(w.topic()), str(w.tag()), w.at_ms(), w.count(), w.baseline(), w.threshold()};
+}
+
 std::vector<diagnostic> diagnostics_from(const fb::Vector<fb::Offset<Diagnostic>>* v) {
   std::vector<diagnostic> out;
   if (!v) return out;
@@ -53,7 +57,7 @@ struct connection::impl {
   connection_options options;  ///< what open() was given (publish reconnects with them)
   bool lost = false;           ///< a write or read failed: the server closed the connection
   std::deque<protocol::decoded_frame> pushes;  ///< MentionBatch frames that arrived while waiting for a reply
-  std::vector<server::spike_alert> alerts;   ///< AlertBatch contents not yet taken
+  std::vector<alert> alerts;                 ///< AlertBatch contents not yet taken
   std::vector<uint8_t> buf = std::vector<uint8_t>(64 * 1024);
   uint32_t last_retry_after_ms = 0;  ///< of the last request's Error (a rate limit's wait), else 0
 
@@ -348,7 +352,7 @@ result<tenant_stats> connection::full_stats() {
   if (r->counters())
     for (const auto* c : *r->counters()) out.counters.push_back({str(c->name()), c->value()});
   auto counts = [](const SentimentCounts* c) {
-    server::sentiment_counts x;
+    sentiment_counts x;
     if (c) {
       x.negative = c->negative();
       x.neutral = c->neutral();
@@ -358,22 +362,24 @@ result<tenant_stats> connection::full_stats() {
   };
   if (r->aggregates())
     for (const auto* a : *r->aggregates()) {
-      server::stream_stats::row row;
+      aggregate_row row;
       row.topic = str(a->topic());
       row.tag = str(a->tag());
       row.minute = counts(a->minute());
       row.hour = counts(a->hour());
       row.day = counts(a->day());
+      row.loyalty_hour = a->loyalty_hour();
+      row.loyalty_day = a->loyalty_day();
       row.share_of_voice_hour = a->share_of_voice_hour();
       row.share_of_voice_day = a->share_of_voice_day();
       out.aggregates.push_back(std::move(row));
     }
   if (r->alerts())
-    for (const auto* a : *r->alerts()) out.alerts.push_back(server::alert_from_wire(*a));
+    for (const auto* a : *r->alerts()) out.alerts.push_back(alert_from_wire(*a));
   return out;
 }
 
-result<std::vector<server::period_row>> connection::periods(const period_request& q) {
+result<std::vector<period_row>> connection::periods(const period_request& q) {
   SITO_ASSIGN_OR_RETURN(auto f, impl_->request(
                                     Message::Stats,
                                     [&](fb::FlatBufferBuilder& b) {
@@ -384,11 +390,11 @@ result<std::vector<server::period_row>> connection::periods(const period_request
                                           .Union();
                                     },
                                     Message::StatsResult));
-  std::vector<server::period_row> out;
+  std::vector<period_row> out;
   const auto* r = f.envelope()->message_as_StatsResult();
   if (r->periods())
     for (const auto* p : *r->periods()) {
-      server::period_row row;
+      period_row row;
       row.from_ms = p->from_ms();
       row.to_ms = p->to_ms();
       row.from = str(p->from());
@@ -415,7 +421,7 @@ result<std::vector<server::period_row>> connection::periods(const period_request
   return out;
 }
 
-std::vector<server::spike_alert> connection::take_alerts() { return std::exchange(impl_->alerts, {}); }
+std::vector<alert> connection::take_alerts() { return std::exchange(impl_->alerts, {}); }
 
 result<std::pair<uint64_t, uint64_t>> connection::backfill(const std::string& topic, int64_t from_ms, int64_t to_ms) {
   const auto saved = impl_->timeout;
@@ -471,7 +477,7 @@ result<std::vector<mention>> connection::next_mentions(std::chrono::milliseconds
   if (env->message_type() == Message::AlertBatch) {
     if (const auto* alerts = env->message_as_AlertBatch()->alerts())
       for (const auto* a : *alerts)
-        if (a) impl_->alerts.push_back(server::alert_from_wire(*a));
+        if (a) impl_->alerts.push_back(alert_from_wire(*a));
     return next_mentions(timeout);  // alerts are a side channel: wait on for mentions
   }
   if (env->message_type() != Message::MentionBatch) return out;
@@ -479,25 +485,24 @@ result<std::vector<mention>> connection::next_mentions(std::chrono::milliseconds
   if (!batch->mentions()) return out;
   for (const auto* m : *batch->mentions()) {
     mention x;
-    x.record.offset = m->offset();
-    x.record.tenant = str(m->tenant());
-    x.record.topic = str(m->topic());
-    x.record.post_offset = m->post_offset();
-    x.record.ingested_at_ms = m->ingested_at_ms();
-    x.record.matched_at_ms = m->matched_at_ms();
-    x.record.snapshot_version = m->snapshot_version();
-    x.record.backfill = m->backfill();
-    x.record.from_image = m->from_image();
-    x.record.sentiment = static_cast<uint8_t>(m->sentiment());
-    x.record.sentiment_source = str(m->sentiment_source());
-    x.record.priority = m->priority();
-    x.record.processed = m->processed();
-    x.record.wom = m->wom();
+    x.offset = m->offset();
+    x.tenant = str(m->tenant());
+    x.topic = str(m->topic());
+    x.post_offset = m->post_offset();
+    x.ingested_at_ms = m->ingested_at_ms();
+    x.matched_at_ms = m->matched_at_ms();
+    x.snapshot_version = m->snapshot_version();
+    x.backfill = m->backfill();
+    x.from_image = m->from_image();
+    x.sentiment = static_cast<uint8_t>(m->sentiment());
+    x.sentiment_source = str(m->sentiment_source());
+    x.priority = m->priority();
+    x.processed = m->processed();
+    x.wom = m->wom();
     if (m->highlights())
       for (const auto* h : *m->highlights())
-        x.record.highlights.push_back({str(h->field()), h->start(), h->end(), str(h->term())});
-    if (m->tags())
-      for (const auto* t : *m->tags()) x.record.tags.push_back(t->str());
+        if (h) x.highlights.push_back({str(h->field()), h->start(), h->end(), str(h->term())});
+    x.tags = protocol::strings(m->tags());
     if (m->post()) x.p = protocol::post_from_wire(*m->post());
     out.push_back(std::move(x));
   }
@@ -557,8 +562,8 @@ result<std::vector<mention>> subscriber::next(std::chrono::milliseconds timeout)
   }
   std::vector<mention> out;
   for (auto& m : *batch) {
-    if (have_offset_ && m.record.offset <= last_offset_) continue;  // redelivered after a resume
-    last_offset_ = m.record.offset;
+    if (have_offset_ && m.offset <= last_offset_) continue;  // redelivered after a resume
+    last_offset_ = m.offset;
     have_offset_ = true;
     out.push_back(std::move(m));
   }
@@ -569,8 +574,8 @@ result<std::vector<mention>> subscriber::next(std::chrono::milliseconds timeout)
   return out;
 }
 
-std::vector<server::spike_alert> subscriber::take_alerts() {
-  return conn_ ? conn_->take_alerts() : std::vector<server::spike_alert>{};
+std::vector<alert> subscriber::take_alerts() {
+  return conn_ ? conn_->take_alerts() : std::vector<alert>{};
 }
 
 status subscriber::commit() {

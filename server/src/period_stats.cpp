@@ -10,8 +10,6 @@
 #include <date/date.h>
 #include <date/tz.h>
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -322,29 +320,6 @@ result<std::vector<period_row>> query_periods(const store& db, const period_quer
           voice[i] == 0 ? 0 : static_cast<double>(main[i].mentions) / static_cast<double>(voice[i]);
   }
   return rows;
-}
-
-std::string period_row_json(const period_row& r) {
-  nlohmann::ordered_json j;
-  j["from"] = r.from;
-  j["to"] = r.to;
-  j["topic"] = r.topic;
-  j["tag"] = r.tag;
-  j["mentions"] = r.mentions;
-  j["negative"] = r.negative;
-  j["neutral"] = r.neutral;
-  j["positive"] = r.positive;
-  j["loyalty"] = r.loyalty;
-  j["authors"] = r.authors;
-  j["audience"] = r.audience;
-  j["reach"] = r.reach;
-  j["engagement"] = r.engagement;
-  j["er"] = r.er;
-  j["wom"] = r.wom;
-  j["wom_share"] = r.wom_share;
-  j["nps"] = r.nps ? nlohmann::ordered_json(*r.nps) : nlohmann::ordered_json(nullptr);
-  j["share_of_voice"] = r.share_of_voice ? nlohmann::ordered_json(*r.share_of_voice) : nlohmann::ordered_json(nullptr);
-  return j.dump();
 }
 
 }  // namespace sito::server

@@ -72,13 +72,13 @@ TEST_F(Sitod, PublishSubscribeEqualsTheEngine) {
     ASSERT_TRUE(batch.ok()) << batch.error().to_string();
     for (const auto& m : *batch) {
       if (!first) {
-        EXPECT_EQ(m.record.offset, last_offset + 1) << "mention offsets must be gap-free and in order";
+        EXPECT_EQ(m.offset, last_offset + 1) << "mention offsets must be gap-free and in order";
       }
       first = false;
-      last_offset = m.record.offset;
-      EXPECT_EQ(m.record.tenant, "acme");
+      last_offset = m.offset;
+      EXPECT_EQ(m.tenant, "acme");
       EXPECT_FALSE(m.p.id.empty());
-      got[{m.p.id, m.record.topic}] = highlights_text(m.record);
+      got[{m.p.id, m.topic}] = highlights_text(m);
     }
   }
   EXPECT_EQ(got, expected);
@@ -224,8 +224,8 @@ TEST_F(Sitod, TopicUpsertsDuringIngestUseOneSnapshotPerPost) {
     ASSERT_TRUE(batch.ok());
     if (batch->empty()) break;
     for (const auto& m : *batch) {
-      versions_by_post[m.p.id].insert(m.record.snapshot_version);
-      EXPECT_TRUE(topics_by_post[m.p.id].insert(m.record.topic).second) << "duplicate mention for " << m.p.id;
+      versions_by_post[m.p.id].insert(m.snapshot_version);
+      EXPECT_TRUE(topics_by_post[m.p.id].insert(m.topic).second) << "duplicate mention for " << m.p.id;
     }
   }
   ASSERT_GT(versions_by_post.size(), 100u);
@@ -270,7 +270,7 @@ TEST_F(Sitod, TopicsAndCommittedOffsetsSurviveARestart) {
   auto batch = sub.next(2s);
   ASSERT_TRUE(batch.ok());
   ASSERT_FALSE(batch->empty());
-  EXPECT_EQ(batch->front().record.offset, committed + 1) << "resume right after the committed offset";
+  EXPECT_EQ(batch->front().offset, committed + 1) << "resume right after the committed offset";
 }
 
 using testing::http_get;
@@ -581,10 +581,10 @@ TEST_F(Sitod, AStalledSubscriberNeverSlowsIngestAndCatchesUpWithoutGaps) {
     ASSERT_TRUE(batch.ok()) << batch.error().to_string();
     for (const auto& x : *batch) {
       if (!first) {
-        ASSERT_EQ(x.record.offset, expect);
+        ASSERT_EQ(x.offset, expect);
       }
       first = false;
-      expect = x.record.offset + 1;
+      expect = x.offset + 1;
       ++got;
     }
   }
@@ -609,7 +609,7 @@ TEST_F(Sitod, UpsertsAndDeletesApplyToTheNextPostsThroughDeltaAndMerge) {
       EXPECT_TRUE(b.ok());
       for (const auto& m : *b) {
         EXPECT_EQ(m.p.id, id);
-        topics.insert(m.record.topic);
+        topics.insert(m.topic);
       }
       if (!b->empty()) break;
     }
@@ -668,13 +668,13 @@ TEST_F(Sitod, SubscriptionsByTagGetOnlyMentionsUnderThatTag) {
   ASSERT_FALSE(got_life.empty());
   size_t with_death = 0;
   for (const auto& m : got_life) {
-    EXPECT_NE(std::find(m.record.tags.begin(), m.record.tags.end(), "Тема/Жизнь"), m.record.tags.end());
+    EXPECT_NE(std::find(m.tags.begin(), m.tags.end(), "Тема/Жизнь"), m.tags.end());
   }
   for (const auto& m : got_theme) {
     bool under = false;
-    for (const auto& t : m.record.tags) under = under || t.rfind("Тема/", 0) == 0;
+    for (const auto& t : m.tags) under = under || t.rfind("Тема/", 0) == 0;
     EXPECT_TRUE(under);
-    with_death += std::count(m.record.tags.begin(), m.record.tags.end(), "Тема/Смерть");
+    with_death += std::count(m.tags.begin(), m.tags.end(), "Тема/Смерть");
   }
   EXPECT_GT(got_theme.size(), got_life.size()) << "a parent tag covers its subtree";
   EXPECT_GT(with_death, 0u);
@@ -731,7 +731,7 @@ TEST_F(Sitod, RulesSentimentAggregatesAndSpikeAlertsEndToEnd) {
   server_->wait_until_matched();
 
   std::map<std::string, client::mention> by_post;  // brand mentions
-  std::vector<server::spike_alert> alerts;
+  std::vector<client::alert> alerts;
   for (;;) {
     auto b = sub.next(700ms);
     ASSERT_TRUE(b.ok());
@@ -739,21 +739,21 @@ TEST_F(Sitod, RulesSentimentAggregatesAndSpikeAlertsEndToEnd) {
     alerts.insert(alerts.end(), a.begin(), a.end());
     if (b->empty()) break;
     for (auto& m : *b)
-      if (m.record.topic == "brand") by_post[m.p.id] = m;
+      if (m.topic == "brand") by_post[m.p.id] = m;
   }
   ASSERT_EQ(by_post.size(), 33u) << "the #реклама post is dropped by its rule";
-  const auto& angry = by_post.at("r0").record;
+  const auto& angry = by_post.at("r0");
   EXPECT_EQ(angry.sentiment, static_cast<uint8_t>(rules::sentiment::negative));
   EXPECT_EQ(angry.sentiment_source, "model");
   EXPECT_TRUE(angry.wom);
   EXPECT_EQ(angry.tags, std::vector<std::string>{"Тачпоинт/Доставка"});
   EXPECT_GT(angry.priority, 40.f);
-  EXPECT_EQ(by_post.at("r30").record.sentiment, static_cast<uint8_t>(rules::sentiment::positive));
-  const auto& ours = by_post.at("r31").record;
+  EXPECT_EQ(by_post.at("r30").sentiment, static_cast<uint8_t>(rules::sentiment::positive));
+  const auto& ours = by_post.at("r31");
   EXPECT_TRUE(ours.processed);
   EXPECT_FALSE(ours.wom);
   EXPECT_EQ(ours.tags, std::vector<std::string>{"Наши ответы"});
-  const auto& fraud = by_post.at("r32").record;
+  const auto& fraud = by_post.at("r32");
   EXPECT_EQ(fraud.sentiment_source, "rule:fraud");
   EXPECT_EQ(fraud.sentiment, static_cast<uint8_t>(rules::sentiment::negative));
   EXPECT_FLOAT_EQ(fraud.priority, 95.f);
@@ -771,14 +771,14 @@ TEST_F(Sitod, RulesSentimentAggregatesAndSpikeAlertsEndToEnd) {
 
   auto stats = admin->full_stats();
   ASSERT_TRUE(stats.ok());
-  const server::stream_stats::row* row = nullptr;
+  const client::aggregate_row* row = nullptr;
   for (const auto& r : stats->aggregates)
     if (r.topic == "brand" && r.tag.empty()) row = &r;
   ASSERT_NE(row, nullptr);
   EXPECT_EQ(row->hour.total(), 33u);
   EXPECT_EQ(row->hour.negative, 31u);
   EXPECT_EQ(row->hour.positive, 1u);
-  EXPECT_DOUBLE_EQ(row->hour.loyalty(), (1.0 - 31.0) / 32.0);
+  EXPECT_DOUBLE_EQ(row->loyalty_hour, (1.0 - 31.0) / 32.0);
   EXPECT_GT(row->share_of_voice_hour, 0.5);
   EXPECT_LT(row->share_of_voice_hour, 1.0) << "the rival topic has its share";
   EXPECT_FALSE(stats->alerts.empty());
@@ -804,7 +804,7 @@ TEST_F(Sitod, RulesSentimentAggregatesAndSpikeAlertsEndToEnd) {
   admin = connect(token_admin, client::role::admin);
   auto after = admin->full_stats();
   ASSERT_TRUE(after.ok());
-  const server::stream_stats::row* again = nullptr;
+  const client::aggregate_row* again = nullptr;
   for (const auto& r : after->aggregates)
     if (r.topic == "brand" && r.tag.empty()) again = &r;
   ASSERT_NE(again, nullptr);
@@ -882,8 +882,8 @@ TEST_F(Sitod, BackfillRunsANewTopicOverTheRetainedLog) {
     auto batch = sub.next(500ms);
     ASSERT_TRUE(batch.ok());
     for (const auto& m : *batch) {
-      EXPECT_TRUE(m.record.backfill);
-      got[{m.p.id, m.record.topic}] = highlights_text(m.record);
+      EXPECT_TRUE(m.backfill);
+      got[{m.p.id, m.topic}] = highlights_text(m);
     }
   }
   EXPECT_EQ(got, expected);
@@ -942,9 +942,9 @@ TEST_F(Sitod, BackfillMeetsLiveMatchingWithoutGapOrOverlapWhilePostsArrive) {
     auto batch = sub.next(500ms);
     ASSERT_TRUE(batch.ok());
     for (const auto& m : *batch) {
-      ++count[{m.p.id, m.record.topic}];
-      got[{m.p.id, m.record.topic}] = highlights_text(m.record);
-      backfilled += m.record.backfill;
+      ++count[{m.p.id, m.topic}];
+      got[{m.p.id, m.topic}] = highlights_text(m);
+      backfilled += m.backfill;
     }
     read += batch->size();
   }
@@ -1319,7 +1319,7 @@ std::map<std::pair<std::string, std::string>, int> whole_mention_log(server::sit
     auto batch = sub.next(500ms);
     EXPECT_TRUE(batch.ok());
     if (!batch.ok()) break;
-    for (const auto& m : *batch) ++seen[{m.p.id, m.record.topic}];
+    for (const auto& m : *batch) ++seen[{m.p.id, m.topic}];
     got += batch->size();
   }
   EXPECT_EQ(got, static_cast<size_t>(committed));
@@ -1553,7 +1553,7 @@ TEST_F(SitodTls, PublishSubscribeOverTls) {
   while (got.size() < expected.size() && std::chrono::steady_clock::now() < deadline) {
     auto batch = sub.next(500ms);
     ASSERT_TRUE(batch.ok()) << batch.error().to_string();
-    for (const auto& m : *batch) got[{m.p.id, m.record.topic}] = highlights_text(m.record);
+    for (const auto& m : *batch) got[{m.p.id, m.topic}] = highlights_text(m);
   }
   EXPECT_EQ(got, expected);
 

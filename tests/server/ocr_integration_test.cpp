@@ -163,17 +163,17 @@ TEST_F(SitodOcr, BrandOnlyInThePictureBecomesAFromImageMention) {
   while (got.size() < 3 && std::chrono::steady_clock::now() < deadline) {
     auto batch = sub.next(200ms);
     ASSERT_TRUE(batch.ok()) << batch.error().to_string();
-    for (auto& m : *batch) got[m.record.topic] = m;
+    for (auto& m : *batch) got[m.topic] = m;
   }
   ASSERT_EQ(got.size(), 3u) << "expected gift (text), brand and mirror_img (picture)";
   // The text mention comes first, from the text pass, not marked.
-  EXPECT_FALSE(got["gift"].record.from_image);
-  EXPECT_LT(got["gift"].record.offset, got["brand"].record.offset);
+  EXPECT_FALSE(got["gift"].from_image);
+  EXPECT_LT(got["gift"].offset, got["brand"].offset);
   for (const char* topic : {"brand", "mirror_img"}) {
     const auto& m = got[topic];
-    EXPECT_TRUE(m.record.from_image) << topic;
-    ASSERT_FALSE(m.record.highlights.empty()) << topic;
-    const auto& h = m.record.highlights[0];
+    EXPECT_TRUE(m.from_image) << topic;
+    ASSERT_FALSE(m.highlights.empty()) << topic;
+    const auto& h = m.highlights[0];
     EXPECT_EQ(h.field, "image") << topic;
     ASSERT_LE(h.end, m.p.image_text.size()) << "the delivered post carries the OCR text: " << m.p.image_text;
     const std::string hit = m.p.image_text.substr(h.start, h.end - h.start);
@@ -297,7 +297,7 @@ TEST_F(SitodOcr, HostileImagesFailAloneAndOcrCanBeSwitchedOff) {
   auto got = sub.next(2s);
   ASSERT_TRUE(got.ok());
   ASSERT_EQ(got->size(), 1u);
-  EXPECT_FALSE((*got)[0].record.from_image);
+  EXPECT_FALSE((*got)[0].from_image);
 
   // Globally off: nothing is queued.
   server_->stop();

@@ -120,9 +120,12 @@ inline int64_t wall_ms() {
       .count();
 }
 
-inline std::string highlights_text(const server::mention_record& r) {
+/// "field:start-end:term;" per highlight of `m` (a client::mention or a
+/// server::mention_record: the same fields).
+template <typename Mention>
+std::string highlights_text(const Mention& m) {
   std::string hl;
-  for (const auto& h : r.highlights)
+  for (const auto& h : m.highlights)
     hl += h.field + ":" + std::to_string(h.start) + "-" + std::to_string(h.end) + ":" + h.term + ";";
   return hl;
 }

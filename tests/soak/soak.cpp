@@ -389,7 +389,7 @@ void resuming_subscriber(const sitod_child& sitod, shared_state& s, subscriber_l
       }
       idle = batch->empty() ? idle + 1 : 0;
       for (const auto& m : *batch) {
-        const uint64_t off = m.record.offset;
+        const uint64_t off = m.offset;
         if (first && committed) {
           ++log.resumes;
           if (off > *committed + 1)
@@ -506,7 +506,7 @@ int main(int argc, char** argv) {
   subscriber_log stalled_log;
   stalled_log.name = "stalled";
   if (auto b = stalled->next(100ms); b.ok())
-    for (const auto& m : *b) stalled_log.saw(m.record.offset);
+    for (const auto& m : *b) stalled_log.saw(m.offset);
 
   // The killer.
   uint64_t kills = 0;
@@ -553,7 +553,7 @@ int main(int argc, char** argv) {
       continue;
     }
     idle = b->empty() ? idle + 1 : 0;
-    for (const auto& m : *b) stalled_log.saw(m.record.offset);
+    for (const auto& m : *b) stalled_log.saw(m.offset);
   }
   stalled.reset();  // every client is closed now
   std::this_thread::sleep_for(1s);

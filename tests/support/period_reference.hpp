@@ -208,9 +208,10 @@ inline std::vector<counted_mention> counted_mentions_of(const server::store& db,
   return out;
 }
 
-/// Each measure of `got` equals the recount `want` (authors exactly).
-inline void expect_same_rows(const std::vector<server::period_row>& got, const std::vector<reference_row>& want,
-                             const std::string& what) {
+/// Each measure of `got` equals the recount `want` (authors exactly). `Row`:
+/// server::period_row (query_periods) or client::period_row (over the wire).
+template <typename Row>
+void expect_same_rows(const std::vector<Row>& got, const std::vector<reference_row>& want, const std::string& what) {
   ASSERT_EQ(got.size(), want.size()) << what;
   for (size_t i = 0; i < got.size(); ++i) {
     const auto& g = got[i];

@@ -1,6 +1,9 @@
 // File: sito/client/client.hpp
 //
-// The C++ client of sitod: producers, subscribers and admins.
+// The C++ client of sitod: producers, subscribers and admins. It speaks the
+// wire protocol (sito/protocol/) and hands out plain types of its own
+// (mention, alert, aggregate_row, period_row) and the engine's model (post,
+// topic_spec); it links neither the server nor its store.
 //
 // USAGE
 //
@@ -8,23 +11,24 @@
 //   opts.host = "127.0.0.1"; opts.port = 7400; opts.token = secret;
 //
 // Producer:
-//   opts.role = sito::client::role::producer;
+//   opts.as = sito::client::role::producer;
 //   auto c = sito::client::connection::open(opts);      // connects, Hello, Welcome
 //   auto ack = (*c)->publish(posts);                     // blocks until durable
 //   // ack->first_offset, ack->accepted, ack->rejected[i].reason
 //
 // Subscriber (at-least-once, in order, gap-free; resumes after reconnects):
-//   opts.role = sito::client::role::subscriber;
+//   opts.as = sito::client::role::subscriber;
 //   sito::client::subscriber sub(opts, {.name = "alerts", .topics = {"brand"},
 //                                       .start = sito::client::start_from::committed});
 //   for (;;) {
 //     auto batch = sub.next(std::chrono::seconds(1));     // empty on timeout
-//     for (auto& m : *batch) handle(m);
+//     for (auto& m : *batch) handle(m);                  // m.topic, m.highlights, m.p.text, ...
+//     for (auto& a : sub.take_alerts()) page(a);         // with subscription_options::alerts
 //     sub.commit();                                      // everything handed out so far
 //   }
 //
 // Admin:
-//   opts.role = sito::client::role::admin;
+//   opts.as = sito::client::role::admin;
 //   auto c = sito::client::connection::open(opts);
 //   auto r = (*c)->upsert_topics({{"acme", "brand", "Brand", "flowwow OR фловвов", {}, {}}});
 //   // r->diagnostics: errors of topics that were not stored; r->snapshot_version
@@ -34,8 +38,14 @@
 //   opts.ca_file = "ca.pem";   // PEM CA(s) to trust; empty: the system's trust store
 //   // the certificate must name opts.host (DNS name or IP address)
 //
-// ERRORS are values: every call returns result<T>/status; a server Error
-// frame becomes a status whose message is the server's reason.
+// ERRORS are values: every call returns result<T>/status. A server Error
+// frame becomes a status whose code follows sito/protocol/error_code.hpp
+// (NotFound → not_found, InvalidArgument → invalid_argument, Overloaded →
+// resource_exhausted, StorageUnavailable → unavailable, Unauthenticated and
+// PermissionDenied → failed_precondition, ...) and whose message is the
+// wire code's name and the server's reason ("NotFound: no topic 'x'").
+// Failures on the client's side (cannot connect, a lost connection, no reply
+// within `timeout`) are unavailable.
 //
 // THREAD-SAFETY: a connection or subscriber is used by one thread at a time.
 #pragma once
@@ -51,9 +61,6 @@
 #include "sito/model/post.hpp"
 #include "sito/model/topic.hpp"
 #include "sito/protocol/role.hpp"
-#include "sito/server/period_stats.hpp"
-#include "sito/server/stream_stats.hpp"
-#include "sito/server/wire_convert.hpp"
 
 namespace sito::client {
 
@@ -64,7 +71,7 @@ struct connection_options {
   std::string host = "127.0.0.1";
   uint16_t port = 7400;
   std::string token;
-  role as = role::subscriber;
+  role as = role::subscriber;  ///< asked for in Hello; sitod refuses a token that does not grant it
   std::string client_name = "sito-client";
   std::chrono::milliseconds timeout{10'000};  ///< per request (and for the TLS handshake)
   bool tls = false;          ///< speak TLS (1.2 or later); the server must have `tls:` configured
@@ -113,10 +120,81 @@ struct validate_result {
   std::vector<diagnostic> diagnostics;
 };
 
+/// Where a mention's query matched: a span of one field of the post.
+struct highlight {
+  std::string field;            ///< "title", "text" or "image" (the OCR text)
+  uint32_t start = 0, end = 0;  ///< byte offsets in that field, end exclusive
+  std::string term;             ///< the query term (or tag/rule label) that matched
+};
+
 /// A delivered mention, with its post.
 struct mention {
-  server::mention_record record;
-  post p;
+  uint64_t offset = 0;            ///< the tenant's mention-log offset: gap-free, in order
+  std::string tenant;
+  std::string topic;              ///< the topic's id
+  uint64_t post_offset = 0;       ///< the post's offset in sitod's post log
+  int64_t ingested_at_ms = 0;     ///< when sitod stored the post
+  int64_t matched_at_ms = 0;      ///< when it matched the topic
+  uint64_t snapshot_version = 0;  ///< the ruleset (topics) version it matched against
+  bool backfill = false;          ///< found by a backfill, not live
+  bool from_image = false;        ///< matched in the text read from the post's pictures
+  std::vector<highlight> highlights;
+  std::vector<std::string> tags;  ///< tag paths set on this mention
+  uint8_t sentiment = 0;          ///< 0 neutral, 1 negative, 2 positive (sito::rules::sentiment)
+  std::string sentiment_source;   ///< "model" or "rule:<name>"
+  float priority = 0;             ///< 0..100
+  bool processed = false;         ///< a rule marked it processed
+  bool wom = false;               ///< word of mouth: not from the tenant's own accounts
+  post p;                         ///< the post (image bytes are not delivered; image_text is)
+};
+
+/// A spike alert: a topic (or a tag of it) got far more mentions in the
+/// running minute than its baseline (sitod's stream_stats.hpp).
+struct alert {
+  uint64_t id = 0;       ///< per sitod process, increasing
+  std::string tenant, topic;
+  std::string tag;       ///< empty: the topic as a whole
+  int64_t at_ms = 0;     ///< when it fired
+  uint64_t count = 0;    ///< mentions in the running minute when it fired
+  double baseline = 0;   ///< mean mentions per minute before
+  double threshold = 0;  ///< the count it had to reach
+};
+
+/// Mentions by sentiment.
+struct sentiment_counts {
+  uint64_t negative = 0, neutral = 0, positive = 0;
+  uint64_t total() const { return negative + neutral + positive; }
+};
+
+/// Rolling counters of one topic (tag empty) or one tag of a topic.
+struct aggregate_row {
+  std::string topic;
+  std::string tag;                 ///< empty: the topic as a whole
+  sentiment_counts minute;         ///< the current one-minute bucket
+  sentiment_counts hour;           ///< the last sixty one-minute buckets
+  sentiment_counts day;            ///< the last twenty-four one-hour buckets
+  double loyalty_hour = 0;         ///< (pos − neg) / (pos + neg) over `hour`; 0 without polar mentions
+  double loyalty_day = 0;
+  double share_of_voice_hour = 0;  ///< topic rows: this topic's share of the tenant's topic mentions
+  double share_of_voice_day = 0;
+};
+
+/// One bucket of a period query (period_request), from sitod's durable rollups.
+struct period_row {
+  int64_t from_ms = 0, to_ms = 0;  ///< the bucket, [from_ms, to_ms)
+  std::string from, to;            ///< ISO 8601 in the zone: "2026-11-30T00:00:00+03:00"
+  std::string topic, tag;
+  uint64_t mentions = 0, negative = 0, neutral = 0, positive = 0;
+  double loyalty = 0;              ///< (pos − neg) / (pos + neg)
+  uint64_t authors = 0;            ///< distinct authors
+  uint64_t audience = 0;           ///< their followers
+  int64_t reach = 0, engagement = 0;
+  double er = 0;                   ///< engagement rate
+  uint64_t wom = 0;                ///< word-of-mouth mentions
+  double wom_share = 0;
+  std::optional<double> nps;             ///< topics with NPS tags only
+  std::optional<double> share_of_voice;  ///< topic rows only
+  bool estimated = false;          ///< authors/audience are estimates
 };
 
 struct subscription_options {
@@ -131,19 +209,19 @@ struct subscription_options {
 };
 
 /// A tenant's Stats: counters, rolling aggregates per topic and tag, and
-/// the recent spike alerts (sito/server/stream_stats.hpp).
+/// the recent spike alerts.
 struct tenant_stats {
   std::vector<std::pair<std::string, double>> counters;
-  std::vector<server::stream_stats::row> aggregates;
-  std::vector<server::spike_alert> alerts;
+  std::vector<aggregate_row> aggregates;  ///< topics by name, then their tags by topic and path
+  std::vector<alert> alerts;              ///< the last ones (at most 100), oldest first
 };
 
-/// A period query (sito/server/period_stats.hpp): the measures per bucket
-/// of the tenant's calendar, from sitod's durable rollups.
+/// A period query: the measures per bucket of the tenant's calendar, from
+/// sitod's durable rollups (sitod's period_stats.hpp has the definitions).
 struct period_request {
   std::string topic;               ///< empty: the tenant's total over its topics
   std::string tag;                 ///< a tag path of the topic (its subtree)
-  std::string from;                ///< period_stats.hpp parse_time: -7d, 2026-11-01, …
+  std::string from;                ///< -7d, -12h, 2026-11-01, 2026-11-01T10:00, Unix seconds, now
   std::string to;                  ///< empty: now
   std::string by = "day";          ///< hour, day, week, month, all
   std::vector<std::string> among;  ///< share of voice among these topics
@@ -178,7 +256,7 @@ class connection {
   result<tenant_stats> full_stats();
   /// One row per bucket, oldest first; errors (a bad time, an unknown
   /// topic or zone) come back with the server's message.
-  result<std::vector<server::period_row>> periods(const period_request& q);
+  result<std::vector<period_row>> periods(const period_request& q);
   /// Runs `topic` over the retained post log (optionally only posts ingested
   /// in [from_ms, to_ms]); the mentions go to the tenant's stream marked
   /// backfill. Returns (posts scanned, mentions produced).
@@ -190,7 +268,7 @@ class connection {
   /// Waits up to `timeout` for the next MentionBatch of any subscription.
   result<std::vector<mention>> next_mentions(std::chrono::milliseconds timeout);
   /// Spike alerts received so far (by next_mentions) and not yet taken.
-  std::vector<server::spike_alert> take_alerts();
+  std::vector<alert> take_alerts();
   status credit(const std::string& subscription, uint32_t mentions);
   status commit(const std::string& subscription, uint64_t offset);
 
@@ -219,7 +297,7 @@ class subscriber {
   /// Commits the offset of the last mention handed out.
   status commit();
   /// Spike alerts received (subscription_options::alerts) and not yet taken.
-  std::vector<server::spike_alert> take_alerts();
+  std::vector<alert> take_alerts();
   uint64_t last_offset() const { return last_offset_; }
 
  private:

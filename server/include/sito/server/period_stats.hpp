@@ -122,10 +122,6 @@ struct period_row {
 /// buckets (a year of hours is 8 760): a longer series is an error.
 result<std::vector<period_row>> query_periods(const store& db, const period_query& q);
 
-/// One JSON object per row, with exactly the names above (null for an
-/// absent nps or share_of_voice).
-std::string period_row_json(const period_row& r);
-
 /// The measures of a merged cell (mentions … wom_share; not nps, share of voice).
 void fill_measures(const rollup_cell& c, period_row& r);
 
