@@ -82,7 +82,7 @@ json mention_json(const sito::ruleset_snapshot& snap, const sito::post& p, const
               {"sentiment", sito::rules::to_string(m.sentiment)},
               {"sentiment_source", m.sentiment_rule == sito::scan_output::no_label ? std::string("model")
                                                                                     : std::string(snap.label(m.sentiment_rule))},
-              {"priority", std::round(m.priority * 10) / 10},
+              {"priority", std::round(static_cast<double>(m.priority) * 10) / 10},
               {"processed", m.processed},
               {"wom", m.wom},
               {"highlights", hl}};

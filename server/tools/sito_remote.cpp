@@ -54,7 +54,7 @@ json mention_json(const client::mention& m) {
               {"tags", m.tags},         {"backfill", m.backfill},
               {"sentiment", sito::rules::to_string(static_cast<sito::rules::sentiment>(m.sentiment))},
               {"sentiment_source", m.sentiment_source},
-              {"priority", std::round(m.priority * 10) / 10},
+              {"priority", std::round(static_cast<double>(m.priority) * 10) / 10},
               {"processed", m.processed},  {"wom", m.wom},
               {"from_image", m.from_image},
               {"highlights", hl},              {"snapshot_version", m.snapshot_version},
