@@ -35,7 +35,12 @@ function jsIndex(text, byteOffset) {
   return decoder.decode(encoder.encode(text).slice(0, byteOffset)).length;
 }
 
-function status(text) { $("status").textContent = text; }
+// One line under the buttons: what the last save, load or run said. A run's
+// own error is cleared by the next good run, never a save's message.
+function status(text, fromRun) {
+  $("status").textContent = text;
+  $("status").dataset.fromRun = fromRun ? "1" : "";
+}
 
 // ---- the query editor ---------------------------------------------------------
 
@@ -246,15 +251,15 @@ function renderResults(r) {
 
 async function run() {
   let topic;
-  try { topic = topicFromPage(); } catch (e) { return status("channels, tags and rules: " + e.message); }
+  try { topic = topicFromPage(); } catch (e) { return status("channels, tags and rules: " + e.message, true); }
   const seq = ++state.runSeq;
   try {
     const r = await api("POST", "/api/v1/try", { topic, posts: $("posts").value });
     if (seq !== state.runSeq) return;
     renderResults(r);
-    status("");
+    if ($("status").dataset.fromRun) status("");
   } catch (e) {
-    status(e.message);
+    status(e.message, true);
   }
 }
 

@@ -161,7 +161,7 @@ def main():
                     "--window-size=1400,1000", "--lang=ru"):
             options.add_argument(arg)
         driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-        wait = WebDriverWait(driver, 20)
+        wait = WebDriverWait(driver, 60)  # generous: sanitizer builds are slow
         driver.get(f"http://127.0.0.1:{port}/playground")
         driver.find_element(By.ID, "token").send_keys(ADMIN)
         driver.find_element(By.CSS_SELECTOR, "#login button").click()
@@ -223,7 +223,10 @@ def main():
         driver.find_element(By.ID, "topic-id").clear()
         driver.find_element(By.ID, "topic-id").send_keys("delivery-v2")
         driver.find_element(By.ID, "save").click()
-        wait.until(lambda d: "saved delivery-v2" in d.find_element(By.ID, "status").text)
+        try:
+            wait.until(lambda d: "saved delivery-v2" in d.find_element(By.ID, "status").text)
+        except Exception:
+            raise AssertionError("save: the status line says " + repr(driver.find_element(By.ID, "status").text))
         status, body, _ = http(port, "GET", "/api/v1/topics", ADMIN)
         stored = {t["id"]: t for t in json.loads(body)["topics"]}
         expect("delivery-v2" in stored and stored["delivery-v2"]["query"] == good, "the saved topic is stored")

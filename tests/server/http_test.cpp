@@ -150,7 +150,7 @@ TEST_F(SitodHttp, MalformedRequestsGet400AndTheConnectionCloses) {
                                 std::string("GET /health HTTP/1.1\r\nContent-Length: x\r\n\r\n"),
                                 std::string("GET /health HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"),
                                 std::string("GET http://evil/health HTTP/1.1\r\nHost: sitod\r\n\r\n"),
-                                std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n", 17)}) {
+                                std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n", 15)}) {
     raw_http c(server_->http_port());
     c.send(bad);
     const response r = c.read();
