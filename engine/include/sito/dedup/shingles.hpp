@@ -1,0 +1,75 @@
+// File: sito/dedup/shingles.hpp
+//
+// The set a near-duplicate check compares (DESIGN §4, issue 12): the
+// distinct word bigrams of a post's normalized text, as 64-bit hashes.
+//
+// Normalization is the analyzer's (sito/text/analyzed_text.hpp): NFKC, lower
+// case, ё→е, punctuation separates words. On top of it a shingler
+//   * keeps word tokens only: emoji tokens are dropped, so appended emoji
+//     change nothing;
+//   * keeps the words of hashtags and @mentions without the sigil
+//     (`#Розыгрыш_2024` gives the words `розыгрыш`, `2024`), so an appended
+//     hashtag adds a bigram or two, like an appended word;
+//   * drops URLs: a token whose bytes start inside a stretch that begins with
+//     `http://`, `https://` (any case), `www.` or `WWW.` and runs to the next ASCII
+//     blank (`Www.` in mixed case is not seen). Campaigns vary their tracking links per partner, so a link would
+//     make copies look different, and a link alone says nothing of the text.
+//     A bare domain without a scheme or `www.` (`vk.cc/x`) stays as words.
+// Words on either side of a dropped token become adjacent. The bigram of the
+// words (a, b) hashes their token_hash() values with bigram_hash(): the
+// order matters, and the value is the same in every process of one build.
+//
+//   sito::dedup::shingler s;
+//   std::vector<uint64_t> bigrams;
+//   SITO_RETURN_IF_ERROR(s.shingle("Розыгрыш iPhone! Репост и подписка 🔥", bigrams));
+//   // bigrams: sorted, distinct: {розыгрыш iphone, iphone репост, репост и, и подписка}
+//
+// Thread-safety: a shingler is NOT safe for concurrent use (it owns an
+// analyzer and scratch); give each thread its own.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <string_view>
+#include <vector>
+
+#include "sito/base/status.hpp"
+#include "sito/text/analyzed_text.hpp"
+#include "sito/text/token_hash.hpp"
+
+namespace sito::dedup {
+
+/// The hash of the word bigram (a, b) from the words' token_hash() values.
+/// Not symmetric: bigram_hash(a, b) != bigram_hash(b, a) in general.
+inline uint64_t bigram_hash(uint64_t first, uint64_t second) {
+  using namespace sito::text::detail;
+  return hash_mum(first ^ hash_s0, hash_mum(second ^ hash_s1, hash_s2));
+}
+
+class shingler {
+ public:
+  shingler() = default;
+  explicit shingler(text::analyzer_implementation impl) : analyzer_(impl) {}
+
+  /// The sorted, distinct bigram hashes of `utf8` into `out` (cleared first).
+  /// A text of fewer than two words gives none.
+  /// Errors: invalid_argument "invalid UTF-8 at byte N" (the analyzer's).
+  status shingle(std::string_view utf8, std::vector<uint64_t>& out);
+
+  /// The words shingle() keeps, in order, as normalized UTF-8 (for tests and
+  /// `explain`-style output; not on the hot path).
+  result<std::vector<std::string>> words(std::string_view utf8);
+
+ private:
+  /// The analyzed words' token hashes in order, into words_.
+  status analyze_words(std::string_view utf8, std::vector<std::string>* texts);
+
+  text::analyzer analyzer_;
+  text::analyzed_text analyzed_;
+  std::vector<uint64_t> words_;
+  std::vector<size_t> link_starts_;
+  std::vector<std::pair<size_t, size_t>> links_;
+};
+
+}  // namespace sito::dedup
