@@ -245,5 +245,27 @@ TEST(NearDuplicates, MemoryIsReportedAndBounded) {
   EXPECT_LT(bytes / 5000, 2500u);
 }
 
+TEST(NearDuplicates, BandEntriesOfEvictedPostsAreReusedAndSwept) {
+  // Eviction leaves a post's band entries in the map (stale); a later post
+  // with the same keys must start a new bucket, not walk into evicted posts,
+  // and the sweep must not drop the entries of live posts.
+  near_duplicate_index ix({.max_posts = 4});
+  ASSERT_FALSE(ix.check_and_add_bigrams("a", "x", 0, range_set(0, 100)).duplicate);
+  for (uint64_t i = 1; i <= 4; ++i)  // evicts "a"
+    ASSERT_FALSE(ix.check_and_add_bigrams("f" + std::to_string(i), "x", 0, range_set(i * 1000, i * 1000 + 100)).duplicate);
+  const auto again = ix.check_and_add_bigrams("a2", "x", 0, range_set(0, 100));  // a's keys, stale
+  EXPECT_FALSE(again.duplicate) << "a was evicted: its stale entries are not a match";
+  const auto copy = ix.check_and_add_bigrams("a3", "x", 0, range_set(0, 100));
+  EXPECT_TRUE(copy.duplicate);
+  EXPECT_EQ(copy.duplicate_of, "a2") << "the bucket restarted at a2";
+  // Thousands of posts later sweeps have run; a copy of the newest still matches.
+  for (uint64_t i = 0; i < 3000; ++i)
+    ix.check_and_add_bigrams("g" + std::to_string(i), "x", 0, range_set(10'000 + i * 200, 10'000 + i * 200 + 100));
+  EXPECT_GT(ix.stats().sweeps, 0u);
+  const auto last = ix.check_and_add_bigrams("g-copy", "x", 0, range_set(10'000 + 2999 * 200, 10'000 + 2999 * 200 + 100));
+  EXPECT_TRUE(last.duplicate);
+  EXPECT_EQ(last.duplicate_of, "g2999");
+}
+
 }  // namespace
 }  // namespace sito::dedup

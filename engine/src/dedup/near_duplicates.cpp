@@ -7,8 +7,13 @@
 //   * A band map entry maps a band key to the newest seq in that bucket;
 //     each post keeps, per band, the distance back to the next older seq of
 //     the same bucket. A walk goes newest first and stops at a seq below
-//     first_, so eviction never edits links: it erases a map entry only when
-//     the evicted post is the bucket's newest (and so its only live one).
+//     first_, so eviction never edits links. Eviction does not touch the map
+//     either: an entry whose seq fell out of the window is stale, and the
+//     next post with that key overwrites it as if the bucket were new. The
+//     stale entries of keys that never recur are swept in one pass over the
+//     map once a quarter of the window was evicted. The map's
+//     accesses are its cost (each a cache miss once it outgrows the cache):
+//     one per band per post instead of two (add and evict).
 //   * A post that matched nothing has no cluster record (most posts); its
 //     cluster id is seq + 1. A record is made when a second post joins.
 //     Records keep their members as a list sorted by seq (next_in_cluster),
@@ -111,7 +116,19 @@ struct near_duplicate_index::impl {
   std::vector<uint32_t> links;  ///< per slot, lsh_bands distances back to the next older seq (0: none)
   size_t heap_id_bytes = 0;     ///< ids longer than the small-string buffer
 
-  absl::flat_hash_map<uint64_t, uint64_t> bands;  ///< band key → newest seq of its bucket
+  absl::flat_hash_map<uint64_t, uint64_t> bands;  ///< band key → newest seq of its bucket (stale when < first)
+  uint64_t evicted_since_sweep = 0;
+
+  /// Drops the entries whose bucket has no live post left, once a quarter of
+  /// the window was evicted: stale entries stay under a quarter of the live
+  /// ones (memory), and the sequential pass over the map costs less than the
+  /// random access per eviction it replaces.
+  void sweep_if_due() {
+    if (evicted_since_sweep < std::max<uint64_t>(held() / 4, initial_capacity)) return;
+    absl::erase_if(bands, [this](const std::pair<const uint64_t, uint64_t>& kv) { return kv.second < first; });
+    evicted_since_sweep = 0;
+    ++st.sweeps;
+  }
   std::vector<cluster_record> clusters;
   std::vector<uint32_t> free_clusters;
   int64_t latest_time = std::numeric_limits<int64_t>::min();
@@ -165,13 +182,7 @@ struct near_duplicate_index::impl {
 
   void evict_oldest() {
     const size_t s = slot(first);
-    const minhash_signature& sig = sigs[s];
-    uint64_t keys[lsh_bands];
-    for (size_t j = 0; j < lsh_bands; ++j) bands.prefetch(keys[j] = lsh_band_key(sig, j));  // misses overlap
-    for (size_t j = 0; j < lsh_bands; ++j) {
-      auto it = bands.find(keys[j]);
-      if (it != bands.end() && it->second == first) bands.erase(it);
-    }
+    ++evicted_since_sweep;
     post_record& p = posts[s];
     if (p.cluster != no_cluster) {
       cluster_record& c = clusters[p.cluster];
@@ -271,6 +282,7 @@ struct near_duplicate_index::impl {
       evict_oldest();
       ++st.evicted_by_cap;
     }
+    sweep_if_due();
     if (held() == capacity) grow();
     const uint64_t seq = end;
 
@@ -289,6 +301,10 @@ struct near_duplicate_index::impl {
       auto [it, inserted] = bands.try_emplace(keys[j], seq);
       own_links[j] = 0;
       if (inserted) continue;
+      if (it->second < first) {  // stale: every post of the bucket was evicted
+        it->second = seq;
+        continue;
+      }
       uint64_t cand = it->second;
       it->second = seq;
       own_links[j] = static_cast<uint32_t>(seq - cand);

@@ -98,6 +98,7 @@ struct near_duplicate_stats {
   uint64_t evicted_by_time = 0;
   uint64_t evicted_by_cap = 0;
   uint64_t cluster_merges = 0;  ///< posts that joined two or more clusters into one
+  uint64_t sweeps = 0;          ///< passes that dropped the band entries of evicted posts
 };
 
 class near_duplicate_index {
