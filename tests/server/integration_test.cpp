@@ -1680,6 +1680,47 @@ TEST(SitodConfig, ConnectionLimits) {
   }
 }
 
+TEST(SitodConfig, HttpPortAsAScalarOrAMapWithLimitsAndThePlayground) {
+  auto scalar = server::parse_config("http: 0.0.0.0:9401\n", "s.yaml");
+  ASSERT_TRUE(scalar.ok()) << scalar.error().to_string();
+  EXPECT_EQ(scalar->http_host, "0.0.0.0");
+  EXPECT_EQ(scalar->http_port, 9401);
+  EXPECT_EQ(scalar->http, server::http_config{}) << "limits keep their defaults";
+  auto off = server::parse_config("http: off\n", "s.yaml");
+  ASSERT_TRUE(off.ok());
+  EXPECT_FALSE(off->http_enabled);
+  auto map = server::parse_config(
+      "http: {listen: 127.0.0.1:9402, playground: off, max_connections: 8, max_header_bytes: 4096,\n"
+      "       max_body_bytes: 65536, request_timeout_seconds: 3, keep_alive_seconds: 20}\n",
+      "s.yaml");
+  ASSERT_TRUE(map.ok()) << map.error().to_string();
+  EXPECT_EQ(map->http_port, 9402);
+  EXPECT_EQ(map->http.playground, "off");
+  EXPECT_EQ(map->http.max_connections, 8u);
+  EXPECT_EQ(map->http.max_header_bytes, 4096u);
+  EXPECT_EQ(map->http.max_body_bytes, 65536u);
+  EXPECT_EQ(map->http.request_timeout_seconds, 3u);
+  EXPECT_EQ(map->http.keep_alive_seconds, 20u);
+  auto yes = server::parse_config("http: {playground: true}\n", "s.yaml");
+  ASSERT_TRUE(yes.ok());
+  EXPECT_EQ(yes->http.playground, "on");
+  const std::pair<const char*, const char*> bad[] = {
+      {"http: {playground: maybe}\n", "playground must be on, off or auto"},
+      {"http: {max_connections: 0}\n", "max_connections must be at least 1"},
+      {"http: {max_header_bytes: 10}\n", "max_header_bytes must be 1024..1048576"},
+      {"http: {max_body_bytes: 999999999999}\n", ""},
+      {"http: {request_timeout_seconds: 0}\n", "request_timeout_seconds and keep_alive_seconds must be 1..3600"},
+      {"http: {listen: nowhere}\n", "http"},
+      {"http: {lsten: 127.0.0.1:1}\n", "did you mean 'listen'"},
+      {"http: [1, 2]\n", "expected HOST:PORT, off, or a map"}};
+  for (const auto& [text, want] : bad) {
+    auto r = server::parse_config(text, "s.yaml");
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_EQ(r.error().message().rfind("s.yaml", 0), 0u) << r.error().message();
+    EXPECT_NE(r.error().message().find(want), std::string::npos) << text << " → " << r.error().message();
+  }
+}
+
 TEST(SitodConfig, FrameAndIdleTimeouts) {
   auto c = server::parse_config("limits: {frame_timeout_seconds: 5, idle_timeout_seconds: 0}\n", "t.yaml");
   ASSERT_TRUE(c.ok()) << c.error().to_string();
