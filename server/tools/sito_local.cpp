@@ -13,6 +13,7 @@
 #include "sito_commands.hpp"
 #include "sito/compile/compiler.hpp"
 #include "sito/compile/validate.hpp"
+#include "sito/dedup/near_duplicates.hpp"
 #include "sito/model/post.hpp"
 #include "sito/model/topic.hpp"
 #include "sito/query/parser.hpp"
@@ -104,11 +105,32 @@ int run_match(const std::string& topics_path, const std::string& posts_path, siz
   std::vector<sito::post> batch;
   std::string line;
   size_t line_no = 0;
+  // Near-duplicates among the posts that matched a topic, in file order, as
+  // sitod will check them in stream order (sito/dedup/near_duplicates.hpp):
+  // a near-duplicate's mentions carry the cluster's first post and its size.
+  sito::dedup::near_duplicate_index near_duplicates;
+  std::vector<sito::dedup::near_duplicate_match> duplicate_of;
   auto flush = [&] {
     scanner.scan(batch, out);
-    for (const auto& m : out.matches)
-      std::cout << mention_json(**snap, batch[m.post], out, m).dump(-1, ' ', false, json::error_handler_t::replace)
-                << "\n";
+    duplicate_of.assign(batch.size(), {});
+    std::vector<bool> matched(batch.size(), false);
+    for (const auto& m : out.matches) matched[m.post] = true;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (!matched[i]) continue;
+      const sito::post& p = batch[i];
+      const std::string& who = p.author.id.empty() ? p.author.handle : p.author.id;
+      auto d = near_duplicates.check_and_add(p.id, p.source + ":" + who, p.published_at * 1000,
+                                             p.title.empty() ? p.text : p.title + "\n" + p.text);
+      if (d.ok()) duplicate_of[i] = std::move(*d);
+    }
+    for (const auto& m : out.matches) {
+      json j = mention_json(**snap, batch[m.post], out, m);
+      if (const auto& d = duplicate_of[m.post]; d.duplicate) {
+        j["duplicate_of"] = d.duplicate_of;
+        j["duplicates"] = d.cluster_size;
+      }
+      std::cout << j.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+    }
     for (const auto& r : out.rejected)
       std::cerr << json{{"post_id", batch[r.post].id}, {"error", r.reason.message()}}.dump(
                        -1, ' ', false, json::error_handler_t::replace)

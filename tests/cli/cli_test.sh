@@ -52,6 +52,31 @@ grep -q '"topic":"broken"' "$dir/err.jsonl" || fail "compile error not reported:
 grep -q 'not valid JSON' "$dir/err.jsonl" || fail "bad JSON line not reported"
 grep -q '"line":3' "$dir/err.jsonl" || fail "the invalid UTF-8 line is not reported by number"
 
+# match: near-duplicates among the matched posts, in file order. The second
+# and third posts are edits of the first (a prefix, emoji, case); the fourth
+# matches but is another text; the first of a cluster carries neither field.
+cat >"$dir/giveaway.yaml" <<'YAML'
+tenant: t
+topics:
+  - id: giveaway
+    query: 'розыгрыш*'
+YAML
+{
+  printf '%s\n' '{"id":"g1","author":{"id":"a"},"text":"Розыгрыш iPhone 15! Сделай репост этой записи и подпишись на нашу группу, итоги в пятницу"}'
+  printf '%s\n' '{"id":"g2","author":{"id":"b"},"text":"Репост: РОЗЫГРЫШ iPhone 15!!! Сделай репост этой записи и подпишись на нашу группу, итоги в пятницу 🔥"}'
+  printf '%s\n' '{"id":"g3","author":{"id":"c"},"text":"розыгрыш iphone 15 сделай репост этой записи и подпишись на нашу группу итоги в пятницу #конкурс"}'
+  printf '%s\n' '{"id":"g4","author":{"id":"d"},"text":"Вчера был розыгрыш призов в нашем кафе, победил мой сосед по подъезду"}'
+} >"$dir/giveaway.jsonl"
+"$sito" match --topics "$dir/giveaway.yaml" --posts "$dir/giveaway.jsonl" >"$dir/dups.jsonl" 2>"$dir/dups.err" ||
+  fail "match: $(cat "$dir/dups.err")"
+[ "$(wc -l <"$dir/dups.jsonl")" = 4 ] || fail "expected four mentions: $(cat "$dir/dups.jsonl")"
+grep '"post_id":"g1"' "$dir/dups.jsonl" | grep -q 'duplicate' && fail "the first post is no duplicate"
+grep '"post_id":"g2"' "$dir/dups.jsonl" | grep -q '"duplicate_of":"g1","duplicates":2' ||
+  fail "g2 is a near-duplicate of g1: $(cat "$dir/dups.jsonl")"
+grep '"post_id":"g3"' "$dir/dups.jsonl" | grep -q '"duplicate_of":"g1","duplicates":3' ||
+  fail "g3 is a near-duplicate of g1: $(cat "$dir/dups.jsonl")"
+grep '"post_id":"g4"' "$dir/dups.jsonl" | grep -q 'duplicate' && fail "g4 is another text"
+
 # explain: the tree and the result.
 "$sito" explain --topics "$dir/topics.yaml" --topic courier --post '{"id":"x","text":"курьер опоздал"}' >"$dir/explain.txt" 2>/dev/null
 grep -q 'result: MATCH' "$dir/explain.txt" || fail "explain: $(cat "$dir/explain.txt")"
