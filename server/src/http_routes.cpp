@@ -19,6 +19,12 @@ http_reply http_error(http::status status, const std::string& message) {
   return http_json(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), status);
 }
 
+http_reply http_method_not_allowed(const char* allow) {
+  http_reply r = http_error(http::status::method_not_allowed, std::string("this path takes ") + allow);
+  r.headers.emplace_back("Allow", allow);
+  return r;
+}
+
 namespace {
 
 http_reply health_reply(sitod::impl& s) {
@@ -65,16 +71,10 @@ bool http_admin(sitod::impl& s, const http_request& req, std::string& tenant, co
 void serve_http(sitod::impl& s, const http_request& req, const http_responder& respond) {
   std::string_view target(req.target().data(), req.target().size());
   const std::string_view path = target.substr(0, target.find('?'));
-  const http::verb method = req.method();
-  const bool get = method == http::verb::get || method == http::verb::head;
-  auto only_get = [&] {
-    http_reply r = http_error(http::status::method_not_allowed, "this path takes GET and HEAD");
-    r.headers.emplace_back("Allow", "GET, HEAD");
-    return r;
-  };
-  if (path == "/health") return respond(get ? health_reply(s) : only_get());
+  const bool get = http_is_get(req);
+  if (path == "/health") return respond(get ? health_reply(s) : http_method_not_allowed("GET, HEAD"));
   if (path == "/metrics") {
-    if (!get) return respond(only_get());
+    if (!get) return respond(http_method_not_allowed("GET, HEAD"));
     http_reply r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = s.metrics_text();

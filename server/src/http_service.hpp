@@ -34,6 +34,12 @@ struct http_reply {
 /// `{"error": message}` with the status; what every route answers on failure.
 http_reply http_error(http::status status, const std::string& message);
 http_reply http_json(std::string body, http::status status = http::status::ok);
+/// 405 with `Allow: allow` ("GET, HEAD", "POST", ...).
+http_reply http_method_not_allowed(const char* allow);
+/// GET or HEAD (HEAD answers what GET would, without the body).
+inline bool http_is_get(const http_request& req) {
+  return req.method() == http::verb::get || req.method() == http::verb::head;
+}
 
 /// Called once per request, from any thread.
 using http_responder = std::function<void(http_reply)>;

@@ -208,12 +208,6 @@ std::optional<http_reply> asset(std::string_view path) {
   return r;
 }
 
-http_reply method_not_allowed(const char* allow) {
-  http_reply r = http_error(http::status::method_not_allowed, std::string("this path takes ") + allow);
-  r.headers.emplace_back("Allow", allow);
-  return r;
-}
-
 }  // namespace
 
 bool playground_enabled(const server_config& config) {
@@ -234,11 +228,11 @@ bool serve_playground(sitod::impl& s, const http_request& req, std::string_view 
     return true;
   }
   const http::verb method = req.method();
-  const bool get = method == http::verb::get || method == http::verb::head;
+  const bool get = http_is_get(req);
   if (page) {
     auto r = asset(path);
     if (!r) respond(http_error(http::status::not_found, "no such path: " + std::string(path)));
-    else respond(get ? std::move(*r) : method_not_allowed("GET, HEAD"));
+    else respond(get ? std::move(*r) : http_method_not_allowed("GET, HEAD"));
     return true;
   }
   std::string tenant;
@@ -246,7 +240,7 @@ bool serve_playground(sitod::impl& s, const http_request& req, std::string_view 
   const std::string_view target(req.target().data(), req.target().size());
 
   if (path == "/api/v1/validate") {
-    if (method != http::verb::post) return respond(method_not_allowed("POST")), true;
+    if (method != http::verb::post) return respond(http_method_not_allowed("POST")), true;
     auto body = body_json(req, respond);
     if (!body) return true;
     auto text = member<std::string>(*body, "query", "", respond);
@@ -265,7 +259,7 @@ bool serve_playground(sitod::impl& s, const http_request& req, std::string_view 
   }
 
   if (path == "/api/v1/topics") {
-    if (!get) return respond(method_not_allowed("GET, HEAD")), true;
+    if (!get) return respond(http_method_not_allowed("GET, HEAD")), true;
     net::post(s.queries, [&s, tenant, respond] {
       auto topics = s.db->topics(tenant);
       if (!topics.ok()) return respond(http_error(http::status::service_unavailable, topics.error().message()));
@@ -277,7 +271,7 @@ bool serve_playground(sitod::impl& s, const http_request& req, std::string_view 
   }
 
   if (path.starts_with("/api/v1/topics/")) {
-    if (method != http::verb::put) return respond(method_not_allowed("PUT")), true;
+    if (method != http::verb::put) return respond(http_method_not_allowed("PUT")), true;
     auto body = body_json(req, respond);
     if (!body) return true;
     const std::string id(path.substr(std::string_view("/api/v1/topics/").size()));
@@ -302,7 +296,7 @@ bool serve_playground(sitod::impl& s, const http_request& req, std::string_view 
   }
 
   if (path == "/api/v1/try") {
-    if (method != http::verb::post) return respond(method_not_allowed("POST")), true;
+    if (method != http::verb::post) return respond(http_method_not_allowed("POST")), true;
     auto body = body_json(req, respond);
     if (!body) return true;
     auto posts_text = member<std::string>(*body, "posts", "", respond);
@@ -352,7 +346,7 @@ bool serve_playground(sitod::impl& s, const http_request& req, std::string_view 
   }
 
   if (path == "/api/v1/posts/recent") {
-    if (!get) return respond(method_not_allowed("GET, HEAD")), true;
+    if (!get) return respond(http_method_not_allowed("GET, HEAD")), true;
     const size_t limit = std::min(query_limit(target, 50), max_recent_posts);
     net::post(s.queries, [&s, limit, respond] {
       const uint64_t next = s.db->next_post_offset();
