@@ -17,21 +17,24 @@ a live subscription's lag), scrapes /metrics, and checks that
     (or instance/job, which Prometheus adds), when sitod has samples of it.
 
 Usage: dashboard_test.py --sitod PATH --sito PATH --dashboard ops/grafana/sitod.json
-Standard library only (run with /usr/bin/python3).
+Standard library only (run with /usr/bin/python3); sitod is started by
+tests/support/sitod_child.py.
 """
 import argparse
-import hashlib
 import json
 import os
 import re
 import select
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+from sitod_child import SitodChild, sha256, wait_until  # noqa: E402
 
 PRODUCER = "dash-producer-secret"
 SUBSCRIBER = "dash-subscriber-secret"
@@ -260,7 +263,6 @@ topics:
     query: 'любовь OR жизнь'
 """)
     cfg = os.path.join(d, "sitod.yaml")
-    sha = lambda s: hashlib.sha256(s.encode()).hexdigest()
     with open(cfg, "w", encoding="utf-8") as f:
         f.write(f"""listen: 127.0.0.1:0
 http: 127.0.0.1:0
@@ -271,9 +273,9 @@ tenants:
     topics_file: {topics}
     ingest_posts_per_second: 100000
     tokens:
-      - {{sha256: {sha(PRODUCER)}, role: producer}}
-      - {{sha256: {sha(SUBSCRIBER)}, role: subscriber}}
-      - {{sha256: {sha(ADMIN)}, role: admin}}
+      - {{sha256: {sha256(PRODUCER)}, role: producer}}
+      - {{sha256: {sha256(SUBSCRIBER)}, role: subscriber}}
+      - {{sha256: {sha256(ADMIN)}, role: admin}}
 """)
     posts = os.path.join(d, "posts.jsonl")
     texts = ["Курьер опоздал, доставка сорвалась", "Любовь и жизнь", "Доставка цветов вовремя, спасибо",
@@ -288,16 +290,6 @@ tenants:
     return cfg, posts
 
 
-def wait_for(predicate, seconds, what):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def get(url):
     with urllib.request.urlopen(url, timeout=10) as r:
         return r.read().decode("utf-8")
@@ -305,20 +297,10 @@ def get(url):
 
 def scrape_real_sitod(sitod, sito, d):
     cfg, posts = write_config(d)
-    log_path = os.path.join(d, "sitod.log")
-    log = open(log_path, "wb")
-    proc = subprocess.Popen([sitod, "--config", cfg], stdout=log, stderr=subprocess.STDOUT)
+    child = SitodChild(sitod, cfg, os.path.join(d, "sitod.log"))
     sub = None
     try:
-        def listening():
-            if proc.poll() is not None:
-                raise AssertionError(f"sitod exited ({proc.returncode}):\n" + open(log_path, encoding="utf-8").read())
-            for line in open(log_path, encoding="utf-8", errors="replace"):
-                if '"sitod listening"' in line:
-                    rec = json.loads(line)
-                    return rec["port"], rec["http_port"]
-            return None
-        port, http_port = wait_for(listening, 60, "sitod to listen")
+        port, http_port = child.start(60)
         server = ["--server", f"127.0.0.1:{port}"]
         base = f"http://127.0.0.1:{http_port}"
         # A live subscription (its lag is a labelled series), then the posts.
@@ -339,7 +321,7 @@ def scrape_real_sitod(sitod, sito, d):
             needed = ["sito_topic_mentions_total{", "sito_subscription_lag_mentions{", "sito_mentions_window{",
                       "sito_audience{", "sito_posts_with_unknown_fields_total{"]
             return text if all(n in text for n in needed) else None
-        text = wait_for(populated, 30, "the labelled series in /metrics")
+        text = wait_until(populated, 30, "the labelled series in /metrics")
         health = get(base + "/health")
         assert '"status":"ok"' in health, health
         return text
@@ -347,14 +329,7 @@ def scrape_real_sitod(sitod, sito, d):
         if sub is not None:
             sub.kill()
             sub.wait()
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        log.close()
+        child.stop()
 
 
 def main():

@@ -23,7 +23,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 
@@ -46,6 +45,8 @@ def prerequisites():
 
 
 prerequisites()
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from sitod_child import SitodChild, sha256  # noqa: E402
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -73,11 +74,6 @@ POSTS = [
 ]
 
 
-def sha256(s):
-    import hashlib
-    return hashlib.sha256(s.encode()).hexdigest()
-
-
 def start_sitod(sitod, work):
     topics = os.path.join(work, "topics.yaml")
     with open(topics, "w", encoding="utf-8") as f:
@@ -94,15 +90,9 @@ tenants:
       - {{sha256: {sha256(ADMIN)}, role: admin}}
       - {{sha256: {sha256(SUBSCRIBER)}, role: subscriber}}
 """)
-    proc = subprocess.Popen([sitod, "--config", config], stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            raise SystemExit("sitod exited before listening (config above)")
-        if "sitod listening" in line:
-            return proc, json.loads(line)["http_port"]
-    raise SystemExit("sitod did not listen within 60 s")
+    child = SitodChild(sitod, config, os.path.join(work, "sitod.log"))
+    child.start(60)
+    return child
 
 
 def http(port, method, path, token=None, body=None):
@@ -141,7 +131,8 @@ def main():
     sitod, sito = sys.argv[1], sys.argv[2]
     shots = sys.argv[3] if len(sys.argv) > 3 else os.environ.get("SITO_SCREENSHOT_DIR")
     work = tempfile.mkdtemp(prefix="sito-playground-")
-    proc, port = start_sitod(sitod, work)
+    child = start_sitod(sitod, work)
+    port = child.http_port
     driver = None
     try:
         # --- the API's doors ---------------------------------------------------
@@ -236,11 +227,7 @@ def main():
     finally:
         if driver:
             driver.quit()
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        child.stop()
         shutil.rmtree(work, ignore_errors=True)
     print("playground_test: all checks passed")
 

@@ -28,13 +28,11 @@ from __future__ import annotations
 
 import argparse
 import collections
-import hashlib
 import json
 import os
 import re
 import select
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -46,6 +44,8 @@ from typing import Any, Dict, List, Optional, Tuple
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "support"))
+from sitod_child import SitodChild, sha256, wait_until  # noqa: E402
 ARGS = argparse.Namespace(sitod=os.environ.get("SITOD", str(REPO / "build/server/sitod")),
                           sito=os.environ.get("SITO_CLI", str(REPO / "build/server/sito")),
                           wire=os.environ.get("SITO_WIRE_PYTHON", str(REPO / "build/schemas/python")))
@@ -82,17 +82,12 @@ ACME_TOPICS: List[Dict[str, Any]] = [
 ]
 
 
-def sha256(s: str) -> str:
-    return hashlib.sha256(s.encode()).hexdigest()
-
-
-class Sitod:
-    """sitod as a child process with a config and data dir of its own."""
+class Sitod(SitodChild):
+    """sitod as a child process (tests/support/sitod_child.py) with a config
+    and data dir of its own."""
 
     def __init__(self, workdir: Path, extra: Tuple[str, ...] = ()) -> None:
-        self.dir = workdir
-        self.proc: Optional[subprocess.Popen] = None
-        self.port = 0
+        super().__init__(ARGS.sitod, workdir / "sitod.yaml", workdir / "sitod.log")
         lines = ["listen: 127.0.0.1:0", "http: 127.0.0.1:0", "data_dir: %s" % (workdir / "data"),
                  "ocr: off", *extra,
                  # Spikes from the first minute: five mentions in a minute alert.
@@ -104,33 +99,6 @@ class Sitod:
             for role, secret in roles.items():
                 lines.append("      - {sha256: %s, role: %s}" % (sha256(secret), role))
         (workdir / "sitod.yaml").write_text("\n".join(lines) + "\n")
-
-    def start(self) -> None:
-        with open(self.dir / "sitod.log", "wb") as log:
-            self.proc = subprocess.Popen([ARGS.sitod, "--config", str(self.dir / "sitod.yaml")], stdout=log,
-                                         stderr=log, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + 120  # a sanitizer build loads the morphology slowly
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("sitod exited with %s:\n%s" % (self.proc.returncode, self.log()))
-            for line in self.log().splitlines():
-                if "sitod listening" in line and line.endswith("}"):
-                    self.port = json.loads(line)["port"]
-                    return
-            time.sleep(0.05)
-        raise RuntimeError("sitod did not say it listens:\n" + self.log())
-
-    def log(self) -> str:
-        return (self.dir / "sitod.log").read_text(errors="replace")
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
 
 
 SITOD: Optional[Sitod] = None
@@ -165,16 +133,6 @@ def key(post_id: str, topic: str, tags: List[str], sentiment: str, sentiment_sou
 def mention_key(m: "sito_client.Mention") -> Tuple[Any, ...]:
     return key(m.post_id, m.topic, m.tags, m.sentiment, m.sentiment_source, m.priority, m.processed, m.wom,
                [(h.field, h.start, h.end, h.term) for h in m.highlights])
-
-
-def wait_until(check: Any, timeout: float = 20.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = check()
-        if got:
-            return got
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
 
 
 class PublishSubscribeEqualsMatch(unittest.TestCase):
