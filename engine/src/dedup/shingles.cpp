@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 
 #include "sito/text/fold.hpp"
 
@@ -55,14 +56,17 @@ void find_links(std::string_view s, std::vector<size_t>& starts, std::vector<std
 
 status shingler::analyze_words(std::string_view utf8, std::vector<std::string>* texts) {
   words_.clear();
+  kept_.clear();
   SITO_RETURN_IF_ERROR(analyzer_.analyze(utf8, analyzed_));
   find_links(utf8, link_starts_, links_);
   size_t next_link = 0;
-  for (const text::token& t : analyzed_.tokens) {
+  for (size_t i = 0; i < analyzed_.tokens.size(); ++i) {
+    const text::token& t = analyzed_.tokens[i];
     if (t.is_emoji) continue;
     while (next_link < links_.size() && links_[next_link].second <= t.orig_begin) ++next_link;
     if (next_link < links_.size() && t.orig_begin >= links_[next_link].first) continue;  // inside a link
     words_.push_back(t.hash);
+    kept_.push_back(static_cast<uint32_t>(i));
     if (texts) texts->push_back(text::unfold(analyzed_.key(t)));
   }
   return ok_status();
@@ -77,6 +81,13 @@ status shingler::shingle(std::string_view utf8, std::vector<uint64_t>& out) {
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return ok_status();
+}
+
+bool shingler::in_link(size_t token_index) const {
+  const uint32_t at = analyzed_.tokens[token_index].orig_begin;
+  auto it = std::upper_bound(links_.begin(), links_.end(), at,
+                             [](uint32_t x, const std::pair<size_t, size_t>& l) { return x < l.first; });
+  return it != links_.begin() && at < std::prev(it)->second;
 }
 
 result<std::vector<std::string>> shingler::words(std::string_view utf8) {

@@ -61,13 +61,26 @@ class shingler {
   /// `explain`-style output; not on the hot path).
   result<std::vector<std::string>> words(std::string_view utf8);
 
+  /// Analyzes `utf8` and keeps its words (no emoji, no links): then
+  /// analyzed() holds the analysis and kept() the indices of the kept
+  /// tokens in analyzed().tokens, in text order (both valid until the next
+  /// call). For other consumers of the same words (the embedding lane's
+  /// text_preparer).
+  status analyze_kept(std::string_view utf8) { return analyze_words(utf8, nullptr); }
+  const text::analyzed_text& analyzed() const { return analyzed_; }
+  const std::vector<uint32_t>& kept() const { return kept_; }
+  /// Whether analyzed().tokens[i] lies inside a link (valid after analyze_kept).
+  bool in_link(size_t token_index) const;
+
  private:
-  /// The analyzed words' token hashes in order, into words_.
+  /// The analyzed words' token hashes in order, into words_ (and their
+  /// token indices into kept_).
   status analyze_words(std::string_view utf8, std::vector<std::string>* texts);
 
   text::analyzer analyzer_;
   text::analyzed_text analyzed_;
   std::vector<uint64_t> words_;
+  std::vector<uint32_t> kept_;
   std::vector<size_t> link_starts_;
   std::vector<std::pair<size_t, size_t>> links_;
 };

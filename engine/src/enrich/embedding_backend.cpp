@@ -1,0 +1,150 @@
+// The embedding lane's host side that needs no analyzer: prepared batches,
+// the reference arithmetic, the CPU backend and the backend registry
+// (sito/enrich/embedding.hpp). Kept free of the analyzer so that the
+// standalone GPU build (kernels/standalone) compiles it as the reference.
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "sito/enrich/backend_registry.hpp"
+#include "sito/enrich/embedding.hpp"
+
+namespace sito::enrich {
+
+void prepared_batch::clear() {
+  codepoints.clear();
+  segment_begin.assign(1, 0);
+  text_begin.assign(1, 0);
+}
+
+void prepared_batch::add_segment(std::span<const uint32_t> cps) {
+  codepoints.insert(codepoints.end(), cps.begin(), cps.end());
+  segment_begin.push_back(static_cast<uint32_t>(codepoints.size()));
+}
+
+void prepared_batch::end_text() { text_begin.push_back(static_cast<uint32_t>(segments())); }
+
+namespace reference {
+
+void embed_segment(std::span<const uint32_t> cps, float* out) {
+  std::array<int32_t, embedding_dim> counts{};
+  embedding_math::accumulate_segment(cps.data(), static_cast<int>(cps.size()), counts.data());
+  const int64_t ss = embedding_math::sum_of_squares(counts.data());
+  for (size_t d = 0; d < embedding_dim; ++d) out[d] = embedding_math::component(counts[d], ss);
+}
+
+float dot(const float* a, const float* b) {
+  // 16 partial sums in a fixed order: the compiler vectorizes it without
+  // -ffast-math, and every run sums the same way.
+  constexpr size_t lanes = 16;
+  static_assert(embedding_dim % lanes == 0);
+  float part[lanes] = {};
+  for (size_t i = 0; i < embedding_dim; i += lanes)
+    for (size_t j = 0; j < lanes; ++j) part[j] += a[i + j] * b[i + j];
+  float s = 0;
+  for (float p : part) s += p;
+  return s;
+}
+
+}  // namespace reference
+
+namespace {
+
+class host_example_matrix final : public example_matrix {
+ public:
+  host_example_matrix(std::vector<float> v, size_t n) : example_matrix(std::move(v), n) {}
+};
+
+status check_batch(const prepared_batch& b) {
+  if (b.segment_begin.empty() || b.text_begin.empty() || b.segment_begin.front() != 0 || b.text_begin.front() != 0 ||
+      b.segment_begin.back() != b.codepoints.size() || b.text_begin.back() != b.segments())
+    return invalid_argument("embedding: a prepared batch whose offsets do not cover its code points and segments");
+  return ok_status();
+}
+
+class cpu_embedding_backend final : public embedding_backend {
+ public:
+  std::string_view name() const override { return "cpu"; }
+
+  status embed(const prepared_batch& batch, std::vector<float>& out) override {
+    SITO_RETURN_IF_ERROR(check_batch(batch));
+    out.resize(batch.segments() * embedding_dim);
+    for (size_t s = 0; s < batch.segments(); ++s)
+      reference::embed_segment(std::span(batch.codepoints).subspan(batch.segment_begin[s],
+                                                                    batch.segment_begin[s + 1] - batch.segment_begin[s]),
+                               out.data() + s * embedding_dim);
+    return ok_status();
+  }
+
+  result<std::unique_ptr<example_matrix>> upload_examples(std::vector<float> vectors, size_t count) override {
+    if (vectors.size() != count * embedding_dim)
+      return invalid_argument("embedding: example vectors are not count × " + std::to_string(embedding_dim));
+    return std::unique_ptr<example_matrix>(std::make_unique<host_example_matrix>(std::move(vectors), count));
+  }
+
+  status score(const prepared_batch& batch, const example_matrix& examples, std::vector<float>& out) override {
+    SITO_RETURN_IF_ERROR(embed(batch, segments_));
+    const size_t n = examples.count();
+    const float* ex = examples.vectors().data();
+    out.assign(batch.texts() * n, 0.0f);
+    for (size_t t = 0; t < batch.texts(); ++t) {
+      float* row = out.data() + t * n;
+      for (uint32_t s = batch.text_begin[t]; s < batch.text_begin[t + 1]; ++s) {
+        const float* seg = segments_.data() + static_cast<size_t>(s) * embedding_dim;
+        const bool first = s == batch.text_begin[t];
+        for (size_t e = 0; e < n; ++e) {
+          const float c = reference::dot(seg, ex + e * embedding_dim);
+          row[e] = first ? c : std::max(row[e], c);
+        }
+      }
+    }
+    return ok_status();
+  }
+
+  status minhash(std::span<const uint64_t> bigrams, std::span<const uint32_t> offsets,
+                 std::span<dedup::minhash_signature> out) override {
+    if (offsets.empty() || out.size() != offsets.size() - 1 || offsets.back() > bigrams.size())
+      return invalid_argument("embedding: minhash offsets do not match the bigrams and the output");
+    for (size_t i = 0; i < out.size(); ++i) {
+      if (offsets[i] > offsets[i + 1]) return invalid_argument("embedding: minhash offsets are not ascending");
+      dedup::compute_minhash(bigrams.subspan(offsets[i], offsets[i + 1] - offsets[i]), out[i]);
+    }
+    return ok_status();
+  }
+
+ private:
+  std::vector<float> segments_;
+};
+
+using registry = backend_registry<embedding_backend>;
+
+registry& the_registry() {
+  static registry r("embedding");
+  return r;
+}
+
+result<std::unique_ptr<embedding_backend>> make_cpu() { return make_cpu_embedding_backend(); }
+
+}  // namespace
+
+std::unique_ptr<embedding_backend> make_cpu_embedding_backend() { return std::make_unique<cpu_embedding_backend>(); }
+
+result<std::unique_ptr<example_matrix>> make_example_matrix(embedding_backend& backend, const prepared_batch& examples) {
+  if (examples.segments() != examples.texts())
+    return invalid_argument("embedding: examples must be one segment each (add_phrase)");
+  std::vector<float> v;
+  SITO_RETURN_IF_ERROR(make_cpu_embedding_backend()->embed(examples, v));
+  return backend.upload_examples(std::move(v), examples.texts());
+}
+
+void register_embedding_backend(std::string name, int priority, embedding_backend_factory factory) {
+  the_registry().add(std::move(name), priority, std::move(factory));
+}
+
+std::vector<std::string> embedding_backend_names() { return the_registry().names(); }
+
+result<std::unique_ptr<embedding_backend>> make_embedding_backend(std::string_view name, std::string* fallback_reason) {
+  return the_registry().make(name, make_cpu, fallback_reason);
+}
+
+}  // namespace sito::enrich
