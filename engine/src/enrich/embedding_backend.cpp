@@ -33,17 +33,42 @@ void embed_segment(std::span<const uint32_t> cps, float* out) {
   for (size_t d = 0; d < embedding_dim; ++d) out[d] = embedding_math::component(counts[d], ss);
 }
 
-float dot(const float* a, const float* b) {
+float dot(const float* a, const float* b, size_t dim) {
   // 16 partial sums in a fixed order: the compiler vectorizes it without
   // -ffast-math, and every run sums the same way.
   constexpr size_t lanes = 16;
-  static_assert(embedding_dim % lanes == 0);
   float part[lanes] = {};
-  for (size_t i = 0; i < embedding_dim; i += lanes)
+  size_t i = 0;
+  for (; i + lanes <= dim; i += lanes)
     for (size_t j = 0; j < lanes; ++j) part[j] += a[i + j] * b[i + j];
+  for (size_t j = 0; i < dim; ++i, ++j) part[j] += a[i] * b[i];
   float s = 0;
   for (float p : part) s += p;
   return s;
+}
+
+status score_vectors(std::span<const float> segments, std::span<const uint32_t> text_begin,
+                     const example_matrix& examples, std::vector<float>& out) {
+  const size_t dim = examples.dim();
+  if (text_begin.empty() || text_begin.front() != 0 || segments.size() != static_cast<size_t>(text_begin.back()) * dim)
+    return invalid_argument("embedding: segment vectors do not match their texts and the examples' dimension");
+  const size_t n = examples.count();
+  const float* ex = examples.vectors().data();
+  const size_t texts = text_begin.size() - 1;
+  out.assign(texts * n, 0.0f);
+  for (size_t t = 0; t < texts; ++t) {
+    if (text_begin[t] > text_begin[t + 1]) return invalid_argument("embedding: text offsets are not ascending");
+    float* row = out.data() + t * n;
+    for (uint32_t s = text_begin[t]; s < text_begin[t + 1]; ++s) {
+      const float* seg = segments.data() + static_cast<size_t>(s) * dim;
+      const bool first = s == text_begin[t];
+      for (size_t e = 0; e < n; ++e) {
+        const float c = dot(seg, ex + e * dim, dim);
+        row[e] = first ? c : std::max(row[e], c);
+      }
+    }
+  }
+  return ok_status();
 }
 
 }  // namespace reference
@@ -52,7 +77,7 @@ namespace {
 
 class host_example_matrix final : public example_matrix {
  public:
-  host_example_matrix(std::vector<float> v, size_t n) : example_matrix(std::move(v), n) {}
+  host_example_matrix(std::vector<float> v, size_t n, size_t dim) : example_matrix(std::move(v), n, dim) {}
 };
 
 status check_batch(const prepared_batch& b) {
@@ -76,29 +101,24 @@ class cpu_embedding_backend final : public embedding_backend {
     return ok_status();
   }
 
-  result<std::unique_ptr<example_matrix>> upload_examples(std::vector<float> vectors, size_t count) override {
-    if (vectors.size() != count * embedding_dim)
-      return invalid_argument("embedding: example vectors are not count × " + std::to_string(embedding_dim));
-    return std::unique_ptr<example_matrix>(std::make_unique<host_example_matrix>(std::move(vectors), count));
+  result<std::unique_ptr<example_matrix>> upload_examples(std::vector<float> vectors, size_t count,
+                                                          size_t dim) override {
+    if (dim == 0 || vectors.size() != count * dim)
+      return invalid_argument("embedding: example vectors are not count × dim (" + std::to_string(count) + " × " +
+                              std::to_string(dim) + ")");
+    return std::unique_ptr<example_matrix>(std::make_unique<host_example_matrix>(std::move(vectors), count, dim));
   }
 
   status score(const prepared_batch& batch, const example_matrix& examples, std::vector<float>& out) override {
+    if (examples.dim() != embedding_dim)
+      return invalid_argument("embedding: examples of another model's dimension; use score_vectors");
     SITO_RETURN_IF_ERROR(embed(batch, segments_));
-    const size_t n = examples.count();
-    const float* ex = examples.vectors().data();
-    out.assign(batch.texts() * n, 0.0f);
-    for (size_t t = 0; t < batch.texts(); ++t) {
-      float* row = out.data() + t * n;
-      for (uint32_t s = batch.text_begin[t]; s < batch.text_begin[t + 1]; ++s) {
-        const float* seg = segments_.data() + static_cast<size_t>(s) * embedding_dim;
-        const bool first = s == batch.text_begin[t];
-        for (size_t e = 0; e < n; ++e) {
-          const float c = reference::dot(seg, ex + e * embedding_dim);
-          row[e] = first ? c : std::max(row[e], c);
-        }
-      }
-    }
-    return ok_status();
+    return reference::score_vectors(segments_, batch.text_begin, examples, out);
+  }
+
+  status score_vectors(std::span<const float> segments, std::span<const uint32_t> text_begin,
+                       const example_matrix& examples, std::vector<float>& out) override {
+    return reference::score_vectors(segments, text_begin, examples, out);
   }
 
   status minhash(std::span<const uint64_t> bigrams, std::span<const uint32_t> offsets,

@@ -104,15 +104,20 @@ class example_matrix {
  public:
   virtual ~example_matrix() = default;
   size_t count() const { return count_; }
-  /// The host copy: count() × embedding_dim floats, row-major.
+  /// Components per vector: embedding_dim for the built-in embedding, the
+  /// model's for a fastText model.
+  size_t dim() const { return dim_; }
+  /// The host copy: count() × dim() floats, row-major.
   std::span<const float> vectors() const { return vectors_; }
 
  protected:
-  example_matrix(std::vector<float> vectors, size_t count) : vectors_(std::move(vectors)), count_(count) {}
+  example_matrix(std::vector<float> vectors, size_t count, size_t dim)
+      : vectors_(std::move(vectors)), count_(count), dim_(dim) {}
 
  private:
   std::vector<float> vectors_;
   size_t count_;
+  size_t dim_;
 };
 
 class embedding_backend {
@@ -124,14 +129,22 @@ class embedding_backend {
   /// segments × embedding_dim, row-major.
   virtual status embed(const prepared_batch& batch, std::vector<float>& out) = 0;
 
-  /// Keeps example vectors (count × embedding_dim, unit or zero rows) in
-  /// this backend's form.
-  virtual result<std::unique_ptr<example_matrix>> upload_examples(std::vector<float> vectors, size_t count) = 0;
+  /// Keeps example vectors (count × dim, unit or zero rows) in this
+  /// backend's form.
+  virtual result<std::unique_ptr<example_matrix>> upload_examples(std::vector<float> vectors, size_t count,
+                                                                  size_t dim = embedding_dim) = 0;
 
   /// For every text of `batch` and every example: the maximum over the
-  /// text's segments of the cosine similarity (0 for a text without
-  /// segments). out is resized to texts × examples.count(), row-major.
+  /// text's segments of the cosine similarity of the built-in embedding (0
+  /// for a text without segments). out is resized to texts ×
+  /// examples.count(), row-major. examples.dim() must be embedding_dim.
   virtual status score(const prepared_batch& batch, const example_matrix& examples, std::vector<float>& out) = 0;
+
+  /// The same for segment vectors some other model made (a fastText
+  /// model): `segments` is text_begin.back() × examples.dim() unit or zero
+  /// rows, text t owns rows [text_begin[t], text_begin[t+1]).
+  virtual status score_vectors(std::span<const float> segments, std::span<const uint32_t> text_begin,
+                               const example_matrix& examples, std::vector<float>& out) = 0;
 
   /// MinHash signatures (dedup/minhash.hpp) of many bigram sets: set i is
   /// bigrams[offsets[i], offsets[i+1]); out.size() == offsets.size() − 1.
@@ -147,8 +160,11 @@ result<std::unique_ptr<example_matrix>> make_example_matrix(embedding_backend& b
 namespace reference {
 /// One segment's embedding into out[embedding_dim].
 void embed_segment(std::span<const uint32_t> cps, float* out);
-/// dot(a, b) over embedding_dim floats, summed in a fixed order.
-float dot(const float* a, const float* b);
+/// dot(a, b) over `dim` floats, summed in a fixed order.
+float dot(const float* a, const float* b, size_t dim = embedding_dim);
+/// The max-over-segments score of score_vectors(), by plain loops.
+status score_vectors(std::span<const float> segments, std::span<const uint32_t> text_begin,
+                     const example_matrix& examples, std::vector<float>& out);
 }  // namespace reference
 
 using embedding_backend_factory = std::function<result<std::unique_ptr<embedding_backend>>()>;
