@@ -499,6 +499,8 @@ result<std::vector<mention>> connection::next_mentions(std::chrono::milliseconds
     x.priority = m->priority();
     x.processed = m->processed();
     x.wom = m->wom();
+    x.duplicate_of = str(m->duplicate_of());
+    x.duplicates = m->duplicates();
     if (m->highlights())
       for (const auto* h : *m->highlights())
         if (h) x.highlights.push_back({str(h->field()), h->start(), h->end(), str(h->term())});

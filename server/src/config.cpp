@@ -39,6 +39,37 @@ status split_host_port(const std::string& value, std::string& host, uint16_t& po
   return ok_status();
 }
 
+/// `n` as a T, or an error naming `what` and what was expected (yaml-cpp's
+/// own message names neither the key nor the value).
+template <typename T>
+result<T> scalar_as(const YAML::Node& n, const std::string& what, const std::string& expected) {
+  if (!n.IsScalar()) return invalid_argument(what + ": expected " + expected);
+  try {
+    return n.as<T>();
+  } catch (const YAML::Exception&) {
+    return invalid_argument(what + ": expected " + expected + ", got '" + n.Scalar() + "'");
+  }
+}
+
+/// A duration: a number of seconds, or a number followed by s, m, h or d
+/// ("24h", "90m"); `what` names the key in the message.
+result<int64_t> parse_duration_ms(const std::string& value, const std::string& what) {
+  const std::string hint = what + ": expected a duration such as 24h, 90m, 3600s or 2d, got '" + value + "'";
+  if (value.empty()) return invalid_argument(hint);
+  size_t digits = 0;
+  while (digits < value.size() && value[digits] >= '0' && value[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 12) return invalid_argument(hint);
+  const int64_t n = std::stoll(value.substr(0, digits));
+  const std::string unit = value.substr(digits);
+  int64_t scale = 0;
+  if (unit.empty() || unit == "s") scale = 1000;
+  else if (unit == "m") scale = 60'000;
+  else if (unit == "h") scale = 3'600'000;
+  else if (unit == "d") scale = 86'400'000;
+  else return invalid_argument(hint);
+  return n * scale;
+}
+
 }  // namespace
 
 result<server_config> parse_config(const std::string& yaml_text, const std::string& origin) {
@@ -49,7 +80,7 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
     if (!root.IsMap()) return invalid_argument(origin + ": the config must be a map");
     SITO_RETURN_IF_ERROR(check_known_keys(root,
                                     {"listen", "tls", "http", "data_dir", "sync_writes", "limits", "ocr", "retention",
-                                     "dedup", "alerts", "stats", "tenants"},
+                                     "dedup", "alerts", "stats", "near_duplicates", "tenants"},
                                     origin, "the config"));
     if (root["listen"]) SITO_RETURN_IF_ERROR(split_host_port(root["listen"].as<std::string>(), c.listen_host, c.listen_port, origin + ": listen"));
     if (const YAML::Node t = root["tls"]) {
@@ -178,6 +209,39 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
       if (st["retention_days"]) c.stats.retention_days = st["retention_days"].as<int64_t>();
       if (c.stats.retention_days < 0 || c.stats.retention_days > 36500)
         return invalid_argument(origin + ": stats: retention_days must be 0 (keep) to 36500");
+    }
+    if (const YAML::Node nd = root["near_duplicates"]) {
+      near_duplicates_config& n = c.near_duplicates;
+      if (nd.IsScalar() && (nd.as<std::string>() == "off" || nd.as<std::string>() == "false")) {
+        n.enabled = false;
+      } else {
+        if (!nd.IsMap())
+          return invalid_argument(origin + ": near_duplicates: expected {window: 24h, threshold: 0.5, max_posts: 200000} or off");
+        SITO_RETURN_IF_ERROR(check_known_keys(nd, {"enabled", "window", "threshold", "max_posts"}, origin, "near_duplicates"));
+        const std::string where = origin + ": near_duplicates: ";
+        if (nd["enabled"]) {
+          SITO_ASSIGN_OR_RETURN(n.enabled, scalar_as<bool>(nd["enabled"], where + "enabled", "true or false"));
+        }
+        if (nd["window"]) {
+          SITO_ASSIGN_OR_RETURN(const std::string w, scalar_as<std::string>(nd["window"], where + "window", "a duration such as 24h"));
+          SITO_ASSIGN_OR_RETURN(n.window_ms, parse_duration_ms(w, where + "window"));
+          if (n.window_ms <= 0 || n.window_ms > int64_t{366} * 86'400'000)
+            return invalid_argument(where + "window must be more than 0 and at most 366d, not '" + w + "'");
+        }
+        if (nd["threshold"]) {
+          SITO_ASSIGN_OR_RETURN(n.threshold, scalar_as<double>(nd["threshold"], where + "threshold", "a number in (0, 1]"));
+          if (!(n.threshold > 0 && n.threshold <= 1))
+            return invalid_argument(where + "threshold must be above 0 and at most 1 (an estimated Jaccard similarity), not " +
+                                    nd["threshold"].Scalar());
+        }
+        if (nd["max_posts"]) {
+          SITO_ASSIGN_OR_RETURN(const int64_t m, scalar_as<int64_t>(nd["max_posts"], where + "max_posts", "a whole number"));
+          if (m < 1 || m > 100'000'000)
+            return invalid_argument(where + "max_posts must be 1..100000000 (about 1.25 KiB of memory each), not " +
+                                    nd["max_posts"].Scalar());
+          n.max_posts = static_cast<uint64_t>(m);
+        }
+      }
     }
     if (const YAML::Node a = root["alerts"]) {
       SITO_RETURN_IF_ERROR(

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <future>
+#include <iterator>
 
 #include "replaced_versions.hpp"
 #include "server_impl.hpp"
@@ -27,6 +28,13 @@ mention_record record_of(const ruleset_state& rs, const ruleset_snapshot& snap, 
   return r;
 }
 
+/// A near-duplicate's mention carries the cluster's first post and size.
+void set_near_duplicate(mention_record& r, const dedup::near_duplicate_match& d) {
+  if (!d.duplicate) return;
+  r.duplicate_of = d.duplicate_of;
+  r.duplicates = d.cluster_size;
+}
+
 }  // namespace
 
 void sitod::impl::notify_posts_appended() {
@@ -45,7 +53,10 @@ void sitod::impl::matcher_loop() {
   std::vector<stored_post> batch;
   std::vector<post> posts;
   std::vector<mention_record> mentions;
-  scan_output out;
+  scan_output out, delta_out;
+  std::vector<uint32_t> matched;        // posts either ruleset matched
+  std::vector<int64_t> times_ms;        // the batch's ingest times
+  std::vector<dedup::near_duplicate_match> duplicates;
   constexpr size_t max_batch = 4096;
   constexpr size_t max_batch_bytes = 64u << 20;  // posts with images are large: bound the batch's memory too
   for (;;) {
@@ -103,21 +114,30 @@ void sitod::impl::matcher_loop() {
     stage_done(server_metrics::read);
     mentions.clear();
     const int64_t matched_at = now_ms();
-    auto collect = [&](const ruleset_snapshot& snap, bool skip_shadowed) {
-      for (const auto& m : out.matches) {
+    rs->scanner->scan(posts, out);
+    if (rs->delta_scanner) rs->delta_scanner->scan(posts, delta_out);
+    // Near-duplicates: every post either ruleset matched, once, in stream
+    // order, before its mentions are made (near_duplicate_stage.hpp).
+    matched.clear();
+    std::set_union(out.matched_posts.begin(), out.matched_posts.end(),
+                   rs->delta_scanner ? delta_out.matched_posts.begin() : out.matched_posts.end(),
+                   rs->delta_scanner ? delta_out.matched_posts.end() : out.matched_posts.end(), std::back_inserter(matched));
+    times_ms.clear();
+    for (const auto& sp : batch) times_ms.push_back(sp.ingested_at_ms);
+    near_dups->check(posts, matched, times_ms, duplicates);
+    auto collect = [&](const scan_output& o, const ruleset_snapshot& snap, bool skip_shadowed) {
+      for (const auto& m : o.matches) {
         const compiled_topic& t = snap.topics[m.topic];
         if (skip_shadowed && !rs->shadowed.empty() && rs->shadowed.count(ruleset_state::key(t.tenant, t.id))) continue;
-        mentions.push_back(record_of(*rs, snap, out, m, batch[m.post].offset, batch[m.post].ingested_at_ms, matched_at));
+        mentions.push_back(record_of(*rs, snap, o, m, batch[m.post].offset, batch[m.post].ingested_at_ms, matched_at));
+        set_near_duplicate(mentions.back(), duplicates[m.post]);
       }
     };
-    uint64_t dropped = 0;
-    rs->scanner->scan(posts, out);
-    dropped += out.dropped;
-    collect(*rs->snapshot, true);
+    uint64_t dropped = out.dropped;
+    collect(out, *rs->snapshot, true);
     if (rs->delta_scanner) {
-      rs->delta_scanner->scan(posts, out);
-      dropped += out.dropped;
-      collect(*rs->delta, false);
+      dropped += delta_out.dropped;
+      collect(delta_out, *rs->delta, false);
     }
     // An edit gives only the mentions its replaced version would not have
     // given (store.hpp, idempotent ingest).
@@ -205,6 +225,8 @@ void sitod::impl::matcher_loop() {
         job.post_offset = batch[i].offset;
         job.ingested_at_ms = batch[i].ingested_at_ms;
         if (auto it = text_topics.find(job.post_offset); it != text_topics.end()) job.text_topics = std::move(it->second);
+        if (std::binary_search(matched.begin(), matched.end(), static_cast<uint32_t>(i)))
+          job.near_duplicate = duplicates[i];
         job.p = std::move(posts[i]);
         ocr->offer(std::move(job));
       }
@@ -306,6 +328,10 @@ void sitod::impl::on_ocr_done(ocr_job& job, std::string image_text) {
     collect(*rs->delta, false);
   }
   if (!found.empty()) {
+    // The post's near-duplicate check: the text pass's, or now for a post
+    // only its pictures' text matched.
+    if (!job.near_duplicate) job.near_duplicate = near_dups->check_one(pair[1], job.ingested_at_ms);
+    for (auto& r : found) set_near_duplicate(r, *job.near_duplicate);
     // Mentions from pictures carry their own rollups (store.hpp, "Rollups").
     const post& read = pair[0];
     rollup_batch rollups;

@@ -22,6 +22,14 @@ std::string sitod::impl::metrics_text() {
   line("sito_mentions_committed_total", "mentions written to the mention log", metrics.mentions_committed);
   line("sito_mentions_delivered_total", "mentions sent to subscribers", metrics.mentions_delivered);
   line("sito_frames_malformed_total", "frames answered with an Error", metrics.frames_malformed);
+  if (near_dups) {
+    const near_duplicate_stage::counters nd = near_dups->snapshot();
+    line("sito_near_duplicate_checks_total", "matched posts checked for near-duplicates (once per post)", nd.checked);
+    line("sito_near_duplicates_total", "matched posts found to be near-duplicates of an earlier post of the window",
+         nd.duplicates);
+    line("sito_near_duplicate_window_posts", "posts held in the near-duplicate window", nd.held, "gauge");
+    line("sito_near_duplicate_window_bytes", "memory of the near-duplicate window", nd.memory_bytes, "gauge");
+  }
   const store_health store_state = db->health();
   line("sito_store_writable", "1 while the store can write, 0 after a failed write (disk full, I/O error) until it reopens",
        store_state.ok ? 1 : 0, "gauge");

@@ -27,11 +27,13 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "sito/dedup/near_duplicates.hpp"
 #include "sito/enrich/ocr_backend.hpp"
 #include "sito/model/post.hpp"
 #include "sito/server/config.hpp"
@@ -44,6 +46,9 @@ struct ocr_job {
   int64_t ingested_at_ms = 0;
   post p;                              ///< with its image bytes
   std::set<std::string> text_topics;   ///< ruleset_state::key(tenant, topic) of the text pass's mentions
+  /// The near-duplicate check of the text pass; unset when the text matched
+  /// no topic (the post is checked if its pictures' text matches one).
+  std::optional<dedup::near_duplicate_match> near_duplicate;
   std::chrono::steady_clock::time_point queued_at{};
   uint64_t bytes = 0;                  ///< image bytes, for the queue bound
 };

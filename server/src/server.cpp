@@ -6,7 +6,9 @@
 // pass, the OCR re-match, the mention sink and the rollups), session.cpp (one
 // client connection: I/O, timers, dispatch) with ingest_handler.cpp,
 // subscription.cpp, admin_handlers.cpp and stats_handler.cpp (what its
-// messages do), http_listener.cpp (the HTTP port on Beast: parsing within
+// messages do), near_duplicate_stage.cpp (the near-duplicate detector over
+// the matched posts), log_replay.cpp (what memory holds, rebuilt from the logs
+// at start-up), http_listener.cpp (the HTTP port on Beast: parsing within
 // limits, keep-alive, timeouts), http_routes.cpp (/health, and /metrics with
 // metrics.cpp's text) and playground.cpp (the query playground and its API).
 
@@ -78,35 +80,10 @@ result<std::unique_ptr<sitod>> sitod::create(const server_config& config) {
       d.compile_opts.tenant_lexicons[t.name] = std::move(lex);
     }
   }
-  // Aggregates live in memory: rebuild the last day's from the mention log
-  // (counts and spike baselines, no alerts), so a restart does not zero them.
-  {
-    const auto started = std::chrono::steady_clock::now();
-    const int64_t since = now_ms() - 24 * 3600 * 1000;
-    constexpr size_t max_replayed = 5'000'000;
-    size_t replayed = 0;
-    std::vector<mention_record> chunk;
-    for (const auto& t : config.tenants) {
-      auto from = d.db->mention_offset_at(t.name, since);
-      if (!from.ok()) continue;
-      for (uint64_t next = *from; replayed < max_replayed && next < d.db->next_mention_offset(t.name);) {
-        chunk.clear();
-        if (!d.db->read_mentions(t.name, next, 4096, chunk).ok() || chunk.empty()) break;
-        for (const auto& m : chunk) {
-          next = m.offset + 1;
-          if (m.backfill) continue;  // live mentions only, as the matcher counts them
-          d.stats.record(m.tenant, m.topic, m.tags, static_cast<rules::sentiment>(m.sentiment), m.matched_at_ms,
-                         /*detect=*/false);
-          ++replayed;
-        }
-      }
-    }
-    if (replayed > 0)
-      log_info("aggregates rebuilt from the mention log")
-          .with("mentions", replayed)
-          .with("ms",
-                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
-  }
+  // Aggregates and the near-duplicate window live in memory: rebuilt from
+  // the retained logs, so a restart does not zero them (log_replay.cpp).
+  d.near_dups = std::make_unique<near_duplicate_stage>(config.near_duplicates);
+  d.replay_logs();
   bool any_ocr_tenant = config.tenants.empty();
   for (const auto& t : config.tenants) {
     if (t.ocr) any_ocr_tenant = true;

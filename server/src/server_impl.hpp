@@ -27,6 +27,7 @@
 #include "sito/server/period_stats.hpp"
 #include "sito/server/rollups.hpp"
 #include "ingest_limiter.hpp"
+#include "near_duplicate_stage.hpp"
 #include "net.hpp"
 #include "ocr_lane.hpp"
 #include "recent_posts.hpp"
@@ -298,6 +299,11 @@ struct sitod::impl {
 
   // --- aggregates and alerts ----------------------------------------------
   stream_stats stats;
+  /// The near-duplicate detector over the matched posts (near_duplicate_stage.hpp).
+  std::unique_ptr<near_duplicate_stage> near_dups;
+  /// Rebuilds the aggregates and the near-duplicate window from the retained
+  /// logs (log_replay.cpp); create() calls it once, before the matcher starts.
+  void replay_logs();
   /// Logs `alerts` and pushes them to every subscription that asked for alerts.
   void publish_alerts(const std::vector<spike_alert>& alerts);
   /// Compile options: the built-in lexicon plus each tenant's extension (config).

@@ -62,6 +62,8 @@ mention_record mention_from_wire(const sito::wire::Mention& w) {
   m.priority = w.priority();
   m.processed = w.processed();
   m.wom = w.wom();
+  m.duplicate_of = str(w.duplicate_of());
+  m.duplicates = w.duplicates();
   return m;
 }
 
@@ -98,6 +100,7 @@ flatbuffers::Offset<sito::wire::Mention> mention_to_wire(flatbuffers::FlatBuffer
   }
   auto tags = opt_strings(b, m.tags);
   auto sentiment_source = opt_string(b, m.sentiment_source);
+  auto duplicate_of = opt_string(b, m.duplicate_of);
   sito::wire::MentionBuilder mb(b);
   mb.add_sentiment(static_cast<sito::wire::Sentiment>(m.sentiment));
   mb.add_sentiment_source(sentiment_source);
@@ -116,6 +119,8 @@ flatbuffers::Offset<sito::wire::Mention> mention_to_wire(flatbuffers::FlatBuffer
   mb.add_ingested_at_ms(m.ingested_at_ms);
   mb.add_matched_at_ms(m.matched_at_ms);
   mb.add_snapshot_version(m.snapshot_version);
+  mb.add_duplicate_of(duplicate_of);
+  mb.add_duplicates(m.duplicates);
   return mb.Finish();
 }
 

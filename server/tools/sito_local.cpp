@@ -13,7 +13,7 @@
 #include "sito_commands.hpp"
 #include "sito/compile/compiler.hpp"
 #include "sito/compile/validate.hpp"
-#include "sito/dedup/near_duplicates.hpp"
+#include "sito/dedup/post_check.hpp"
 #include "sito/model/post.hpp"
 #include "sito/model/topic.hpp"
 #include "sito/query/parser.hpp"
@@ -110,19 +110,12 @@ int run_match(const std::string& topics_path, const std::string& posts_path, siz
   // a near-duplicate's mentions carry the cluster's first post and its size.
   sito::dedup::near_duplicate_index near_duplicates;
   std::vector<sito::dedup::near_duplicate_match> duplicate_of;
+  std::vector<int64_t> times_ms;
   auto flush = [&] {
     scanner.scan(batch, out);
-    duplicate_of.assign(batch.size(), {});
-    std::vector<bool> matched(batch.size(), false);
-    for (const auto& m : out.matches) matched[m.post] = true;
-    for (size_t i = 0; i < batch.size(); ++i) {
-      if (!matched[i]) continue;
-      const sito::post& p = batch[i];
-      const std::string& who = p.author.id.empty() ? p.author.handle : p.author.id;
-      auto d = near_duplicates.check_and_add(p.id, p.source + ":" + who, p.published_at * 1000,
-                                             p.title.empty() ? p.text : p.title + "\n" + p.text);
-      if (d.ok()) duplicate_of[i] = std::move(*d);
-    }
+    times_ms.clear();
+    for (const auto& p : batch) times_ms.push_back(p.published_at * 1000);
+    sito::dedup::check_posts(near_duplicates, batch, out.matched_posts, times_ms, duplicate_of);
     for (const auto& m : out.matches) {
       json j = mention_json(**snap, batch[m.post], out, m);
       if (const auto& d = duplicate_of[m.post]; d.duplicate) {

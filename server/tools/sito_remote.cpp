@@ -49,7 +49,7 @@ sito::result<std::unique_ptr<sito::client::connection>> connect_remote(const rem
 json mention_json(const client::mention& m) {
   json hl = json::array();
   for (const auto& h : m.highlights) hl.push_back({{"field", h.field}, {"start", h.start}, {"end", h.end}, {"term", h.term}});
-  return json{{"offset", m.offset},     {"post_id", m.p.id},
+  json j{{"offset", m.offset},     {"post_id", m.p.id},
               {"tenant", m.tenant},     {"topic", m.topic},
               {"tags", m.tags},         {"backfill", m.backfill},
               {"sentiment", sito::rules::to_string(static_cast<sito::rules::sentiment>(m.sentiment))},
@@ -60,6 +60,12 @@ json mention_json(const client::mention& m) {
               {"highlights", hl},              {"snapshot_version", m.snapshot_version},
               {"ingested_at_ms", m.ingested_at_ms}, {"matched_at_ms", m.matched_at_ms},
               {"post", json::parse(sito::post_to_json(m.p), nullptr, false)}};
+  // As `sito match` prints them: only on a near-duplicate.
+  if (!m.duplicate_of.empty()) {
+    j["duplicate_of"] = m.duplicate_of;
+    j["duplicates"] = m.duplicates;
+  }
+  return j;
 }
 
 json alert_json(const client::alert& a) {

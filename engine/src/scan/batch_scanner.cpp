@@ -126,6 +126,7 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
     }
   }
   if (ts.pending.empty()) return;
+  out.matched_posts.push_back(post_index);
   SITO_STAGE_TIMER(mentions);
   // The matches' tag and rule conditions are as cold as their topics'
   // programs were: asked for now, they arrive while the condition hits
@@ -270,6 +271,7 @@ void batch_scanner::scan(std::span<const post> posts, scan_output& out) const {
     for (auto& r : part.rejected) out.rejected.push_back(std::move(r));
     out.topics_evaluated += part.topics_evaluated;
     out.dropped += part.dropped;
+    out.matched_posts.insert(out.matched_posts.end(), part.matched_posts.begin(), part.matched_posts.end());
   }
 }
 

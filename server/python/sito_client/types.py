@@ -520,6 +520,9 @@ class Mention:
     ingested_at_ms: int
     matched_at_ms: int
     snapshot_version: int       #: the ruleset the post was matched against
+    #: a near-duplicate's cluster: the earliest post still in sitod's window ("" for a cluster's first post)
+    duplicate_of: str = ""
+    duplicates: int = 0         #: with duplicate_of: the cluster's size so far, this post included
 
     @property
     def post_id(self) -> str:
@@ -527,7 +530,7 @@ class Mention:
 
     def to_json(self) -> Dict[str, Any]:
         """The JSON line `sito subscribe` prints."""
-        return {"offset": self.offset, "post_id": self.post.id, "tenant": self.tenant, "topic": self.topic,
+        j = {"offset": self.offset, "post_id": self.post.id, "tenant": self.tenant, "topic": self.topic,
                 "tags": list(self.tags), "backfill": self.backfill, "sentiment": self.sentiment,
                 "sentiment_source": self.sentiment_source, "priority": round(self.priority * 10) / 10,
                 "processed": self.processed, "wom": self.wom, "from_image": self.from_image,
@@ -535,6 +538,10 @@ class Mention:
                                for h in self.highlights],
                 "snapshot_version": self.snapshot_version, "ingested_at_ms": self.ingested_at_ms,
                 "matched_at_ms": self.matched_at_ms, "post": self.post.to_json()}
+        if self.duplicate_of:
+            j["duplicate_of"] = self.duplicate_of
+            j["duplicates"] = self.duplicates
+        return j
 
     @classmethod
     def _from_wire(cls, m: Any) -> "Mention":
@@ -548,7 +555,8 @@ class Mention:
                    highlights=[Highlight(text(h.Field()), h.Start(), h.End(), text(h.Term()))
                                for h in tables(m, "Highlights")],
                    ingested_at_ms=m.IngestedAtMs(), matched_at_ms=m.MatchedAtMs(),
-                   snapshot_version=m.SnapshotVersion())
+                   snapshot_version=m.SnapshotVersion(), duplicate_of=text(m.DuplicateOf()),
+                   duplicates=m.Duplicates())
 
 
 @dataclass

@@ -79,6 +79,11 @@ struct scan_output {
   std::vector<rejected_post> rejected;  ///< posts not scanned (invalid UTF-8, too large, no id)
   uint64_t topics_evaluated = 0;  ///< candidate topics whose programs ran (the cost driver)
   uint64_t dropped = 0;           ///< mentions a rule dropped
+  /// Posts (indexes into the scanned span, ascending) for which at least one
+  /// topic's query matched, before tags and rules: a post whose mentions
+  /// rules all dropped is here too. The near-duplicate detector checks
+  /// exactly these (sito/dedup/post_check.hpp).
+  std::vector<uint32_t> matched_posts;
 
   std::span<const highlight> highlights_of(const match& m) const {
     return {highlights.data() + m.hl_begin, m.hl_count};
@@ -91,6 +96,7 @@ struct scan_output {
     rejected.clear();
     topics_evaluated = 0;
     dropped = 0;
+    matched_posts.clear();
   }
 };
 

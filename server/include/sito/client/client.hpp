@@ -145,6 +145,11 @@ struct mention {
   float priority = 0;             ///< 0..100
   bool processed = false;         ///< a rule marked it processed
   bool wom = false;               ///< word of mouth: not from the tenant's own accounts
+  /// A near-duplicate of an earlier post (DESIGN §4): the id of the earliest
+  /// post of its cluster still in sitod's window; empty for the first post of
+  /// a cluster (and any post that is not a near-duplicate).
+  std::string duplicate_of;
+  uint64_t duplicates = 0;        ///< with duplicate_of: the cluster's size so far, this post included
   post p;                         ///< the post (image bytes are not delivered; image_text is)
 };
 

@@ -29,6 +29,7 @@
 //       time_zone: Europe/Moscow              # optional (UTC): the calendar of `sito stats --by day|week|month`
 //       topic_groups: {market: [brand, rival1, rival2]}   # optional: `sito stats --among market`
 //   stats: {rollups: true, retention_days: 400}  # hourly rollups of live mentions (period_stats.hpp)
+//   near_duplicates: {window: 24h, threshold: 0.5, max_posts: 200000}  # README "Near-duplicates and campaigns"
 //
 // Config loading throws nothing: errors come back as status.
 #pragma once
@@ -132,6 +133,18 @@ struct http_config {
   bool operator==(const http_config&) const = default;
 };
 
+/// The near-duplicate detector over the matched posts of the stream
+/// (DESIGN §4, sito/dedup/near_duplicates.hpp). YAML: `near_duplicates:
+/// {window: 24h, threshold: 0.5, max_posts: 200000}` (window: a number of
+/// seconds or a number with s, m, h or d), or `near_duplicates: off`.
+struct near_duplicates_config {
+  bool enabled = true;
+  int64_t window_ms = 24 * 3600 * 1000;  ///< posts older than this (by ingest time) are no longer compared
+  double threshold = 0.5;                ///< estimated Jaccard of word bigrams, in (0, 1]
+  uint64_t max_posts = 200'000;          ///< posts held at most (about 1.25 KiB each); the oldest go first
+  bool operator==(const near_duplicates_config&) const = default;
+};
+
 struct store_faults;  // sito/server/store.hpp
 
 struct server_config {
@@ -181,6 +194,7 @@ struct server_config {
   std::optional<int64_t> dedup_hours;
   bool sync_writes = true;
   ocr_config ocr;
+  near_duplicates_config near_duplicates;
   std::vector<tenant_config> tenants;
   /// Fault drills (tests, the soak test): writes to the store fail on
   /// demand (sito/server/store.hpp). Never read from the YAML.

@@ -48,6 +48,11 @@ struct mention_record {
   float priority = 0;             ///< 0..100 (sito/rules/priority.hpp)
   bool processed = false;
   bool wom = false;
+  /// Near-duplicates (DESIGN §4): the earliest post of the cluster still in
+  /// the window and the cluster's size, when the post is a near-duplicate;
+  /// empty and 0 for the first post of a cluster and for a post never checked.
+  std::string duplicate_of;
+  uint64_t duplicates = 0;
 };
 
 /// Serializes a mention_record (without post) as a finished store.StoredMention buffer.
