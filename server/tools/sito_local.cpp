@@ -111,11 +111,16 @@ int run_match(const std::string& topics_path, const std::string& posts_path, siz
   sito::dedup::near_duplicate_index near_duplicates;
   std::vector<sito::dedup::near_duplicate_match> duplicate_of;
   std::vector<int64_t> times_ms;
+  std::vector<sito::stream_facts> facts;
   auto flush = [&] {
     scanner.scan(batch, out);
     times_ms.clear();
     for (const auto& p : batch) times_ms.push_back(p.published_at * 1000);
     sito::dedup::check_posts(near_duplicates, batch, out.matched_posts, times_ms, duplicate_of);
+    // is:duplicate in tags and rules: known now, before those mentions are final.
+    facts.assign(batch.size(), {});
+    for (const uint32_t i : out.matched_posts) facts[i].duplicate = duplicate_of[i].duplicate;
+    scanner.apply_facts(batch, facts, out);
     for (const auto& m : out.matches) {
       json j = mention_json(**snap, batch[m.post], out, m);
       if (const auto& d = duplicate_of[m.post]; d.duplicate) {

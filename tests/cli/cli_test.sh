@@ -77,6 +77,26 @@ grep '"post_id":"g3"' "$dir/dups.jsonl" | grep -q '"duplicate_of":"g1","duplicat
   fail "g3 is a near-duplicate of g1: $(cat "$dir/dups.jsonl")"
 grep '"post_id":"g4"' "$dir/dups.jsonl" | grep -q 'duplicate' && fail "g4 is another text"
 
+# match: is:duplicate is known before the rules run, as in sitod: a drop rule
+# keeps the first post of the cluster and the other text.
+cat >"$dir/giveaway_rules.yaml" <<'YAML'
+tenant: t
+topics:
+  - id: giveaway
+    query: 'розыгрыш*'
+    tags:
+      - {path: "Дубль", query: 'is:duplicate'}
+    rules:
+      - {name: reposts, when: 'is:duplicate AND #конкурс', then: {drop: true}}
+YAML
+"$sito" match --topics "$dir/giveaway_rules.yaml" --posts "$dir/giveaway.jsonl" >"$dir/dups_rules.jsonl" 2>"$dir/dups.err" ||
+  fail "match: $(cat "$dir/dups.err")"
+[ "$(grep -o '"post_id":"g[0-9]"' "$dir/dups_rules.jsonl" | tr '\n' ' ')" = '"post_id":"g1" "post_id":"g2" "post_id":"g4" ' ] ||
+  fail "the #конкурс repost is dropped: $(cat "$dir/dups_rules.jsonl")"
+grep '"post_id":"g2"' "$dir/dups_rules.jsonl" | grep -q '"tags":\["Дубль"\]' ||
+  fail "g2 is tagged as a duplicate: $(cat "$dir/dups_rules.jsonl")"
+grep '"post_id":"g1"' "$dir/dups_rules.jsonl" | grep -q '"tags":\[\]' || fail "g1 is the first post"
+
 # explain: the tree and the result.
 "$sito" explain --topics "$dir/topics.yaml" --topic courier --post '{"id":"x","text":"курьер опоздал"}' >"$dir/explain.txt" 2>/dev/null
 grep -q 'result: MATCH' "$dir/explain.txt" || fail "explain: $(cat "$dir/explain.txt")"

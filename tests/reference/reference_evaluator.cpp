@@ -322,6 +322,7 @@ bool evaluator::filter_holds(const query::filter_spec& f) {
     case filter_field::is_own: return mention_ && mention_->own;
     case filter_field::is_wom: return mention_ && mention_->wom;
     case filter_field::is_processed: return mention_ && mention_->processed;
+    case filter_field::is_duplicate: return false;  // posts one by one: no stream, so no near-duplicate
     case filter_field::sentiment: return mention_ && v == mood_name(mention_->mood);
     case filter_field::tag:
       if (!mention_ || v.empty()) return false;

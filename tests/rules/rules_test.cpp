@@ -129,6 +129,63 @@ TEST_F(Rules, DroppedMentionsAreCountedWhenABatchIsScannedInParallelChunks) {
   EXPECT_EQ(parallel.matches.size(), 200u);
 }
 
+TEST_F(Rules, IsDuplicateIsAStreamFactTagsAndRulesSeeOnceItIsApplied) {
+  topic_spec t = brand();
+  t.tags = {{"Дубль", "is:duplicate"}};
+  t.rules = {{"drop-reposted-ads", "is:duplicate AND #реклама", {{}, "", std::nullopt, false, /*drop=*/true}},
+             {"first-posts", "NOT is:duplicate", {{"Первый"}}}};
+  compile(t);
+  ASSERT_TRUE(scanner_->snapshot()->topics[0].reads_stream_facts);
+  // 200 posts: four chunks on TBB workers; two posts in three are
+  // near-duplicates (the facts a detector would give).
+  std::vector<post> posts;
+  for (int i = 0; i < 200; ++i) {
+    post p = text_post(i % 5 == 2 ? "flowwow #реклама" : i % 7 == 3 ? "другая тема" : "flowwow");
+    p.id = std::to_string(i);
+    posts.push_back(std::move(p));
+  }
+  std::vector<stream_facts> facts(posts.size());
+  for (size_t i = 0; i < posts.size(); ++i) facts[i].duplicate = i % 3 != 0;
+  scan_output first, applied, direct;
+  scanner_->scan(posts, first);
+  EXPECT_EQ(first.matched_posts.size(), first.fact_readers.size()) << "every match reads the fact here";
+  for (const auto& m : first.matches)
+    EXPECT_EQ(scanner_->snapshot()->label(first.tags_of(m)[0]), "Первый") << "facts unknown: false";
+  scanner_->scan(posts, applied);
+  scanner_->apply_facts(posts, facts, applied);
+  scanner_->scan(posts, direct, facts);
+  auto rows = [&](const scan_output& o) {
+    std::vector<std::string> r;
+    for (const auto& m : o.matches) {
+      std::string row = posts[m.post].id + ":";
+      for (uint32_t tag : o.tags_of(m)) row += std::string(scanner_->snapshot()->label(tag)) + ",";
+      r.push_back(row);
+    }
+    return r;
+  };
+  EXPECT_EQ(rows(applied), rows(direct)) << "apply_facts equals a scan with the facts known";
+  EXPECT_EQ(applied.dropped, direct.dropped);
+  size_t dropped_ads = 0, tagged = 0;
+  for (size_t i = 0; i < posts.size(); ++i) dropped_ads += i % 5 == 2 && i % 3 != 0;
+  EXPECT_EQ(direct.dropped, dropped_ads);
+  for (const auto& m : direct.matches) {
+    const auto tags = direct.tags_of(m);
+    const bool dup = facts[m.post].duplicate;
+    ASSERT_EQ(tags.size(), 1u);
+    EXPECT_EQ(scanner_->snapshot()->label(tags[0]), dup ? "Дубль" : "Первый") << posts[m.post].id;
+    tagged += dup;
+  }
+  EXPECT_GT(tagged, 0u);
+  // A ruleset that never tests the fact: apply_facts changes nothing.
+  compile(brand());
+  scan_output plain;
+  scanner_->scan(posts, plain);
+  EXPECT_TRUE(plain.fact_readers.empty());
+  const size_t before = plain.matches.size();
+  scanner_->apply_facts(posts, facts, plain);
+  EXPECT_EQ(plain.matches.size(), before);
+}
+
 TEST_F(Rules, PriorityIsTheFormulaUnlessARuleSetsIt) {
   topic_spec t = brand();
   t.rules = {{"vip", "followers:>=100000", {{}, "", 90.0}}, {"vip-scam", "мошенник*", {{}, "", 99.0}}};
@@ -249,6 +306,25 @@ TEST(RuleErrors, TagFilterOnlyInRulesAndBadActionsNamed) {
   EXPECT_NE(report.errors[2].diagnostic.message.find("unknown sentiment 'angry'"), std::string::npos);
   EXPECT_EQ((*snap)->topics.size(), 1u);
   EXPECT_EQ((*snap)->topics[0].id, "ok");
+}
+
+TEST(RuleErrors, IsDuplicateOnlyInTagsAndRulesAndUnknownIsValuesNamed) {
+  compile_report report;
+  auto snap = compile_topics(std::vector<topic_spec>{{"acme", "q", "", "flowwow AND NOT is:duplicate", {}, {}}}, {},
+                             &report);
+  ASSERT_TRUE(snap.ok());
+  ASSERT_EQ(report.errors.size(), 1u);
+  EXPECT_EQ(report.errors[0].diagnostic.offset, 16u);
+  EXPECT_NE(report.errors[0].diagnostic.message.find("describes a mention"), std::string::npos)
+      << report.errors[0].diagnostic.message;
+  topic_spec typo{"acme", "t", "", "flowwow", {}, {}};
+  typo.rules = {{"spam", "is:dupe", {{}, "", std::nullopt, false, true}}};
+  report = {};
+  snap = compile_topics(std::vector<topic_spec>{typo}, {}, &report);
+  ASSERT_EQ(report.errors.size(), 1u);
+  EXPECT_NE(report.errors[0].diagnostic.message.find("unknown value 'dupe' for is:"), std::string::npos)
+      << report.errors[0].diagnostic.message;
+  EXPECT_NE(report.errors[0].diagnostic.hint.find("is:duplicate"), std::string::npos);
 }
 
 TEST(RuleErrors, UnknownSentimentValueIsAParseError) {

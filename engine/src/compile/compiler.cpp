@@ -456,6 +456,18 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
     drain_atoms(stack, condition_only);
   }
 
+  // Topics whose tags or rules test a stream fact (is:duplicate).
+  for (auto& t : snap->topics) {
+    push_conditions(stack, t);
+    while (!stack.empty()) {
+      const program_node& n = snap->nodes[stack.back()];
+      stack.pop_back();
+      if (n.kind == op::filter && snap->filters[n.filter].field == query::filter_field::is_duplicate)
+        t.reads_stream_facts = true;
+      for (uint32_t k = 0; k < n.child_count; ++k) stack.push_back(snap->children[n.first_child + k]);
+    }
+  }
+
   if (snap->atoms.size() > ruleset_snapshot::max_atoms)
     return out_of_range("the topics have " + std::to_string(snap->atoms.size()) + " distinct terms, more than the limit of " +
                         std::to_string(ruleset_snapshot::max_atoms));

@@ -8,9 +8,11 @@
 
 namespace sito::detail {
 
-void mention_builder::begin_post(const ruleset_snapshot& s, const post& p, std::span<const hit> hits) {
+void mention_builder::begin_post(const ruleset_snapshot& s, const post& p, std::span<const hit> hits,
+                                 bool duplicate) {
   snap_ = &s;
   post_ = &p;
+  duplicate_ = duplicate;
   hits_ = hits;
   author_keys_[0] = p.author.id.empty() ? std::string() : rules::account_key(p.author.id);
   author_keys_[1] = p.author.handle.empty() ? std::string() : rules::account_key(p.author.handle);
@@ -74,6 +76,7 @@ void mention_builder::build(const ruleset_snapshot& s, const compiled_topic& t, 
   mention_view mv;
   mv.is_own = o.own;
   mv.is_wom = o.wom;
+  mv.is_duplicate = duplicate_;
   mv.sentiment = static_cast<uint8_t>(o.mood);
   meta.mention = &mv;
   tags_.clear();

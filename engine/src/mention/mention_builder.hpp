@@ -46,8 +46,9 @@ struct mention_trace_line {
 
 class mention_builder {
  public:
-  /// Starts the mentions of post `p`, whose hits (both passes, sorted) are `hits`.
-  void begin_post(const ruleset_snapshot& s, const post& p, std::span<const hit> hits);
+  /// Starts the mentions of post `p`, whose hits (both passes, sorted) are
+  /// `hits`; `duplicate` is its stream fact (`is:duplicate`).
+  void begin_post(const ruleset_snapshot& s, const post& p, std::span<const hit> hits, bool duplicate = false);
 
   /// Flags, sentiment, auto-tags and rules of topic `t` on the current post.
   /// Tags set end up in tags(). With `trace`, appends what happened.
@@ -64,6 +65,7 @@ class mention_builder {
 
   const ruleset_snapshot* snap_ = nullptr;
   const post* post_ = nullptr;
+  bool duplicate_ = false;
   std::span<const hit> hits_;
   std::string author_keys_[2];
   rules::priority_post_terms priority_terms_;

@@ -35,6 +35,7 @@ const char* to_string(filter_field f) {
     case filter_field::is_own: return "is_own";
     case filter_field::is_wom: return "is_wom";
     case filter_field::is_processed: return "is_processed";
+    case filter_field::is_duplicate: return "is_duplicate";
     case filter_field::sentiment: return "sentiment";
     case filter_field::tag: return "tag";
   }

@@ -543,10 +543,12 @@ class lexer {
         n.filter.field = filter_field::is_wom;
       } else if (p.kind == prefix_kind::is && lower == "processed") {
         n.filter.field = filter_field::is_processed;
+      } else if (p.kind == prefix_kind::is && lower == "duplicate") {
+        n.filter.field = filter_field::is_duplicate;
       } else {
         error(b, "unknown value '" + value + "' for " + name + ":",
               p.kind == prefix_kind::has ? "write has:image or has:link"
-                                         : "write is:reply, is:repost, is:own, is:wom or is:processed");
+                                         : "write is:reply, is:repost, is:own, is:wom, is:processed or is:duplicate");
         return;
       }
       push_leaf(std::move(n));

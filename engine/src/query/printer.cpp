@@ -18,6 +18,7 @@ std::string print_filter(const filter_spec& f) {
     case filter_field::is_own: return "is:own";
     case filter_field::is_wom: return "is:wom";
     case filter_field::is_processed: return "is:processed";
+    case filter_field::is_duplicate: return "is:duplicate";
     case filter_field::followers:
       return "followers:[" + print_bound(f.lo, INT64_MIN) + " TO " + print_bound(f.hi, INT64_MAX) + "]";
     default:

@@ -82,7 +82,7 @@ bool batch_scanner::impl::prepare(thread_scratch& ts, const post& p, post_slot& 
 }
 
 void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot& slot, uint32_t post_index,
-                                   scan_output& out) const {
+                                   scan_output& out, bool duplicate) const {
   const ruleset_snapshot& s = *snap;
   auto& hits = slot.hits;
   uint32_t stamp;
@@ -127,6 +127,11 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
   }
   if (ts.pending.empty()) return;
   out.matched_posts.push_back(post_index);
+  for (const auto& pm : ts.pending)
+    if (s.topics[pm.topic].reads_stream_facts) {
+      out.fact_readers.push_back({post_index, static_cast<uint32_t>(ts.pending.size())});
+      break;
+    }
   SITO_STAGE_TIMER(mentions);
   // The matches' tag and rule conditions are as cold as their topics'
   // programs were: asked for now, they arrive while the condition hits
@@ -147,7 +152,7 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
     view_stamp = detail::group_more_hits(ts, hits, before, stamp);
   }
   const detail::program_evaluator::hit_view view = detail::view_of(ts, hits, view_stamp);
-  ts.mentions.begin_post(s, p, hits);
+  ts.mentions.begin_post(s, p, hits, duplicate);
   detail::mention_outcome o;
   for (const auto& pm : ts.pending) {
     ts.mentions.build(s, s.topics[pm.topic], ts.evaluator, view, slot.meta, o);
@@ -191,7 +196,9 @@ inline void prefetch_post(std::span<const post> posts, uint32_t i) {
 }
 }  // namespace
 
-void batch_scanner::impl::scan_chunk(std::span<const post> posts, uint32_t base, scan_output& out) const {
+void batch_scanner::impl::scan_chunk(std::span<const post> posts, uint32_t base, scan_output& out,
+                                     std::span<const stream_facts> facts) const {
+  auto duplicate = [&](uint32_t i) { return !facts.empty() && facts[i].duplicate; };
   thread_scratch& ts = local();
   ts.cache->begin_chunk();
   if (!snap->text_db) {
@@ -203,7 +210,7 @@ void batch_scanner::impl::scan_chunk(std::span<const post> posts, uint32_t base,
       prefetch_post(posts, i);
       status why;
       if (prepare(ts, posts[i], ts.slots[0], why))
-        evaluate(ts, posts[i], ts.slots[0], base + i, out);
+        evaluate(ts, posts[i], ts.slots[0], base + i, out, duplicate(i));
       else
         out.rejected.push_back({base + i, std::move(why)});
     }
@@ -219,7 +226,7 @@ void batch_scanner::impl::scan_chunk(std::span<const post> posts, uint32_t base,
   }
   if (snap->text_db) detail::collect_contains_hits(*snap, ts, posts, posts.size());
   for (uint32_t i = 0; i < posts.size(); ++i)
-    if (ts.slots[i].valid) evaluate(ts, posts[i], ts.slots[i], base + i, out);
+    if (ts.slots[i].valid) evaluate(ts, posts[i], ts.slots[i], base + i, out, duplicate(i));
 }
 
 batch_scanner::batch_scanner(std::shared_ptr<const ruleset_snapshot> snapshot, scan_options options)
@@ -230,28 +237,37 @@ batch_scanner& batch_scanner::operator=(batch_scanner&&) noexcept = default;
 
 const std::shared_ptr<const ruleset_snapshot>& batch_scanner::snapshot() const { return impl_->snap; }
 
-void batch_scanner::scan_serial(std::span<const post> posts, scan_output& out) const {
+namespace {
+std::span<const stream_facts> facts_of(std::span<const stream_facts> facts, size_t b, size_t e) {
+  return facts.empty() ? facts : facts.subspan(b, e - b);
+}
+}  // namespace
+
+void batch_scanner::scan_serial(std::span<const post> posts, scan_output& out,
+                                std::span<const stream_facts> facts) const {
   out.clear();
+  if (!facts.empty() && facts.size() != posts.size()) facts = {};  // precondition: one per post
   const size_t chunk = std::max<size_t>(1, impl_->options.chunk_size);
   for (size_t b = 0; b < posts.size(); b += chunk) {
     const size_t e = std::min(posts.size(), b + chunk);
-    impl_->scan_chunk(posts.subspan(b, e - b), static_cast<uint32_t>(b), out);
+    impl_->scan_chunk(posts.subspan(b, e - b), static_cast<uint32_t>(b), out, facts_of(facts, b, e));
   }
 }
 
-void batch_scanner::scan(std::span<const post> posts, scan_output& out) const {
+void batch_scanner::scan(std::span<const post> posts, scan_output& out, std::span<const stream_facts> facts) const {
   out.clear();
+  if (!facts.empty() && facts.size() != posts.size()) facts = {};  // precondition: one per post
   const size_t chunk = std::max<size_t>(1, impl_->options.chunk_size);
   const size_t nchunks = (posts.size() + chunk - 1) / chunk;
   if (nchunks <= 1) {
-    scan_serial(posts, out);
+    scan_serial(posts, out, facts);
     return;
   }
   std::vector<scan_output> parts(nchunks);
   tbb::parallel_for(tbb::blocked_range<size_t>(0, nchunks, 1), [&](const tbb::blocked_range<size_t>& r) {
     for (size_t c = r.begin(); c != r.end(); ++c) {
       const size_t b = c * chunk, e = std::min(posts.size(), b + chunk);
-      impl_->scan_chunk(posts.subspan(b, e - b), static_cast<uint32_t>(b), parts[c]);
+      impl_->scan_chunk(posts.subspan(b, e - b), static_cast<uint32_t>(b), parts[c], facts_of(facts, b, e));
       tsan_release(&parts[c]);
     }
   });
@@ -272,7 +288,63 @@ void batch_scanner::scan(std::span<const post> posts, scan_output& out) const {
     out.topics_evaluated += part.topics_evaluated;
     out.dropped += part.dropped;
     out.matched_posts.insert(out.matched_posts.end(), part.matched_posts.begin(), part.matched_posts.end());
+    out.fact_readers.insert(out.fact_readers.end(), part.fact_readers.begin(), part.fact_readers.end());
   }
+}
+
+void batch_scanner::apply_facts(std::span<const post> posts, std::span<const stream_facts> facts,
+                                scan_output& out) const {
+  if (facts.size() != posts.size()) return;
+  // Only a fact that differs from the default (false) changes a mention.
+  std::vector<uint32_t> redo;
+  uint64_t query_matches = 0;
+  for (const auto& r : out.fact_readers)
+    if (r.post < facts.size() && facts[r.post].duplicate) {
+      redo.push_back(r.post);
+      query_matches += r.query_matches;
+    }
+  if (redo.empty()) return;
+  std::vector<post> again_posts;
+  std::vector<stream_facts> again_facts;
+  again_posts.reserve(redo.size());
+  for (const uint32_t i : redo) {
+    again_posts.push_back(posts[i]);
+    again_posts.back().images.clear();  // the scan reads image_count, never the bytes
+    again_facts.push_back(facts[i]);
+  }
+  scan_output again;
+  scan_serial(again_posts, again, again_facts);
+  // Splice: the matches of the posts scanned again are replaced by the new
+  // ones, in post order; their highlights and tags go at the end.
+  const auto hl_base = static_cast<uint32_t>(out.highlights.size());
+  const auto tag_base = static_cast<uint32_t>(out.tags.size());
+  out.highlights.insert(out.highlights.end(), again.highlights.begin(), again.highlights.end());
+  out.tags.insert(out.tags.end(), again.tags.begin(), again.tags.end());
+  std::vector<scan_output::match> merged;
+  merged.reserve(out.matches.size() + again.matches.size());
+  size_t k = 0;
+  auto take_again_before = [&](uint64_t post_limit) {
+    for (; k < again.matches.size() && redo[again.matches[k].post] < post_limit; ++k) {
+      scan_output::match m = again.matches[k];
+      m.post = redo[m.post];
+      m.hl_begin += hl_base;
+      m.tag_begin += tag_base;
+      merged.push_back(m);
+    }
+  };
+  uint64_t kept_before = 0;  // the replaced posts' mentions that the first scan kept
+  for (const auto& m : out.matches) {
+    take_again_before(m.post);
+    if (std::binary_search(redo.begin(), redo.end(), m.post)) {
+      ++kept_before;
+      continue;
+    }
+    merged.push_back(m);
+  }
+  take_again_before(UINT64_MAX);
+  out.matches = std::move(merged);
+  out.dropped = out.dropped - (query_matches - kept_before) + again.dropped;
+  out.topics_evaluated += again.topics_evaluated;
 }
 
 }  // namespace sito

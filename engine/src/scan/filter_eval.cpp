@@ -89,6 +89,7 @@ bool eval_filter(const query::filter_spec& f, const post_meta& m) {
     case filter_field::is_own: return m.mention && m.mention->is_own;
     case filter_field::is_wom: return m.mention && m.mention->is_wom;
     case filter_field::is_processed: return m.mention && m.mention->is_processed;
+    case filter_field::is_duplicate: return m.mention && m.mention->is_duplicate;
     case filter_field::sentiment:
       return m.mention && f.value == rules::to_string(static_cast<rules::sentiment>(m.mention->sentiment));
     case filter_field::tag:

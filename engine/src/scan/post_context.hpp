@@ -40,9 +40,10 @@ inline const std::string& field_text(const post& p, uint8_t field) {
 }
 
 /// The mention-level facts tag and rule conditions test (is:own, is:wom,
-/// is:processed, sentiment:, tag:), as the rules so far left them.
+/// is:processed, is:duplicate, sentiment:, tag:), as the rules so far left them.
 struct mention_view {
   bool is_own = false, is_wom = false, is_processed = false;
+  bool is_duplicate = false;  ///< the post's stream fact (batch_scanner.hpp, stream_facts)
   uint8_t sentiment = 0;  ///< rules::sentiment
   std::span<const std::string* const> tag_keys;  ///< normalized paths of the tags set so far
 };

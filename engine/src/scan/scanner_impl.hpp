@@ -25,9 +25,11 @@ struct batch_scanner::impl {
   /// Analysis and the first term pass of one post into `slot`; false (and
   /// `why`) when the post is rejected.
   bool prepare(detail::thread_scratch& ts, const post& p, detail::post_slot& slot, status& why) const;
-  void scan_chunk(std::span<const post> posts, uint32_t base, scan_output& out) const;
+  /// `facts`: empty, or one per post of `posts`.
+  void scan_chunk(std::span<const post> posts, uint32_t base, scan_output& out,
+                  std::span<const stream_facts> facts) const;
   void evaluate(detail::thread_scratch& ts, const post& p, detail::post_slot& slot, uint32_t post_index,
-                scan_output& out) const;
+                scan_output& out, bool duplicate) const;
 };
 
 }  // namespace sito

@@ -65,6 +65,10 @@ struct compiled_topic {
   std::vector<rule> rules;
   std::vector<std::string> own_accounts;  ///< rules::account_key() of each own account
   uint32_t tenant_index = 0;  ///< index into ruleset_snapshot::tenants
+  /// A tag or rule condition tests a stream fact (`is:duplicate`): a post
+  /// this topic matches is scanned again when its facts are known
+  /// (batch_scanner::apply_facts).
+  bool reads_stream_facts = false;
 };
 
 /// A sentiment lexicon entry bound to an atom (sito/rules/sentiment_lexicon.hpp).

@@ -35,8 +35,11 @@ struct rule_action {
 /// Order: a mention first gets its built-in sentiment, WOM flag and auto-tags;
 /// then the rules run top to bottom, once each. A rule's condition sees the
 /// mention as the rules above left it: their added tags (`tag:`), sentiment
-/// (`sentiment:`) and processed mark (`is:processed`). When several rules set
-/// sentiment or priority the last one wins; `drop` stops the list.
+/// (`sentiment:`) and processed mark (`is:processed`). `is:duplicate` (the
+/// post is a near-duplicate of an earlier post of the stream; sitod and
+/// `sito match` decide it once per post before any tag or rule runs) holds
+/// for tags and rules alike. When several rules set sentiment or priority the
+/// last one wins; `drop` stops the list.
 struct rule_spec {
   std::string name;  ///< shown as the sentiment source ("rule:<name>") and in explain
   std::string when;  ///< query over the post and the mention; empty: always

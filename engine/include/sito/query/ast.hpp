@@ -51,6 +51,10 @@ enum class filter_field : uint8_t {
   is_processed,  ///< an earlier rule marked the mention processed (`is:processed`)
   sentiment,     ///< the mention's current sentiment: negative, neutral or positive
   tag,           ///< the mention carries this tag path or one below it (`tag:"Субъект"`)
+  /// The post is a near-duplicate of an earlier post of the stream's window
+  /// (`is:duplicate`; sito/dedup/post_check.hpp): decided once per post, in
+  /// stream order, before any tag or rule runs (batch_scanner::apply_facts).
+  is_duplicate,
 };
 /// True for the mention-level fields (is_own and after).
 inline bool is_mention_filter(filter_field f) { return f >= filter_field::is_own; }

@@ -50,6 +50,14 @@ struct highlight {
   auto operator<=>(const highlight&) const = default;
 };
 
+/// What only a post's place in the stream decides, and tag and rule
+/// conditions can test. The caller knows it after a first scan (the
+/// near-duplicate detector checks scan_output::matched_posts in stream order;
+/// sito/dedup/post_check.hpp) and hands it to apply_facts().
+struct stream_facts {
+  bool duplicate = false;  ///< `is:duplicate`: a near-duplicate of an earlier post of the window
+};
+
 struct scan_output {
   struct match {
     uint32_t post;      ///< index into the scanned span
@@ -84,6 +92,14 @@ struct scan_output {
   /// rules all dropped is here too. The near-duplicate detector checks
   /// exactly these (sito/dedup/post_check.hpp).
   std::vector<uint32_t> matched_posts;
+  /// Of matched_posts, those a topic whose tags or rules test a stream fact
+  /// (compiled_topic::reads_stream_facts) matched, with how many topics'
+  /// queries matched the post (its mentions before rules, dropped included).
+  struct fact_reader {
+    uint32_t post;
+    uint32_t query_matches;
+  };
+  std::vector<fact_reader> fact_readers;
 
   std::span<const highlight> highlights_of(const match& m) const {
     return {highlights.data() + m.hl_begin, m.hl_count};
@@ -97,6 +113,7 @@ struct scan_output {
     topics_evaluated = 0;
     dropped = 0;
     matched_posts.clear();
+    fact_readers.clear();
   }
 };
 
@@ -117,10 +134,21 @@ class batch_scanner {
 
   /// Scans `posts` on TBB workers; `out` is cleared first. Posts that fail
   /// validate_post() are listed in out.rejected and the rest are scanned.
-  void scan(std::span<const post> posts, scan_output& out) const;
+  /// `facts` (empty, or one per post) are the posts' stream facts; without
+  /// them every fact is false (`is:duplicate` does not hold).
+  void scan(std::span<const post> posts, scan_output& out, std::span<const stream_facts> facts = {}) const;
 
   /// Scans `posts` on the calling thread only (benchmarks, tiny batches).
-  void scan_serial(std::span<const post> posts, scan_output& out) const;
+  void scan_serial(std::span<const post> posts, scan_output& out, std::span<const stream_facts> facts = {}) const;
+
+  /// The second half of a scan whose facts were not known: rebuilds in `out`
+  /// (which scan(posts, out) filled, facts unknown) the mentions of the posts
+  /// listed in out.fact_readers whose facts differ from the default, as a
+  /// scan with `facts` (one per post) would have made them. Only those posts
+  /// are scanned again, on the calling thread; for a ruleset whose tags and
+  /// rules never test a fact, or a batch without duplicates, it does nothing.
+  /// The result equals scan(posts, out, facts) but for topics_evaluated.
+  void apply_facts(std::span<const post> posts, std::span<const stream_facts> facts, scan_output& out) const;
 
   const std::shared_ptr<const ruleset_snapshot>& snapshot() const;
 
