@@ -26,7 +26,7 @@
 #include "sito/enrich/embedding.hpp"
 #if SITO_EMBED_BENCH_CUDA
 #include "sito/kernels/cuda_embedding.hpp"
-#include "sito/kernels/cuda_ocr.hpp"
+#include "sito/kernels/device.hpp"
 #endif
 
 namespace {

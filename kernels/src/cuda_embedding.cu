@@ -13,7 +13,7 @@
 
 #include "embedding_bodies.cuh"
 #include "sito/kernels/cuda_embedding.hpp"
-#include "sito/kernels/cuda_ocr.hpp"
+#include "sito/kernels/device.hpp"
 
 namespace sito::kernels {
 namespace {

@@ -127,15 +127,6 @@ status binarize_device(const device_buffer<uint8_t>& g, int w, int h, int r, flo
 
 }  // namespace
 
-int cuda_device_count() {
-  int n = 0;
-  if (cudaGetDeviceCount(&n) != cudaSuccess) {
-    (void)cudaGetLastError();  // clear the sticky "no driver / no device" error
-    return 0;
-  }
-  return n;
-}
-
 result<enrich::image> gpu_preprocess_device(const uint8_t* d_in, uint32_t width, uint32_t height, int channels,
                                             const enrich::preprocess_options& opt, void* stream,
                                             enrich::preprocess_report* report) {

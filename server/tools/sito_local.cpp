@@ -19,6 +19,10 @@
 #include "sito/query/parser.hpp"
 #include "sito/query/printer.hpp"
 #include "sito/scan/batch_scanner.hpp"
+#include "sito/scan/semantic_facts.hpp"
+#if SITO_HAVE_CUDA_KERNELS
+#include "sito/kernels/cuda_embedding.hpp"
+#endif
 
 namespace sito::tool {
 namespace {
@@ -91,6 +95,20 @@ json mention_json(const sito::ruleset_snapshot& snap, const sito::post& p, const
 
 }  // namespace
 
+/// The embedding backend semantic tags run on: `name` (cpu, cuda, auto), the
+/// CUDA one registered first when this build has it and a device exists.
+std::unique_ptr<sito::enrich::embedding_backend> semantic_backend(const std::string& name) {
+#if SITO_HAVE_CUDA_KERNELS
+  sito::kernels::register_cuda_embedding_backend();
+#endif
+  auto b = sito::enrich::make_embedding_backend(name);
+  if (!b.ok()) {
+    std::cerr << "sito: " << b.error().message() << "\n";
+    return nullptr;
+  }
+  return std::move(*b);
+}
+
 int run_match(const std::string& topics_path, const std::string& posts_path, size_t batch_size) {
   bool had_errors = false;
   auto snap = load_and_compile(topics_path, had_errors);
@@ -112,6 +130,14 @@ int run_match(const std::string& topics_path, const std::string& posts_path, siz
   std::vector<sito::dedup::near_duplicate_match> duplicate_of;
   std::vector<int64_t> times_ms;
   std::vector<sito::stream_facts> facts;
+  // Semantic tags: the posts their topics matched, embedded once per batch.
+  std::unique_ptr<sito::enrich::embedding_backend> backend;
+  std::optional<sito::semantic_tagger> tagger;
+  if ((*snap)->semantic_tags) {
+    if (!(backend = semantic_backend("auto"))) return 2;
+    tagger.emplace(*backend);
+  }
+  bool failed = false;
   auto flush = [&] {
     scanner.scan(batch, out);
     times_ms.clear();
@@ -120,6 +146,11 @@ int run_match(const std::string& topics_path, const std::string& posts_path, siz
     // is:duplicate in tags and rules: known now, before those mentions are final.
     facts.assign(batch.size(), {});
     for (const uint32_t i : out.matched_posts) facts[i].duplicate = duplicate_of[i].duplicate;
+    if (tagger)
+      if (auto st = tagger->decide(**snap, batch, out, facts); !st.ok()) {
+        std::cerr << "sito: semantic tags: " << st.message() << "\n";
+        failed = true;
+      }
     scanner.apply_facts(batch, facts, out);
     for (const auto& m : out.matches) {
       json j = mention_json(**snap, batch[m.post], out, m);
@@ -148,7 +179,7 @@ int run_match(const std::string& topics_path, const std::string& posts_path, siz
   }
   if (!batch.empty()) flush();
   std::cout.flush();
-  return had_errors ? 1 : 0;
+  return failed ? 2 : had_errors ? 1 : 0;
 }
 
 int run_validate(const std::string& query, bool with_channels, const std::string& as) {

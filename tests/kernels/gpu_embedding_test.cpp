@@ -11,7 +11,7 @@
 #include "kernels/synthetic_inputs.hpp"
 #include "sito/enrich/embedding.hpp"
 #include "sito/kernels/cuda_embedding.hpp"
-#include "sito/kernels/cuda_ocr.hpp"
+#include "sito/kernels/device.hpp"
 
 namespace sito::kernels {
 namespace {

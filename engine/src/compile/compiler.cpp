@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <cstdio>
 
 #include "compile/planner.hpp"
+#include "sito/enrich/semantic_tags.hpp"
 #include "sito/morph/script.hpp"
 #include "sito/query/parser.hpp"
 #include "sito/rules/mention_flags.hpp"
@@ -131,6 +133,8 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
   std::vector<std::vector<detail::trigger_list>> topic_clauses;  // empty: always evaluate
   std::vector<uint32_t> topic_source;  // compiled topic → index into `topics`
   absl::flat_hash_map<std::string, uint32_t> tenant_index;
+  std::vector<enrich::semantic_tag_definition> semantic_defs;  // every kept topic's semantic tags, in order
+  enrich::text_preparer preparer;                              // checks their examples
 
   for (size_t ti = 0; ti < topics.size(); ++ti) {
     const topic_spec& spec = topics[ti];
@@ -201,19 +205,43 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
       ct.channel_and_query = !query::is_anchored(*parsed.root);
       clauses = plan.clauses(*root);
     }
-    // Tags: their conditions compile into the same snapshot, without triggers.
+    // Tags: their conditions compile into the same snapshot, without
+    // triggers; a semantic tag's examples join the ruleset's semantic set
+    // (indices local to the topic until it is kept).
     bool tags_ok = true;
+    std::vector<enrich::semantic_tag_definition> topic_semantic;
     for (const auto& tag : spec.tags) {
-      query::diagnostic td;
-      std::optional<uint32_t> troot = plan_condition(plan, tag.query, detail::condition_context::auto_tag, td);
-      if (!troot) {
-        query::locate(tag.query, td);
-        td.message = "tag '" + tag.path + "': " + td.message;
-        rep.errors.push_back({spec.tenant, spec.id, td});
+      auto tag_error = [&](std::string message) {
+        rep.errors.push_back(
+            {spec.tenant, spec.id, query::diagnostic{query::severity::error, 0, 1, 1, std::move(message), {}}});
         tags_ok = false;
-        break;
+      };
+      uint32_t root = no_node;
+      if (!tag.query.empty() || !tag.semantic()) {
+        query::diagnostic td;
+        std::optional<uint32_t> troot = plan_condition(plan, tag.query, detail::condition_context::auto_tag, td);
+        if (!troot) {
+          query::locate(tag.query, td);
+          td.message = "tag '" + tag.path + "': " + td.message;
+          rep.errors.push_back({spec.tenant, spec.id, td});
+          tags_ok = false;
+          break;
+        }
+        root = *troot;
       }
-      ct.tags.push_back({plan.label_id(tag.path), *troot});
+      int32_t semantic = -1;
+      if (tag.semantic()) {
+        enrich::semantic_tag_definition def{tag.path, tag.examples, tag.counter_examples,
+                                            tag.min_similarity < 0 ? enrich::default_min_similarity
+                                                                   : tag.min_similarity};
+        if (auto st = enrich::validate_semantic_tag(def, preparer); !st.ok()) {
+          tag_error(st.message());
+          break;
+        }
+        semantic = static_cast<int32_t>(topic_semantic.size());
+        topic_semantic.push_back(std::move(def));
+      }
+      ct.tags.push_back({plan.label_id(tag.path), root, semantic});
     }
     if (!tags_ok) {
       rollback();
@@ -287,9 +315,23 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
       clauses.resize(1);
       clauses[0].triggers.insert(clauses[0].triggers.end(), channel_triggers.begin(), channel_triggers.end());
     }
+    if (!topic_semantic.empty()) {
+      const auto base = static_cast<int32_t>(semantic_defs.size());
+      for (auto& tag : ct.tags)
+        if (tag.semantic >= 0) tag.semantic += base;
+      std::move(topic_semantic.begin(), topic_semantic.end(), std::back_inserter(semantic_defs));
+      ct.reads_stream_facts = true;  // semantic decisions arrive as stream facts
+    }
     topic_clauses.push_back(std::move(clauses));
     topic_source.push_back(static_cast<uint32_t>(ti));
     snap->topics.push_back(std::move(ct));
+  }
+  if (!semantic_defs.empty()) {
+    // Examples are embedded on the host once; a backend that scores on a
+    // device uploads them on first use (embedding.hpp).
+    auto cpu = enrich::make_cpu_embedding_backend();
+    SITO_ASSIGN_OR_RETURN(auto set, enrich::semantic_tag_set::compile(semantic_defs, *cpu));
+    snap->semantic_tags = std::make_shared<const enrich::semantic_tag_set>(std::move(set));
   }
 
   // Sentiment lexicon: every term becomes an atom of the same term index.
@@ -433,7 +475,8 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
     }
   };
   auto push_conditions = [](std::vector<uint32_t>& stack, const compiled_topic& t) {
-    for (const auto& tag : t.tags) stack.push_back(tag.root);
+    for (const auto& tag : t.tags)
+      if (tag.root != no_node) stack.push_back(tag.root);
     for (const auto& rule : t.rules)
       if (rule.root != no_node) stack.push_back(rule.root);
   };

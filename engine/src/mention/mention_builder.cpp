@@ -9,10 +9,10 @@
 namespace sito::detail {
 
 void mention_builder::begin_post(const ruleset_snapshot& s, const post& p, std::span<const hit> hits,
-                                 bool duplicate) {
+                                 const stream_facts* facts) {
   snap_ = &s;
   post_ = &p;
-  duplicate_ = duplicate;
+  facts_ = facts;
   hits_ = hits;
   author_keys_[0] = p.author.id.empty() ? std::string() : rules::account_key(p.author.id);
   author_keys_[1] = p.author.handle.empty() ? std::string() : rules::account_key(p.author.handle);
@@ -76,7 +76,7 @@ void mention_builder::build(const ruleset_snapshot& s, const compiled_topic& t, 
   mention_view mv;
   mv.is_own = o.own;
   mv.is_wom = o.wom;
-  mv.is_duplicate = duplicate_;
+  mv.is_duplicate = facts_ && facts_->duplicate;
   mv.sentiment = static_cast<uint8_t>(o.mood);
   meta.mention = &mv;
   tags_.clear();
@@ -101,13 +101,17 @@ void mention_builder::build(const ruleset_snapshot& s, const compiled_topic& t, 
     line(0, buf);
   }
   for (const auto& tag : t.tags) {
-    const bool set = evaluator.evaluate_condition(s, tag.root, view, meta, nodes);
+    // A semantic tag needs its examples' decision (a stream fact) and, when
+    // it has one, its query.
+    const bool similar = tag.semantic < 0 || (facts_ && facts_->semantic_holds(static_cast<uint32_t>(tag.semantic)));
+    const bool set = similar && (tag.root == no_node || evaluator.evaluate_condition(s, tag.root, view, meta, nodes));
     if (set) {
       tags_.push_back(tag.path);
       if (const std::string* k = key_of(tag.path)) tag_keys_.push_back(k);
     }
     if (trace) {
-      line(0, "tag " + std::string(s.label(tag.path)) + (set ? ": SET" : ": not set"));
+      line(0, "tag " + std::string(s.label(tag.path)) + (set ? ": SET" : ": not set") +
+                  (tag.semantic < 0 ? "" : similar ? " (its examples decide: similar)" : " (its examples decide: not similar)"));
       dump_nodes();
     }
   }

@@ -21,6 +21,7 @@
 #include "scan/post_context.hpp"
 #include "scan/program_evaluator.hpp"
 #include "sito/compile/ruleset_snapshot.hpp"
+#include "sito/scan/batch_scanner.hpp"
 #include "sito/rules/priority.hpp"
 #include "sito/rules/sentiment_scorer.hpp"
 
@@ -47,8 +48,10 @@ struct mention_trace_line {
 class mention_builder {
  public:
   /// Starts the mentions of post `p`, whose hits (both passes, sorted) are
-  /// `hits`; `duplicate` is its stream fact (`is:duplicate`).
-  void begin_post(const ruleset_snapshot& s, const post& p, std::span<const hit> hits, bool duplicate = false);
+  /// `hits`; `facts` are its stream facts (`is:duplicate`, semantic tags),
+  /// null when unknown (every fact false).
+  void begin_post(const ruleset_snapshot& s, const post& p, std::span<const hit> hits,
+                  const stream_facts* facts = nullptr);
 
   /// Flags, sentiment, auto-tags and rules of topic `t` on the current post.
   /// Tags set end up in tags(). With `trace`, appends what happened.
@@ -65,7 +68,7 @@ class mention_builder {
 
   const ruleset_snapshot* snap_ = nullptr;
   const post* post_ = nullptr;
-  bool duplicate_ = false;
+  const stream_facts* facts_ = nullptr;
   std::span<const hit> hits_;
   std::string author_keys_[2];
   rules::priority_post_terms priority_terms_;

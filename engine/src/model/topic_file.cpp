@@ -96,12 +96,39 @@ result<tenant_file> parse_tenant(const YAML::Node& root, const std::string& path
       for (size_t k = 0; k < tags.size(); ++k) {
         const YAML::Node tg = tags[k];
         const std::string tw = where + ": tags[" + std::to_string(k) + "]";
-        SITO_RETURN_IF_ERROR(check_known_keys(tg, {"path", "query"}, tw, "a tag"));
+        SITO_RETURN_IF_ERROR(
+            check_known_keys(tg, {"path", "query", "examples", "counter_examples", "min_similarity"}, tw, "a tag"));
         if (!tg.IsMap() || !tg["path"] || tg["path"].as<std::string>().empty())
           return invalid_argument(tw + ": a tag needs a 'path'");
-        if (!tg["query"] || tg["query"].as<std::string>().empty())
-          return invalid_argument(tw + ": a tag needs a 'query' (terms and/or filters)");
-        t.tags.push_back({tg["path"].as<std::string>(), tg["query"].as<std::string>()});
+        tag_spec spec{tg["path"].as<std::string>(), tg["query"] ? tg["query"].as<std::string>() : std::string()};
+        for (const char* key : {"examples", "counter_examples"}) {
+          if (!tg[key]) continue;
+          if (!tg[key].IsSequence()) return invalid_argument(tw + ": '" + key + "' must be a list of phrases");
+          auto& dst = std::string(key) == "examples" ? spec.examples : spec.counter_examples;
+          for (const auto& e : tg[key]) {
+            if (!e.IsScalar()) return invalid_argument(tw + ": '" + key + "' must be a list of phrases");
+            dst.push_back(e.as<std::string>());
+          }
+        }
+        if (tg["min_similarity"]) {
+          if (!tg["min_similarity"].IsScalar()) return invalid_argument(tw + ": 'min_similarity' must be a number");
+          try {
+            spec.min_similarity = tg["min_similarity"].as<float>();
+          } catch (const YAML::Exception&) {
+            return invalid_argument(tw + ": 'min_similarity' must be a number in (0, 1], got '" +
+                                    tg["min_similarity"].as<std::string>() + "'");
+          }
+          if (!(spec.min_similarity > 0.0f && spec.min_similarity <= 1.0f))
+            return invalid_argument(tw + ": 'min_similarity' must be in (0, 1], got " +
+                                    tg["min_similarity"].as<std::string>());
+          if (spec.examples.empty())
+            return invalid_argument(tw + ": 'min_similarity' needs 'examples'");
+        }
+        if (!spec.counter_examples.empty() && spec.examples.empty())
+          return invalid_argument(tw + ": 'counter_examples' need 'examples' (phrases that should get the tag)");
+        if (spec.query.empty() && spec.examples.empty())
+          return invalid_argument(tw + ": a tag needs a 'query' (terms and/or filters) or 'examples'");
+        t.tags.push_back(std::move(spec));
       }
     }
     if (const YAML::Node rules = n["rules"]) {

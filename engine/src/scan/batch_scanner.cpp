@@ -82,7 +82,7 @@ bool batch_scanner::impl::prepare(thread_scratch& ts, const post& p, post_slot& 
 }
 
 void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot& slot, uint32_t post_index,
-                                   scan_output& out, bool duplicate) const {
+                                   scan_output& out, const stream_facts* facts) const {
   const ruleset_snapshot& s = *snap;
   auto& hits = slot.hits;
   uint32_t stamp;
@@ -130,6 +130,16 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
   for (const auto& pm : ts.pending)
     if (s.topics[pm.topic].reads_stream_facts) {
       out.fact_readers.push_back({post_index, static_cast<uint32_t>(ts.pending.size())});
+      // The semantic tags of every matched topic, each once, sorted.
+      const size_t first = out.semantic_wanted.size();
+      for (const auto& q : ts.pending)
+        for (const auto& tag : s.topics[q.topic].tags)
+          if (tag.semantic >= 0) out.semantic_wanted.push_back({post_index, static_cast<uint32_t>(tag.semantic)});
+      auto b = out.semantic_wanted.begin() + static_cast<std::ptrdiff_t>(first);
+      std::sort(b, out.semantic_wanted.end(), [](const auto& x, const auto& y) { return x.tag < y.tag; });
+      out.semantic_wanted.erase(std::unique(b, out.semantic_wanted.end(),
+                                            [](const auto& x, const auto& y) { return x.tag == y.tag; }),
+                                out.semantic_wanted.end());
       break;
     }
   SITO_STAGE_TIMER(mentions);
@@ -138,7 +148,8 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
   // below are collected.
   for (const auto& pm : ts.pending) {
     const compiled_topic& t = s.topics[pm.topic];
-    for (const auto& tag : t.tags) __builtin_prefetch(&s.nodes[tag.root]);
+    for (const auto& tag : t.tags)
+      if (tag.root != no_node) __builtin_prefetch(&s.nodes[tag.root]);
     for (const auto& rule : t.rules)
       if (rule.root != no_node) __builtin_prefetch(&s.nodes[rule.root]);
   }
@@ -152,7 +163,7 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
     view_stamp = detail::group_more_hits(ts, hits, before, stamp);
   }
   const detail::program_evaluator::hit_view view = detail::view_of(ts, hits, view_stamp);
-  ts.mentions.begin_post(s, p, hits, duplicate);
+  ts.mentions.begin_post(s, p, hits, facts);
   detail::mention_outcome o;
   for (const auto& pm : ts.pending) {
     ts.mentions.build(s, s.topics[pm.topic], ts.evaluator, view, slot.meta, o);
@@ -198,7 +209,7 @@ inline void prefetch_post(std::span<const post> posts, uint32_t i) {
 
 void batch_scanner::impl::scan_chunk(std::span<const post> posts, uint32_t base, scan_output& out,
                                      std::span<const stream_facts> facts) const {
-  auto duplicate = [&](uint32_t i) { return !facts.empty() && facts[i].duplicate; };
+  auto facts_of_post = [&](uint32_t i) { return facts.empty() ? nullptr : &facts[i]; };
   thread_scratch& ts = local();
   ts.cache->begin_chunk();
   if (!snap->text_db) {
@@ -210,7 +221,7 @@ void batch_scanner::impl::scan_chunk(std::span<const post> posts, uint32_t base,
       prefetch_post(posts, i);
       status why;
       if (prepare(ts, posts[i], ts.slots[0], why))
-        evaluate(ts, posts[i], ts.slots[0], base + i, out, duplicate(i));
+        evaluate(ts, posts[i], ts.slots[0], base + i, out, facts_of_post(i));
       else
         out.rejected.push_back({base + i, std::move(why)});
     }
@@ -226,7 +237,7 @@ void batch_scanner::impl::scan_chunk(std::span<const post> posts, uint32_t base,
   }
   if (snap->text_db) detail::collect_contains_hits(*snap, ts, posts, posts.size());
   for (uint32_t i = 0; i < posts.size(); ++i)
-    if (ts.slots[i].valid) evaluate(ts, posts[i], ts.slots[i], base + i, out, duplicate(i));
+    if (ts.slots[i].valid) evaluate(ts, posts[i], ts.slots[i], base + i, out, facts_of_post(i));
 }
 
 batch_scanner::batch_scanner(std::shared_ptr<const ruleset_snapshot> snapshot, scan_options options)
@@ -289,6 +300,7 @@ void batch_scanner::scan(std::span<const post> posts, scan_output& out, std::spa
     out.dropped += part.dropped;
     out.matched_posts.insert(out.matched_posts.end(), part.matched_posts.begin(), part.matched_posts.end());
     out.fact_readers.insert(out.fact_readers.end(), part.fact_readers.begin(), part.fact_readers.end());
+    out.semantic_wanted.insert(out.semantic_wanted.end(), part.semantic_wanted.begin(), part.semantic_wanted.end());
   }
 }
 
@@ -299,7 +311,7 @@ void batch_scanner::apply_facts(std::span<const post> posts, std::span<const str
   std::vector<uint32_t> redo;
   uint64_t query_matches = 0;
   for (const auto& r : out.fact_readers)
-    if (r.post < facts.size() && facts[r.post].duplicate) {
+    if (r.post < facts.size() && facts[r.post].any()) {
       redo.push_back(r.post);
       query_matches += r.query_matches;
     }

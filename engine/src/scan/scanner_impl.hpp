@@ -29,7 +29,7 @@ struct batch_scanner::impl {
   void scan_chunk(std::span<const post> posts, uint32_t base, scan_output& out,
                   std::span<const stream_facts> facts) const;
   void evaluate(detail::thread_scratch& ts, const post& p, detail::post_slot& slot, uint32_t post_index,
-                scan_output& out, bool duplicate) const;
+                scan_output& out, const stream_facts* facts) const;
 };
 
 }  // namespace sito

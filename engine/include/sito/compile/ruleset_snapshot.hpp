@@ -33,6 +33,10 @@
 #include "sito/morph/morphology.hpp"
 #include "sito/query/ast.hpp"
 
+namespace sito::enrich {
+class semantic_tag_set;  // sito/enrich/semantic_tags.hpp
+}
+
 namespace sito {
 
 /// One compiled topic.
@@ -49,7 +53,8 @@ struct compiled_topic {
   bool channel_and_query = false;
   struct tag {
     uint32_t path;  ///< label id of the tag path (ruleset_snapshot::label)
-    uint32_t root;  ///< program of its condition
+    uint32_t root;  ///< program of its condition; no_node for a semantic tag without a query
+    int32_t semantic = -1;  ///< index into ruleset_snapshot::semantic_tags; -1: not semantic
   };
   std::vector<tag> tags;  ///< evaluated only for posts that matched the topic
   /// One rule (sito/model/topic.hpp rule_spec), in order.
@@ -65,9 +70,9 @@ struct compiled_topic {
   std::vector<rule> rules;
   std::vector<std::string> own_accounts;  ///< rules::account_key() of each own account
   uint32_t tenant_index = 0;  ///< index into ruleset_snapshot::tenants
-  /// A tag or rule condition tests a stream fact (`is:duplicate`): a post
-  /// this topic matches is scanned again when its facts are known
-  /// (batch_scanner::apply_facts).
+  /// A tag or rule condition tests a stream fact (`is:duplicate`), or a tag
+  /// is semantic: a post this topic matches is scanned again when its facts
+  /// are known (batch_scanner::apply_facts).
   bool reads_stream_facts = false;
 };
 
@@ -177,6 +182,9 @@ class ruleset_snapshot {
   /// Normalized tag path by label id, for every tag path a tag or rule sets
   /// (what `tag:` conditions compare against).
   absl::flat_hash_map<uint32_t, std::string> tag_keys;
+  /// Every semantic tag of the ruleset's topics (compiled_topic::tag::semantic
+  /// indexes it), with its examples embedded; null when there is none.
+  std::shared_ptr<const enrich::semantic_tag_set> semantic_tags;
 
   bool needs_stemming = false;   ///< the stem index is non-empty
   std::shared_ptr<const morph::morphology> morphology;

@@ -41,7 +41,7 @@
 namespace sito::enrich {
 
 /// The default min_similarity (bench/RESULTS.md, "semantic-tag model").
-inline constexpr float default_min_similarity = 0.5f;
+inline constexpr float default_min_similarity = 0.30f;
 
 struct semantic_tag_definition {
   std::string path;

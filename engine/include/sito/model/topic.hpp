@@ -15,10 +15,18 @@ namespace sito {
 /// An auto-tag of a topic (DESIGN §2): the path is set on a mention of the
 /// topic when the condition holds. The condition is a query in the same
 /// language — terms, metadata filters (`type:review`, `followers:>=1000`)
-/// or both — evaluated only for posts that matched the topic.
+/// or both — evaluated only for posts that matched the topic, and/or, for a
+/// semantic tag (issue 12, sito/enrich/semantic_tags.hpp), examples: the
+/// nearest of the examples and counter-examples to the post must be an
+/// example, at least min_similarity close. With both, both must hold.
 struct tag_spec {
   std::string path;   ///< e.g. "Тачпоинт/Сервис/Доставка"
-  std::string query;  ///< may be purely negative or filter-only
+  std::string query;  ///< may be purely negative or filter-only; empty for a semantic tag alone
+  std::vector<std::string> examples;          ///< phrases that should get the tag
+  std::vector<std::string> counter_examples;  ///< close phrases that should not
+  float min_similarity = -1;  ///< < 0: the default (enrich::default_min_similarity)
+
+  bool semantic() const { return !examples.empty() || !counter_examples.empty(); }
 };
 
 /// What a rule does when its condition holds (DESIGN §2 "then").
@@ -85,6 +93,10 @@ struct tenant_file {
 ///       tags:
 ///         - {path: "Субъект/Курьер", query: 'курьер*'}
 ///         - {path: "Источник/Отзывы", query: 'type:review'}
+///         - path: "Тачпоинт/Доставка/Опоздание"      # a semantic tag (issue 12)
+///           examples: ["курьер опоздал на два часа", "заказ привезли с опозданием"]
+///           counter_examples: ["курьер приехал вовремя"]
+///           min_similarity: 0.3                      # optional
 ///       rules:
 ///         - name: fraud
 ///           when: 'мошенник* OR "оплату на карту"'

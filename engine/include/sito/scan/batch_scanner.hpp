@@ -56,6 +56,14 @@ struct highlight {
 /// sito/dedup/post_check.hpp) and hands it to apply_facts().
 struct stream_facts {
   bool duplicate = false;  ///< `is:duplicate`: a near-duplicate of an earlier post of the window
+  /// The semantic tags (ruleset_snapshot::semantic_tags indices) whose
+  /// examples decide for this post, sorted; sito/scan/semantic_facts.hpp
+  /// fills it from scan_output::semantic_wanted.
+  std::vector<uint32_t> semantic;
+
+  /// Whether any fact differs from a scan without facts.
+  bool any() const { return duplicate || !semantic.empty(); }
+  bool semantic_holds(uint32_t tag) const { return std::binary_search(semantic.begin(), semantic.end(), tag); }
 };
 
 struct scan_output {
@@ -100,6 +108,14 @@ struct scan_output {
     uint32_t query_matches;
   };
   std::vector<fact_reader> fact_readers;
+  /// The semantic tags a post's matched topics have, for the posts among
+  /// fact_readers: (post, ruleset_snapshot::semantic_tags index), grouped by
+  /// post in post order within each scanned chunk.
+  struct semantic_want {
+    uint32_t post;
+    uint32_t tag;
+  };
+  std::vector<semantic_want> semantic_wanted;
 
   std::span<const highlight> highlights_of(const match& m) const {
     return {highlights.data() + m.hl_begin, m.hl_count};
@@ -114,6 +130,7 @@ struct scan_output {
     dropped = 0;
     matched_posts.clear();
     fact_readers.clear();
+    semantic_wanted.clear();
   }
 };
 

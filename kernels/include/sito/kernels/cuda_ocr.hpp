@@ -29,12 +29,9 @@
 #include "sito/base/status.hpp"
 #include "sito/enrich/image.hpp"
 #include "sito/enrich/preprocess.hpp"
+#include "sito/kernels/device.hpp"
 
 namespace sito::kernels {
-
-/// CUDA devices usable now; 0 without a driver or a device (never throws,
-/// never aborts).
-int cuda_device_count();
 
 /// Registers "cuda" with sito::enrich's OCR registry (priority 100, so
 /// "auto" prefers it) when cuda_device_count() > 0. Returns whether it did.
