@@ -29,7 +29,11 @@ status error_of(const Error& e) {
 }
 
 alert alert_from_wire(const Alert& w) {
-  return {w.id(), str(w.tenant()), str(w.topic()), str(w.tag()), w.at_ms(), w.count(), w.baseline(), w.threshold()};
+  alert a{w.id(), str(w.tenant()), str(w.topic()), str(w.tag()), w.at_ms(), w.count(), w.baseline(), w.threshold()};
+  a.kind = w.kind() == AlertKind::Campaign ? "campaign" : "spike";
+  a.first_post = str(w.first_post());
+  a.authors = w.authors();
+  return a;
 }
 
 std::vector<diagnostic> diagnostics_from(const fb::Vector<fb::Offset<Diagnostic>>* v) {
@@ -450,7 +454,7 @@ status connection::subscribe(const subscription_options& o) {
         auto topics = b.CreateVectorOfStrings(o.topics);
         auto tags = b.CreateVectorOfStrings(o.tags);
         return CreateSubscribe(b, name, topics, tags, static_cast<StartFrom>(o.start), o.offset, o.time_ms, o.credit,
-                               o.alerts)
+                               o.alerts, o.first_posts_only)
             .Union();
       },
       Message::MentionBatch);

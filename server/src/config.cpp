@@ -260,7 +260,7 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
         tenant_config tc;
         SITO_RETURN_IF_ERROR(
             check_known_keys(t, {"name", "topics_file", "sentiment_lexicon_file", "ocr", "tokens", "ingest_posts_per_second",
-                                 "ingest_burst_posts", "time_zone", "topic_groups"},
+                                 "ingest_burst_posts", "time_zone", "topic_groups", "campaign"},
                              origin, "tenants[" + std::to_string(i) + "]"));
         if (!t["name"] || t["name"].as<std::string>().empty()) return invalid_argument(where + ": missing 'name'");
         tc.name = t["name"].as<std::string>();
@@ -274,6 +274,34 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
             if (!kv.second.IsSequence() || kv.second.size() == 0)
               return invalid_argument(where + ": topic_groups: '" + name + "' must be a non-empty list of topic ids");
             for (const auto& id : kv.second) tc.topic_groups[name].push_back(id.as<std::string>());
+          }
+        }
+        if (const YAML::Node cm = t["campaign"]) {
+          campaign_config& cc = tc.campaign;
+          if (cm.IsScalar() && (cm.Scalar() == "off" || cm.Scalar() == "false")) {
+            cc.enabled = false;
+          } else {
+            if (!cm.IsMap()) return invalid_argument(where + ": campaign: expected {min_authors: 5, minutes: 60} or off");
+            SITO_RETURN_IF_ERROR(check_known_keys(cm, {"enabled", "min_authors", "minutes"}, origin,
+                                                  "tenants[" + std::to_string(i) + "].campaign"));
+            if (cm["enabled"]) {
+              SITO_ASSIGN_OR_RETURN(cc.enabled, scalar_as<bool>(cm["enabled"], where + ": campaign: enabled", "true or false"));
+            }
+            if (cm["min_authors"]) {
+              SITO_ASSIGN_OR_RETURN(const int64_t n, scalar_as<int64_t>(cm["min_authors"], where + ": campaign: min_authors",
+                                                                        "a whole number"));
+              if (n < 2 || n > 100'000)
+                return invalid_argument(where + ": campaign: min_authors must be 2..100000 (distinct authors), not " +
+                                        cm["min_authors"].Scalar());
+              cc.min_authors = static_cast<uint32_t>(n);
+            }
+            if (cm["minutes"]) {
+              SITO_ASSIGN_OR_RETURN(const int64_t n, scalar_as<int64_t>(cm["minutes"], where + ": campaign: minutes",
+                                                                        "a whole number of minutes"));
+              if (n < 1 || n > 10'080)
+                return invalid_argument(where + ": campaign: minutes must be 1..10080 (a week), not " + cm["minutes"].Scalar());
+              cc.minutes = static_cast<uint32_t>(n);
+            }
           }
         }
         if (t["time_zone"]) {

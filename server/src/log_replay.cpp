@@ -1,11 +1,13 @@
 // sitod's start-up rebuild, from the retained logs, of what lives in memory:
-// the aggregates (the last day's counts and spike baselines, no alerts) and
-// the near-duplicate window (near_duplicate_stage.hpp), in one pass over the
-// tenants' mention logs. Declared in server_impl.hpp; create() calls it.
+// the aggregates (the last day's counts and spike baselines, no alerts), the
+// near-duplicate window (near_duplicate_stage.hpp) and the campaigns' counts
+// (campaign_watch.hpp, no alerts), in one pass over the tenants' mention logs. Declared in server_impl.hpp; create() calls it.
 #include <algorithm>
 #include <chrono>
+#include <map>
 
 #include "server_impl.hpp"
+#include "sito/dedup/post_check.hpp"
 #include "sito/server/json_log.hpp"
 
 namespace sito::server {
@@ -20,8 +22,10 @@ void sitod::impl::replay_logs() {
   constexpr size_t max_replayed = 5'000'000;
   size_t replayed = 0;
   // The posts of the live mentions in the near-duplicate window: each was
-  // checked once, in post-log order, when it was matched.
+  // checked once, in post-log order, when it was matched; and their
+  // mentions' topics, which campaign alerts count.
   std::vector<uint64_t> post_offsets;
+  std::map<uint64_t, std::vector<std::pair<std::string, std::string>>> topics_of;
   std::vector<mention_record> chunk;
   for (const auto& t : config.tenants) {
     auto from = db->mention_offset_at(t.name, since);
@@ -37,8 +41,10 @@ void sitod::impl::replay_logs() {
                        /*detect=*/false);
           ++replayed;
         }
-        if (dups && m.ingested_at_ms >= dups_since && post_offsets.size() < max_replayed)
+        if (dups && m.ingested_at_ms >= dups_since && post_offsets.size() < max_replayed) {
           post_offsets.push_back(m.post_offset);
+          topics_of[m.post_offset].emplace_back(m.tenant, m.topic);
+        }
       }
     }
   }
@@ -57,8 +63,15 @@ void sitod::impl::replay_logs() {
   for (const uint64_t offset : post_offsets) {
     auto sp = db->read_post(offset);
     if (!sp.ok()) continue;  // retention took it
-    near_dups->replay(sp->p, sp->ingested_at_ms);
+    const dedup::near_duplicate_match d = near_dups->replay(sp->p, sp->ingested_at_ms);
     ++posts;
+    // Campaigns count again, silently: a cluster that alerted before the
+    // restart is marked alerted and does not page a second time.
+    if (!d.indexed) continue;
+    const std::string first = d.duplicate ? d.duplicate_of : sp->p.id;
+    const std::string author = dedup::author_of(sp->p);
+    for (const auto& [tenant, topic] : topics_of[offset])
+      (void)campaigns->observe(tenant, topic, d.cluster_id, first, author, sp->ingested_at_ms, /*detect=*/false);
   }
   log_info("near-duplicate window rebuilt from the post log")
       .with("posts", posts)

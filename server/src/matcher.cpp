@@ -9,6 +9,7 @@
 #include <iterator>
 
 #include "replaced_versions.hpp"
+#include "sito/dedup/post_check.hpp"
 #include "server_impl.hpp"
 #include "sito/server/json_log.hpp"
 
@@ -28,11 +29,14 @@ mention_record record_of(const ruleset_state& rs, const ruleset_snapshot& snap, 
   return r;
 }
 
-/// A near-duplicate's mention carries the cluster's first post and size.
-void set_near_duplicate(mention_record& r, const dedup::near_duplicate_match& d) {
-  if (!d.duplicate) return;
-  r.duplicate_of = d.duplicate_of;
-  r.duplicates = d.cluster_size;
+/// A near-duplicate's mention carries the cluster's first post and size;
+/// every mention of an indexed post, its cluster for campaign alerts.
+void set_near_duplicate(mention_record& r, const dedup::near_duplicate_match& d, const post& p) {
+  if (d.duplicate) {
+    r.duplicate_of = d.duplicate_of;
+    r.duplicates = d.cluster_size;
+  }
+  if (d.indexed) r.cluster = {d.cluster_id, d.duplicate ? d.duplicate_of : p.id, dedup::author_of(p)};
 }
 
 }  // namespace
@@ -57,6 +61,7 @@ void sitod::impl::matcher_loop() {
   std::vector<uint32_t> matched;        // posts either ruleset matched
   std::vector<int64_t> times_ms;        // the batch's ingest times
   std::vector<dedup::near_duplicate_match> duplicates;
+  std::vector<stream_facts> facts;
   constexpr size_t max_batch = 4096;
   constexpr size_t max_batch_bytes = 64u << 20;  // posts with images are large: bound the batch's memory too
   for (;;) {
@@ -125,12 +130,18 @@ void sitod::impl::matcher_loop() {
     times_ms.clear();
     for (const auto& sp : batch) times_ms.push_back(sp.ingested_at_ms);
     near_dups->check(posts, matched, times_ms, duplicates);
+    // `is:duplicate` in tags and rules: the duplicates among the posts such
+    // topics matched are scanned again, now that their facts are known.
+    facts.assign(posts.size(), {});
+    for (const uint32_t i : matched) facts[i].duplicate = duplicates[i].duplicate;
+    rs->scanner->apply_facts(posts, facts, out);
+    if (rs->delta_scanner) rs->delta_scanner->apply_facts(posts, facts, delta_out);
     auto collect = [&](const scan_output& o, const ruleset_snapshot& snap, bool skip_shadowed) {
       for (const auto& m : o.matches) {
         const compiled_topic& t = snap.topics[m.topic];
         if (skip_shadowed && !rs->shadowed.empty() && rs->shadowed.count(ruleset_state::key(t.tenant, t.id))) continue;
         mentions.push_back(record_of(*rs, snap, o, m, batch[m.post].offset, batch[m.post].ingested_at_ms, matched_at));
-        set_near_duplicate(mentions.back(), duplicates[m.post]);
+        set_near_duplicate(mentions.back(), duplicates[m.post], posts[m.post]);
       }
     };
     uint64_t dropped = out.dropped;
@@ -264,16 +275,27 @@ std::map<uint64_t, std::set<std::string>> sitod::impl::replaced_topics(const rul
   return out;
 }
 
-void sitod::impl::publish_alerts(const std::vector<spike_alert>& alerts) {
+void sitod::impl::publish_alerts(const std::vector<stream_alert>& alerts) {
   metrics.alerts_raised += alerts.size();
-  for (const auto& a : alerts)
-    log_warning("mention spike")
-        .with("tenant", a.tenant)
-        .with("topic", a.topic)
-        .with("tag", a.tag)
-        .with("count", a.count)
-        .with("baseline", a.baseline);
-  auto shared = std::make_shared<const std::vector<spike_alert>>(alerts);
+  for (const auto& a : alerts) {
+    if (a.kind == alert_kind::campaign) {
+      ++metrics.campaign_alerts;
+      log_warning("near-duplicate campaign")
+          .with("tenant", a.tenant)
+          .with("topic", a.topic)
+          .with("first_post", a.first_post)
+          .with("authors", a.authors)
+          .with("mentions", a.count);
+    } else {
+      log_warning("mention spike")
+          .with("tenant", a.tenant)
+          .with("topic", a.topic)
+          .with("tag", a.tag)
+          .with("count", a.count)
+          .with("baseline", a.baseline);
+    }
+  }
+  auto shared = std::make_shared<const std::vector<stream_alert>>(alerts);
   std::vector<std::shared_ptr<session>> targets;
   {
     std::lock_guard lock(sessions_mutex);
@@ -321,17 +343,26 @@ void sitod::impl::on_ocr_done(ocr_job& job, std::string image_text) {
       found.push_back(std::move(r));
     }
   };
-  rs->scanner->scan(pair, out);
+  // The text pass's near-duplicate check, or (the post is checked once
+  // its pictures' text matched) one now: `is:duplicate` holds for both
+  // versions of the post alike.
+  std::vector<stream_facts> facts(2, stream_facts{job.near_duplicate && job.near_duplicate->duplicate});
+  auto scan_with_facts = [&](const batch_scanner& scanner) {
+    scanner.scan(pair, out, job.near_duplicate ? std::span<const stream_facts>(facts) : std::span<const stream_facts>());
+    if (job.near_duplicate || out.matched_posts.empty() || out.matched_posts.front() != 0) return;
+    job.near_duplicate = near_dups->check_one(pair[1], job.ingested_at_ms);
+    facts.assign(2, stream_facts{job.near_duplicate->duplicate});
+    scanner.apply_facts(pair, facts, out);
+  };
+  scan_with_facts(*rs->scanner);
   collect(*rs->snapshot, true);
   if (rs->delta_scanner) {
-    rs->delta_scanner->scan(pair, out);
+    scan_with_facts(*rs->delta_scanner);
     collect(*rs->delta, false);
   }
   if (!found.empty()) {
-    // The post's near-duplicate check: the text pass's, or now for a post
-    // only its pictures' text matched.
-    if (!job.near_duplicate) job.near_duplicate = near_dups->check_one(pair[1], job.ingested_at_ms);
-    for (auto& r : found) set_near_duplicate(r, *job.near_duplicate);
+    if (job.near_duplicate)
+      for (auto& r : found) set_near_duplicate(r, *job.near_duplicate, pair[1]);
     // Mentions from pictures carry their own rollups (store.hpp, "Rollups").
     const post& read = pair[0];
     rollup_batch rollups;
@@ -388,13 +419,19 @@ void sitod::impl::sink_mentions(const std::vector<mention_record>& mentions, int
     std::lock_guard lock(metrics.per_topic_mutex);
     for (const auto& m : mentions) ++metrics.mentions_per_topic[m.tenant + "/" + m.topic];
   }
-  // Aggregates and spike alerts count committed live mentions.
-  std::vector<spike_alert> alerts;
+  // Aggregates, spike and campaign alerts count committed live mentions.
+  std::vector<stream_alert> alerts;
   std::set<std::string> tenants;
   for (const auto& m : mentions) {
     tenants.insert(m.tenant);
     auto raised = stats.record(m.tenant, m.topic, m.tags, static_cast<rules::sentiment>(m.sentiment), at_ms);
     alerts.insert(alerts.end(), std::make_move_iterator(raised.begin()), std::make_move_iterator(raised.end()));
+    if (m.cluster.id == 0 || m.backfill) continue;
+    if (auto campaign = campaigns->observe(m.tenant, m.topic, m.cluster.id, m.cluster.first_post, m.cluster.author,
+                                           m.ingested_at_ms)) {
+      stats.add_alert(*campaign);  // numbered and listed with the spikes (Stats)
+      alerts.push_back(std::move(*campaign));
+    }
   }
   if (!alerts.empty()) publish_alerts(alerts);
   notify_mentions(tenants);

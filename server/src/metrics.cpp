@@ -30,6 +30,9 @@ std::string sitod::impl::metrics_text() {
     line("sito_near_duplicate_window_posts", "posts held in the near-duplicate window", nd.held, "gauge");
     line("sito_near_duplicate_window_bytes", "memory of the near-duplicate window", nd.memory_bytes, "gauge");
   }
+  line("sito_campaign_alerts_total",
+       "campaign alerts: a near-duplicate cluster among a topic's mentions reached the tenant's campaign.min_authors",
+       metrics.campaign_alerts);
   const store_health store_state = db->health();
   line("sito_store_writable", "1 while the store can write, 0 after a failed write (disk full, I/O error) until it reopens",
        store_state.ok ? 1 : 0, "gauge");
@@ -103,7 +106,7 @@ std::string sitod::impl::metrics_text() {
   line("sito_mentions_dropped_by_rules_total", "mentions a topic rule dropped", metrics.mentions_dropped_by_rules);
   line("sito_mentions_repeated_by_edits_total", "mentions an edited post did not give again (its earlier version had)",
        metrics.mentions_repeated_by_edits);
-  line("sito_alerts_total", "spike alerts raised", metrics.alerts_raised);
+  line("sito_alerts_total", "alerts raised: spikes and campaigns", metrics.alerts_raised);
   line("sito_matcher_batches_total", "batches the matcher took from the post log (read, scan, commit, after)",
        metrics.matcher_batches);
   o << "# HELP sito_matcher_stage_microseconds_total time the matcher spent per stage: reading and decoding posts, "

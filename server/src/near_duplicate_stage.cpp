@@ -39,11 +39,12 @@ dedup::near_duplicate_match near_duplicate_stage::check_one(const post& p, int64
   return std::move(results[0]);
 }
 
-void near_duplicate_stage::replay(const post& p, int64_t time_ms) {
-  if (!enabled_) return;
+dedup::near_duplicate_match near_duplicate_stage::replay(const post& p, int64_t time_ms) {
+  if (!enabled_) return {};
   std::lock_guard lock(mutex_);
-  (void)index_.check_and_add(p.id, dedup::author_of(p), time_ms, dedup::text_of(p));
+  auto m = index_.check_and_add(p.id, dedup::author_of(p), time_ms, dedup::text_of(p));
   ++replayed_;
+  return m.ok() ? std::move(*m) : dedup::near_duplicate_match{};
 }
 
 near_duplicate_stage::counters near_duplicate_stage::snapshot() const {

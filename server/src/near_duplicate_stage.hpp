@@ -46,8 +46,8 @@ class near_duplicate_stage {
   /// Checks one post (a post the OCR lane matched through its pictures).
   dedup::near_duplicate_match check_one(const post& p, int64_t time_ms);
   /// Adds a post to the window as check() would, without counting it as
-  /// live (the start-up rebuild).
-  void replay(const post& p, int64_t time_ms);
+  /// live (the start-up rebuild); returns its result.
+  dedup::near_duplicate_match replay(const post& p, int64_t time_ms);
 
   struct counters {
     uint64_t checked = 0;     ///< live posts checked since start

@@ -7,7 +7,8 @@
 // client connection: I/O, timers, dispatch) with ingest_handler.cpp,
 // subscription.cpp, admin_handlers.cpp and stats_handler.cpp (what its
 // messages do), near_duplicate_stage.cpp (the near-duplicate detector over
-// the matched posts), log_replay.cpp (what memory holds, rebuilt from the logs
+// the matched posts), campaign_watch.cpp (campaign alerts over its
+// clusters), log_replay.cpp (what memory holds, rebuilt from the logs
 // at start-up), http_listener.cpp (the HTTP port on Beast: parsing within
 // limits, keep-alive, timeouts), http_routes.cpp (/health, and /metrics with
 // metrics.cpp's text) and playground.cpp (the query playground and its API).
@@ -83,6 +84,8 @@ result<std::unique_ptr<sitod>> sitod::create(const server_config& config) {
   // Aggregates and the near-duplicate window live in memory: rebuilt from
   // the retained logs, so a restart does not zero them (log_replay.cpp).
   d.near_dups = std::make_unique<near_duplicate_stage>(config.near_duplicates);
+  d.campaigns = std::make_unique<campaign_watch>(config.near_duplicates.window_ms);
+  d.campaigns->set_tenants(config.tenants);
   d.replay_logs();
   bool any_ocr_tenant = config.tenants.empty();
   for (const auto& t : config.tenants) {
@@ -259,6 +262,7 @@ std::vector<std::string> sitod::reload(const server_config& next) {
     d.config.tenants = next.tenants;
   }
   d.ingest_limits.set_limits(ingest_limiter::limits_of(next));
+  d.campaigns->set_tenants(next.tenants);
 
   auto line = log_info("config reloaded");
   line.with("tenants", next.tenants.size()).with("tokens", token_count);

@@ -26,6 +26,7 @@
 #include "sito/server/stream_stats.hpp"
 #include "sito/server/period_stats.hpp"
 #include "sito/server/rollups.hpp"
+#include "campaign_watch.hpp"
 #include "ingest_limiter.hpp"
 #include "near_duplicate_stage.hpp"
 #include "net.hpp"
@@ -82,7 +83,8 @@ struct server_metrics {
   std::atomic<uint64_t> config_reloads{0};  ///< reloads applied (sitod::reload)
   std::atomic<uint64_t> mentions_dropped_by_rules{0};
   std::atomic<uint64_t> mentions_repeated_by_edits{0};  ///< an edit's mentions its replaced version had given
-  std::atomic<uint64_t> alerts_raised{0};
+  std::atomic<uint64_t> alerts_raised{0};     ///< spikes and campaigns
+  std::atomic<uint64_t> campaign_alerts{0};   ///< of those, campaigns
   /// The matcher's cycles (matcher_loop) and where their time goes, so that
   /// a capacity planner sees which stage bounds the end-to-end rate.
   std::atomic<uint64_t> matcher_batches{0};
@@ -301,11 +303,13 @@ struct sitod::impl {
   stream_stats stats;
   /// The near-duplicate detector over the matched posts (near_duplicate_stage.hpp).
   std::unique_ptr<near_duplicate_stage> near_dups;
+  /// Campaign alerts over the mentions' clusters (campaign_watch.hpp).
+  std::unique_ptr<campaign_watch> campaigns;
   /// Rebuilds the aggregates and the near-duplicate window from the retained
   /// logs (log_replay.cpp); create() calls it once, before the matcher starts.
   void replay_logs();
-  /// Logs `alerts` and pushes them to every subscription that asked for alerts.
-  void publish_alerts(const std::vector<spike_alert>& alerts);
+  /// Logs `alerts` (spikes and campaigns) and pushes them to every subscription that asked for alerts.
+  void publish_alerts(const std::vector<stream_alert>& alerts);
   /// Compile options: the built-in lexicon plus each tenant's extension (config).
   compile_options compile_opts;
   // --- OCR lane -------------------------------------------------------------
@@ -396,7 +400,7 @@ class session : public std::enable_shared_from_this<session> {
   /// The tenant's mention log grew: pump subscriptions (any thread).
   void on_mentions(const std::string& tenant);
   /// Spike alerts were raised: push those an alert subscription wants (any thread).
-  void on_alerts(std::shared_ptr<const std::vector<spike_alert>> alerts);
+  void on_alerts(std::shared_ptr<const std::vector<stream_alert>> alerts);
 
  private:
   void on_handshake(const boost::system::error_code& ec);
@@ -443,7 +447,7 @@ class session : public std::enable_shared_from_this<session> {
   void on_explain(uint64_t rid, const sito::wire::Explain& m);
   void on_stats(uint64_t rid, const sito::wire::Stats& m);
   void send_stats(uint64_t rid, const std::vector<std::pair<std::string, double>>& counters,
-                  const std::vector<stream_stats::row>& rows, const std::vector<spike_alert>& alerts,
+                  const std::vector<stream_stats::row>& rows, const std::vector<stream_alert>& alerts,
                   const std::vector<period_row>& periods, const std::string& zone);
   void on_backfill(uint64_t rid, const sito::wire::Backfill& m);
   void send_topics_result(uint64_t rid, uint64_t version, const std::vector<topic_diagnostic>& diagnostics,
@@ -456,9 +460,11 @@ class session : public std::enable_shared_from_this<session> {
     std::string name;
     std::set<std::string> topics;  ///< empty: all topics of the tenant
     std::vector<std::string> tags; ///< empty: any; else a mention needs a tag equal to or under one
-    /// Topic filter AND tag filter (a tag path matches itself and its subtree).
+    /// Topic filter AND tag filter (a tag path matches itself and its
+    /// subtree) AND, with first_posts_only, not a near-duplicate.
     bool wants(const mention_record& m) const {
       if (!topics.empty() && !topics.count(m.topic)) return false;
+      if (first_posts_only && !m.duplicate_of.empty()) return false;
       if (tags.empty()) return true;
       for (const auto& have : m.tags)
         for (const auto& want : tags)
@@ -468,9 +474,10 @@ class session : public std::enable_shared_from_this<session> {
       return false;
     }
     bool alerts = false;           ///< also push spike alerts of these topics/tags
+    bool first_posts_only = false; ///< skip near-duplicates: the first post of each cluster only
     /// An alert concerns this subscription: its topic is wanted (or all are)
     /// and, with tag filters, the alert's tag is under one of them.
-    bool wants_alert(const spike_alert& a) const {
+    bool wants_alert(const stream_alert& a) const {
       if (!alerts) return false;
       if (!topics.empty() && !topics.count(a.topic)) return false;
       if (tags.empty()) return true;

@@ -101,7 +101,7 @@ void session::on_stats(uint64_t rid, const Stats& m) {
 }
 
 void session::send_stats(uint64_t rid, const std::vector<std::pair<std::string, double>>& cs,
-                         const std::vector<stream_stats::row>& rows, const std::vector<spike_alert>& alerts,
+                         const std::vector<stream_stats::row>& rows, const std::vector<stream_alert>& alerts,
                          const std::vector<period_row>& periods, const std::string& zone) {
   reply(rid, Message::StatsResult, [&](fb::FlatBufferBuilder& b) {
     std::vector<fb::Offset<Counter>> v;

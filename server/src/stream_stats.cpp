@@ -38,10 +38,10 @@ void stream_stats::advance(key_state& k, int64_t minute) const {
   k.current_count = 0;
 }
 
-std::vector<spike_alert> stream_stats::record(const std::string& tenant, const std::string& topic,
+std::vector<stream_alert> stream_stats::record(const std::string& tenant, const std::string& topic,
                                               std::span<const std::string> tags, rules::sentiment mood,
                                               int64_t now_ms, bool detect) {
-  std::vector<spike_alert> raised;
+  std::vector<stream_alert> raised;
   const int64_t minute = floor_div(now_ms, minute_ms);
   const int64_t hour = floor_div(minute, 60);
   std::lock_guard lock(mutex_);
@@ -74,7 +74,7 @@ std::vector<spike_alert> stream_stats::record(const std::string& tenant, const s
     if (detect && k.current_minute - k.first_minute >= params_.warmup_minutes &&
         static_cast<double>(k.current_count) >= threshold && now_ms - k.last_alert_ms >= params_.cooldown_ms) {
       k.last_alert_ms = now_ms;
-      spike_alert a;
+      stream_alert a;
       a.id = next_alert_id_++;
       a.tenant = tenant;
       a.topic = topic;
@@ -146,7 +146,17 @@ std::vector<stream_stats::row> stream_stats::summary(const std::string& tenant, 
   return topics;
 }
 
-std::vector<spike_alert> stream_stats::recent_alerts(const std::string& tenant) const {
+const char* to_string(alert_kind k) { return k == alert_kind::campaign ? "campaign" : "spike"; }
+
+void stream_stats::add_alert(stream_alert& a) {
+  std::lock_guard lock(mutex_);
+  a.id = next_alert_id_++;
+  auto& ring = alerts_[a.tenant];
+  ring.push_back(a);
+  if (ring.size() > 100) ring.pop_front();
+}
+
+std::vector<stream_alert> stream_stats::recent_alerts(const std::string& tenant) const {
   std::lock_guard lock(mutex_);
   auto it = alerts_.find(tenant);
   if (it == alerts_.end()) return {};

@@ -42,6 +42,7 @@ void session::on_subscribe(uint64_t rid, const Subscribe& m) {
   }
   s.credit = m.initial_credit();
   s.alerts = m.alerts();
+  s.first_posts_only = m.first_posts_only();
   const uint64_t start = s.next;
   const std::string name = s.name;
   subs_[name] = std::move(s);
@@ -101,20 +102,20 @@ void session::on_mentions(const std::string& tenant) {
   });
 }
 
-void session::on_alerts(std::shared_ptr<const std::vector<spike_alert>> alerts) {
+void session::on_alerts(std::shared_ptr<const std::vector<stream_alert>> alerts) {
   net::post(strand_, [self = shared_from_this(), alerts] {
     if (!self->authenticated_ || self->closed_) return;
     for (const auto& entry : self->subs_) {
       const std::string& name = entry.first;  // not a structured binding: captured below
       const subscription& sub = entry.second;
-      std::vector<const spike_alert*> wanted;
+      std::vector<const stream_alert*> wanted;
       for (const auto& a : *alerts)
         if (a.tenant == self->tenant_ && sub.wants_alert(a)) wanted.push_back(&a);
       if (wanted.empty()) continue;
       // Alerts are rare (one per key per cooldown) and not held back by credit.
       self->reply(0, Message::AlertBatch, [&](fb::FlatBufferBuilder& b) {
         std::vector<fb::Offset<Alert>> v;
-        for (const spike_alert* a : wanted) v.push_back(alert_to_wire(b, *a));
+        for (const stream_alert* a : wanted) v.push_back(alert_to_wire(b, *a));
         return CreateAlertBatch(b, b.CreateString(name), b.CreateVector(v)).Union();
       });
     }

@@ -139,15 +139,19 @@ void annotate_mention(mention_record& r, const scan_output& out, const scan_outp
   r.wom = m.wom;
 }
 
-flatbuffers::Offset<sito::wire::Alert> alert_to_wire(flatbuffers::FlatBufferBuilder& b, const spike_alert& a) {
+flatbuffers::Offset<sito::wire::Alert> alert_to_wire(flatbuffers::FlatBufferBuilder& b, const stream_alert& a) {
   auto tenant = b.CreateString(a.tenant);
   auto topic = b.CreateString(a.topic);
   auto tag = b.CreateString(a.tag);
-  return sito::wire::CreateAlert(b, a.id, tenant, topic, tag, a.at_ms, a.count, a.baseline, a.threshold);
+  auto first_post = opt_string(b, a.first_post);
+  return sito::wire::CreateAlert(b, a.id, tenant, topic, tag, a.at_ms, a.count, a.baseline, a.threshold,
+                                 a.kind == alert_kind::campaign ? sito::wire::AlertKind::Campaign
+                                                                : sito::wire::AlertKind::Spike,
+                                 first_post, a.authors);
 }
 
-spike_alert alert_from_wire(const sito::wire::Alert& w) {
-  spike_alert a;
+stream_alert alert_from_wire(const sito::wire::Alert& w) {
+  stream_alert a;
   a.id = w.id();
   a.tenant = str(w.tenant());
   a.topic = str(w.topic());
@@ -156,6 +160,9 @@ spike_alert alert_from_wire(const sito::wire::Alert& w) {
   a.count = w.count();
   a.baseline = w.baseline();
   a.threshold = w.threshold();
+  a.kind = w.kind() == sito::wire::AlertKind::Campaign ? alert_kind::campaign : alert_kind::spike;
+  a.first_post = str(w.first_post());
+  a.authors = w.authors();
   return a;
 }
 

@@ -40,7 +40,7 @@ struct remote {
 int run_publish(const remote& r, const std::string& path, size_t batch_size);
 int run_subscribe(const remote& r, const std::string& name, const std::vector<std::string>& topics,
                   const std::vector<std::string>& tags, const std::string& from, uint64_t count, bool commit,
-                  bool alerts);
+                  bool alerts, bool first_posts_only);
 /// `args`: list | upsert FILE | delete ID...
 int run_topics(const remote& r, const std::vector<std::string>& args);
 /// `sito stats --by …`: one JSON line per bucket.

@@ -12,7 +12,7 @@
 // --tls and --ca FILE when sitod speaks TLS):
 //   sito publish FILE.jsonl [--batch N]
 //   sito subscribe --name N [--topic ID]... [--tag PATH]... [--from latest|committed|offset:N|time:MS]
-//                  [--count N] [--commit] [--alerts]
+//                  [--count N] [--commit] [--alerts] [--first-posts-only]
 //   sito topics list | upsert FILE | delete ID...
 //   sito validate --remote 'QUERY' [--with-channels]
 //   sito explain --topic ID --post JSON|@FILE           (no --topics: sitod's topic)
@@ -90,6 +90,9 @@ int main(int argc, char** argv) {
   subscribe->add_flag("--commit", sub_commit, "commit offsets as mentions are printed");
   bool sub_alerts = false;
   subscribe->add_flag("--alerts", sub_alerts, "also print spike alerts of these topics/tags as {\"alert\":...} lines");
+  bool sub_first_posts_only = false;
+  subscribe->add_flag("--first-posts-only", sub_first_posts_only,
+                      "leave out near-duplicates (mentions with duplicate_of): the first post of each cluster only");
   add_remote(subscribe);
   std::vector<std::string> topics_args;
   auto* topics_cmd = app.add_subcommand("topics", "list | upsert FILE | delete ID...");
@@ -124,7 +127,8 @@ int main(int argc, char** argv) {
     return run_explain(topics_path, topic_id, post_json);
   }
   if (*publish) return run_publish(server, publish_path, batch_size);
-  if (*subscribe) return run_subscribe(server, sub_name, sub_topics, sub_tags, sub_from, sub_count, sub_commit, sub_alerts);
+  if (*subscribe) return run_subscribe(server, sub_name, sub_topics, sub_tags, sub_from, sub_count, sub_commit, sub_alerts,
+                                     sub_first_posts_only);
   if (*topics_cmd) return run_topics(server, topics_args);
   if (*stats) {
     if (!period.by.empty()) return run_periods(server, period);

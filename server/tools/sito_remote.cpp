@@ -69,14 +69,14 @@ json mention_json(const client::mention& m) {
 }
 
 json alert_json(const client::alert& a) {
-  return json{{"alert", {{"id", a.id},
-                         {"tenant", a.tenant},
-                         {"topic", a.topic},
-                         {"tag", a.tag},
-                         {"at_ms", a.at_ms},
-                         {"count", a.count},
-                         {"baseline", a.baseline},
-                         {"threshold", a.threshold}}}};
+  json j{{"id", a.id},       {"kind", a.kind},   {"tenant", a.tenant},       {"topic", a.topic},
+         {"tag", a.tag},     {"at_ms", a.at_ms}, {"count", a.count},         {"baseline", a.baseline},
+         {"threshold", a.threshold}};
+  if (a.kind == "campaign") {
+    j["first_post"] = a.first_post;
+    j["authors"] = a.authors;
+  }
+  return json{{"alert", j}};
 }
 
 /// One period row as a JSON object, with exactly the names of
@@ -173,7 +173,7 @@ int run_publish(const remote& r, const std::string& path, size_t batch_size) {
 
 int run_subscribe(const remote& r, const std::string& name, const std::vector<std::string>& topics,
                   const std::vector<std::string>& tags, const std::string& from, uint64_t count, bool commit,
-                  bool alerts) {
+                  bool alerts, bool first_posts_only) {
   sito::client::connection_options o;
   auto probe = connect_remote(r, sito::client::role::subscriber);  // fail fast with a clear message
   if (!probe.ok()) return fail(probe.error());
@@ -189,6 +189,7 @@ int run_subscribe(const remote& r, const std::string& name, const std::vector<st
   s.topics = topics;
   s.tags = tags;
   s.alerts = alerts;
+  s.first_posts_only = first_posts_only;
   if (from == "latest") s.start = sito::client::start_from::latest;
   else if (from == "committed") s.start = sito::client::start_from::committed;
   else if (from.rfind("offset:", 0) == 0) { s.start = sito::client::start_from::offset; s.offset = std::strtoull(from.c_str() + 7, nullptr, 10); }

@@ -11,9 +11,9 @@ constexpr int64_t minute = 60'000;
 constexpr int64_t t0 = 1'767'225'600'000;  // 2026-01-01T00:00:00Z, a minute boundary
 
 /// `n` mentions spread evenly over minute `m` (from t0) of `topic`.
-std::vector<spike_alert> feed(stream_stats& s, int m, int n, const std::string& topic = "brand",
+std::vector<stream_alert> feed(stream_stats& s, int m, int n, const std::string& topic = "brand",
                               std::vector<std::string> tags = {}, sentiment mood = sentiment::neutral) {
-  std::vector<spike_alert> all;
+  std::vector<stream_alert> all;
   for (int i = 0; i < n; ++i) {
     auto a = s.record("acme", topic, tags, mood, t0 + m * minute + i * (minute / (n + 1)));
     all.insert(all.end(), a.begin(), a.end());
@@ -25,7 +25,7 @@ TEST(SpikeDetection, ABurstAlertsWithinItsMinuteAndOnlyOnce) {
   stream_stats s;  // z 4, ratio 3, min 10, warm-up 3 minutes, cooldown 10 minutes
   for (int m = 0; m < 30; ++m) EXPECT_TRUE(feed(s, m, 5 + m % 3).empty()) << "steady traffic, minute " << m;
   // The "8 March" moment: 60 mentions in minute 30.
-  std::vector<spike_alert> raised;
+  std::vector<stream_alert> raised;
   int fired_at = -1;
   for (int i = 0; i < 60; ++i) {
     auto a = s.record("acme", "brand", {}, sentiment::negative, t0 + 30 * minute + i * 500);
@@ -33,7 +33,7 @@ TEST(SpikeDetection, ABurstAlertsWithinItsMinuteAndOnlyOnce) {
     raised.insert(raised.end(), a.begin(), a.end());
   }
   ASSERT_EQ(raised.size(), 1u) << "one alert per key per cooldown";
-  const spike_alert& a = raised[0];
+  const stream_alert& a = raised[0];
   EXPECT_EQ(a.topic, "brand");
   EXPECT_TRUE(a.tag.empty());
   EXPECT_NEAR(a.baseline, 6, 1.0);

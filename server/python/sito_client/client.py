@@ -360,7 +360,7 @@ class Connection:
 
     def subscribe(self, name: str, *, topics: Sequence[str] = (), tags: Sequence[str] = (),
                   start: Union[str, int] = "committed", time_ms: int = 0, credit: int = 1000,
-                  alerts: bool = False, reconnect: bool = True) -> "Subscription":
+                  alerts: bool = False, reconnect: bool = True, first_posts_only: bool = False) -> "Subscription":
         """Starts the durable subscription `name` on this connection.
 
         `topics` (ids) and `tags` (paths; a tag also selects its subtree)
@@ -370,12 +370,15 @@ class Connection:
         offset (int), or "time" with `time_ms` (the first mention matched at
         or after it). `credit`: mentions the server may send ahead of what
         this client has read. `alerts`: also receive spike alerts of these
-        topics and tags (`take_alerts()`, `events()`). `reconnect`: when the
+        topics and tags (`take_alerts()`, `events()`). `first_posts_only`:
+        near-duplicates (mentions with `duplicate_of`) are not delivered, only
+        the first post of each cluster. `reconnect`: when the
         connection is lost, open it again and resume right after the last
         mention handed out (within the connection's timeout)."""
         if name in self._subscriptions:
             raise ValueError("subscription '%s' is already open on this connection" % name)
-        sub = Subscription(self, name, list(topics), list(tags), start, time_ms, credit, alerts, reconnect)
+        sub = Subscription(self, name, list(topics), list(tags), start, time_ms, credit, alerts, reconnect,
+                           first_posts_only=first_posts_only)
         sub._subscribe()
         self._subscriptions[name] = sub
         return sub
@@ -537,7 +540,8 @@ class Subscription:
     its connection: closing the subscription closes it). Not thread-safe."""
 
     def __init__(self, conn: Connection, name: str, topics: List[str], tags: List[str], start: Union[str, int],
-                 time_ms: int, credit: int, alerts: bool, reconnect: bool, owns_connection: bool = False) -> None:
+                 time_ms: int, credit: int, alerts: bool, reconnect: bool, owns_connection: bool = False,
+                 first_posts_only: bool = False) -> None:
         if isinstance(start, str) and start not in _START:
             raise ValueError("start must be latest, committed, time or an offset, not %r" % start)
         self.connection = conn
@@ -546,6 +550,7 @@ class Subscription:
         self._start, self._time_ms = start, time_ms
         self.credit = max(1, credit)
         self.alerts_wanted = alerts
+        self.first_posts_only = first_posts_only
         self.reconnect = reconnect
         self.owns_connection = owns_connection
         #: offset of the last mention handed out (None: none yet); commit() commits it
@@ -592,6 +597,7 @@ class Subscription:
             M.SubscribeAddTime(b, self._time_ms)
             M.SubscribeAddInitialCredit(b, self.credit)
             M.SubscribeAddAlerts(b, self.alerts_wanted)
+            M.SubscribeAddFirstPostsOnly(b, self.first_posts_only)
             return M.SubscribeEnd(b)
 
         c._request(MESSAGE.Subscribe, build, MESSAGE.MentionBatch)  # acknowledged by an empty MentionBatch
@@ -742,12 +748,12 @@ def connect(host: str = "127.0.0.1", port: int = 7400, token: str = "", role: Ro
 def subscribe(name: str, host: str = "127.0.0.1", port: int = 7400, token: str = "", *,
               topics: Sequence[str] = (), tags: Sequence[str] = (), start: Union[str, int] = "committed",
               time_ms: int = 0, credit: int = 1000, alerts: bool = False, reconnect: bool = True,
-              **options: Any) -> Subscription:
+              first_posts_only: bool = False, **options: Any) -> Subscription:
     """Opens a subscriber connection and a subscription on it; closing the subscription closes the connection."""
     conn = Connection(host, port, token, Role.SUBSCRIBER, **options)
     try:
         sub = conn.subscribe(name, topics=topics, tags=tags, start=start, time_ms=time_ms, credit=credit,
-                             alerts=alerts, reconnect=reconnect)
+                             alerts=alerts, reconnect=reconnect, first_posts_only=first_posts_only)
     except BaseException:
         conn.close()
         raise

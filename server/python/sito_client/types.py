@@ -561,21 +561,27 @@ class Mention:
 
 @dataclass
 class Alert:
-    """A spike of mentions of a topic or a tag (sito/server/stream_stats.hpp)."""
+    """An alert on the mention stream (sito/server/stream_stats.hpp): a spike of
+    mentions of a topic or a tag, or a campaign (a near-duplicate cluster among
+    a topic's mentions that reached the tenant's campaign.min_authors)."""
 
     id: int
     tenant: str
     topic: str
     tag: str            #: empty: the topic as a whole
     at_ms: int
-    count: int          #: mentions in the running minute when it fired
-    baseline: float     #: mean mentions per minute before
-    threshold: float
+    count: int          #: spike: mentions in the running minute; campaign: the cluster's mentions of the topic
+    baseline: float     #: spike: mean mentions per minute before
+    threshold: float    #: spike: the count it had to reach; campaign: min_authors
+    kind: str = "spike"  #: "spike" or "campaign"
+    first_post: str = ""  #: campaign: the id of the cluster's earliest post still in the window
+    authors: int = 0      #: campaign: distinct authors within the minutes
 
     @classmethod
     def _from_wire(cls, a: Any) -> "Alert":
         return cls(a.Id(), text(a.Tenant()), text(a.Topic()), text(a.Tag()), a.AtMs(), a.Count(), a.Baseline(),
-                   a.Threshold())
+                   a.Threshold(), kind="campaign" if a.Kind() == 1 else "spike", first_post=text(a.FirstPost()),
+                   authors=a.Authors())
 
 
 # ---- stats --------------------------------------------------------------

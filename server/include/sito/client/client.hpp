@@ -153,16 +153,22 @@ struct mention {
   post p;                         ///< the post (image bytes are not delivered; image_text is)
 };
 
-/// A spike alert: a topic (or a tag of it) got far more mentions in the
-/// running minute than its baseline (sitod's stream_stats.hpp).
+/// An alert on the mention stream (sitod's stream_stats.hpp). A spike: a
+/// topic (or a tag of it) got far more mentions in the running minute than
+/// its baseline. A campaign: one near-duplicate cluster among a topic's
+/// mentions reached the tenant's campaign.min_authors distinct authors
+/// within campaign.minutes (once per cluster and topic).
 struct alert {
   uint64_t id = 0;       ///< per sitod process, increasing
   std::string tenant, topic;
-  std::string tag;       ///< empty: the topic as a whole
+  std::string tag;       ///< empty: the topic as a whole (always for a campaign)
   int64_t at_ms = 0;     ///< when it fired
-  uint64_t count = 0;    ///< mentions in the running minute when it fired
-  double baseline = 0;   ///< mean mentions per minute before
-  double threshold = 0;  ///< the count it had to reach
+  uint64_t count = 0;    ///< spike: mentions in the running minute; campaign: the cluster's mentions of the topic
+  double baseline = 0;   ///< spike: mean mentions per minute before
+  double threshold = 0;  ///< spike: the count it had to reach; campaign: min_authors
+  std::string kind = "spike";  ///< "spike" or "campaign"
+  std::string first_post;      ///< campaign: the id of the cluster's earliest post still in sitod's window
+  uint64_t authors = 0;        ///< campaign: distinct authors of the cluster's mentions within the minutes
 };
 
 /// Mentions by sentiment.
@@ -211,6 +217,9 @@ struct subscription_options {
   int64_t time_ms = 0;              ///< start_from::time
   uint32_t credit = 1000;           ///< mentions in flight
   bool alerts = false;              ///< also receive spike alerts of these topics/tags (take_alerts())
+  /// Near-duplicates (mentions with duplicate_of) are not delivered: of a
+  /// repost wave, only the first post of each cluster arrives.
+  bool first_posts_only = false;
 };
 
 /// A tenant's Stats: counters, rolling aggregates per topic and tag, and

@@ -28,6 +28,7 @@
 //       ocr: false                            # optional: no mentions from picture text for this tenant
 //       time_zone: Europe/Moscow              # optional (UTC): the calendar of `sito stats --by day|week|month`
 //       topic_groups: {market: [brand, rival1, rival2]}   # optional: `sito stats --among market`
+//       campaign: {min_authors: 5, minutes: 60}  # optional (these defaults; `off`): campaign alerts
 //   stats: {rollups: true, retention_days: 400}  # hourly rollups of live mentions (period_stats.hpp)
 //   near_duplicates: {window: 24h, threshold: 0.5, max_posts: 200000}  # README "Near-duplicates and campaigns"
 //
@@ -53,6 +54,20 @@ struct token_entry {
   role granted = role::subscriber;
 };
 
+/// Campaign alerts (README "Near-duplicates and campaigns"): one
+/// near-duplicate cluster among a topic's mentions reaching min_authors
+/// distinct authors within `minutes` raises one alert of kind campaign.
+/// Defaults: 5 authors within 60 minutes — a repost wave of a giveaway or a
+/// paid post reaches that in its first hour, while a handful of people
+/// quoting the same news on their own do not. YAML per tenant:
+/// `campaign: {min_authors: 5, minutes: 60}` or `campaign: off`.
+struct campaign_config {
+  bool enabled = true;
+  uint32_t min_authors = 5;  ///< 2..100000
+  uint32_t minutes = 60;     ///< 1..10080 (a week)
+  bool operator==(const campaign_config&) const = default;
+};
+
 struct tenant_config {
   std::string name;
   std::vector<token_entry> tokens;
@@ -68,6 +83,7 @@ struct tenant_config {
   /// Named groups of topic ids for the share of voice (`sito stats --among NAME`):
   /// a brand and its competitors.
   std::map<std::string, std::vector<std::string>> topic_groups;
+  campaign_config campaign;
 };
 
 /// The OCR lane (README "OCR"): a bounded queue of posts with images, served

@@ -58,14 +58,25 @@ struct spike_params {
   int64_t cooldown_ms = 10 * 60 * 1000;
 };
 
-struct spike_alert {
+/// What raised an alert.
+enum class alert_kind : uint8_t {
+  spike,     ///< a burst of mentions (record())
+  campaign,  ///< a near-duplicate cluster reached campaign.min_authors (campaign_watch.hpp)
+};
+const char* to_string(alert_kind k);  ///< "spike" or "campaign"
+
+/// An alert on the mention stream: a spike, or a campaign of near-duplicates.
+struct stream_alert {
   uint64_t id = 0;       ///< per process, increasing
+  alert_kind kind = alert_kind::spike;
   std::string tenant, topic;
-  std::string tag;       ///< empty: the topic as a whole
+  std::string tag;       ///< empty: the topic as a whole (always, for a campaign)
   int64_t at_ms = 0;
-  uint64_t count = 0;    ///< mentions in the current minute when it fired
-  double baseline = 0;   ///< mean mentions per minute before
-  double threshold = 0;  ///< the count it had to reach
+  uint64_t count = 0;    ///< spike: mentions in the current minute; campaign: the cluster's mentions of the topic within the minutes
+  double baseline = 0;   ///< spike: mean mentions per minute before
+  double threshold = 0;  ///< spike: the count it had to reach; campaign: min_authors
+  std::string first_post;  ///< campaign: the id of the cluster's earliest post still in the window
+  uint64_t authors = 0;    ///< campaign: distinct authors of the cluster's mentions within the minutes
 };
 
 class stream_stats {
@@ -81,7 +92,7 @@ class stream_stats {
   /// the alerts it raised. `now_ms` should not go backwards by more than a
   /// minute (older events land in the current bucket). With `detect` false
   /// (replaying history after a restart) it only counts and learns baselines.
-  std::vector<spike_alert> record(const std::string& tenant, const std::string& topic,
+  std::vector<stream_alert> record(const std::string& tenant, const std::string& topic,
                                   std::span<const std::string> tags, rules::sentiment mood, int64_t now_ms,
                                   bool detect = true);
 
@@ -95,8 +106,12 @@ class stream_stats {
   /// Every key of `tenant` as of `now_ms`: its topics by name, then its tags by topic and path.
   std::vector<row> summary(const std::string& tenant, int64_t now_ms) const;
 
+  /// Lists an alert raised elsewhere (a campaign) with the spikes: gives it
+  /// the next id and keeps it among the tenant's recent alerts.
+  void add_alert(stream_alert& a);
+
   /// The last alerts of `tenant` (at most 100), oldest first.
-  std::vector<spike_alert> recent_alerts(const std::string& tenant) const;
+  std::vector<stream_alert> recent_alerts(const std::string& tenant) const;
 
  private:
   struct key_state {
@@ -121,7 +136,7 @@ class stream_stats {
   /// once its keys exist (it runs for every mention on the matcher thread).
   absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, key_state>> keys_;
   std::string key_buf_;
-  absl::flat_hash_map<std::string, std::deque<spike_alert>> alerts_;
+  absl::flat_hash_map<std::string, std::deque<stream_alert>> alerts_;
   uint64_t next_alert_id_ = 1;
 };
 

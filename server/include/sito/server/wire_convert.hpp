@@ -53,6 +53,14 @@ struct mention_record {
   /// empty and 0 for the first post of a cluster and for a post never checked.
   std::string duplicate_of;
   uint64_t duplicates = 0;
+  /// In memory only (neither stored nor sent): the post's near-duplicate
+  /// cluster as campaign alerts count it; id 0 when the post was not indexed.
+  struct cluster_ref {
+    uint64_t id = 0;
+    std::string first_post;  ///< the cluster's earliest post still in the window (the post itself when first)
+    std::string author;      ///< the post's author (dedup::author_of)
+  };
+  cluster_ref cluster;
 };
 
 /// Serializes a mention_record (without post) as a finished store.StoredMention buffer.
@@ -74,8 +82,8 @@ void annotate_mention(mention_record& r, const scan_output& out, const scan_outp
                       const ruleset_snapshot& snap);
 
 /// A spike alert on the wire.
-flatbuffers::Offset<sito::wire::Alert> alert_to_wire(flatbuffers::FlatBufferBuilder& b, const spike_alert& a);
-spike_alert alert_from_wire(const sito::wire::Alert& a);
+flatbuffers::Offset<sito::wire::Alert> alert_to_wire(flatbuffers::FlatBufferBuilder& b, const stream_alert& a);
+stream_alert alert_from_wire(const sito::wire::Alert& a);
 
 struct stored_post {
   uint64_t offset = 0;
