@@ -122,6 +122,30 @@ TEST_F(SemanticRules, EachPostIsEmbeddedOnceAndOnlyMatchedPostsAre) {
   EXPECT_TRUE(facts[50].semantic.empty());
 }
 
+TEST_F(SemanticRules, ExplainShowsTheNearestExampleAndCounterExampleAndBothScores) {
+  const auto e = scanner_->explain(make_post("on-time", "Спасибо магазину: курьер приехал вовремя, всё целое"), 0);
+  ASSERT_TRUE(e.ok()) << e.error().to_string();
+  ASSERT_TRUE(e->matched);
+  ASSERT_EQ(e->semantic.size(), 3u);
+  const auto& late = e->semantic[0];
+  EXPECT_EQ(late.path, "Доставка/Опоздание");
+  EXPECT_FALSE(late.similar);
+  EXPECT_EQ(late.counter_example, "курьер приехал вовремя");
+  EXPECT_GT(late.counter_score, late.example_score);
+  EXPECT_FALSE(e->semantic[2].similar);
+  EXPECT_TRUE(e->semantic[2].counter_example.empty());  // Грубость has no counter-examples
+  const std::string text = to_string(*e);
+  EXPECT_NE(text.find("Доставка/Опоздание: not similar (example \""), std::string::npos) << text;
+  EXPECT_NE(text.find("counter-example \"курьер приехал вовремя\""), std::string::npos) << text;
+  EXPECT_NE(text.find("tag Доставка/Опоздание: not set (its examples decide: not similar)"), std::string::npos) << text;
+
+  const auto late_post = scanner_->explain(make_post("late", "Курьер опоздал на два часа, заказ испорчен"), 0);
+  ASSERT_TRUE(late_post.ok());
+  EXPECT_TRUE(late_post->semantic[0].similar);
+  EXPECT_EQ(late_post->sentiment, rules::sentiment::negative);  // the rule saw it, as in the scan
+  EXPECT_NE(std::find(late_post->tags.begin(), late_post->tags.end(), "Доставка/Опоздание"), late_post->tags.end());
+}
+
 TEST(SemanticTopicFile, LoadsExamplesAndRefusesBrokenDefinitionsWithWhere) {
   const std::string path = ::testing::TempDir() + "/semantic_tags.yaml";
   auto write = [&](const std::string& body) {

@@ -1,13 +1,60 @@
 // Explain: one topic against one post, every stage traced, as data
 // (sito/scan/explanation.hpp), regardless of triggers.
+#include <algorithm>
+#include <cstdio>
+
 #include "scan/node_text.hpp"
 #include "scan/candidate_selector.hpp"
 #include "scan/scanner_impl.hpp"
 #include "scan/term_matcher.hpp"
+#include "sito/enrich/semantic_tags.hpp"
+#include "sito/scan/semantic_facts.hpp"
 
 namespace sito {
 
-result<explanation> batch_scanner::explain(const post& p, uint32_t topic) const {
+namespace {
+
+/// Decides the semantic tags of topic `t` for `p` on `backend`, into
+/// `facts` and `lines` (explanation::semantic).
+status explain_semantic(const ruleset_snapshot& s, const compiled_topic& t, const post& p,
+                        enrich::embedding_backend& backend, stream_facts& facts,
+                        std::vector<explanation::semantic_line>& lines) {
+  std::vector<std::vector<uint32_t>> wanted(1);
+  for (const auto& tag : t.tags)
+    if (tag.semantic >= 0) wanted[0].push_back(static_cast<uint32_t>(tag.semantic));
+  if (wanted[0].empty() || !s.semantic_tags) return ok_status();
+  enrich::text_preparer prep;
+  enrich::prepared_batch batch;
+  SITO_RETURN_IF_ERROR(prep.add_post(semantic_text_of(p), batch));
+  std::vector<std::vector<enrich::semantic_decision>> d;
+  SITO_RETURN_IF_ERROR(s.semantic_tags->decide(backend, batch, wanted, d));
+  for (size_t k = 0; k < wanted[0].size(); ++k) {
+    const enrich::semantic_decision& x = d[0][k];
+    const enrich::semantic_tag_definition& def = s.semantic_tags->definition(wanted[0][k]);
+    explanation::semantic_line l;
+    l.path = def.path;
+    l.similar = x.tagged;
+    if (x.example >= 0) l.example = def.examples[static_cast<size_t>(x.example)];
+    l.example_score = x.example_score;
+    if (x.counter_example >= 0) l.counter_example = def.counter_examples[static_cast<size_t>(x.counter_example)];
+    l.counter_score = x.counter_score;
+    l.min_similarity = def.min_similarity;
+    lines.push_back(std::move(l));
+    if (x.tagged) facts.semantic.push_back(wanted[0][k]);
+  }
+  std::sort(facts.semantic.begin(), facts.semantic.end());
+  return ok_status();
+}
+
+std::string score_text(float x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(x));
+  return buf;
+}
+
+}  // namespace
+
+result<explanation> batch_scanner::explain(const post& p, uint32_t topic, enrich::embedding_backend* backend) const {
   const ruleset_snapshot& s = *impl_->snap;
   if (topic >= s.topics.size()) return out_of_range("no topic with index " + std::to_string(topic));
   SITO_RETURN_IF_ERROR(validate_post(p, impl_->options.limits));
@@ -60,8 +107,13 @@ result<explanation> batch_scanner::explain(const post& p, uint32_t topic) const 
     e.evaluation.push_back({tr.depth, tr.truth, detail::describe_node(s, n), n.positional, tr.spans});
   }
   if (e.matched) {
-    // Tags, rules and models run only for mentions.
-    ts.mentions.begin_post(s, p, slot.hits);
+    // Tags, rules and models run only for mentions; semantic tags are
+    // decided first, as the scan's stream facts are.
+    stream_facts facts;
+    std::unique_ptr<enrich::embedding_backend> cpu;
+    if (!backend) backend = (cpu = enrich::make_cpu_embedding_backend()).get();
+    SITO_RETURN_IF_ERROR(explain_semantic(s, t, p, *backend, facts, e.semantic));
+    ts.mentions.begin_post(s, p, slot.hits, &facts);
     detail::mention_outcome o;
     std::vector<detail::mention_trace_line> lines;
     ts.mentions.build(s, t, ts.evaluator, view, slot.meta, o, &lines);
@@ -103,6 +155,15 @@ std::string to_string(const explanation& e) {
   }
   out += e.matched ? "result: MATCH\n" : "result: no match\n";
   if (e.matched) {
+    if (!e.semantic.empty()) out += "semantic tags (nearest example and counter-example, best sentence):\n";
+    for (const auto& l : e.semantic) {
+      out += "  " + l.path + ": " + (l.similar ? "similar" : "not similar") + " (example \"" + l.example + "\" " +
+             score_text(l.example_score) + (l.example_score >= l.min_similarity ? " >= " : " < ") + "min_similarity " +
+             score_text(l.min_similarity);
+      if (!l.counter_example.empty())
+        out += "; counter-example \"" + l.counter_example + "\" " + score_text(l.counter_score);
+      out += ")\n";
+    }
     for (const auto& l : e.mention_trace) out += std::string(2 * l.depth, ' ') + l.text + "\n";
     if (e.dropped) {
       out += "mention: DROPPED by a rule\n";

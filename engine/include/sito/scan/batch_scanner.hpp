@@ -39,6 +39,10 @@
 #include "sito/rules/sentiment_lexicon.hpp"
 #include "sito/scan/explanation.hpp"
 
+namespace sito::enrich {
+class embedding_backend;  // sito/enrich/embedding.hpp
+}
+
 namespace sito {
 
 /// Why a topic matched: a query term hit this byte range of a field.
@@ -173,8 +177,10 @@ class batch_scanner {
   /// `p`: the atoms that hit (field, bytes, token), the evaluation of every
   /// program node regardless of triggers, and for a match the mention it
   /// becomes (sito/scan/explanation.hpp; to_string() renders it for people).
+  /// The topic's semantic tags are decided for the post on `backend` (the
+  /// CPU's when null), each with its nearest example and counter-example.
   /// Errors: the post fails validation, or `topic` is out of range.
-  result<explanation> explain(const post& p, uint32_t topic) const;
+  result<explanation> explain(const post& p, uint32_t topic, enrich::embedding_backend* backend = nullptr) const;
 
  private:
   struct impl;

@@ -60,6 +60,18 @@ struct explanation {
     std::string text;
   };
   std::vector<trace_line> mention_trace;
+  /// Each semantic tag of the topic (issue 12): what its examples decided
+  /// for this post, before the tags and rules ran.
+  struct semantic_line {
+    std::string path;
+    bool similar = false;             ///< the examples' part holds
+    std::string example;              ///< the nearest example
+    float example_score = 0;
+    std::string counter_example;      ///< the nearest counter-example ("" when the tag has none)
+    float counter_score = 0;
+    float min_similarity = 0;
+  };
+  std::vector<semantic_line> semantic;
   bool dropped = false;                ///< a rule dropped the mention
   rules::sentiment sentiment = rules::sentiment::neutral;
   std::string sentiment_source;        ///< "model" or "rule:<name>"
