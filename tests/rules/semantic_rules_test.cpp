@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "sito/compile/compiler.hpp"
+#include "sito/compile/validate.hpp"
 #include "sito/enrich/embedding.hpp"
 #include "sito/enrich/semantic_tags.hpp"
 #include "sito/scan/batch_scanner.hpp"
@@ -184,6 +185,31 @@ TEST(SemanticTopicFile, LoadsExamplesAndRefusesBrokenDefinitionsWithWhere) {
     EXPECT_NE(f.error().message().find(needle), std::string::npos) << f.error().message();
   }
   std::remove(path.c_str());
+}
+
+TEST(SemanticValidate, AsTagAWholeDefinitionIsChecked) {
+  auto ok = validate_expression(
+      R"({path: "Доставка/Опоздание", examples: ["курьер опоздал"], counter_examples: ["курьер приехал вовремя"]})",
+      expression_kind::tag);
+  EXPECT_TRUE(ok.ok);
+  EXPECT_EQ(ok.canonical, "Доставка/Опоздание: 1 examples, 1 counter-examples");
+  auto both = validate_expression(R"({path: X, query: 'курьер* AND type:review', examples: ["курьер опоздал"]})",
+                                  expression_kind::tag);
+  EXPECT_TRUE(both.ok);
+  EXPECT_NE(both.canonical.find("AND similar to 1 examples"), std::string::npos) << both.canonical;
+  const std::pair<const char*, const char*> bad[] = {
+      {R"({path: X, examples: ["🔥"]})", "example 1 (\"🔥\") has no words"},
+      {R"({path: X, examples: ["a b"], min_similarity: 2})", "'min_similarity' must be in (0, 1]"},
+      {R"({path: X, query: 'курьер* AND (', examples: ["курьер"]})", ""},
+      {R"({path: X, exmaples: ["a"]})", "exmaples"},
+      {R"({path: X, examples: ["a"])", "tag definition"},
+  };
+  for (const auto& [text, needle] : bad) {
+    auto v = validate_expression(text, expression_kind::tag);
+    EXPECT_FALSE(v.ok) << text;
+    ASSERT_FALSE(v.diagnostics.empty()) << text;
+    EXPECT_NE(v.diagnostics[0].message.find(needle), std::string::npos) << v.diagnostics[0].message;
+  }
 }
 
 TEST(SemanticCompile, AnExampleWithoutWordsIsACompileErrorNamingTopicTagAndExample) {

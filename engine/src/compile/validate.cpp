@@ -18,7 +18,49 @@ result<expression_kind> parse_expression_kind(std::string_view name) {
   return invalid_argument("expression kind must be query, tag or rule, not '" + std::string(name) + "'");
 }
 
+namespace {
+
+/// `--as tag` with a whole definition ({path: …, examples: […], query: …}):
+/// the definition's keys, its query (when any) and its examples.
+validation validate_tag_definition(std::string_view text) {
+  validation v;
+  auto fail = [&](std::string message) {
+    query::diagnostic d;
+    d.message = std::move(message);
+    v.diagnostics.push_back(std::move(d));
+    v.ok = false;
+    return v;
+  };
+  auto def = parse_tag_definition(text);
+  if (!def.ok()) return fail(def.error().message());
+  if (!def->query.empty()) {
+    validation q = validate_expression(def->query, expression_kind::tag, true);
+    if (!q.ok) return q;
+    v.canonical = q.canonical;
+    v.diagnostics = q.diagnostics;
+  }
+  static const std::string probe = "validate";
+  topic_spec t{probe, probe, probe, std::string(), {probe}, {}};
+  t.tags.push_back(*def);
+  compile_report report;
+  auto snap = compile_topics(std::span<const topic_spec>(&t, 1), {}, &report);
+  for (auto& e : report.errors)
+    if (!e.topic.empty()) return fail(e.diagnostic.message);
+  if (!snap.ok()) return fail(snap.error().message());
+  const std::string examples = std::to_string(def->examples.size()) + " examples, " +
+                               std::to_string(def->counter_examples.size()) + " counter-examples";
+  v.canonical = def->path + ": " + (v.canonical.empty() ? examples : v.canonical + " AND similar to " + examples);
+  v.ok = true;
+  return v;
+}
+
+}  // namespace
+
 validation validate_expression(std::string_view text, expression_kind kind, bool with_channels) {
+  if (kind == expression_kind::tag) {
+    const size_t first = text.find_first_not_of(" \t\r\n");
+    if (first != std::string_view::npos && text[first] == '{') return validate_tag_definition(text);
+  }
   const bool condition = kind != expression_kind::query;
   const std::string source(text);
   auto parsed = query::parse(source, with_channels || condition);

@@ -13,6 +13,43 @@ bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+/// One tag of a topic's `tags:` (tag_spec); `tw` says where, for errors.
+result<tag_spec> parse_tag(const YAML::Node& tg, const std::string& tw) {
+  SITO_RETURN_IF_ERROR(
+      check_known_keys(tg, {"path", "query", "examples", "counter_examples", "min_similarity"}, tw, "a tag"));
+  if (!tg.IsMap() || !tg["path"] || tg["path"].as<std::string>().empty())
+    return invalid_argument(tw + ": a tag needs a 'path'");
+  tag_spec spec{tg["path"].as<std::string>(), tg["query"] ? tg["query"].as<std::string>() : std::string()};
+  for (const char* key : {"examples", "counter_examples"}) {
+    if (!tg[key]) continue;
+    if (!tg[key].IsSequence()) return invalid_argument(tw + ": '" + key + "' must be a list of phrases");
+    auto& dst = std::string(key) == "examples" ? spec.examples : spec.counter_examples;
+    for (const auto& e : tg[key]) {
+      if (!e.IsScalar()) return invalid_argument(tw + ": '" + key + "' must be a list of phrases");
+      dst.push_back(e.as<std::string>());
+    }
+  }
+  if (tg["min_similarity"]) {
+    if (!tg["min_similarity"].IsScalar()) return invalid_argument(tw + ": 'min_similarity' must be a number");
+    try {
+      spec.min_similarity = tg["min_similarity"].as<float>();
+    } catch (const YAML::Exception&) {
+      return invalid_argument(tw + ": 'min_similarity' must be a number in (0, 1], got '" +
+                              tg["min_similarity"].as<std::string>() + "'");
+    }
+    if (!(spec.min_similarity > 0.0f && spec.min_similarity <= 1.0f))
+      return invalid_argument(tw + ": 'min_similarity' must be in (0, 1], got " +
+                              tg["min_similarity"].as<std::string>());
+    if (spec.examples.empty())
+      return invalid_argument(tw + ": 'min_similarity' needs 'examples'");
+  }
+  if (!spec.counter_examples.empty() && spec.examples.empty())
+    return invalid_argument(tw + ": 'counter_examples' need 'examples' (phrases that should get the tag)");
+  if (spec.query.empty() && spec.examples.empty())
+    return invalid_argument(tw + ": a tag needs a 'query' (terms and/or filters) or 'examples'");
+  return spec;
+}
+
 // YAML is a superset of JSON, so one reader serves both formats; the
 // extension only decides which error wording a user sees.
 result<rule_spec> parse_rule(const YAML::Node& r, const std::string& where) {
@@ -96,38 +133,7 @@ result<tenant_file> parse_tenant(const YAML::Node& root, const std::string& path
       for (size_t k = 0; k < tags.size(); ++k) {
         const YAML::Node tg = tags[k];
         const std::string tw = where + ": tags[" + std::to_string(k) + "]";
-        SITO_RETURN_IF_ERROR(
-            check_known_keys(tg, {"path", "query", "examples", "counter_examples", "min_similarity"}, tw, "a tag"));
-        if (!tg.IsMap() || !tg["path"] || tg["path"].as<std::string>().empty())
-          return invalid_argument(tw + ": a tag needs a 'path'");
-        tag_spec spec{tg["path"].as<std::string>(), tg["query"] ? tg["query"].as<std::string>() : std::string()};
-        for (const char* key : {"examples", "counter_examples"}) {
-          if (!tg[key]) continue;
-          if (!tg[key].IsSequence()) return invalid_argument(tw + ": '" + key + "' must be a list of phrases");
-          auto& dst = std::string(key) == "examples" ? spec.examples : spec.counter_examples;
-          for (const auto& e : tg[key]) {
-            if (!e.IsScalar()) return invalid_argument(tw + ": '" + key + "' must be a list of phrases");
-            dst.push_back(e.as<std::string>());
-          }
-        }
-        if (tg["min_similarity"]) {
-          if (!tg["min_similarity"].IsScalar()) return invalid_argument(tw + ": 'min_similarity' must be a number");
-          try {
-            spec.min_similarity = tg["min_similarity"].as<float>();
-          } catch (const YAML::Exception&) {
-            return invalid_argument(tw + ": 'min_similarity' must be a number in (0, 1], got '" +
-                                    tg["min_similarity"].as<std::string>() + "'");
-          }
-          if (!(spec.min_similarity > 0.0f && spec.min_similarity <= 1.0f))
-            return invalid_argument(tw + ": 'min_similarity' must be in (0, 1], got " +
-                                    tg["min_similarity"].as<std::string>());
-          if (spec.examples.empty())
-            return invalid_argument(tw + ": 'min_similarity' needs 'examples'");
-        }
-        if (!spec.counter_examples.empty() && spec.examples.empty())
-          return invalid_argument(tw + ": 'counter_examples' need 'examples' (phrases that should get the tag)");
-        if (spec.query.empty() && spec.examples.empty())
-          return invalid_argument(tw + ": a tag needs a 'query' (terms and/or filters) or 'examples'");
+        SITO_ASSIGN_OR_RETURN(tag_spec spec, parse_tag(tg, tw));
         t.tags.push_back(std::move(spec));
       }
     }
@@ -181,6 +187,21 @@ result<tenant_file> parse_tenant_file(const std::string& text, const std::string
   } catch (const YAML::Exception& e) {
     // yaml-cpp reports errors by exception; turn them into a value here.
     return invalid_argument(path + ": line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+}
+
+result<tag_spec> parse_tag_definition(std::string_view text) {
+  YAML::Node n;
+  try {
+    n = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return invalid_argument("tag definition: " + std::string(e.what()));
+  }
+  if (!n.IsMap()) return invalid_argument("tag definition: expected a map such as {path: …, examples: […]}");
+  try {
+    return parse_tag(n, "tag definition");
+  } catch (const YAML::Exception& e) {
+    return invalid_argument("tag definition: " + std::string(e.what()));
   }
 }
 

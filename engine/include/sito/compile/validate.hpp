@@ -37,7 +37,10 @@ struct validation {
 };
 
 /// `with_channels`: the topic has channels, so its query may be empty or
-/// filters only (always so for tags and rules).
+/// filters only (always so for tags and rules). As a tag, `text` may also be
+/// a whole definition in YAML/JSON flow form — `{path: …, query: …,
+/// examples: […], counter_examples: […], min_similarity: …}` — whose keys,
+/// query and examples are checked (semantic tags, issue 12).
 validation validate_expression(std::string_view text, expression_kind kind, bool with_channels = false);
 
 }  // namespace sito

@@ -108,6 +108,11 @@ struct tenant_file {
 /// JSON uses the same shape. Errors name the file and the entry.
 result<std::vector<topic_spec>> load_topics_file(const std::string& path);
 
+/// One tag definition as a topic file writes it, in YAML or JSON flow form:
+/// `{path: "Доставка/Опоздание", examples: ["курьер опоздал"], min_similarity: 0.3}`
+/// (sito validate --as tag, the playground). Errors say which key and why.
+result<tag_spec> parse_tag_definition(std::string_view text);
+
 /// The same file with its tenant-level settings.
 result<tenant_file> load_tenant_file(const std::string& path);
 
