@@ -504,7 +504,35 @@ def edge_posts():
         {"id": "edge:dance-studio", "source": "vk", "source_type": "social",
          "place": "vk:tipichny_novosibirsk", "author": a, "lang": "ru",
          "text": "Танцевальная студия Flow Wow объявляет набор в группу по хип-хопу"},
-    ]
+    ] + giveaway_wave()
+
+
+# The Lamoda case of the issue, with Flowwow's name: one fake giveaway copied
+# with small edits by big communities. Each is a near-duplicate of the first
+# (sitod: duplicate_of), and six distinct authors make a campaign alert.
+GIVEAWAY_TEXTS = [
+    "Розыгрыш от Flowwow! Букет каждому подписчику, нужно только оплатить доставку по ссылке в профиле. "
+    "Успей до конца недели",
+    "РОЗЫГРЫШ от Flowwow!!! Букет каждому подписчику, нужно только оплатить доставку по ссылке в профиле. "
+    "Успей до конца недели 🎁",
+    "Розыгрыш от Flowwow: букет каждому подписчику, нужно только оплатить доставку по ссылке в профиле! "
+    "Успей до конца недели #розыгрыш",
+    "Репост! Розыгрыш от Flowwow! Букет каждому подписчику, нужно только оплатить доставку по ссылке в профиле. "
+    "Успей до конца недели",
+    "розыгрыш от flowwow — букет каждому подписчику, нужно только оплатить доставку по ссылке в профиле, "
+    "успей до конца недели 🌷🌷",
+    "Розыгрыш от Flowwow! Букет каждому подписчику, нужно только оплатить доставку по ссылке в шапке профиля. "
+    "Успей до конца недели",
+]
+GIVEAWAY_COMMUNITIES = ["vk:mdk", "vk:typical_moscow", "vk:lentach_fans", "vk:podslushano_spb",
+                        "vk:kazan_online", "vk:novosti_ekb"]
+
+
+def giveaway_wave():
+    return [{"id": "giveaway:%d" % k, "source": "vk", "source_type": "social", "place": place,
+             "author": {"id": place, "handle": place.split(":")[1], "followers": 250000 + 41000 * k},
+             "lang": "ru", "text": text}
+            for k, (text, place) in enumerate(zip(GIVEAWAY_TEXTS, GIVEAWAY_COMMUNITIES))]
 
 
 # Posts whose brand mention is only in their picture (--images): what the

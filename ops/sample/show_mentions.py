@@ -167,6 +167,8 @@ def print_mention(m, post, style, out):
                           m.get("post_id", "?"), style.dim(describe(post) if post else "(post not in file)"))
     if m.get("from_image"):
         head += "  " + style.warn("[found in the picture]")
+    if m.get("duplicate_of"):
+        head += "  " + style.warn("[near-duplicate of %s, cluster of %d]" % (m["duplicate_of"], m.get("duplicates", 0)))
     out.write(head + "\n")
     hls = m.get("highlights") or []
     if not post:
@@ -213,6 +215,11 @@ def write_assessment(m, style, out):
 
 
 def print_alert(a, style, out):
+    if a.get("kind") == "campaign":
+        out.write("%s campaign on %s/%s: the cluster of %s reached %d distinct authors (%d mentions)\n" % (
+            style.warn("ALERT"), a.get("tenant", "?"), a.get("topic", "?"), a.get("first_post", "?"),
+            a.get("authors", 0), a.get("count", 0)))
+        return
     where = a.get("topic", "?") + ((" / " + a["tag"]) if a.get("tag") else "")
     out.write("%s spike on %s/%s: %d mentions this minute (usual %.1f, threshold %.0f)\n" % (
         style.warn("ALERT"), a.get("tenant", "?"), where, a.get("count", 0), a.get("baseline", 0),
@@ -253,6 +260,7 @@ def main():
 
     posts, post_lines = load_posts(args.posts)
     per_topic, mentioned, shown, total, bad_lines, alerts = Counter(), set(), 0, 0, 0, 0
+    campaigns, duplicates = 0, set()
     for line in sys.stdin:
         if not line.strip():
             continue
@@ -261,14 +269,19 @@ def main():
         except ValueError:
             bad_lines += 1
             continue
-        if "alert" in m:  # sito subscribe --alerts interleaves spike alerts
-            alerts += 1
+        if "alert" in m:  # sito subscribe --alerts interleaves spike and campaign alerts
+            if m["alert"].get("kind") == "campaign":
+                campaigns += 1
+            else:
+                alerts += 1
             if args.show != 0:
                 print_alert(m["alert"], style, out)
             continue
         total += 1
         per_topic[m.get("topic", "?")] += 1
         mentioned.add(m.get("post_id"))
+        if m.get("duplicate_of"):
+            duplicates.add(m.get("post_id"))
         if args.show < 0 or shown < args.show:
             # `sito subscribe` delivers the post itself, with the text read from its
             # pictures (image_text); `sito match` output refers to the posts file.
@@ -311,8 +324,12 @@ def main():
     counts = ", ".join("%s %d" % (t, per_topic[t]) for t in order)
     out.write("%s %d posts scanned, %d rejected · %d mentions in %d posts · per topic: %s\n" % (
         style.topic("summary:"), post_lines - rejected, rejected, total, len(mentioned), counts or "-"))
+    if duplicates:
+        out.write(style.warn("! ") + "%d posts were near-duplicates of earlier ones\n" % len(duplicates))
     if alerts:
         out.write(style.warn("! ") + "%d spike alerts\n" % alerts)
+    if campaigns:
+        out.write(style.warn("! ") + "%d campaign alerts (near-duplicate waves)\n" % campaigns)
     if bad_lines:
         out.write(style.warn("! ") + "%d output lines were not JSON\n" % bad_lines)
     if args.stats:
