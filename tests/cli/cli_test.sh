@@ -100,4 +100,40 @@ grep '"post_id":"g1"' "$dir/dups_rules.jsonl" | grep -q '"tags":\[\]' || fail "g
 # explain: the tree and the result.
 "$sito" explain --topics "$dir/topics.yaml" --topic courier --post '{"id":"x","text":"курьер опоздал"}' >"$dir/explain.txt" 2>/dev/null
 grep -q 'result: MATCH' "$dir/explain.txt" || fail "explain: $(cat "$dir/explain.txt")"
+
+# Semantic tags (issue 12): match decides them by their examples before the
+# rules run; explain shows the nearest example and counter-example; validate
+# checks a whole definition.
+cat >"$dir/semantic.yaml" <<'YAML'
+tenant: shop
+topics:
+  - id: shop
+    query: 'магазин* OR заказ* OR курьер*'
+    tags:
+      - path: "Доставка/Опоздание"
+        examples: ["курьер опоздал на два часа", "заказ привезли с опозданием"]
+        counter_examples: ["курьер приехал вовремя"]
+    rules:
+      - {name: late, when: 'tag:"Доставка/Опоздание"', then: {sentiment: negative, priority: 90}}
+YAML
+cat >"$dir/semantic.jsonl" <<'JSONL'
+{"id":"s1","source":"vk","text":"Заказала платье в магазине. Курьер опоздал на три часа и не позвонил!"}
+{"id":"s2","source":"vk","text":"Спасибо магазину, курьер приехал вовремя и был вежлив"}
+{"id":"s3","source":"vk","text":"Отличный магазин, ткань качественная"}
+JSONL
+"$sito" match --topics "$dir/semantic.yaml" --posts "$dir/semantic.jsonl" >"$dir/semantic_out.jsonl" 2>"$dir/semantic.err" ||
+  fail "semantic match: $(cat "$dir/semantic.err")"
+grep '"post_id":"s1"' "$dir/semantic_out.jsonl" | grep -q '"sentiment":"negative"' ||
+  fail "s1 is late, and the rule saw the tag: $(cat "$dir/semantic_out.jsonl")"
+grep '"post_id":"s1"' "$dir/semantic_out.jsonl" | grep -q '"tags":\["Доставка/Опоздание"\]' ||
+  fail "s1 gets the semantic tag: $(cat "$dir/semantic_out.jsonl")"
+grep '"post_id":"s2"' "$dir/semantic_out.jsonl" | grep -q '"tags":\[\]' ||
+  fail "s2 is nearer the counter-example: $(cat "$dir/semantic_out.jsonl")"
+"$sito" explain --topics "$dir/semantic.yaml" --topic shop \
+  --post '{"id":"x","text":"Спасибо, курьер приехал вовремя"}' >"$dir/semantic_explain.txt" 2>&1
+grep -q 'Доставка/Опоздание: not similar (example ".*counter-example "курьер приехал вовремя"' "$dir/semantic_explain.txt" ||
+  fail "explain shows both nearest phrases: $(cat "$dir/semantic_explain.txt")"
+"$sito" validate --as tag '{path: X, examples: ["курьер опоздал"], counter_examples: ["🔥"]}' >"$dir/sv.txt" 2>&1 &&
+  fail "a counter-example without words is refused"
+grep -q 'counter-example 1 ("🔥") has no words' "$dir/sv.txt" || fail "validate says which: $(cat "$dir/sv.txt")"
 echo "cli_test: ok"
