@@ -38,6 +38,16 @@ post giveaway_post(const std::string& id, const std::string& text, const std::st
   return p;
 }
 
+/// g0, g1, …: the first `n` giveaway posts, each by its own author (a0,
+/// a1, …), then u0, the unrelated post, when `unrelated_too`.
+std::vector<post> wave(size_t n, bool unrelated_too = true) {
+  std::vector<post> posts;
+  for (size_t i = 0; i < n && i < giveaway.size(); ++i)
+    posts.push_back(giveaway_post("g" + std::to_string(i), giveaway[i], "a" + std::to_string(i)));
+  if (unrelated_too) posts.push_back(giveaway_post("u0", unrelated, "a9"));
+  return posts;
+}
+
 /// Every mention of the tenant from offset `from` on, by (post id, topic).
 std::map<std::pair<std::string, std::string>, client::mention> read_all(uint16_t port, uint64_t from,
                                                                         client::subscription_options so = {}) {
@@ -62,11 +72,8 @@ TEST_F(Sitod, NearDuplicatesCarryTheirClusterOncePerPostAndSurviveARestart) {
   ASSERT_TRUE(admin->upsert_topics({{"acme", "giveaway", "", "розыгрыш", {}, {}},
                                     {"acme", "iphone", "", "iphone", {}, {}}})
                   .ok());
-  std::vector<post> posts;
-  for (size_t i = 0; i < 3; ++i) posts.push_back(giveaway_post("g" + std::to_string(i), giveaway[i], "a" + std::to_string(i)));
-  posts.push_back(giveaway_post("u0", unrelated, "a9"));
   auto producer = connect(token_producer, client::role::producer);
-  ASSERT_TRUE(producer->publish(posts).ok());
+  ASSERT_TRUE(producer->publish(wave(3)).ok());
   ASSERT_TRUE(server_->wait_until_matched());
 
   auto got = read_all(server_->port(), 0);
@@ -110,11 +117,8 @@ TEST_F(Sitod, IsDuplicateRulesDropOrTagReposts) {
   watch.tags = {{"Дубль", "is:duplicate"}};
   watch.rules = {{"originals", "NOT is:duplicate", {{"Оригинал"}}}};
   ASSERT_TRUE(admin->upsert_topics({firsts, watch}).ok());
-  std::vector<post> posts;
-  for (size_t i = 0; i < 3; ++i) posts.push_back(giveaway_post("g" + std::to_string(i), giveaway[i], "a" + std::to_string(i)));
-  posts.push_back(giveaway_post("u0", unrelated, "a9"));
   auto producer = connect(token_producer, client::role::producer);
-  ASSERT_TRUE(producer->publish(posts).ok());
+  ASSERT_TRUE(producer->publish(wave(3)).ok());
   ASSERT_TRUE(server_->wait_until_matched());
   auto got = read_all(server_->port(), 0);
   EXPECT_TRUE(got.count({"g0", "giveaway"}));
@@ -133,10 +137,7 @@ TEST_F(Sitod, IsDuplicateRulesDropOrTagReposts) {
 TEST_F(Sitod, FirstPostsOnlySubscriptionsSkipNearDuplicates) {
   auto admin = connect(token_admin, client::role::admin);
   ASSERT_TRUE(admin->upsert_topics({{"acme", "giveaway", "", "розыгрыш OR iphone", {}, {}}}).ok());
-  std::vector<post> posts;
-  for (size_t i = 0; i < giveaway.size(); ++i)
-    posts.push_back(giveaway_post("g" + std::to_string(i), giveaway[i], "a" + std::to_string(i)));
-  posts.push_back(giveaway_post("u0", unrelated, "a9"));
+  const std::vector<post> posts = wave(giveaway.size());
   auto producer = connect(token_producer, client::role::producer);
   ASSERT_TRUE(producer->publish(posts).ok());
   ASSERT_TRUE(server_->wait_until_matched());
@@ -183,9 +184,7 @@ TEST_F(Sitod, ACampaignAlertComesOncePerClusterAndTopicAndSurvivesARestart) {
   so.alerts = true;
   client::subscriber sub(opts(server_->port(), token_subscriber, client::role::subscriber), so);
   ASSERT_TRUE(sub.next(50ms).ok());
-  std::vector<post> posts;
-  for (size_t i = 0; i < giveaway.size(); ++i)  // six authors: the fifth reaches min_authors (5, the default)
-    posts.push_back(giveaway_post("g" + std::to_string(i), giveaway[i], "a" + std::to_string(i)));
+  std::vector<post> posts = wave(giveaway.size(), false);  // six authors: the fifth reaches min_authors (5, the default)
   for (int i = 0; i < 8; ++i)
     posts.push_back(giveaway_post("s" + std::to_string(i),
                                   "Акция только сегодня: скидка на все букеты при заказе до полуночи " +
