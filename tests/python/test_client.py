@@ -406,6 +406,41 @@ class Alerts(unittest.TestCase):
         self.assertGreaterEqual(alerts[0].count, 5)
 
 
+class NearDuplicates(unittest.TestCase):
+    """A giveaway wave: duplicate_of on mentions, first-posts-only, a campaign alert."""
+
+    WAVE = ["Розыгрыш iPhone 15! Сделай репост и подпишись на наш канал, итоги в пятницу",
+            "Репост: РОЗЫГРЫШ iPhone 15!!! сделай репост и подпишись на наш канал, итоги в пятницу 🔥",
+            "Розыгрыш iPhone 15! Сделай репост и подпишись на наш канал, итоги в субботу",
+            "розыгрыш iphone 15 - сделай репост и подпишись на наш канал! итоги в пятницу 🎁",
+            "РОЗЫГРЫШ IPHONE 15. Сделай репост и подпишись на наш канал, итоги в пятницу. Удачи"]
+
+    def test_wave(self) -> None:
+        with connect("delta", "admin") as c:
+            c.upsert_topics([{"id": "wave", "query": "розыгрыш"}])
+        token = TOKENS["delta"]["subscriber"]
+        with sito_client.subscribe("wave-all", "127.0.0.1", SITOD.port, token, topics=["wave"],
+                                   start="latest") as every, \
+                sito_client.subscribe("wave-firsts", "127.0.0.1", SITOD.port, token, topics=["wave"],
+                                      start="latest", alerts=True, first_posts_only=True) as firsts:
+            with connect("delta", "producer") as p:
+                p.publish([{"id": "w%d" % i, "source": "vk", "author": {"id": "a%d" % i}, "text": t}
+                           for i, t in enumerate(self.WAVE)])
+            got = {m.post_id: m for m in every.mentions(idle_timeout=3, limit=5)}
+            self.assertEqual(sorted(got), ["w0", "w1", "w2", "w3", "w4"])
+            self.assertEqual(got["w0"].duplicate_of, "")
+            self.assertEqual((got["w4"].duplicate_of, got["w4"].duplicates), ("w0", 5))
+            self.assertEqual(got["w4"].to_json()["duplicate_of"], "w0")
+            mentions, campaigns = [], []
+            for ev in firsts.events(idle_timeout=3):
+                if isinstance(ev, sito_client.Alert):
+                    campaigns += [ev] if ev.kind == "campaign" else []
+                else:
+                    mentions.append(ev.post_id)
+        self.assertEqual(mentions, ["w0"], "first posts only")
+        self.assertEqual([(a.topic, a.first_post, a.authors) for a in campaigns], [("wave", "w0", 5)])
+
+
 class Tls(unittest.TestCase):
     """TLS with a CA file: the certificate is verified and must name the host."""
 
