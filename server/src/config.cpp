@@ -80,7 +80,7 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
     if (!root.IsMap()) return invalid_argument(origin + ": the config must be a map");
     SITO_RETURN_IF_ERROR(check_known_keys(root,
                                     {"listen", "tls", "http", "data_dir", "sync_writes", "limits", "ocr", "retention",
-                                     "dedup", "alerts", "stats", "near_duplicates", "tenants"},
+                                     "dedup", "alerts", "stats", "near_duplicates", "embeddings", "tenants"},
                                     origin, "the config"));
     if (root["listen"]) SITO_RETURN_IF_ERROR(split_host_port(root["listen"].as<std::string>(), c.listen_host, c.listen_port, origin + ": listen"));
     if (const YAML::Node t = root["tls"]) {
@@ -191,6 +191,14 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
       if (c.ocr.enabled && c.ocr.queue_posts == 0) return invalid_argument(origin + ": ocr: queue_posts must be at least 1");
       if (c.ocr.backend != "cpu" && c.ocr.backend != "cuda" && c.ocr.backend != "auto")
         return invalid_argument(origin + ": ocr: backend must be cpu, cuda or auto");
+    }
+    if (const YAML::Node e = root["embeddings"]) {
+      if (!e.IsMap()) return invalid_argument(origin + ": embeddings: expected a map such as {backend: auto}");
+      SITO_RETURN_IF_ERROR(check_known_keys(e, {"backend"}, origin, "embeddings"));
+      if (e["backend"]) c.embeddings.backend = e["backend"].as<std::string>();
+      if (c.embeddings.backend != "cpu" && c.embeddings.backend != "cuda" && c.embeddings.backend != "auto")
+        return invalid_argument(origin + ": embeddings: backend must be cpu, cuda or auto, not '" +
+                                c.embeddings.backend + "'");
     }
     if (const YAML::Node r = root["retention"]) {
       SITO_RETURN_IF_ERROR(check_known_keys(r, {"bytes", "hours"}, origin, "retention"));

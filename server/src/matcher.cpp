@@ -61,7 +61,7 @@ void sitod::impl::matcher_loop() {
   std::vector<uint32_t> matched;        // posts either ruleset matched
   std::vector<int64_t> times_ms;        // the batch's ingest times
   std::vector<dedup::near_duplicate_match> duplicates;
-  std::vector<stream_facts> facts;
+  std::vector<stream_facts> facts, delta_facts;
   constexpr size_t max_batch = 4096;
   constexpr size_t max_batch_bytes = 64u << 20;  // posts with images are large: bound the batch's memory too
   for (;;) {
@@ -134,8 +134,15 @@ void sitod::impl::matcher_loop() {
     // topics matched are scanned again, now that their facts are known.
     facts.assign(posts.size(), {});
     for (const uint32_t i : matched) facts[i].duplicate = duplicates[i].duplicate;
+    // Semantic tags: their indices are the ruleset's own, so the delta's
+    // facts are a copy decided on the delta (semantic_stage.hpp).
+    if (rs->delta_scanner) delta_facts = facts;
+    semantic->decide(*rs->snapshot, posts, out, facts);
     rs->scanner->apply_facts(posts, facts, out);
-    if (rs->delta_scanner) rs->delta_scanner->apply_facts(posts, facts, delta_out);
+    if (rs->delta_scanner) {
+      semantic->decide(*rs->delta, posts, delta_out, delta_facts);
+      rs->delta_scanner->apply_facts(posts, delta_facts, delta_out);
+    }
     auto collect = [&](const scan_output& o, const ruleset_snapshot& snap, bool skip_shadowed) {
       for (const auto& m : o.matches) {
         const compiled_topic& t = snap.topics[m.topic];
@@ -346,13 +353,20 @@ void sitod::impl::on_ocr_done(ocr_job& job, std::string image_text) {
   // The text pass's near-duplicate check, or (the post is checked once
   // its pictures' text matched) one now: `is:duplicate` holds for both
   // versions of the post alike.
-  std::vector<stream_facts> facts(2, stream_facts{job.near_duplicate && job.near_duplicate->duplicate});
+  // Semantic tags are decided on the version with the pictures' text (and
+  // the other, so that both versions compare alike).
+  std::vector<stream_facts> facts;
   auto scan_with_facts = [&](const batch_scanner& scanner) {
+    facts.assign(2, stream_facts{job.near_duplicate && job.near_duplicate->duplicate, {}});
     scanner.scan(pair, out, job.near_duplicate ? std::span<const stream_facts>(facts) : std::span<const stream_facts>());
-    if (job.near_duplicate || out.matched_posts.empty() || out.matched_posts.front() != 0) return;
-    job.near_duplicate = near_dups->check_one(pair[1], job.ingested_at_ms);
-    facts.assign(2, stream_facts{job.near_duplicate->duplicate});
-    scanner.apply_facts(pair, facts, out);
+    bool again = false;
+    if (!job.near_duplicate && !out.matched_posts.empty() && out.matched_posts.front() == 0) {
+      job.near_duplicate = near_dups->check_one(pair[1], job.ingested_at_ms);
+      facts.assign(2, stream_facts{job.near_duplicate->duplicate, {}});
+      again = true;
+    }
+    if (semantic->decide(*scanner.snapshot(), pair, out, facts) && !out.semantic_wanted.empty()) again = true;
+    if (again) scanner.apply_facts(pair, facts, out);
   };
   scan_with_facts(*rs->scanner);
   collect(*rs->snapshot, true);

@@ -30,6 +30,11 @@ std::string sitod::impl::metrics_text() {
     line("sito_near_duplicate_window_posts", "posts held in the near-duplicate window", nd.held, "gauge");
     line("sito_near_duplicate_window_bytes", "memory of the near-duplicate window", nd.memory_bytes, "gauge");
   }
+  if (semantic) {
+    const semantic_stage::counters sc = semantic->snapshot();
+    line("sito_semantic_posts_total", "posts embedded to decide semantic tags (once per post and ruleset)", sc.posts);
+    line("sito_semantic_errors_total", "batches whose semantic tags the embedding backend failed to decide", sc.errors);
+  }
   line("sito_campaign_alerts_total",
        "campaign alerts: a near-duplicate cluster among a topic's mentions reached the tenant's campaign.min_authors",
        metrics.campaign_alerts);

@@ -84,6 +84,12 @@ result<std::unique_ptr<sitod>> sitod::create(const server_config& config) {
   // Aggregates and the near-duplicate window live in memory: rebuilt from
   // the retained logs, so a restart does not zero them (log_replay.cpp).
   d.near_dups = std::make_unique<near_duplicate_stage>(config.near_duplicates);
+  SITO_ASSIGN_OR_RETURN(d.semantic, semantic_stage::create(config.embeddings));
+  {
+    log_line ready = log_info("embedding backend ready (semantic tags)");
+    ready.with("backend", d.semantic->backend_name());
+    if (!d.semantic->fallback_reason().empty()) ready.with("fallback_reason", d.semantic->fallback_reason());
+  }
   d.campaigns = std::make_unique<campaign_watch>(config.near_duplicates.window_ms);
   d.campaigns->set_tenants(config.tenants);
   d.replay_logs();

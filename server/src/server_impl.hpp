@@ -29,6 +29,7 @@
 #include "campaign_watch.hpp"
 #include "ingest_limiter.hpp"
 #include "near_duplicate_stage.hpp"
+#include "semantic_stage.hpp"
 #include "net.hpp"
 #include "ocr_lane.hpp"
 #include "recent_posts.hpp"
@@ -303,6 +304,8 @@ struct sitod::impl {
   stream_stats stats;
   /// The near-duplicate detector over the matched posts (near_duplicate_stage.hpp).
   std::unique_ptr<near_duplicate_stage> near_dups;
+  /// Semantic tags decided by their examples (semantic_stage.hpp).
+  std::unique_ptr<semantic_stage> semantic;
   /// Campaign alerts over the mentions' clusters (campaign_watch.hpp).
   std::unique_ptr<campaign_watch> campaigns;
   /// Rebuilds the aggregates and the near-duplicate window from the retained

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -152,8 +153,43 @@ generated generate(FuzzedDataProvider& in) {
     for (size_t k = 0; k < tags; ++k) {
       sito::tag_spec tag{pick(in, k_paths), query(in)};
       if (in.ConsumeIntegralInRange(0, 20) == 0) tag.query.clear();
-      if (tag.query.empty()) plant(g, "a tag needs a 'query'");
-      n["tags"].push_back({{"path", tag.path}, {"query", tag.query}});
+      ordered tn = {{"path", tag.path}};
+      if (!tag.query.empty() || in.ConsumeBool()) tn["query"] = tag.query;
+      // A semantic tag (issue 12): examples, counter-examples and a
+      // threshold, valid or not, in the reader's order of checks.
+      if (in.ConsumeIntegralInRange(0, 3) == 0) {
+        auto phrases = [&](size_t max) {
+          std::vector<std::string> out(in.ConsumeIntegralInRange<size_t>(0, max));
+          for (auto& p : out) p = in.ConsumeBool() ? std::string(pick(in, k_words)) + " " + pick(in, k_words)
+                                                   : free_string(in);
+          return out;
+        };
+        tag.examples = phrases(3);
+        tag.counter_examples = in.ConsumeBool() ? phrases(2) : std::vector<std::string>{};
+        if (!tag.examples.empty() || in.ConsumeBool()) tn["examples"] = tag.examples;
+        if (!tag.counter_examples.empty()) tn["counter_examples"] = tag.counter_examples;
+        bool planted = false;
+        if (in.ConsumeBool()) {
+          const int hundredths = in.ConsumeIntegralInRange(-10, 120);
+          tag.min_similarity = static_cast<float>(hundredths) / 100.0f;
+          tn["min_similarity"] = tag.min_similarity;
+          if (hundredths <= 0 || hundredths > 100) {
+            plant(g, "'min_similarity' must be in (0, 1]");
+            planted = true;
+          } else if (tag.examples.empty()) {
+            plant(g, "'min_similarity' needs 'examples'");
+            planted = true;
+          }
+        }
+        if (!planted && !tag.counter_examples.empty() && tag.examples.empty()) {
+          plant(g, "'counter_examples' need 'examples'");
+          planted = true;
+        }
+        if (!planted && tag.query.empty() && tag.examples.empty()) plant(g, "a tag needs a 'query'");
+      } else if (tag.query.empty()) {
+        plant(g, "a tag needs a 'query'");
+      }
+      n["tags"].push_back(tn);
       t.tags.push_back(tag);
     }
     const size_t rules = in.ConsumeIntegralInRange<size_t>(0, 3);
@@ -298,7 +334,11 @@ bool same_topics(const sito::tenant_file& a, const sito::tenant_file& b) {
         x.own_accounts != y.own_accounts || x.tags.size() != y.tags.size() || x.rules.size() != y.rules.size())
       return false;
     for (size_t k = 0; k < x.tags.size(); ++k)
-      if (x.tags[k].path != y.tags[k].path || x.tags[k].query != y.tags[k].query) return false;
+      if (x.tags[k].path != y.tags[k].path || x.tags[k].query != y.tags[k].query ||
+          x.tags[k].examples != y.tags[k].examples || x.tags[k].counter_examples != y.tags[k].counter_examples ||
+          (x.tags[k].min_similarity != y.tags[k].min_similarity &&
+           std::abs(x.tags[k].min_similarity - y.tags[k].min_similarity) > 1e-6f))
+        return false;
     for (size_t k = 0; k < x.rules.size(); ++k) {
       const auto &r = x.rules[k], &s = y.rules[k];
       if (r.name != s.name || r.when != s.when || r.then.add_tags != s.then.add_tags ||

@@ -231,7 +231,8 @@ TEST(WireTopic, RoundTripsEveryField) {
   t.query = "flowwow OR фловвов";
   t.channels = {"otzovik:flowwow", "vk:club1"};
   t.own_accounts = {"vk:u1"};
-  t.tags = {{"Субъект/Курьер", "курьер*"}};
+  t.tags = {{"Субъект/Курьер", "курьер*"},
+            {"Доставка/Опоздание", "", {"курьер опоздал", "заказ привезли поздно"}, {"курьер приехал вовремя"}, 0.35f}};
   t.rules = {{"fraud", "мошенник*", {{"Риск", "Риск/Фейк"}, "negative", 95.0, false, false}},
              {"ads", "", {{}, "", std::nullopt, true, true}}};
   flatbuffers::FlatBufferBuilder b;
@@ -244,8 +245,14 @@ TEST(WireTopic, RoundTripsEveryField) {
   EXPECT_EQ(back.query, t.query);
   EXPECT_EQ(back.channels, t.channels);
   EXPECT_EQ(back.own_accounts, t.own_accounts);
-  ASSERT_EQ(back.tags.size(), 1u);
+  ASSERT_EQ(back.tags.size(), 2u);
   EXPECT_EQ(back.tags[0].query, "курьер*");
+  EXPECT_TRUE(back.tags[0].examples.empty());
+  EXPECT_LT(back.tags[0].min_similarity, 0.0f);  // the default travels as "unset"
+  EXPECT_EQ(back.tags[1].query, "");
+  EXPECT_EQ(back.tags[1].examples, t.tags[1].examples);
+  EXPECT_EQ(back.tags[1].counter_examples, t.tags[1].counter_examples);
+  EXPECT_FLOAT_EQ(back.tags[1].min_similarity, 0.35f);
   ASSERT_EQ(back.rules.size(), 2u);
   EXPECT_EQ(back.rules[0].name, "fraud");
   EXPECT_EQ(back.rules[0].when, "мошенник*");

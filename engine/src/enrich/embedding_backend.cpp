@@ -112,8 +112,9 @@ class cpu_embedding_backend final : public embedding_backend {
   status score(const prepared_batch& batch, const example_matrix& examples, std::vector<float>& out) override {
     if (examples.dim() != embedding_dim)
       return invalid_argument("embedding: examples of another model's dimension; use score_vectors");
-    SITO_RETURN_IF_ERROR(embed(batch, segments_));
-    return reference::score_vectors(segments_, batch.text_begin, examples, out);
+    std::vector<float> segments;  // local: the backend may serve several threads
+    SITO_RETURN_IF_ERROR(embed(batch, segments));
+    return reference::score_vectors(segments, batch.text_begin, examples, out);
   }
 
   status score_vectors(std::span<const float> segments, std::span<const uint32_t> text_begin,
@@ -131,9 +132,6 @@ class cpu_embedding_backend final : public embedding_backend {
     }
     return ok_status();
   }
-
- private:
-  std::vector<float> segments_;
 };
 
 using registry = backend_registry<embedding_backend>;

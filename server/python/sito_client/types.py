@@ -261,7 +261,15 @@ def as_post(p: PostLike) -> Post:
 @dataclass
 class TagRule:
     path: str             #: e.g. "Тачпоинт/Сервис/Доставка"
-    query: str            #: the condition: terms and/or metadata filters
+    query: str = ""       #: the condition: terms and/or metadata filters (may be empty with examples)
+    examples: List[str] = field(default_factory=list)          #: a semantic tag's phrases (README "Semantic tags")
+    counter_examples: List[str] = field(default_factory=list)  #: close phrases that should not get it
+    min_similarity: Optional[float] = None                     #: None: the server's default
+
+    @classmethod
+    def from_json(cls, g: Mapping[str, Any]) -> "TagRule":
+        return cls(str(g["path"]), g.get("query") or "", list(g.get("examples") or []),
+                   list(g.get("counter_examples") or []), g.get("min_similarity"))
 
 
 @dataclass
@@ -297,7 +305,7 @@ class Topic:
         """A topic from one entry of a topics file's `topics:` list (YAML or JSON, parsed)."""
         t = cls(id=str(obj["id"]), name=str(obj.get("name") or obj["id"]), query=obj.get("query") or "",
                 channels=list(obj.get("channels") or []), own_accounts=list(obj.get("own_accounts") or []),
-                tags=[TagRule(g["path"], g["query"]) for g in obj.get("tags") or []])
+                tags=[TagRule.from_json(g) for g in obj.get("tags") or []])
         for r in obj.get("rules") or []:
             then = r.get("then") or {}
             add = then.get("add_tags", then.get("add_tag", []))
@@ -353,9 +361,16 @@ class Topic:
             refs = []
             for g in self.tags:
                 path, q = S(b, g.path), S(b, g.query)
+                ex, cex = _wire.strings(b, g.examples), _wire.strings(b, g.counter_examples)
                 W.TagRule.TagRuleStart(b)
                 W.TagRule.TagRuleAddPath(b, path)
                 W.TagRule.TagRuleAddQuery(b, q)
+                if ex:
+                    W.TagRule.TagRuleAddExamples(b, ex)
+                if cex:
+                    W.TagRule.TagRuleAddCounterExamples(b, cex)
+                if g.min_similarity is not None:
+                    W.TagRule.TagRuleAddMinSimilarity(b, float(g.min_similarity))
                 refs.append(W.TagRule.TagRuleEnd(b))
             tags = _wire.vector_of_offsets(b, refs)
         rules = 0
@@ -393,7 +408,8 @@ class Topic:
     def _from_wire(cls, w: Any) -> "Topic":
         t = cls(id=text(w.Id()), name=text(w.Name()), query=text(w.Query()), channels=texts(w, "Channels"),
                 own_accounts=texts(w, "OwnAccounts"),
-                tags=[TagRule(text(g.Path()), text(g.Query())) for g in tables(w, "Tags")],
+                tags=[TagRule(text(g.Path()), text(g.Query()), texts(g, "Examples"), texts(g, "CounterExamples"),
+                              g.MinSimilarity() if g.MinSimilarity() >= 0 else None) for g in tables(w, "Tags")],
                 nps_promoters=text(w.NpsPromoters()), nps_passives=text(w.NpsPassives()),
                 nps_detractors=text(w.NpsDetractors()))
         for r in tables(w, "Rules"):

@@ -136,7 +136,9 @@ topic_spec topic_from_wire(const sito::wire::Topic& t, const std::string& tenant
   s.own_accounts = strings(t.own_accounts());
   if (const auto* tags = t.tags())
     for (const auto* tg : *tags)
-      if (tg) s.tags.push_back({str(tg->path()), str(tg->query())});
+      if (tg)
+        s.tags.push_back({str(tg->path()), str(tg->query()), strings(tg->examples()), strings(tg->counter_examples()),
+                          tg->min_similarity()});
   if (const auto* rules = t.rules())
     for (const auto* r : *rules) {
       if (!r) continue;
@@ -163,7 +165,10 @@ flatbuffers::Offset<sito::wire::Topic> topic_to_wire(flatbuffers::FlatBufferBuil
   flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<sito::wire::TagRule>>> tags;
   if (!t.tags.empty()) {
     std::vector<flatbuffers::Offset<sito::wire::TagRule>> ts;
-    for (const auto& tg : t.tags) ts.push_back(sito::wire::CreateTagRule(b, opt_string(b, tg.path), opt_string(b, tg.query)));
+    for (const auto& tg : t.tags)
+      ts.push_back(sito::wire::CreateTagRule(b, opt_string(b, tg.path), opt_string(b, tg.query),
+                                             opt_strings(b, tg.examples), opt_strings(b, tg.counter_examples),
+                                             tg.min_similarity));
     tags = b.CreateVector(ts);
   }
   flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<sito::wire::Rule>>> rules;

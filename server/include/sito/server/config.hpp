@@ -31,6 +31,7 @@
 //       campaign: {min_authors: 5, minutes: 60}  # optional (these defaults; `off`): campaign alerts
 //   stats: {rollups: true, retention_days: 400}  # hourly rollups of live mentions (period_stats.hpp)
 //   near_duplicates: {window: 24h, threshold: 0.5, max_posts: 200000}  # README "Near-duplicates and campaigns"
+//   embeddings: {backend: auto}   # semantic tags (README "Semantic tags"): cpu, cuda or auto
 //
 // Config loading throws nothing: errors come back as status.
 #pragma once
@@ -161,6 +162,15 @@ struct near_duplicates_config {
   bool operator==(const near_duplicates_config&) const = default;
 };
 
+/// Where semantic tags are decided (sito/enrich/embedding.hpp): the backend
+/// that embeds matched posts and scores them against the tags' examples.
+/// YAML: `embeddings: {backend: auto}`; auto is the CUDA backend when this
+/// build has it, a device is found and cuBLAS loads, else the CPU.
+struct embeddings_config {
+  std::string backend = "auto";  ///< cpu, cuda or auto
+  bool operator==(const embeddings_config&) const = default;
+};
+
 struct store_faults;  // sito/server/store.hpp
 
 struct server_config {
@@ -211,6 +221,7 @@ struct server_config {
   bool sync_writes = true;
   ocr_config ocr;
   near_duplicates_config near_duplicates;
+  embeddings_config embeddings;
   std::vector<tenant_config> tenants;
   /// Fault drills (tests, the soak test): writes to the store fail on
   /// demand (sito/server/store.hpp). Never read from the YAML.
