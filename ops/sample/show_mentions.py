@@ -260,7 +260,7 @@ def main():
 
     posts, post_lines = load_posts(args.posts)
     per_topic, mentioned, shown, total, bad_lines, alerts = Counter(), set(), 0, 0, 0, 0
-    campaigns, duplicates = 0, set()
+    campaigns, duplicates, semantic = 0, set(), Counter()
     for line in sys.stdin:
         if not line.strip():
             continue
@@ -282,6 +282,9 @@ def main():
         mentioned.add(m.get("post_id"))
         if m.get("duplicate_of"):
             duplicates.add(m.get("post_id"))
+        for tag in m.get("tags") or []:
+            if tag.startswith("Смысл/"):  # the sample tenant's semantic tags (ops/sample/tenant.yaml)
+                semantic[tag] += 1
         if args.show < 0 or shown < args.show:
             # `sito subscribe` delivers the post itself, with the text read from its
             # pictures (image_text); `sito match` output refers to the posts file.
@@ -326,6 +329,9 @@ def main():
         style.topic("summary:"), post_lines - rejected, rejected, total, len(mentioned), counts or "-"))
     if duplicates:
         out.write(style.warn("! ") + "%d posts were near-duplicates of earlier ones\n" % len(duplicates))
+    if semantic:
+        out.write("semantic tags (decided by examples): %s\n" % ", ".join(
+            "%s %d" % (t, n) for t, n in sorted(semantic.items())))
     if alerts:
         out.write(style.warn("! ") + "%d spike alerts\n" % alerts)
     if campaigns:
