@@ -22,39 +22,13 @@
 #include <string>
 #include <vector>
 
+#include "embed/rate.hpp"
 #include "kernels/synthetic_inputs.hpp"
 #include "sito/enrich/embedding.hpp"
 #if SITO_EMBED_BENCH_CUDA
 #include "sito/kernels/cuda_embedding.hpp"
 #include "sito/kernels/device.hpp"
 #endif
-
-namespace {
-
-using clock_type = std::chrono::steady_clock;
-
-/// Runs `f` repeatedly for at least `seconds` (after one warm-up call) in 5
-/// rounds; returns the median round's calls per second.
-template <typename F>
-double calls_per_second(double seconds, F&& f) {
-  if (!f()) return -1;
-  std::vector<double> rates;
-  for (int round = 0; round < 5; ++round) {
-    const auto start = clock_type::now();
-    size_t calls = 0;
-    double elapsed = 0;
-    do {
-      if (!f()) return -1;
-      ++calls;
-      elapsed = std::chrono::duration<double>(clock_type::now() - start).count();
-    } while (elapsed < seconds / 5);
-    rates.push_back(calls / elapsed);
-  }
-  std::sort(rates.begin(), rates.end());
-  return rates[2];
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   size_t posts = 4096, examples = 1000;
@@ -113,9 +87,10 @@ int main(int argc, char** argv) {
     }
     std::vector<float> out;
     std::vector<sito::dedup::minhash_signature> sigs(posts);
-    rate[name]["embed"] = posts * calls_per_second(seconds, [&] { return b.embed(batch, out).ok(); });
-    rate[name]["score"] = posts * calls_per_second(seconds, [&] { return b.score(batch, **ex, out).ok(); });
-    rate[name]["minhash"] = posts * calls_per_second(seconds, [&] { return b.minhash(bigrams, offsets, sigs).ok(); });
+    using sito::bench::calls_per_second;
+    rate[name]["embed"] = posts * calls_per_second(seconds, 5, [&] { return b.embed(batch, out).ok(); });
+    rate[name]["score"] = posts * calls_per_second(seconds, 5, [&] { return b.score(batch, **ex, out).ok(); });
+    rate[name]["minhash"] = posts * calls_per_second(seconds, 5, [&] { return b.minhash(bigrams, offsets, sigs).ok(); });
     for (const char* stage : {"embed", "score", "minhash"})
       std::printf("%-5s %-8s %14.0f posts/s\n", name.c_str(), stage, rate[name][stage]);
   }

@@ -13,32 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "embed/rate.hpp"
 #include "kernels/synthetic_inputs.hpp"
 #include "sito/enrich/preprocess.hpp"
 #include "sito/kernels/cuda_ocr.hpp"
-
-namespace {
-
-template <typename F>
-double calls_per_second(double seconds, F&& f) {
-  if (!f()) return -1;
-  std::vector<double> rates;
-  for (int round = 0; round < 3; ++round) {
-    const auto start = std::chrono::steady_clock::now();
-    size_t calls = 0;
-    double elapsed = 0;
-    do {
-      if (!f()) return -1;
-      ++calls;
-      elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    } while (elapsed < seconds / 3);
-    rates.push_back(calls / elapsed);
-  }
-  std::sort(rates.begin(), rates.end());
-  return rates[1];
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   size_t pages = 64;
@@ -67,7 +45,7 @@ int main(int argc, char** argv) {
                                        static_cast<uint32_t>(i + 1)));
   std::printf("preprocess_bench: %zu synthetic pages of %ux%u RGB a batch\n", pages, width, height);
   sito::enrich::preprocess_options opt;
-  const double cpu = pages * calls_per_second(seconds, [&] {
+  const double cpu = pages * sito::bench::calls_per_second(seconds, 3, [&] {
     for (const auto& p : batch)
       if (!sito::enrich::preprocess(p, opt).ok()) return false;
     return true;
@@ -77,7 +55,7 @@ int main(int argc, char** argv) {
     std::printf("cuda  unavailable: no CUDA device\n");
     return 0;
   }
-  const double gpu = pages * calls_per_second(seconds, [&] {
+  const double gpu = pages * sito::bench::calls_per_second(seconds, 3, [&] {
     auto r = sito::kernels::gpu_preprocess_batch(batch, opt);
     return r.ok() && std::all_of(r->begin(), r->end(), [](const auto& x) { return x.ok(); });
   });

@@ -31,6 +31,11 @@ struct bench_options {
   double match_scale = 1.0;                    ///< tenant_options::match_scale: 1 the stress workload, lower fewer mentions
   double median_chars = 140;                   ///< median post length in characters (log-normal)
   size_t pool_posts = 16384;                   ///< generated posts cycled through by the engine mode
+  /// engine: also measure the issue-12 lanes, single-threaded, beside the
+  /// plain scan: this share of topics gets a semantic tag (3 examples, 1
+  /// counter-example of corpus words), and every batch's matched posts go
+  /// through the near-duplicate detector; < 0: not measured.
+  double enrich_semantic_share = -1;
   std::string out_dir = "sito-bench-out";
   // e2e / update
   std::string server;  ///< host:port of a running sitod; empty: start one in-process

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
+#include <random>
 #include <cstdio>
 #include <set>
 #include <unordered_map>
@@ -19,6 +20,10 @@
 #include "peers/literal_peers.hpp"
 #include "peers/xapian_percolator.hpp"
 #include "sito/compile/compiler.hpp"
+#include "sito/dedup/post_check.hpp"
+#include "sito/enrich/embedding.hpp"
+#include "sito/enrich/semantic_tags.hpp"
+#include "sito/scan/semantic_facts.hpp"
 #include "sito/model/post.hpp"
 #include "sito/scan/batch_scanner.hpp"
 #include "sito/scan/stage_cycles.hpp"
@@ -90,6 +95,58 @@ sito_figures measure_sito(const batch_scanner& scanner, const std::vector<post>&
   return f;
 }
 
+/// The issue-12 lanes after each scan, as sitod runs them: the matched posts
+/// through the near-duplicate detector, the semantic tags decided, the facts
+/// applied (1 thread, CPU backend).
+sito_figures measure_enriched(const batch_scanner& scanner, const std::vector<post>& pool, size_t batch,
+                              double seconds) {
+  sito_figures f;
+  scan_output out;
+  dedup::near_duplicate_index index;
+  auto cpu = enrich::make_cpu_embedding_backend();
+  semantic_tagger tagger(*cpu);
+  std::vector<int64_t> times;
+  std::vector<dedup::near_duplicate_match> dups;
+  std::vector<stream_facts> facts;
+  size_t offset = 0, posts = 0, mentions = 0;
+  int64_t clock_ms = 0;
+  const auto t0 = clock_type::now();
+  while (since(t0) < seconds || posts == 0) {
+    if (offset + batch > pool.size()) offset = 0;
+    std::span<const post> b(pool.data() + offset, std::min(batch, pool.size()));
+    scanner.scan_serial(b, out);
+    times.resize(b.size());
+    for (auto& t : times) t = clock_ms += 5;  // 200 posts/s of stream time: the 24 h window holds the pool
+    dedup::check_posts(index, b, out.matched_posts, times, dups);
+    facts.assign(b.size(), {});
+    for (const uint32_t i : out.matched_posts) facts[i].duplicate = dups[i].duplicate;
+    (void)tagger.decide(*scanner.snapshot(), b, out, facts);
+    scanner.apply_facts(b, facts, out);
+    mentions += out.matches.size();
+    posts += b.size();
+    offset += b.size();
+  }
+  f.posts_per_s = double(posts) / since(t0);
+  f.mentions_per_post = double(mentions) / double(posts);
+  f.evaluated_per_post = double(tagger.posts_embedded()) / double(posts);  // posts embedded per post
+  return f;
+}
+
+/// `share` of the topics (every k-th) with one semantic tag of corpus words.
+void add_semantic_tags(std::vector<topic_spec>& topics, double share, const std::vector<std::string>& vocab,
+                       uint64_t seed) {
+  if (share <= 0) return;
+  std::mt19937_64 rng(seed ^ 0x5e3a471cULL);
+  auto phrase = [&] {
+    std::string p;
+    for (int w = 0, n = 3 + static_cast<int>(rng() % 3); w < n; ++w) p += (w ? " " : "") + vocab[rng() % vocab.size()];
+    return p;
+  };
+  const size_t every = std::max<size_t>(1, static_cast<size_t>(1.0 / std::min(share, 1.0) + 0.5));
+  for (size_t i = 0; i < topics.size(); i += every)
+    topics[i].tags.push_back({"Смысл/" + topics[i].id, "", {phrase(), phrase(), phrase()}, {phrase()}, -1});
+}
+
 /// One pass over the whole pool, batch by batch, on this thread; returns the mentions.
 size_t pool_pass(const batch_scanner& scanner, const std::vector<post>& pool, size_t batch, scan_output& out) {
   size_t mentions = 0;
@@ -141,6 +198,35 @@ void run_engine(const bench_options& o, report& r) {
       std::printf("%8zu %9zu measured pass: %zu posts, %zu mentions (%.2f per post), %.0f bytes per post\n", n,
                   tenants.terms, pool.size(), mentions, double(mentions) / double(pool.size()), bytes_per_post);
       continue;
+    }
+    if (o.enrich_semantic_share >= 0) {
+      // Plain and enriched side by side, alternating twice, one thread.
+      auto enriched_topics = tenants.topics;
+      add_semantic_tags(enriched_topics, o.enrich_semantic_share, vocab, o.seed);
+      compile_report ecr;
+      auto esnap = compile_topics(enriched_topics, {}, &ecr);
+      if (!esnap.ok()) {
+        std::fprintf(stderr, "compile failed: %s\n", esnap.error().to_string().c_str());
+        continue;
+      }
+      batch_scanner enriched(*esnap);
+      double plain_sum = 0, enriched_sum = 0;
+      sito_figures e;
+      for (int round = 0; round < 2; ++round) {
+        plain_sum += measure_sito(scanner, pool, 1, o.batch.front(), o.duration_s).posts_per_s;
+        e = measure_enriched(enriched, pool, o.batch.front(), o.duration_s);
+        enriched_sum += e.posts_per_s;
+      }
+      std::printf("%8zu enrich (near-duplicates + semantic tags on %.0f%% of topics, %zu semantic tags): plain %.0f "
+                  "posts/s, enriched %.0f posts/s, cost %.1f%% (%.2f mentions, %.2f posts embedded per post)\n",
+                  n, 100 * o.enrich_semantic_share, (*esnap)->semantic_tags ? (*esnap)->semantic_tags->tags() : 0,
+                  plain_sum / 2, enriched_sum / 2, 100 * (1 - enriched_sum / plain_sum), e.mentions_per_post,
+                  e.evaluated_per_post);
+      r.add("engine_enrich", {{"topics", n},
+                              {"semantic_share", o.enrich_semantic_share},
+                              {"plain_posts_per_s", plain_sum / 2},
+                              {"enriched_posts_per_s", enriched_sum / 2},
+                              {"cost", 1 - enriched_sum / plain_sum}});
     }
     double sito_single_batch0 = 0;
     for (size_t th : o.threads)

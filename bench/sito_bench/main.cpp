@@ -60,6 +60,8 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     sub->add_option("--median-chars", o.median_chars, "median post length in characters")->capture_default_str();
     sub->add_option("--pool", o.pool_posts, "engine: generated posts cycled through")->capture_default_str();
+    sub->add_option("--enrich", o.enrich_semantic_share,
+                    "engine: also measure near-duplicates + semantic tags on this share of topics (0..1), 1 thread");
     sub->add_option("--out", o.out_dir, "output directory (results.json, charts)")->capture_default_str();
     sub->add_option("--server", o.server, "e2e/update: host:port of a running sitod (default: start one in-process)");
     sub->add_option("--producer-token", o.producer_token, "e2e/update with --server")->capture_default_str();

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cuda_memory.cuh"
 #include "embedding_bodies.cuh"
 #include "sito/kernels/cuda_embedding.hpp"
 #include "sito/kernels/device.hpp"
@@ -64,14 +65,7 @@ const cublas_api* load_cublas(std::string* why) {
   return loaded ? &api : nullptr;
 }
 
-status cuda_error(const char* what, cudaError_t e) {
-  return internal_error(std::string("cuda embedding: ") + what + ": " + cudaGetErrorString(e));
-}
-#define SITO_CUDA_TRY(what, expr)                            \
-  do {                                                       \
-    const cudaError_t sito_e_ = (expr);                      \
-    if (sito_e_ != cudaSuccess) return cuda_error(what, sito_e_); \
-  } while (0)
+#define SITO_CUDA_TRY(what, expr) SITO_RETURN_IF_ERROR(cuda_status((expr), "embedding: " what))
 
 // ---- kernels ----------------------------------------------------------------
 
@@ -126,61 +120,6 @@ __global__ void minhash_kernel(const uint64_t* __restrict__ bigrams, const uint3
   out[static_cast<size_t>(set) * dedup::minhash_size + i] =
       bodies::minhash_lane(bigrams + b, offsets[set + 1] - b, c_seed_a[i], c_seed_b[i]);
 }
-
-// ---- memory -----------------------------------------------------------------
-
-template <typename T>
-class device_buffer {
- public:
-  device_buffer() = default;
-  device_buffer(const device_buffer&) = delete;
-  device_buffer& operator=(const device_buffer&) = delete;
-  ~device_buffer() {
-    if (p_) cudaFree(p_);
-  }
-  status reserve(size_t n) {
-    if (n <= cap_) return ok_status();
-    const size_t want = std::max<size_t>(n, cap_ * 3 / 2);
-    if (p_) cudaFree(p_);
-    p_ = nullptr;
-    cap_ = 0;
-    SITO_CUDA_TRY("cudaMalloc", cudaMalloc(&p_, std::max<size_t>(want, 1) * sizeof(T)));
-    cap_ = want;
-    return ok_status();
-  }
-  T* get() const { return p_; }
-
- private:
-  T* p_ = nullptr;
-  size_t cap_ = 0;
-};
-
-/// Pinned host memory, so that copies run at full PCIe speed and asynchronously.
-template <typename T>
-class pinned_buffer {
- public:
-  pinned_buffer() = default;
-  pinned_buffer(const pinned_buffer&) = delete;
-  pinned_buffer& operator=(const pinned_buffer&) = delete;
-  ~pinned_buffer() {
-    if (p_) cudaFreeHost(p_);
-  }
-  status reserve(size_t n) {
-    if (n <= cap_) return ok_status();
-    const size_t want = std::max<size_t>(n, cap_ * 3 / 2);
-    if (p_) cudaFreeHost(p_);
-    p_ = nullptr;
-    cap_ = 0;
-    SITO_CUDA_TRY("cudaMallocHost", cudaMallocHost(&p_, std::max<size_t>(want, 1) * sizeof(T)));
-    cap_ = want;
-    return ok_status();
-  }
-  T* get() const { return p_; }
-
- private:
-  T* p_ = nullptr;
-  size_t cap_ = 0;
-};
 
 class cuda_example_matrix final : public enrich::example_matrix {
  public:

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cuda_memory.cuh"
 #include "gpu_pipeline.hpp"
 #include "preprocess_bodies.cuh"
 #include "sito/kernels/cuda_ocr.hpp"
@@ -19,31 +20,7 @@
 namespace sito::kernels {
 namespace {
 
-status cuda_status(cudaError_t e, const char* what) {
-  if (e == cudaSuccess) return ok_status();
-  return internal_error(std::string("cuda: ") + what + ": " + cudaGetErrorString(e));
-}
-
 #define SITO_CUDA(expr) SITO_RETURN_IF_ERROR(cuda_status((expr), #expr))
-
-/// A device allocation, freed on scope exit.
-template <typename T>
-struct device_buffer {
-  T* ptr = nullptr;
-  size_t count = 0;
-  device_buffer() = default;
-  device_buffer(const device_buffer&) = delete;
-  device_buffer& operator=(const device_buffer&) = delete;
-  ~device_buffer() {
-    if (ptr) cudaFree(ptr);
-  }
-  status allocate(size_t n) {
-    if (ptr) cudaFree(ptr);
-    ptr = nullptr;
-    count = n;
-    return cuda_status(cudaMalloc(reinterpret_cast<void**>(&ptr), std::max<size_t>(1, n) * sizeof(T)), "cudaMalloc");
-  }
-};
 
 constexpr int k_block = 256;
 unsigned blocks_for(int64_t n, int per = k_block) { return static_cast<unsigned>((n + per - 1) / per); }

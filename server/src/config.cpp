@@ -194,8 +194,14 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
     }
     if (const YAML::Node e = root["embeddings"]) {
       if (!e.IsMap()) return invalid_argument(origin + ": embeddings: expected a map such as {backend: auto}");
-      SITO_RETURN_IF_ERROR(check_known_keys(e, {"backend"}, origin, "embeddings"));
+      SITO_RETURN_IF_ERROR(check_known_keys(e, {"backend", "model", "min_similarity"}, origin, "embeddings"));
       if (e["backend"]) c.embeddings.backend = e["backend"].as<std::string>();
+      if (e["model"]) c.embeddings.model = e["model"].as<std::string>();
+      if (e["min_similarity"]) {
+        c.embeddings.min_similarity = e["min_similarity"].as<float>();
+        if (!(c.embeddings.min_similarity > 0.0f && c.embeddings.min_similarity <= 1.0f))
+          return invalid_argument(origin + ": embeddings: min_similarity must be in (0, 1]");
+      }
       if (c.embeddings.backend != "cpu" && c.embeddings.backend != "cuda" && c.embeddings.backend != "auto")
         return invalid_argument(origin + ": embeddings: backend must be cpu, cuda or auto, not '" +
                                 c.embeddings.backend + "'");

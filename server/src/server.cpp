@@ -22,6 +22,7 @@
 #include <sstream>
 
 #include "server_impl.hpp"
+#include "sito/enrich/fasttext_embedder.hpp"
 #include "sito/model/topic.hpp"
 #include "sito/server/json_log.hpp"
 
@@ -85,6 +86,12 @@ result<std::unique_ptr<sitod>> sitod::create(const server_config& config) {
   // the retained logs, so a restart does not zero them (log_replay.cpp).
   d.near_dups = std::make_unique<near_duplicate_stage>(config.near_duplicates);
   SITO_ASSIGN_OR_RETURN(d.semantic, semantic_stage::create(config.embeddings));
+  if (!config.embeddings.model.empty()) {
+    auto model = enrich::fasttext_embedder::load(config.embeddings.model);
+    if (!model.ok()) return invalid_argument("embeddings: model: " + model.error().message());
+    d.compile_opts.embedding_model = std::make_shared<enrich::fasttext_embedder>(std::move(*model));
+  }
+  d.compile_opts.default_min_similarity = config.embeddings.min_similarity;
   {
     log_line ready = log_info("embedding backend ready (semantic tags)");
     ready.with("backend", d.semantic->backend_name());
@@ -229,6 +236,7 @@ std::vector<std::string> sitod::reload(const server_config& next) {
   differs(next.stats.rollups != c.stats.rollups || next.stats.retention_days != c.stats.retention_days, "stats");
   differs(next.ocr.enabled != c.ocr.enabled || next.ocr.backend != c.ocr.backend || next.ocr.workers != c.ocr.workers,
           "ocr");
+  differs(next.embeddings != c.embeddings, "embeddings");
   std::set<std::string> ocr_off;
   for (const auto& t : next.tenants)
     if (!t.ocr) ocr_off.insert(t.name);

@@ -20,12 +20,21 @@ namespace sito::tool {
 // ---- local: the engine on files (sito_local.cpp) -------------------------
 
 /// One JSON line per mention on stdout; compile and post errors on stderr.
-int run_match(const std::string& topics_path, const std::string& posts_path, size_t batch_size);
+/// Semantic tags in match and explain (README "Semantic tags").
+struct embedding_choice {
+  std::string backend = "auto";  ///< --embedding-backend: cpu, cuda or auto
+  std::string model;             ///< --embedding-model: a fastText .bin; empty: the built-in embedding
+  float min_similarity = -1;     ///< --min-similarity: default of tags without one
+};
+
+int run_match(const std::string& topics_path, const std::string& posts_path, size_t batch_size,
+              const embedding_choice& embeddings);
 /// Caret diagnostics and "ok: <canonical>". `as`: "query" (a topic's query),
 /// "tag" (an auto-tag's condition) or "rule" (a rule's when).
 int run_validate(const std::string& query, bool with_channels, const std::string& as);
 /// The explain tree of `post_arg` (JSON, or @FILE) against one topic of the file.
-int run_explain(const std::string& topics_path, const std::string& topic_id, std::string post_arg);
+int run_explain(const std::string& topics_path, const std::string& topic_id, std::string post_arg,
+                const embedding_choice& embeddings);
 
 // ---- remote: a running sitod (sito_remote.cpp) -----------------------------
 

@@ -19,6 +19,7 @@
 #include "sito/query/parser.hpp"
 #include "sito/query/printer.hpp"
 #include "sito/scan/batch_scanner.hpp"
+#include "sito/enrich/fasttext_embedder.hpp"
 #include "sito/scan/semantic_facts.hpp"
 #if SITO_HAVE_CUDA_KERNELS
 #include "sito/kernels/cuda_embedding.hpp"
@@ -44,13 +45,23 @@ void print_compile_report(const sito::compile_report& report) {
 }
 
 std::optional<std::shared_ptr<const sito::ruleset_snapshot>> load_and_compile(const std::string& path,
-                                                                              bool& had_errors) {
+                                                                              bool& had_errors,
+                                                                              const embedding_choice& embeddings) {
   auto file = sito::load_tenant_file(path);
   if (!file.ok()) {
     std::cerr << "sito: " << file.error().message() << "\n";
     return std::nullopt;
   }
   sito::compile_options options;
+  if (!embeddings.model.empty()) {
+    auto model = sito::enrich::fasttext_embedder::load(embeddings.model);
+    if (!model.ok()) {
+      std::cerr << "sito: --embedding-model: " << model.error().message() << "\n";
+      return std::nullopt;
+    }
+    options.embedding_model = std::make_shared<sito::enrich::fasttext_embedder>(std::move(*model));
+  }
+  options.default_min_similarity = embeddings.min_similarity;
   if (!file->sentiment_lexicon.empty()) {
     auto lex = sito::rules::parse_lexicon(file->sentiment_lexicon, path + ": sentiment_lexicon");
     if (!lex.ok()) {
@@ -109,9 +120,10 @@ std::unique_ptr<sito::enrich::embedding_backend> semantic_backend(const std::str
   return std::move(*b);
 }
 
-int run_match(const std::string& topics_path, const std::string& posts_path, size_t batch_size) {
+int run_match(const std::string& topics_path, const std::string& posts_path, size_t batch_size,
+              const embedding_choice& embeddings) {
   bool had_errors = false;
-  auto snap = load_and_compile(topics_path, had_errors);
+  auto snap = load_and_compile(topics_path, had_errors, embeddings);
   if (!snap) return 2;
   std::ifstream in(posts_path, std::ios::binary);
   if (!in) {
@@ -134,7 +146,7 @@ int run_match(const std::string& topics_path, const std::string& posts_path, siz
   std::unique_ptr<sito::enrich::embedding_backend> backend;
   std::optional<sito::semantic_tagger> tagger;
   if ((*snap)->semantic_tags) {
-    if (!(backend = semantic_backend("auto"))) return 2;
+    if (!(backend = semantic_backend(embeddings.backend))) return 2;
     tagger.emplace(*backend);
   }
   bool failed = false;
@@ -194,7 +206,8 @@ int run_validate(const std::string& query, bool with_channels, const std::string
   return v.ok ? 0 : 1;
 }
 
-int run_explain(const std::string& topics_path, const std::string& topic_id, std::string post_arg) {
+int run_explain(const std::string& topics_path, const std::string& topic_id, std::string post_arg,
+                const embedding_choice& embeddings) {
   if (!post_arg.empty() && post_arg[0] == '@') {
     std::ifstream in(post_arg.substr(1), std::ios::binary);
     if (!in) {
@@ -204,7 +217,7 @@ int run_explain(const std::string& topics_path, const std::string& topic_id, std
     post_arg.assign(std::istreambuf_iterator<char>(in), {});
   }
   bool had_errors = false;
-  auto snap = load_and_compile(topics_path, had_errors);
+  auto snap = load_and_compile(topics_path, had_errors, embeddings);
   if (!snap) return 2;
   auto p = sito::post_from_json(post_arg);
   if (!p.ok()) {
@@ -215,7 +228,9 @@ int run_explain(const std::string& topics_path, const std::string& topic_id, std
   for (uint32_t i = 0; i < topics.size(); ++i) {
     if (topics[i].id != topic_id) continue;
     sito::batch_scanner scanner(*snap);
-    auto e = scanner.explain(*p, i);
+    std::unique_ptr<sito::enrich::embedding_backend> backend;
+    if ((*snap)->semantic_tags && !(backend = semantic_backend(embeddings.backend))) return 2;
+    auto e = scanner.explain(*p, i, backend.get());
     if (!e.ok()) {
       std::cerr << "sito: " << e.error().message() << "\n";
       return 2;

@@ -49,6 +49,18 @@ int main(int argc, char** argv) {
   match->add_option("--topics", topics_path, "topics file (.yaml, .yml or .json)")->required();
   match->add_option("--posts", posts_path, "posts, one JSON object per line")->required();
   match->add_option("--batch", batch_size, "posts per scan batch")->check(CLI::Range(1, 1 << 20));
+  embedding_choice embeddings;
+  auto add_embeddings = [&](CLI::App* cmd) {
+    cmd->add_option("--embedding-backend", embeddings.backend, "semantic tags: cpu, cuda or auto")
+        ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
+    cmd->add_option("--embedding-model", embeddings.model,
+                    "semantic tags: a fastText .bin instead of the built-in embedding");
+    cmd->add_option("--min-similarity", embeddings.min_similarity,
+                    "semantic tags: min_similarity of tags that set none (the default 0.30 suits the built-in "
+                    "embedding only)")
+        ->check(CLI::Range(0.001f, 1.0f));
+  };
+  add_embeddings(match);
   auto* validate = app.add_subcommand("validate", "check a query; errors point at their position");
   validate->add_option("query", query, "the query")->required();
   validate->add_flag("--with-channels", with_channels, "the topic has channels (purely negative queries allowed)");
@@ -62,6 +74,7 @@ int main(int argc, char** argv) {
   explain->add_option("--topics", topics_path, "topics file (without it: ask sitod at --server)");
   explain->add_option("--topic", topic_id, "topic id")->required();
   explain->add_option("--post", post_json, "the post as JSON, or @FILE")->required();
+  add_embeddings(explain);
   remote server;
   auto add_remote = [&](CLI::App* cmd) {
     cmd->add_option("--server", server.server, "sitod address, HOST:PORT (default 127.0.0.1:7400)");
@@ -120,11 +133,11 @@ int main(int argc, char** argv) {
 
   std::optional<tbb::global_control> limit;
   if (threads > 0) limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
-  if (*match) return run_match(topics_path, posts_path, batch_size);
+  if (*match) return run_match(topics_path, posts_path, batch_size, embeddings);
   if (*validate) return validate_remote ? run_validate_remote(server, query, with_channels) : run_validate(query, with_channels, validate_as);
   if (*explain) {
     if (topics_path.empty()) return run_explain_remote(server, topic_id, post_json);
-    return run_explain(topics_path, topic_id, post_json);
+    return run_explain(topics_path, topic_id, post_json, embeddings);
   }
   if (*publish) return run_publish(server, publish_path, batch_size);
   if (*subscribe) return run_subscribe(server, sub_name, sub_topics, sub_tags, sub_from, sub_count, sub_commit, sub_alerts,

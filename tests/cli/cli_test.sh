@@ -136,4 +136,8 @@ grep -q 'Доставка/Опоздание: not similar (example ".*counter-ex
 "$sito" validate --as tag '{path: X, examples: ["курьер опоздал"], counter_examples: ["🔥"]}' >"$dir/sv.txt" 2>&1 &&
   fail "a counter-example without words is refused"
 grep -q 'counter-example 1 ("🔥") has no words' "$dir/sv.txt" || fail "validate says which: $(cat "$dir/sv.txt")"
+printf 'not a model' >"$dir/bad.bin"
+"$sito" match --topics "$dir/semantic.yaml" --posts "$dir/semantic.jsonl" --embedding-model "$dir/bad.bin" \
+  >/dev/null 2>"$dir/model.err" && fail "a file that is no fastText model is refused"
+grep -q -- '--embedding-model: ' "$dir/model.err" || fail "the refusal names the option: $(cat "$dir/model.err")"
 echo "cli_test: ok"

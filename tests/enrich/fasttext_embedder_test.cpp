@@ -17,8 +17,12 @@
 #include <string>
 #include <vector>
 
+#include "sito/compile/compiler.hpp"
 #include "sito/enrich/embedding.hpp"
 #include "sito/enrich/fasttext_embedder.hpp"
+#include "sito/enrich/semantic_tags.hpp"
+#include "sito/scan/batch_scanner.hpp"
+#include "sito/scan/semantic_facts.hpp"
 
 namespace sito::enrich {
 namespace {
@@ -275,6 +279,73 @@ TEST_F(FastTextEmbedder, RefusesCorruptHeadersQuantizedModelsAndTrailingBytes) {
   auto q = fasttext_embedder::load(write("quantized.ftz", quantized));
   ASSERT_FALSE(q.ok());
   EXPECT_NE(q.error().message().find("quantized"), std::string::npos) << q.error().message();
+}
+
+}  // namespace
+}  // namespace sito::enrich
+
+// A topic's semantic tags decided with the model (compile_options::
+// embedding_model), as sitod's `embeddings.model` and `sito match
+// --embedding-model` run them: the same decision as the model's vectors
+// scored by hand, and the model's own default threshold.
+namespace sito::enrich {
+namespace {
+
+TEST_F(FastTextEmbedder, CompiledTopicsDecideSemanticTagsWithTheModel) {
+  auto loaded = enrich::fasttext_embedder::load(model_path());
+  ASSERT_TRUE(loaded.ok());
+  auto model = std::make_shared<enrich::fasttext_embedder>(std::move(*loaded));
+  topic_spec t{"acme", "t", "", "курьер* OR оператор* OR приложение", {}, {}};
+  t.tags = {{"Опоздание", "", {"курьер опоздал на два часа"}, {"курьер привез заказ вовремя"}, 0.5f},
+            {"Грубость", "", {"оператор нагрубил мне по телефону"}, {}, -1}};
+  compile_options options;
+  options.embedding_model = model;
+  options.default_min_similarity = 0.9f;
+  compile_report report;
+  auto snap = compile_topics(std::vector<topic_spec>{t}, options, &report);
+  ASSERT_TRUE(snap.ok() && report.errors.empty());
+  const auto& set = *(*snap)->semantic_tags;
+  EXPECT_EQ(set.model(), model.get());
+  EXPECT_EQ(set.examples().dim(), 16u);
+  EXPECT_FLOAT_EQ(set.definition(0).min_similarity, 0.5f);
+  EXPECT_FLOAT_EQ(set.definition(1).min_similarity, 0.9f);  // the model's default
+
+  std::vector<post> posts;
+  for (const char* text : {"курьер опоздал на два часа вчера вечером", "курьер привез заказ вовремя, спасибо большое",
+                           "оператор нагрубил мне по телефону уже третий раз", "приложение вылетает при запуске"}) {
+    post p;
+    p.id = text;
+    p.text = text;
+    posts.push_back(p);
+  }
+  batch_scanner scanner(*snap);
+  scan_output out;
+  scanner.scan(posts, out);
+  std::vector<stream_facts> facts;
+  auto cpu = enrich::make_cpu_embedding_backend();
+  semantic_tagger tagger(*cpu);
+  ASSERT_TRUE(tagger.decide(**snap, posts, out, facts).ok());
+  ASSERT_EQ(tagger.posts_embedded(), posts.size());
+  // By hand: the model's vectors, scored by the reference, decided by row.
+  enrich::text_preparer prep;
+  size_t tagged = 0;
+  for (size_t i = 0; i < posts.size(); ++i) {
+    enrich::prepared_batch b;
+    ASSERT_TRUE(prep.add_post(semantic_text_of(posts[i]), b).ok());
+    std::vector<float> segs, scores;
+    ASSERT_TRUE(model->embed(b, segs).ok());
+    ASSERT_TRUE(enrich::reference::score_vectors(segs, b.text_begin, set.examples(), scores).ok());
+    std::vector<uint32_t> expect;
+    for (uint32_t g = 0; g < set.tags(); ++g)
+      if (set.decide_row(g, scores).tagged) expect.push_back(g);
+    EXPECT_EQ(facts[i].semantic, expect) << posts[i].text;
+    tagged += expect.size();
+  }
+  EXPECT_GT(tagged, 0u);  // the examples themselves score 1 against their own words
+  scanner.apply_facts(posts, facts, out);
+  size_t with_tags = 0;
+  for (const auto& m : out.matches) with_tags += out.tags_of(m).size();
+  EXPECT_EQ(with_tags, tagged);
 }
 
 }  // namespace

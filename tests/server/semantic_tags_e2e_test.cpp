@@ -87,6 +87,12 @@ TEST_F(Sitod, AnUnavailableEmbeddingBackendIsRefusedAtStartUp) {
   auto s = server::sitod::create(config);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.error().message().find("embeddings"), std::string::npos) << s.error().message();
+  config.embeddings.backend = "cpu";
+  config.embeddings.model = (dir_ / "no-such-model.bin").string();
+  auto m = server::sitod::create(config);
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.error().message().find("embeddings: model: "), std::string::npos) << m.error().message();
+  config.embeddings.model.clear();
   config.embeddings.backend = "cuda";
   auto c = server::sitod::create(config);
   const auto names = enrich::embedding_backend_names();

@@ -231,9 +231,10 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
       }
       int32_t semantic = -1;
       if (tag.semantic()) {
+        const float fallback = options.default_min_similarity > 0 ? options.default_min_similarity
+                                                                   : enrich::default_min_similarity;
         enrich::semantic_tag_definition def{tag.path, tag.examples, tag.counter_examples,
-                                            tag.min_similarity < 0 ? enrich::default_min_similarity
-                                                                   : tag.min_similarity};
+                                            tag.min_similarity < 0 ? fallback : tag.min_similarity};
         if (auto st = enrich::validate_semantic_tag(def, preparer); !st.ok()) {
           tag_error(st.message());
           break;
@@ -330,7 +331,7 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
     // Examples are embedded on the host once; a backend that scores on a
     // device uploads them on first use (embedding.hpp).
     auto cpu = enrich::make_cpu_embedding_backend();
-    SITO_ASSIGN_OR_RETURN(auto set, enrich::semantic_tag_set::compile(semantic_defs, *cpu));
+    SITO_ASSIGN_OR_RETURN(auto set, enrich::semantic_tag_set::compile(semantic_defs, *cpu, options.embedding_model));
     snap->semantic_tags = std::make_shared<const enrich::semantic_tag_set>(std::move(set));
   }
 

@@ -40,6 +40,7 @@ struct semantic_tag_set::impl {
   std::vector<semantic_tag_definition> defs;
   std::vector<uint32_t> first;  ///< tag t's examples are rows [first[t], first[t] + examples), then its counter-examples
   std::unique_ptr<example_matrix> matrix;
+  std::shared_ptr<const segment_embedder> model;
 };
 
 semantic_tag_set::semantic_tag_set() : impl_(std::make_unique<impl>()) {}
@@ -48,7 +49,8 @@ semantic_tag_set::semantic_tag_set(semantic_tag_set&&) noexcept = default;
 semantic_tag_set& semantic_tag_set::operator=(semantic_tag_set&&) noexcept = default;
 
 result<semantic_tag_set> semantic_tag_set::compile(std::span<const semantic_tag_definition> defs,
-                                                   embedding_backend& backend) {
+                                                   embedding_backend& backend,
+                                                   std::shared_ptr<const segment_embedder> model) {
   semantic_tag_set set;
   text_preparer prep;
   prepared_batch phrases;
@@ -60,13 +62,21 @@ result<semantic_tag_set> semantic_tag_set::compile(std::span<const semantic_tag_
     set.impl_->defs.push_back(d);
   }
   set.impl_->first.push_back(static_cast<uint32_t>(phrases.texts()));
-  SITO_ASSIGN_OR_RETURN(set.impl_->matrix, make_example_matrix(backend, phrases));
+  if (model) {
+    std::vector<float> v;
+    SITO_RETURN_IF_ERROR(model->embed(phrases, v));
+    SITO_ASSIGN_OR_RETURN(set.impl_->matrix, backend.upload_examples(std::move(v), phrases.texts(), model->dim()));
+    set.impl_->model = std::move(model);
+  } else {
+    SITO_ASSIGN_OR_RETURN(set.impl_->matrix, make_example_matrix(backend, phrases));
+  }
   return set;
 }
 
 size_t semantic_tag_set::tags() const { return impl_->defs.size(); }
 const semantic_tag_definition& semantic_tag_set::definition(size_t tag) const { return impl_->defs[tag]; }
 const example_matrix& semantic_tag_set::examples() const { return *impl_->matrix; }
+const segment_embedder* semantic_tag_set::model() const { return impl_->model.get(); }
 
 semantic_decision semantic_tag_set::decide_row(size_t tag, std::span<const float> row) const {
   const auto& d = impl_->defs[tag];
@@ -106,9 +116,15 @@ status semantic_tag_set::decide(embedding_backend& backend, const prepared_batch
       for (uint32_t g : wanted[t]) f(g);
     }
   };
-  if (backend.name() != "cpu") {
+  if (backend.name() != "cpu" || impl_->model) {
     std::vector<float> scores;
-    SITO_RETURN_IF_ERROR(backend.score(posts, *impl_->matrix, scores));
+    if (impl_->model) {  // the model embeds on the host; the backend scores
+      std::vector<float> segs;
+      SITO_RETURN_IF_ERROR(impl_->model->embed(posts, segs));
+      SITO_RETURN_IF_ERROR(backend.score_vectors(segs, posts.text_begin, *impl_->matrix, scores));
+    } else {
+      SITO_RETURN_IF_ERROR(backend.score(posts, *impl_->matrix, scores));
+    }
     for (size_t t = 0; t < texts; ++t)
       tags_of(t, [&](uint32_t g) { out[t].push_back(decide_row(g, std::span(scores).subspan(t * n, n))); });
     return ok_status();

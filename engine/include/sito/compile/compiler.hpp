@@ -28,6 +28,10 @@
 #include "sito/query/diagnostic.hpp"
 #include "sito/rules/sentiment_lexicon.hpp"
 
+namespace sito::enrich {
+class segment_embedder;  // sito/enrich/embedding.hpp
+}
+
 namespace sito {
 
 struct compile_options {
@@ -40,6 +44,12 @@ struct compile_options {
   bool sentiment_model = true;
   /// Per-tenant additions and overrides of the lexicon, by tenant name.
   std::map<std::string, rules::sentiment_lexicon> tenant_lexicons;
+  /// Semantic tags (issue 12): the model that embeds examples and posts
+  /// (a fastText model, fasttext_embedder.hpp); null: the built-in
+  /// embedding. A model's cosines have their own scale, hence:
+  std::shared_ptr<const enrich::segment_embedder> embedding_model;
+  /// min_similarity of tags that set none; < 0: enrich::default_min_similarity.
+  float default_min_similarity = -1;
 };
 
 struct topic_diagnostic {

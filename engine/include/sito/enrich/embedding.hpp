@@ -152,6 +152,19 @@ class embedding_backend {
                          std::span<dedup::minhash_signature> out) = 0;
 };
 
+/// A model that embeds prepared segments on the host, instead of the
+/// built-in embedding (a fastText model: fasttext_embedder.hpp). Its vectors
+/// are scored by embedding_backend::score_vectors.
+class segment_embedder {
+ public:
+  virtual ~segment_embedder() = default;
+  /// Components per vector.
+  virtual size_t dim() const = 0;
+  /// out: segments × dim() unit or zero rows. Must be safe to call from
+  /// several threads at once.
+  virtual status embed(const prepared_batch& batch, std::vector<float>& out) const = 0;
+};
+
 /// Embeds `examples` (one segment per text, as add_phrase makes them) and
 /// uploads them to `backend`.
 result<std::unique_ptr<example_matrix>> make_example_matrix(embedding_backend& backend, const prepared_batch& examples);

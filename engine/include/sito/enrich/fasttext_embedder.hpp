@@ -74,7 +74,7 @@ struct fasttext_model_info {
 result<fasttext_model_info> inspect_fasttext_model(const std::string& path);
 
 /// A loaded fastText model that embeds prepared segments.
-class fasttext_embedder {
+class fasttext_embedder final : public segment_embedder {
  public:
   /// Checks the file (inspect_fasttext_model), then loads it with fastText.
   /// Errors: those of inspect_fasttext_model, and internal when fastText
@@ -86,7 +86,7 @@ class fasttext_embedder {
   fasttext_embedder& operator=(fasttext_embedder&&) noexcept;
 
   /// Components per vector (the model's dim).
-  size_t dim() const;
+  size_t dim() const override;
   /// What the file declared.
   const fasttext_model_info& info() const;
 
@@ -94,7 +94,7 @@ class fasttext_embedder {
   /// resized to segments × dim(), row-major, unit or zero rows. Never fails
   /// on a well-formed batch; invalid_argument when the batch's offsets do
   /// not fit its code points.
-  status embed(const prepared_batch& batch, std::vector<float>& out) const;
+  status embed(const prepared_batch& batch, std::vector<float>& out) const override;
 
  private:
   struct impl;

@@ -66,8 +66,11 @@ status validate_semantic_tag(const semantic_tag_definition& def, text_preparer& 
 
 class semantic_tag_set {
  public:
-  /// Embeds every example and counter-example and uploads them to `backend`.
-  static result<semantic_tag_set> compile(std::span<const semantic_tag_definition> defs, embedding_backend& backend);
+  /// Embeds every example and counter-example and uploads them to `backend`:
+  /// with the built-in embedding, or with `model` when given (posts are then
+  /// embedded by the same model in decide()).
+  static result<semantic_tag_set> compile(std::span<const semantic_tag_definition> defs, embedding_backend& backend,
+                                          std::shared_ptr<const segment_embedder> model = nullptr);
 
   semantic_tag_set();
   ~semantic_tag_set();
@@ -78,6 +81,8 @@ class semantic_tag_set {
   const semantic_tag_definition& definition(size_t tag) const;
   /// All examples and counter-examples, tag by tag.
   const example_matrix& examples() const;
+  /// The model the set was compiled with; null: the built-in embedding.
+  const segment_embedder* model() const;
 
   /// Decides, for every text of `posts`, the tags `wanted[t]` (indices into
   /// the definitions; an empty `wanted` means every tag for every post).

@@ -31,7 +31,8 @@
 //       campaign: {min_authors: 5, minutes: 60}  # optional (these defaults; `off`): campaign alerts
 //   stats: {rollups: true, retention_days: 400}  # hourly rollups of live mentions (period_stats.hpp)
 //   near_duplicates: {window: 24h, threshold: 0.5, max_posts: 200000}  # README "Near-duplicates and campaigns"
-//   embeddings: {backend: auto}   # semantic tags (README "Semantic tags"): cpu, cuda or auto
+//   embeddings: {backend: auto}   # semantic tags (README "Semantic tags"): cpu, cuda or auto;
+//                                 # optional model: /path/ru.bin (fastText) and min_similarity: 0.85
 //
 // Config loading throws nothing: errors come back as status.
 #pragma once
@@ -165,9 +166,15 @@ struct near_duplicates_config {
 /// Where semantic tags are decided (sito/enrich/embedding.hpp): the backend
 /// that embeds matched posts and scores them against the tags' examples.
 /// YAML: `embeddings: {backend: auto}`; auto is the CUDA backend when this
-/// build has it, a device is found and cuBLAS loads, else the CPU.
+/// build has it, a device is found and cuBLAS loads, else the CPU. `model`:
+/// a fastText `.bin` (fasttext_embedder.hpp) that embeds examples and posts
+/// instead of the built-in embedding (scored on the backend; the CUDA
+/// backend then does the similarity only); its cosines have their own
+/// scale, so `min_similarity` sets the default of tags that set none.
 struct embeddings_config {
   std::string backend = "auto";  ///< cpu, cuda or auto
+  std::string model;             ///< fastText .bin; empty: the built-in embedding
+  float min_similarity = -1;     ///< default for tags without one; < 0: enrich::default_min_similarity
   bool operator==(const embeddings_config&) const = default;
 };
 
