@@ -237,6 +237,7 @@ std::vector<std::string> sitod::reload(const server_config& next) {
   differs(next.ocr.enabled != c.ocr.enabled || next.ocr.backend != c.ocr.backend || next.ocr.workers != c.ocr.workers,
           "ocr");
   differs(next.embeddings != c.embeddings, "embeddings");
+  differs(next.near_duplicates != c.near_duplicates, "near_duplicates");
   std::set<std::string> ocr_off;
   for (const auto& t : next.tenants)
     if (!t.ocr) ocr_off.insert(t.name);

@@ -81,6 +81,13 @@ TEST_F(Sitod, SemanticTagsAreDecidedByExamplesBeforeTheRules) {
   EXPECT_EQ(topics->topics[0].tags[0].counter_examples, delivery_topic().tags[0].counter_examples);
 }
 
+TEST_F(Sitod, EmbeddingsAndNearDuplicatesChangesNeedARestart) {
+  auto next = make_config(dir_);
+  next.embeddings.backend = "cpu";
+  next.near_duplicates.threshold = 0.7;
+  EXPECT_EQ(server_->reload(next), (std::vector<std::string>{"embeddings", "near_duplicates"}));
+}
+
 TEST_F(Sitod, AnUnavailableEmbeddingBackendIsRefusedAtStartUp) {
   auto config = make_config(dir_ / "other");
   config.embeddings.backend = "tpu";
