@@ -127,13 +127,6 @@ class cuda_example_matrix final : public enrich::example_matrix {
   device_buffer<float> device;
 };
 
-status check_batch(const enrich::prepared_batch& b) {
-  if (b.segment_begin.empty() || b.text_begin.empty() || b.segment_begin.front() != 0 || b.text_begin.front() != 0 ||
-      b.segment_begin.back() != b.codepoints.size() || b.text_begin.back() != b.segments())
-    return invalid_argument("embedding: a prepared batch whose offsets do not cover its code points and segments");
-  return ok_status();
-}
-
 class cuda_embedding_backend final : public enrich::embedding_backend {
  public:
   static result<std::unique_ptr<enrich::embedding_backend>> create() {
@@ -154,7 +147,7 @@ class cuda_embedding_backend final : public enrich::embedding_backend {
   std::string_view name() const override { return "cuda"; }
 
   status embed(const enrich::prepared_batch& batch, std::vector<float>& out) override {
-    SITO_RETURN_IF_ERROR(check_batch(batch));
+    SITO_RETURN_IF_ERROR(enrich::validate_batch(batch));
     std::lock_guard lock(mutex_);
     SITO_RETURN_IF_ERROR(embed_on_device(batch));
     out.resize(batch.segments() * embedding_dim);
@@ -184,7 +177,7 @@ class cuda_embedding_backend final : public enrich::embedding_backend {
                std::vector<float>& out) override {
     if (examples.dim() != embedding_dim)
       return invalid_argument("embedding: examples of another model's dimension; use score_vectors");
-    SITO_RETURN_IF_ERROR(check_batch(batch));
+    SITO_RETURN_IF_ERROR(enrich::validate_batch(batch));
     std::lock_guard lock(mutex_);
     SITO_RETURN_IF_ERROR(embed_on_device(batch));
     return similarity_on_device(d_segments_.get(), batch.segments(), batch.text_begin, examples, out);
@@ -192,11 +185,7 @@ class cuda_embedding_backend final : public enrich::embedding_backend {
 
   status score_vectors(std::span<const float> segments, std::span<const uint32_t> text_begin,
                        const enrich::example_matrix& examples, std::vector<float>& out) override {
-    const size_t dim = examples.dim();
-    if (text_begin.empty() || text_begin.front() != 0 || segments.size() != static_cast<size_t>(text_begin.back()) * dim)
-      return invalid_argument("embedding: segment vectors do not match their texts and the examples' dimension");
-    for (size_t t = 0; t + 1 < text_begin.size(); ++t)
-      if (text_begin[t] > text_begin[t + 1]) return invalid_argument("embedding: text offsets are not ascending");
+    SITO_RETURN_IF_ERROR(enrich::validate_segment_vectors(segments, text_begin, examples.dim()));
     std::lock_guard lock(mutex_);
     SITO_RETURN_IF_ERROR(d_vectors_.reserve(segments.size()));
     if (!segments.empty())
@@ -207,10 +196,7 @@ class cuda_embedding_backend final : public enrich::embedding_backend {
 
   status minhash(std::span<const uint64_t> bigrams, std::span<const uint32_t> offsets,
                  std::span<dedup::minhash_signature> out) override {
-    if (offsets.empty() || out.size() != offsets.size() - 1 || offsets.back() > bigrams.size())
-      return invalid_argument("embedding: minhash offsets do not match the bigrams and the output");
-    for (size_t i = 0; i + 1 < offsets.size(); ++i)
-      if (offsets[i] > offsets[i + 1]) return invalid_argument("embedding: minhash offsets are not ascending");
+    SITO_RETURN_IF_ERROR(enrich::validate_minhash_input(bigrams, offsets, out.size()));
     if (out.empty()) return ok_status();
     std::lock_guard lock(mutex_);
     const size_t sets = out.size();

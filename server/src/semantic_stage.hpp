@@ -43,7 +43,7 @@ class semantic_stage {
   bool decide(const ruleset_snapshot& s, std::span<const post> posts, const scan_output& out,
               std::vector<stream_facts>& facts);
 
-  std::string backend_name() const { return backend_->name().data(); }
+  std::string backend_name() const { return std::string(backend_->name()); }
   const std::string& fallback_reason() const { return fallback_; }
 
   struct counters {

@@ -22,14 +22,6 @@
 namespace sito::dedup {
 namespace {
 
-std::vector<std::string> split_words(const std::string& s) {
-  std::istringstream in(s);
-  std::vector<std::string> w;
-  std::string x;
-  while (in >> x) w.push_back(x);
-  return w;
-}
-
 std::string join(const std::vector<std::string>& w) {
   std::string s;
   for (const auto& x : w) {
@@ -45,7 +37,7 @@ TEST(NearDuplicatesDifferential, AgreesWithExactJaccardOutsideTheGrayZone) {
   std::mt19937_64 rng(12);
   std::vector<std::vector<std::string>> bases;
   for (const auto& t : corpus) {
-    auto w = split_words(t);
+    auto w = testing::split_words(t);
     if (w.size() >= 6 && w.size() <= 80) bases.push_back(std::move(w));
   }
   std::shuffle(bases.begin(), bases.end(), rng);

@@ -74,14 +74,6 @@ std::string strip_punct(const std::string& s) {
   return out;
 }
 
-std::vector<std::string> split_words(const std::string& s) {
-  std::istringstream in(s);
-  std::vector<std::string> w;
-  std::string x;
-  while (in >> x) w.push_back(x);
-  return w;
-}
-
 const char* const kinds[] = {"emoji", "hashtags", "word", "prefix", "case", "combined"};
 
 std::string pick(std::mt19937_64& rng, const std::vector<std::string>& v) { return v[rng() % v.size()]; }
@@ -101,7 +93,7 @@ std::string edit(std::mt19937_64& rng, const std::string& base, int kind, const 
     case 0: return append_some(base, emoji);
     case 1: return append_some(base, tags);
     case 2: {
-      auto w = split_words(base);
+      auto w = testing::split_words(base);
       w[rng() % w.size()] = pick(rng, vocab);
       std::string s;
       for (const auto& x : w) s += (s.empty() ? "" : " ") + x;
@@ -187,7 +179,7 @@ TEST(NearDuplicatesQuality, PrecisionAndRecallOnEditedFortunes) {
   std::vector<item> stream;
   std::vector<std::string> vocab;
   for (size_t i = 0; i < 2000; ++i) {
-    auto w = split_words(texts[order[n_bases + i % n_negatives]]);
+    auto w = testing::split_words(texts[order[n_bases + i % n_negatives]]);
     vocab.insert(vocab.end(), w.begin(), w.end());
   }
   for (size_t i = 0; i < n_bases; ++i) {

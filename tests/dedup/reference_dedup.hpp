@@ -12,10 +12,20 @@
 #include <cstdint>
 #include <deque>
 #include <limits>
+#include <sstream>
 #include <string>
 #include <vector>
 
 namespace sito::dedup::testing {
+
+/// The whitespace-separated words of `s`.
+inline std::vector<std::string> split_words(const std::string& s) {
+  std::istringstream in(s);
+  std::vector<std::string> w;
+  std::string x;
+  while (in >> x) w.push_back(x);
+  return w;
+}
 
 /// |a ∩ b| / |a ∪ b| of two sorted, distinct sets; 0 when both are empty.
 inline double exact_jaccard(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {

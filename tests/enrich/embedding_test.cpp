@@ -71,9 +71,9 @@ std::vector<float> embed_phrase(std::string_view text) {
 TEST(EmbeddingMath, FeatureHashIsStableAcrossBuilds) {
   // Pinned values: a change here changes every stored decision.
   const uint32_t abc[] = {'a', 'b', 'c'};
-  EXPECT_EQ(em::feature_hash(abc, 3, 0), em::feature_hash(abc, 3, 0));
-  EXPECT_NE(em::feature_hash(abc, 3, 0), em::feature_hash(abc, 3, 1));
-  EXPECT_NE(em::feature_hash(abc, 3, 0), em::feature_hash(abc, 2, 0));
+  EXPECT_EQ(em::feature_hash(abc, 3, 0), 0x266ee8d9u);
+  EXPECT_EQ(em::feature_hash(abc, 3, 1), 0x3160eda6u);  // the whole-word feature differs from the n-gram
+  EXPECT_EQ(em::feature_hash(abc, 2, 0), 0x8df915ebu);
   EXPECT_EQ(em::fmix32(0), 0u);
   EXPECT_EQ(em::fmix32(1), 0x514e28b7u);  // murmur3 fmix32(1)
 }
@@ -199,6 +199,13 @@ TEST(EmbeddingBackend, RejectsInconsistentBatches) {
   b.codepoints = {'<', 'a', '>'};  // no segment covers them
   std::vector<float> out;
   EXPECT_FALSE(make_cpu_embedding_backend()->embed(b, out).ok());
+  b.segment_begin = {0, 3, 1, 3};  // covers them, but a segment would end before it begins
+  b.text_begin = {0, 3};
+  EXPECT_FALSE(validate_batch(b).ok());
+  EXPECT_FALSE(make_cpu_embedding_backend()->embed(b, out).ok());
+  std::vector<float> segs(2 * embedding_dim);
+  EXPECT_FALSE(validate_segment_vectors(segs, std::vector<uint32_t>{0, 2, 1, 2}, embedding_dim).ok());
+  EXPECT_TRUE(validate_segment_vectors(segs, std::vector<uint32_t>{0, 1, 2}, embedding_dim).ok());
   auto cpu = make_cpu_embedding_backend();
   EXPECT_FALSE(cpu->upload_examples(std::vector<float>(10), 1).ok());
 }

@@ -24,6 +24,36 @@ void prepared_batch::add_segment(std::span<const uint32_t> cps) {
 
 void prepared_batch::end_text() { text_begin.push_back(static_cast<uint32_t>(segments())); }
 
+namespace {
+
+/// offsets[0] == 0, ascending, offsets.back() == end.
+bool ascending_from_zero_to(std::span<const uint32_t> offsets, size_t end) {
+  if (offsets.empty() || offsets.front() != 0 || offsets.back() != end) return false;
+  return std::is_sorted(offsets.begin(), offsets.end());
+}
+
+}  // namespace
+
+status validate_batch(const prepared_batch& b) {
+  if (!ascending_from_zero_to(b.segment_begin, b.codepoints.size()) || !ascending_from_zero_to(b.text_begin, b.segments()))
+    return invalid_argument("embedding: a prepared batch whose offsets do not ascend over its code points and segments");
+  return ok_status();
+}
+
+status validate_segment_vectors(std::span<const float> segments, std::span<const uint32_t> text_begin, size_t dim) {
+  if (text_begin.empty() || !ascending_from_zero_to(text_begin, text_begin.back()) ||
+      segments.size() != static_cast<size_t>(text_begin.back()) * dim)
+    return invalid_argument("embedding: segment vectors do not match their texts and the examples' dimension");
+  return ok_status();
+}
+
+status validate_minhash_input(std::span<const uint64_t> bigrams, std::span<const uint32_t> offsets, size_t outputs) {
+  if (offsets.size() != outputs + 1 || offsets.front() != 0 || offsets.back() > bigrams.size() ||
+      !std::is_sorted(offsets.begin(), offsets.end()))
+    return invalid_argument("embedding: minhash offsets do not ascend within the bigrams or do not match the output");
+  return ok_status();
+}
+
 namespace reference {
 
 void embed_segment(std::span<const uint32_t> cps, float* out) {
@@ -50,14 +80,12 @@ float dot(const float* a, const float* b, size_t dim) {
 status score_vectors(std::span<const float> segments, std::span<const uint32_t> text_begin,
                      const example_matrix& examples, std::vector<float>& out) {
   const size_t dim = examples.dim();
-  if (text_begin.empty() || text_begin.front() != 0 || segments.size() != static_cast<size_t>(text_begin.back()) * dim)
-    return invalid_argument("embedding: segment vectors do not match their texts and the examples' dimension");
+  SITO_RETURN_IF_ERROR(validate_segment_vectors(segments, text_begin, dim));
   const size_t n = examples.count();
   const float* ex = examples.vectors().data();
   const size_t texts = text_begin.size() - 1;
   out.assign(texts * n, 0.0f);
   for (size_t t = 0; t < texts; ++t) {
-    if (text_begin[t] > text_begin[t + 1]) return invalid_argument("embedding: text offsets are not ascending");
     float* row = out.data() + t * n;
     for (uint32_t s = text_begin[t]; s < text_begin[t + 1]; ++s) {
       const float* seg = segments.data() + static_cast<size_t>(s) * dim;
@@ -80,19 +108,12 @@ class host_example_matrix final : public example_matrix {
   host_example_matrix(std::vector<float> v, size_t n, size_t dim) : example_matrix(std::move(v), n, dim) {}
 };
 
-status check_batch(const prepared_batch& b) {
-  if (b.segment_begin.empty() || b.text_begin.empty() || b.segment_begin.front() != 0 || b.text_begin.front() != 0 ||
-      b.segment_begin.back() != b.codepoints.size() || b.text_begin.back() != b.segments())
-    return invalid_argument("embedding: a prepared batch whose offsets do not cover its code points and segments");
-  return ok_status();
-}
-
 class cpu_embedding_backend final : public embedding_backend {
  public:
   std::string_view name() const override { return "cpu"; }
 
   status embed(const prepared_batch& batch, std::vector<float>& out) override {
-    SITO_RETURN_IF_ERROR(check_batch(batch));
+    SITO_RETURN_IF_ERROR(validate_batch(batch));
     out.resize(batch.segments() * embedding_dim);
     for (size_t s = 0; s < batch.segments(); ++s)
       reference::embed_segment(std::span(batch.codepoints).subspan(batch.segment_begin[s],
@@ -124,10 +145,8 @@ class cpu_embedding_backend final : public embedding_backend {
 
   status minhash(std::span<const uint64_t> bigrams, std::span<const uint32_t> offsets,
                  std::span<dedup::minhash_signature> out) override {
-    if (offsets.empty() || out.size() != offsets.size() - 1 || offsets.back() > bigrams.size())
-      return invalid_argument("embedding: minhash offsets do not match the bigrams and the output");
+    SITO_RETURN_IF_ERROR(validate_minhash_input(bigrams, offsets, out.size()));
     for (size_t i = 0; i < out.size(); ++i) {
-      if (offsets[i] > offsets[i + 1]) return invalid_argument("embedding: minhash offsets are not ascending");
       dedup::compute_minhash(bigrams.subspan(offsets[i], offsets[i + 1] - offsets[i]), out[i]);
     }
     return ok_status();

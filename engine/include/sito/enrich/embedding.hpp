@@ -169,6 +169,14 @@ class segment_embedder {
 /// uploads them to `backend`.
 result<std::unique_ptr<example_matrix>> make_example_matrix(embedding_backend& backend, const prepared_batch& examples);
 
+/// The input checks every backend makes first (invalid_argument saying
+/// what does not fit): a batch's offsets cover its code points and segments
+/// and ascend; segment vectors fit their texts and `dim`; MinHash offsets
+/// ascend within the bigrams and give `outputs` sets.
+status validate_batch(const prepared_batch& batch);
+status validate_segment_vectors(std::span<const float> segments, std::span<const uint32_t> text_begin, size_t dim);
+status validate_minhash_input(std::span<const uint64_t> bigrams, std::span<const uint32_t> offsets, size_t outputs);
+
 /// The reference arithmetic the CPU backend runs (and tests compare with).
 namespace reference {
 /// One segment's embedding into out[embedding_dim].
