@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "sito/base/known_keys.hpp"
+#include "connectors/connector_config.hpp"
 
 #include <fstream>
 #include <sstream>
@@ -274,7 +275,7 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
         tenant_config tc;
         SITO_RETURN_IF_ERROR(
             check_known_keys(t, {"name", "topics_file", "sentiment_lexicon_file", "ocr", "tokens", "ingest_posts_per_second",
-                                 "ingest_burst_posts", "time_zone", "topic_groups", "campaign"},
+                                 "ingest_burst_posts", "time_zone", "topic_groups", "campaign", "connectors"},
                              origin, "tenants[" + std::to_string(i) + "]"));
         if (!t["name"] || t["name"].as<std::string>().empty()) return invalid_argument(where + ": missing 'name'");
         tc.name = t["name"].as<std::string>();
@@ -316,6 +317,18 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
                 return invalid_argument(where + ": campaign: minutes must be 1..10080 (a week), not " + cm["minutes"].Scalar());
               cc.minutes = static_cast<uint32_t>(n);
             }
+          }
+        }
+        if (const YAML::Node cs = t["connectors"]) {
+          const std::string key = "tenants[" + std::to_string(i) + "].connectors";
+          if (!cs.IsSequence()) return invalid_argument(origin + ": " + key + ": expected a list of connectors");
+          for (size_t k = 0; k < cs.size(); ++k) {
+            const std::string entry = key + "[" + std::to_string(k) + "]";
+            SITO_ASSIGN_OR_RETURN(connector_config cc, parse_connector(cs[k], origin, entry));
+            for (const auto& other : tc.connectors)
+              if (other.name == cc.name)
+                return invalid_argument(origin + ": " + entry + ".name: '" + cc.name + "' is already the name of another connector of the tenant");
+            tc.connectors.push_back(std::move(cc));
           }
         }
         if (t["time_zone"]) {

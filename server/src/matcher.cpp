@@ -309,6 +309,7 @@ void sitod::impl::publish_alerts(const std::vector<stream_alert>& alerts) {
     targets.assign(sessions.begin(), sessions.end());
   }
   for (auto& s : targets) s->on_alerts(shared);
+  if (connectors) connectors->on_alerts(alerts);
 }
 
 void sitod::impl::on_ocr_done(ocr_job& job, std::string image_text) {
@@ -424,6 +425,7 @@ void sitod::impl::notify_mentions(const std::set<std::string>& tenants) {
   }
   for (auto& s : targets)
     for (const auto& t : tenants) s->on_mentions(t);
+  if (connectors) connectors->on_mentions(tenants);
 }
 
 void sitod::impl::sink_mentions(const std::vector<mention_record>& mentions, int64_t at_ms) {

@@ -232,6 +232,7 @@ std::string sitod::impl::metrics_text() {
       }
     }
   }
+  if (connectors) o << connectors->metrics_text();
   return o.str();
 }
 

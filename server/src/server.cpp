@@ -97,6 +97,12 @@ result<std::unique_ptr<sitod>> sitod::create(const server_config& config) {
     ready.with("backend", d.semantic->backend_name());
     if (!d.semantic->fallback_reason().empty()) ready.with("fallback_reason", d.semantic->fallback_reason());
   }
+  d.connectors = std::make_unique<connector_hub>(*d.db, [dp = &d](uint64_t offset) -> result<post> {
+    const auto recent = dp->recent.view();
+    if (const post* p = recent_posts::find(recent, offset)) return *p;
+    SITO_ASSIGN_OR_RETURN(stored_post stored, dp->db->read_post(offset));
+    return std::move(stored.p);
+  });
   d.campaigns = std::make_unique<campaign_watch>(config.near_duplicates.window_ms);
   d.campaigns->set_tenants(config.tenants);
   d.replay_logs();
@@ -164,6 +170,7 @@ status sitod::start() {
     d.sunk_watermark = d.db->matched_watermark();
   }
   d.matcher_thread = std::thread([&d] { d.matcher_loop(); });
+  d.connectors->configure(d.config.tenants);
   for (int i = 0; i < 2; ++i) d.io_threads.emplace_back([&d] { d.io.run(); });
   return ok_status();
 }
@@ -187,6 +194,9 @@ void sitod::stop() {
   }
   d.match_cv.notify_all();
   if (d.matcher_thread.joinable()) d.matcher_thread.join();
+  // Connectors stop where they are: what was not acknowledged by its
+  // destination is sent again after a restart (their offsets are durable).
+  d.connectors->stop();
   // No more offers now; OCR work gets drain_ms, then is dropped (counted).
   if (d.ocr) d.ocr->stop();
   {
@@ -278,6 +288,7 @@ std::vector<std::string> sitod::reload(const server_config& next) {
   }
   d.ingest_limits.set_limits(ingest_limiter::limits_of(next));
   d.campaigns->set_tenants(next.tenants);
+  d.connectors->configure(next.tenants);
 
   auto line = log_info("config reloaded");
   line.with("tenants", next.tenants.size()).with("tokens", token_count);

@@ -27,6 +27,7 @@
 #include "sito/server/period_stats.hpp"
 #include "sito/server/rollups.hpp"
 #include "campaign_watch.hpp"
+#include "connectors/connector.hpp"
 #include "ingest_limiter.hpp"
 #include "near_duplicate_stage.hpp"
 #include "semantic_stage.hpp"
@@ -308,6 +309,9 @@ struct sitod::impl {
   std::unique_ptr<semantic_stage> semantic;
   /// Campaign alerts over the mentions' clusters (campaign_watch.hpp).
   std::unique_ptr<campaign_watch> campaigns;
+  /// The tenants' connectors (connectors/connector.hpp): started by start(),
+  /// reconfigured by reload(), woken by the mention sink, fed alerts.
+  std::unique_ptr<connector_hub> connectors;
   /// Rebuilds the aggregates and the near-duplicate window from the retained
   /// logs (log_replay.cpp); create() calls it once, before the matcher starts.
   void replay_logs();

@@ -17,6 +17,12 @@ void session::on_subscribe(uint64_t rid, const Subscribe& m) {
     send_error(rid, ErrorCode::InvalidArgument, "Subscribe needs a name (offsets are committed under it)", "Subscribe");
     return;
   }
+  if (s.name.starts_with(connector_offset_prefix)) {  // connectors keep their offsets under these names
+    send_error(rid, ErrorCode::InvalidArgument,
+               "subscription names starting with '" + std::string(connector_offset_prefix) + "' are reserved for connectors",
+               "Subscribe");
+    return;
+  }
   if (m.topics())
     for (const auto* t : *m.topics()) s.topics.insert(t->str());
   if (m.tags())

@@ -18,6 +18,7 @@
 #include "sito_commands.hpp"
 #include "sito/model/post.hpp"
 #include "sito/model/topic.hpp"
+#include "sito/protocol/mention_json.hpp"
 #include "sito/query/diagnostic.hpp"
 #include "sito/rules/sentiment_lexicon.hpp"
 
@@ -46,38 +47,9 @@ sito::result<std::unique_ptr<sito::client::connection>> connect_remote(const rem
   return sito::client::connection::open(o);
 }
 
-json mention_json(const client::mention& m) {
-  json hl = json::array();
-  for (const auto& h : m.highlights) hl.push_back({{"field", h.field}, {"start", h.start}, {"end", h.end}, {"term", h.term}});
-  json j{{"offset", m.offset},     {"post_id", m.p.id},
-              {"tenant", m.tenant},     {"topic", m.topic},
-              {"tags", m.tags},         {"backfill", m.backfill},
-              {"sentiment", sito::rules::to_string(static_cast<sito::rules::sentiment>(m.sentiment))},
-              {"sentiment_source", m.sentiment_source},
-              {"priority", std::round(static_cast<double>(m.priority) * 10) / 10},
-              {"processed", m.processed},  {"wom", m.wom},
-              {"from_image", m.from_image},
-              {"highlights", hl},              {"snapshot_version", m.snapshot_version},
-              {"ingested_at_ms", m.ingested_at_ms}, {"matched_at_ms", m.matched_at_ms},
-              {"post", json::parse(sito::post_to_json(m.p), nullptr, false)}};
-  // As `sito match` prints them: only on a near-duplicate.
-  if (!m.duplicate_of.empty()) {
-    j["duplicate_of"] = m.duplicate_of;
-    j["duplicates"] = m.duplicates;
-  }
-  return j;
-}
+json mention_json(const client::mention& m) { return sito::protocol::mention_json(m, m.p); }
 
-json alert_json(const client::alert& a) {
-  json j{{"id", a.id},       {"kind", a.kind},   {"tenant", a.tenant},       {"topic", a.topic},
-         {"tag", a.tag},     {"at_ms", a.at_ms}, {"count", a.count},         {"baseline", a.baseline},
-         {"threshold", a.threshold}};
-  if (a.kind == "campaign") {
-    j["first_post"] = a.first_post;
-    j["authors"] = a.authors;
-  }
-  return json{{"alert", j}};
-}
+json alert_json(const client::alert& a) { return sito::protocol::alert_json(a, a.kind); }
 
 /// One period row as a JSON object, with exactly the names of
 /// client::period_row (null for an absent nps or share_of_voice); `estimated`

@@ -1771,7 +1771,8 @@ TEST(SitodConfig, UnknownKeysAreErrorsWithTheLineAndAHint) {
   const typo_case cases[] = {
       {"listen: 127.0.0.1:0\nsync_writse: true\n", "sync_writse", "line 2", "sync_writes"},
       {"tenants:\n  - name: acme\n    tokns: []\n", "tokns", "line 3", "tokens"},
-      {"tenants:\n  - name: acme\n    conectors: []\n", "conectors", "line 3", ""},
+      {"tenants:\n  - name: acme\n    conectors: []\n", "conectors", "line 3", "connectors"},
+      {"tenants:\n  - name: acme\n    webhooks: []\n", "webhooks", "line 3", ""},
       {"tenants:\n  - name: acme\n    tokens:\n      - {sha256: " + std::string(64, 'a') + ", rol: admin}\n", "rol",
        "line 4", "role"},
       {"limits:\n  max_batch_post: 10\n", "max_batch_post", "line 2", "max_batch_posts"},

@@ -29,6 +29,8 @@
 //       time_zone: Europe/Moscow              # optional (UTC): the calendar of `sito stats --by day|week|month`
 //       topic_groups: {market: [brand, rival1, rival2]}   # optional: `sito stats --among market`
 //       campaign: {min_authors: 5, minutes: 60}  # optional (these defaults; `off`): campaign alerts
+//       connectors: [{name: crm, kind: webhook, url: "https://crm.example/hook", filter: 'sentiment:negative'}]
+//                                             # optional: sito/server/connector_config.hpp
 //   stats: {rollups: true, retention_days: 400}  # hourly rollups of live mentions (period_stats.hpp)
 //   near_duplicates: {window: 24h, threshold: 0.5, max_posts: 200000}  # README "Near-duplicates and campaigns"
 //   embeddings: {backend: auto}   # semantic tags (README "Semantic tags"): cpu, cuda or auto;
@@ -45,6 +47,7 @@
 #include <vector>
 
 #include "sito/base/status.hpp"
+#include "sito/server/connector_config.hpp"
 #include "sito/protocol/role.hpp"
 
 namespace sito::server {
@@ -86,6 +89,9 @@ struct tenant_config {
   /// a brand and its competitors.
   std::map<std::string, std::vector<std::string>> topic_groups;
   campaign_config campaign;
+  /// Where the tenant's filtered mentions and alerts are delivered
+  /// (sito/server/connector_config.hpp, README "Connectors"); names unique.
+  std::vector<connector_config> connectors;
 };
 
 /// The OCR lane (README "OCR"): a bounded queue of posts with images, served
