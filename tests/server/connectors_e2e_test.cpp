@@ -1,5 +1,5 @@
 // Connectors end to end (README "Connectors"): an in-process sitod delivers
-// to a local HTTP server (support/fake_http_destination.hpp) that fails,
+// to a local HTTP server (server/fake_http_destination.hpp) that fails,
 // throttles and accepts on script; the sitod binary for the log and the
 // config checks.
 #include <gtest/gtest.h>
@@ -9,7 +9,7 @@
 #include <set>
 
 #include "server/sitod_fixture.hpp"
-#include "support/fake_http_destination.hpp"
+#include "server/fake_http_destination.hpp"
 #include "support/http_get.hpp"
 
 namespace sito::sitod_testing {

@@ -1,4 +1,4 @@
-// File: tests/support/fake_http_destination.hpp
+// File: tests/server/fake_http_destination.hpp
 //
 // A local HTTP server standing in for a webhook, the Telegram Bot API or a
 // Slack incoming webhook in the connector tests: it records every request
