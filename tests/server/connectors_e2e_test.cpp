@@ -213,11 +213,65 @@ TEST_F(Connectors, NoMentionLostAcrossARestart) {
   const received r = webhook_received(dest.requests());
   EXPECT_EQ(r.ids, expected) << "the mentions that failed before the restart came after it, first, in order";
   EXPECT_TRUE(r.ordered);
-  // And a restart once everything was delivered sends nothing again.
+  // And a restart once everything was delivered (and its position stored)
+  // sends nothing again.
+  ASSERT_EQ(metric_settled("sito_connector_lag_mentions{tenant=\"acme\",connector=\"crm\"}", 0), 0.0);
   const size_t before = dest.requests().size();
   restart();
   std::this_thread::sleep_for(1500ms);
   EXPECT_EQ(dest.requests().size(), before);
+}
+
+TEST_F(Connectors, AReloadRestartsAChangedConnectorWhereItStoodAndStopsARemovedOne) {
+  fake_http_destination first, second;
+  connectors_ = {webhook(first.url("/first"))};
+  start();
+  upsert(courier_topics());
+  std::vector<post> before, after;
+  const auto expected_before = courier_posts("r", 9, before);
+  const auto expected_after = courier_posts("q", 9, after);
+  publish(before);
+  ASSERT_TRUE(first.wait_for([&] { return webhook_received(first.requests()).ids.size() >= expected_before.size(); }, 30s));
+  // Its position stored (a request cancelled by the reload would be sent
+  // again: at least once), so that the test can ask for "nothing twice".
+  ASSERT_EQ(metric_settled("sito_connector_lag_mentions{tenant=\"acme\",connector=\"crm\"}", 0), 0.0);
+  auto next = make_config(dir_);
+  next.tenants[0].connectors = {webhook(second.url("/second"))};  // same name, new URL
+  server_->reload(next);
+  publish(after);
+  ASSERT_TRUE(second.wait_for([&] { return webhook_received(second.requests()).ids.size() >= expected_after.size(); }, 30s));
+  EXPECT_EQ(webhook_received(second.requests()).ids, expected_after) << "resumed from its stored offset: nothing twice";
+  EXPECT_EQ(webhook_received(first.requests()).ids, expected_before) << "the old settings no longer deliver";
+  next.tenants[0].connectors.clear();
+  server_->reload(next);
+  EXPECT_EQ(metric("sito_connector_lag_mentions{tenant=\"acme\",connector=\"crm\"}"), -1.0) << "a removed connector stops";
+}
+
+TEST_F(Connectors, ADestinationThatHangsHoldsUpNeitherMatchingNorAnotherConnector) {
+  fake_http_destination dead, live;
+  dead.set_default({0});  // takes the request, never answers
+  auto stuck = webhook(dead.url("/dead"));
+  stuck.name = "stuck";
+  stuck.timeout_ms = 600'000;
+  auto healthy = webhook(live.url("/live"));
+  healthy.name = "healthy";
+  connectors_ = {stuck, healthy};
+  start();
+  upsert(courier_topics());
+  std::vector<post> posts;
+  const auto expected = courier_posts("h", 30, posts);
+  const auto t0 = std::chrono::steady_clock::now();
+  publish(posts);
+  EXPECT_TRUE(server_->wait_until_matched());
+  ASSERT_TRUE(live.wait_for([&] { return webhook_received(live.requests()).ids.size() >= expected.size(); }, 20s));
+  EXPECT_EQ(webhook_received(live.requests()).ids, expected);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
+  EXPECT_EQ(dead.requests().size(), 1u) << "one request in flight, waiting";
+  EXPECT_GE(metric("sito_connector_lag_mentions{tenant=\"acme\",connector=\"stuck\"}"), 1.0);
+  // A stop does not wait for the hung request: it is cancelled (and sent again after a restart).
+  const auto stop_at = std::chrono::steady_clock::now();
+  server_->stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - stop_at, 5s);
 }
 
 server::connector_config telegram(const std::string& api_base) {

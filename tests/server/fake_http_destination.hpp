@@ -33,7 +33,7 @@ namespace sito::testing {
 class fake_http_destination {
  public:
   struct reply {
-    unsigned status = 200;
+    unsigned status = 200;  ///< 0: never answer (the connection is held until the server goes)
     std::string body = "{\"ok\":true}";
     std::string retry_after;  ///< the Retry-After header when not empty
   };
@@ -52,6 +52,7 @@ class fake_http_destination {
       std::lock_guard lock(mutex_);
       stopping_ = true;
     }
+    cv_.notify_all();
     boost::system::error_code ec;
     // Wake the blocking accept with a connection of our own.
     boost::asio::ip::tcp::socket s(io_);
@@ -116,6 +117,16 @@ class fake_http_destination {
         } else {
           answer = default_;
         }
+      }
+      if (answer.status == 0) {  // a destination that hangs: hold the connection, answer nothing
+        {
+          std::lock_guard lock(mutex_);
+          requests_.push_back(std::move(r));
+        }
+        cv_.notify_all();
+        std::unique_lock lock(mutex_);
+        cv_.wait(lock, [&] { return stopping_; });
+        return;
       }
       http::response<http::string_body> res{static_cast<http::status>(answer.status), 11};
       res.set(http::field::content_type, "application/json");

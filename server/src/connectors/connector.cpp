@@ -57,7 +57,7 @@ void connector::push_alert(const stream_alert& a) {
     std::lock_guard lock(mutex_);
     if (alerts_.size() >= max_alerts_held) {
       alerts_.pop_front();
-      ++failed_;
+      ++dropped_;
     }
     alerts_.push_back(a);
     woken_ = true;
@@ -169,14 +169,14 @@ connector::outcome connector::send(const std::string& body, uint64_t mentions) {
   }
 }
 
-void connector::read_more(std::vector<outgoing_mention>& out, size_t max, uint64_t& cursor) {
+bool connector::read_more(std::vector<outgoing_mention>& out, size_t max, uint64_t& cursor) {
   std::vector<mention_record> raw;
   if (status st = db_.read_mentions(tenant_, cursor, read_chunk, raw); !st.ok()) {
     log_warning("connector cannot read the mention log").with("tenant", tenant_).with("connector", config_.name).with("error", st.message());
-    return;
+    return false;
   }
   for (auto& m : raw) {
-    if (out.size() >= max) return;
+    if (out.size() >= max) return true;
     cursor = m.offset + 1;
     if (!config_.topics.empty() && std::find(config_.topics.begin(), config_.topics.end(), m.topic) == config_.topics.end())
       continue;
@@ -186,6 +186,7 @@ void connector::read_more(std::vector<outgoing_mention>& out, size_t max, uint64
     body.images.clear();  // not sent; the OCR text stays
     out.push_back({std::move(m), std::move(body)});
   }
+  return true;
 }
 
 void connector::deliver_alerts() {
@@ -259,7 +260,10 @@ void connector::deliver_webhook() {
     }
     deliver_alerts();
     const size_t before = batch.size();
-    read_more(batch, config_.batch, cursor);
+    if (!read_more(batch, config_.batch, cursor) && batch.empty()) {
+      if (!wait_for(idle_poll)) return;
+      continue;
+    }
     if (before == 0 && !batch.empty()) batch_since = std::chrono::steady_clock::now();
     const auto now = std::chrono::steady_clock::now();
     const bool more_now = cursor < db_.next_mention_offset(tenant_);
@@ -301,7 +305,10 @@ void connector::deliver_messages() {
     deliver_alerts();
     std::vector<outgoing_mention> items;
     uint64_t end = cursor;
-    read_more(items, read_chunk, end);
+    if (!read_more(items, read_chunk, end)) {
+      if (!wait_for(idle_poll)) return;
+      continue;
+    }
     if (items.empty()) {
       (void)commit(end);
       cursor = end;
@@ -330,8 +337,7 @@ void connector::deliver_messages() {
                                          std::make_move_iterator(items.end()));
       while (held.size() < max_digest_mentions && end < db_.next_mention_offset(tenant_)) {
         const uint64_t was = end;
-        read_more(held, max_digest_mentions, end);
-        if (end == was) break;
+        if (!read_more(held, max_digest_mentions, end) || end == was) break;
       }
       while (!rate_.try_take(rate_limiter::clock::now()))
         if (!wait_for(std::chrono::milliseconds(50))) return;
@@ -370,15 +376,22 @@ void connector_hub::configure(const std::vector<tenant_config>& tenants) {
   }
   for (auto& c : retired) c->stop();  // outside the lock: a stop waits for an attempt's cancel
   retired.clear();
-  std::lock_guard lock(mutex_);
+  // Filters compile outside the lock too: the matcher's wake-ups take it.
+  std::vector<std::pair<std::pair<std::string, std::string>, std::unique_ptr<connector>>> fresh;
   for (const auto& [key, cfg] : wanted) {
-    if (running_.count(key)) continue;
+    {
+      std::lock_guard lock(mutex_);
+      if (running_.count(key)) continue;
+    }
     auto filter = mention_filter::compile(cfg->filter);
     if (!filter.ok()) {  // parse_config checked it; never expected
       log_error("connector filter refused").with("tenant", key.first).with("connector", key.second).with("error", filter.error().message());
       continue;
     }
-    auto c = std::make_unique<connector>(db_, posts_, key.first, *cfg, std::move(*filter));
+    fresh.emplace_back(key, std::make_unique<connector>(db_, posts_, key.first, *cfg, std::move(*filter)));
+  }
+  std::lock_guard lock(mutex_);
+  for (auto& [key, c] : fresh) {
     c->start();
     running_[key] = std::move(c);
   }
@@ -432,7 +445,8 @@ std::string connector_hub::metrics_text() const {
          &connector_counters::lag);
   family("sito_connector_digested_total", "mentions summed up in digest messages because of the rate limit", "counter",
          &connector_counters::digested);
-  family("sito_connector_dropped_total", "mentions given up after the destination refused them (4xx) 5 times", "counter",
+  family("sito_connector_dropped_total",
+         "mentions given up after the destination refused them (4xx) 5 times, and alerts beyond the 1000 held", "counter",
          &connector_counters::dropped);
   family("sito_connector_alerts_total", "alerts a connector delivered", "counter", &connector_counters::alerts);
   return o.str();

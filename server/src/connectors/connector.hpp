@@ -68,7 +68,7 @@ struct connector_counters {
   uint64_t delivered = 0;  ///< mentions the destination accepted (in a message, a batch; not digests)
   uint64_t failed = 0;     ///< failed attempts (each retry counts)
   uint64_t digested = 0;   ///< mentions summed up in digest messages
-  uint64_t dropped = 0;    ///< mentions given up after a destination refused them (4xx) 5 times
+  uint64_t dropped = 0;    ///< mentions given up after a destination refused them (4xx) 5 times; alerts over the 1000 held
   uint64_t alerts = 0;     ///< alerts delivered
   uint64_t lag = 0;        ///< mentions of the tenant's log not yet passed
 };
@@ -96,7 +96,10 @@ class connector {
   bool wait_for(std::chrono::milliseconds d);  ///< false when stopping
   status commit(uint64_t next);
   void deliver_alerts();
-  void read_more(std::vector<outgoing_mention>& out, size_t max, uint64_t& cursor);
+  /// Appends the mentions from `cursor` on that pass the filter, up to
+  /// `max` in `out`, moving `cursor` past what it looked at. False when
+  /// the log could not be read (logged; the caller waits before trying again).
+  bool read_more(std::vector<outgoing_mention>& out, size_t max, uint64_t& cursor);
   std::string target_url() const;
   std::vector<std::pair<std::string, std::string>> request_headers() const;
   void deliver_webhook();
