@@ -95,6 +95,7 @@ void BM_CheckAndAdd(benchmark::State& state) {
   state.counters["dup_share"] = double(after.duplicates - before.duplicates) / n;
   state.counters["short_share"] = double(after.short_posts - before.short_posts) / n;
   state.counters["cand_per_post"] = double(after.candidates - before.candidates) / n;
+  state.counters["visited_per_post"] = double(after.visited - before.visited) / n;
   state.counters["bytes_per_post"] = double(index.memory_bytes()) / double(index.size());
   state.counters["held"] = double(index.size());
   state.counters["merges_per_post"] = double(after.cluster_merges - before.cluster_merges) / n;

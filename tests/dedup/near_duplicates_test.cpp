@@ -160,6 +160,33 @@ TEST(NearDuplicates, ABridgingPostMergesClustersUnderTheOlderId) {
   (void)a2;
 }
 
+TEST(NearDuplicates, CopiesJoinTheirClusterWithOneCompare) {
+  // B is a near-duplicate of A (J = 78/122); then copies of B and of A, each
+  // found through the newest post of its first band's bucket: one signature
+  // compared, not a walk over the copies held.
+  near_duplicate_index ix;
+  const auto a_set = range_set(0, 100), b_set = range_set(22, 122);
+  auto a = ix.check_and_add_bigrams("A", "u0", 0, a_set);
+  auto b = ix.check_and_add_bigrams("B", "u1", 1, b_set);
+  ASSERT_EQ(b.duplicate_of, "A");
+  uint64_t size = 2;
+  for (int i = 0; i < 40; ++i) {
+    const uint64_t visited = ix.stats().visited;
+    const bool of_a = i % 5 == 4;
+    auto m = ix.check_and_add_bigrams("C" + std::to_string(i), "u" + std::to_string(2 + i % 3), 2 + i,
+                                      of_a ? a_set : b_set);
+    ++size;
+    EXPECT_TRUE(m.duplicate) << i;
+    EXPECT_EQ(m.duplicate_of, "A") << i;
+    EXPECT_EQ(m.cluster_id, a.cluster_id) << i;
+    EXPECT_EQ(m.cluster_size, size) << i;
+    EXPECT_EQ(m.cluster_authors, i < 2 ? 3u + i : 5u) << i;
+    EXPECT_EQ(m.candidates, 1u) << i;
+    EXPECT_EQ(ix.stats().visited - visited, 1u) << i;  // a walk would visit the copies in every band
+  }
+  EXPECT_EQ(ix.stats().cluster_merges, 0u);
+}
+
 TEST(NearDuplicates, MergedMembersLeaveInArrivalOrder) {
   // After a merge, eviction walks the merged member list in seq order: the
   // first post is always the oldest member still held.

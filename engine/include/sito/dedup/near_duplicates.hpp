@@ -21,6 +21,13 @@
 // order; when that post is evicted the next one takes its place. A post that
 // matches nothing starts a cluster of its own and is not a duplicate.
 //
+// Copies. A post whose signature equals that of the newest post in its first
+// band's bucket (a repost, a pasted campaign text, a copy with emoji or a
+// link added) joins that post's cluster without comparing the others: they
+// match it exactly when they match the copy, and the copy's own check, or
+// theirs if they came later, already put them in its cluster (up to the
+// per-band limit of candidates, as for any post).
+//
 // Short posts. A post with fewer than min_bigrams (default 3, i.e. fewer
 // than four words once emoji and links are dropped) distinct bigrams is never
 // a duplicate and is not held: "спасибо!", "+1" and a bare link would
@@ -48,9 +55,10 @@
 // newest first per band, and merged clusters keep the older cluster's id.
 //
 // Cost. Per post: the analyzer, one hash per bigram, K permutations per
-// distinct bigram (SIMD), b map accesses (prefetched together) for the new
-// post and b for the one it evicts, and one 192-byte compare per candidate. Merging two clusters walks both member lists (bounded by the
-// window); it happens only when one post bridges two clusters.
+// distinct bigram (SIMD), b map accesses (prefetched together), and one
+// 192-byte compare per candidate (one for a copy). Merging two clusters walks
+// both member lists (bounded by the window); it happens only when one post
+// bridges two clusters.
 //
 // Thread-safety: a near_duplicate_index is NOT safe for concurrent use.
 // Posts must be checked in one order (sitod's stream order, `sito match`'s
@@ -95,6 +103,7 @@ struct near_duplicate_stats {
   uint64_t short_posts = 0;   ///< of those, not indexed (too few bigrams)
   uint64_t duplicates = 0;    ///< of those, duplicate == true
   uint64_t candidates = 0;    ///< signatures compared
+  uint64_t visited = 0;       ///< band-bucket entries visited (candidates and posts already known)
   uint64_t evicted_by_time = 0;
   uint64_t evicted_by_cap = 0;
   uint64_t cluster_merges = 0;  ///< posts that joined two or more clusters into one
