@@ -129,7 +129,10 @@ void sitod::impl::matcher_loop() {
                    rs->delta_scanner ? delta_out.matched_posts.end() : out.matched_posts.end(), std::back_inserter(matched));
     times_ms.clear();
     for (const auto& sp : batch) times_ms.push_back(sp.ingested_at_ms);
-    near_dups->check(posts, matched, times_ms, duplicates);
+    near_dups->check(posts, matched, times_ms, duplicates, [&](uint32_t i) {
+      auto b = out.bigrams_of(i);
+      return b || !rs->delta_scanner ? b : delta_out.bigrams_of(i);
+    });
     // `is:duplicate` in tags and rules: the duplicates among the posts such
     // topics matched are scanned again, now that their facts are known.
     facts.assign(posts.size(), {});

@@ -19,13 +19,14 @@ near_duplicate_stage::near_duplicate_stage(const near_duplicates_config& config)
     : enabled_(config.enabled), index_(options_of(config)) {}
 
 void near_duplicate_stage::check(std::span<const post> posts, std::span<const uint32_t> matched,
-                                 std::span<const int64_t> times_ms, std::vector<dedup::near_duplicate_match>& results) {
+                                 std::span<const int64_t> times_ms, std::vector<dedup::near_duplicate_match>& results,
+                                 const dedup::bigram_source& known) {
   if (!enabled_) {
     results.assign(posts.size(), {});
     return;
   }
   std::lock_guard lock(mutex_);
-  dedup::check_posts(index_, posts, matched, times_ms, results);
+  dedup::check_posts(index_, posts, matched, times_ms, results, known);
   checked_ += matched.size();
   for (const uint32_t i : matched)
     if (i < results.size() && results[i].duplicate) ++duplicates_;

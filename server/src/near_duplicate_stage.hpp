@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "sito/dedup/near_duplicates.hpp"
+#include "sito/dedup/post_check.hpp"
 #include "sito/model/post.hpp"
 #include "sito/server/config.hpp"
 
@@ -41,8 +42,9 @@ class near_duplicate_stage {
 
   /// Checks posts[i] for every i of `matched` (ascending), in that order, at
   /// times_ms[i]; results[i] is each one's result (default for the others).
+  /// `known`: the bigrams the scan already made (scan_output::bigrams_of).
   void check(std::span<const post> posts, std::span<const uint32_t> matched, std::span<const int64_t> times_ms,
-             std::vector<dedup::near_duplicate_match>& results);
+             std::vector<dedup::near_duplicate_match>& results, const dedup::bigram_source& known = nullptr);
   /// Checks one post (a post the OCR lane matched through its pictures).
   dedup::near_duplicate_match check_one(const post& p, int64_t time_ms);
   /// Adds a post to the window as check() would, without counting it as

@@ -37,7 +37,7 @@ result<uint64_t> sitod::impl::swap_with_delta(std::shared_ptr<const ruleset_snap
     auto delta = compile_topics(delta_topics, compile_opts);
     if (!delta.ok()) return delta.error();
     state->delta = *delta;
-    state->delta_scanner = std::make_shared<batch_scanner>(*delta);
+    state->delta_scanner = std::make_shared<batch_scanner>(*delta, scan_opts());
   }
   size_t live = state->delta ? state->delta->topics.size() : 0;
   for (const auto& t : state->snapshot->topics)
@@ -102,7 +102,7 @@ result<uint64_t> sitod::impl::recompile(const std::string& tenant, std::vector<t
     for (auto& w : report.warnings)
       if (tenant.empty() || w.tenant == tenant) diagnostics->push_back(w);
   }
-  auto scanner = std::make_shared<batch_scanner>(*snap);
+  auto scanner = std::make_shared<batch_scanner>(*snap, scan_opts());
   std::lock_guard compile_lock(compile_mutex);
   for (auto it = pending.begin(); it != pending.end();)
     it = it->second.seq <= start_seq ? pending.erase(it) : std::next(it);

@@ -319,6 +319,9 @@ struct sitod::impl {
   void publish_alerts(const std::vector<stream_alert>& alerts);
   /// Compile options: the built-in lexicon plus each tenant's extension (config).
   compile_options compile_opts;
+  /// The live scanners': they make the matched posts' near-duplicate bigrams
+  /// when the detector runs (near_duplicate_stage.hpp).
+  scan_options scan_opts() const { return {.near_duplicate_bigrams = near_dups && near_dups->enabled()}; }
   // --- OCR lane -------------------------------------------------------------
   ocr_metrics ocr_stats;
   std::unique_ptr<ocr_lane> ocr;            ///< null when OCR is off globally or for every tenant

@@ -130,7 +130,8 @@ int run_match(const std::string& topics_path, const std::string& posts_path, siz
     std::cerr << "sito: cannot open " << posts_path << "\n";
     return 2;
   }
-  sito::batch_scanner scanner(*snap);
+  // The scan makes the matched posts' near-duplicate bigrams from its own analysis.
+  sito::batch_scanner scanner(*snap, sito::scan_options{.near_duplicate_bigrams = true});
   sito::scan_output out;
   std::vector<sito::post> batch;
   std::string line;
@@ -154,7 +155,8 @@ int run_match(const std::string& topics_path, const std::string& posts_path, siz
     scanner.scan(batch, out);
     times_ms.clear();
     for (const auto& p : batch) times_ms.push_back(p.published_at * 1000);
-    sito::dedup::check_posts(near_duplicates, batch, out.matched_posts, times_ms, duplicate_of);
+    sito::dedup::check_posts(near_duplicates, batch, out.matched_posts, times_ms, duplicate_of,
+                             [&](uint32_t i) { return out.bigrams_of(i); });
     // is:duplicate in tags and rules: known now, before those mentions are final.
     facts.assign(batch.size(), {});
     for (const uint32_t i : out.matched_posts) facts[i].duplicate = duplicate_of[i].duplicate;

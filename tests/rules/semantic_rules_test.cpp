@@ -123,6 +123,28 @@ TEST_F(SemanticRules, EachPostIsEmbeddedOnceAndOnlyMatchedPostsAre) {
   EXPECT_TRUE(facts[50].semantic.empty());
 }
 
+TEST_F(SemanticRules, OnlyFactsATopicReadsRescanAPost) {
+  // The topic reads semantic tags, not is:duplicate: a post known to be a
+  // duplicate whose semantic tags do not hold is not scanned again (the
+  // detector marks most matched posts of a campaign), one whose tag holds is.
+  const std::vector<post> posts = {make_post("late", "Курьер опоздал на два часа, заказ испорчен"),
+                                   make_post("other", "Магазин открылся на новом месте, заходите")};
+  scan_output out;
+  scanner_->scan(posts, out);
+  ASSERT_EQ(out.fact_readers.size(), 2u);
+  EXPECT_FALSE(out.fact_readers[0].reads_duplicate);
+  const size_t matches = out.matches.size();
+  const uint64_t evaluated = out.topics_evaluated;
+  std::vector<stream_facts> facts(posts.size());
+  for (auto& f : facts) f.duplicate = true;
+  scanner_->apply_facts(posts, facts, out);
+  EXPECT_EQ(out.topics_evaluated, evaluated) << "a duplicate fact no topic reads: nothing scanned again";
+  EXPECT_EQ(out.matches.size(), matches);
+  facts[0].semantic = {0};
+  scanner_->apply_facts(posts, facts, out);
+  EXPECT_EQ(out.topics_evaluated, evaluated + 1) << "a semantic tag that holds: that post scanned again";
+}
+
 TEST_F(SemanticRules, ExplainShowsTheNearestExampleAndCounterExampleAndBothScores) {
   const auto e = scanner_->explain(make_post("on-time", "Спасибо магазину: курьер приехал вовремя, всё целое"), 0);
   ASSERT_TRUE(e.ok()) << e.error().to_string();

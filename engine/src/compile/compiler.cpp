@@ -507,7 +507,7 @@ result<std::shared_ptr<const ruleset_snapshot>> compile_topics(std::span<const t
       const program_node& n = snap->nodes[stack.back()];
       stack.pop_back();
       if (n.kind == op::filter && snap->filters[n.filter].field == query::filter_field::is_duplicate)
-        t.reads_stream_facts = true;
+        t.reads_stream_facts = t.reads_duplicate = true;
       for (uint32_t k = 0; k < n.child_count; ++k) stack.push_back(snap->children[n.first_child + k]);
     }
   }

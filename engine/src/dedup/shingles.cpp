@@ -54,40 +54,53 @@ void find_links(std::string_view s, std::vector<size_t>& starts, std::vector<std
 
 }  // namespace
 
-status shingler::analyze_words(std::string_view utf8, std::vector<std::string>* texts) {
-  words_.clear();
-  kept_.clear();
-  SITO_RETURN_IF_ERROR(analyzer_.analyze(utf8, analyzed_));
+void bigram_builder::add_words(const text::analyzed_text& a, std::string_view utf8, std::vector<uint32_t>* kept,
+                               std::vector<std::string>* texts) {
   find_links(utf8, link_starts_, links_);
   size_t next_link = 0;
-  for (size_t i = 0; i < analyzed_.tokens.size(); ++i) {
-    const text::token& t = analyzed_.tokens[i];
+  for (size_t i = 0; i < a.tokens.size(); ++i) {
+    const text::token& t = a.tokens[i];
     if (t.is_emoji) continue;
     while (next_link < links_.size() && links_[next_link].second <= t.orig_begin) ++next_link;
     if (next_link < links_.size() && t.orig_begin >= links_[next_link].first) continue;  // inside a link
     words_.push_back(t.hash);
-    kept_.push_back(static_cast<uint32_t>(i));
-    if (texts) texts->push_back(text::unfold(analyzed_.key(t)));
+    if (kept) kept->push_back(static_cast<uint32_t>(i));
+    if (texts) texts->push_back(text::unfold(a.key(t)));
   }
+}
+
+void bigram_builder::add_field(const text::analyzed_text& a, std::string_view utf8) {
+  if (!a.tokens.empty()) add_words(a, utf8, nullptr, nullptr);
+}
+
+void bigram_builder::finish(std::vector<uint64_t>& out) {
+  const size_t first = out.size();
+  for (size_t i = 1; i < words_.size(); ++i) out.push_back(bigram_hash(words_[i - 1], words_[i]));
+  std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end());
+  out.erase(std::unique(out.begin() + static_cast<std::ptrdiff_t>(first), out.end()), out.end());
+}
+
+status shingler::analyze_words(std::string_view utf8, std::vector<std::string>* texts) {
+  builder_.begin();
+  kept_.clear();
+  SITO_RETURN_IF_ERROR(analyzer_.analyze(utf8, analyzed_));
+  builder_.add_words(analyzed_, utf8, &kept_, texts);
   return ok_status();
 }
 
 status shingler::shingle(std::string_view utf8, std::vector<uint64_t>& out) {
   out.clear();
   SITO_RETURN_IF_ERROR(analyze_words(utf8, nullptr));
-  if (words_.size() < 2) return ok_status();
-  out.reserve(words_.size() - 1);
-  for (size_t i = 1; i < words_.size(); ++i) out.push_back(bigram_hash(words_[i - 1], words_[i]));
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
+  builder_.finish(out);
   return ok_status();
 }
 
 bool shingler::in_link(size_t token_index) const {
   const uint32_t at = analyzed_.tokens[token_index].orig_begin;
-  auto it = std::upper_bound(links_.begin(), links_.end(), at,
+  const auto& links = builder_.links_;
+  auto it = std::upper_bound(links.begin(), links.end(), at,
                              [](uint32_t x, const std::pair<size_t, size_t>& l) { return x < l.first; });
-  return it != links_.begin() && at < std::prev(it)->second;
+  return it != links.begin() && at < std::prev(it)->second;
 }
 
 result<std::vector<std::string>> shingler::words(std::string_view utf8) {

@@ -127,9 +127,19 @@ void batch_scanner::impl::evaluate(thread_scratch& ts, const post& p, post_slot&
   }
   if (ts.pending.empty()) return;
   out.matched_posts.push_back(post_index);
+  if (options.near_duplicate_bigrams) {
+    // From the analysis just made: the detector need not analyze the text again.
+    ts.bigrams.begin();
+    ts.bigrams.add_field(slot.fields[0], detail::field_text(p, 0));
+    ts.bigrams.add_field(slot.fields[1], detail::field_text(p, 1));
+    ts.bigrams.finish(out.bigrams);
+    out.bigram_end.push_back(static_cast<uint32_t>(out.bigrams.size()));
+  }
   for (const auto& pm : ts.pending)
     if (s.topics[pm.topic].reads_stream_facts) {
-      out.fact_readers.push_back({post_index, static_cast<uint32_t>(ts.pending.size())});
+      bool reads_duplicate = false;
+      for (const auto& q : ts.pending) reads_duplicate |= s.topics[q.topic].reads_duplicate;
+      out.fact_readers.push_back({post_index, static_cast<uint32_t>(ts.pending.size()), reads_duplicate});
       // The semantic tags of every matched topic, each once, sorted.
       const size_t first = out.semantic_wanted.size();
       for (const auto& q : ts.pending)
@@ -301,17 +311,21 @@ void batch_scanner::scan(std::span<const post> posts, scan_output& out, std::spa
     out.matched_posts.insert(out.matched_posts.end(), part.matched_posts.begin(), part.matched_posts.end());
     out.fact_readers.insert(out.fact_readers.end(), part.fact_readers.begin(), part.fact_readers.end());
     out.semantic_wanted.insert(out.semantic_wanted.end(), part.semantic_wanted.begin(), part.semantic_wanted.end());
+    const auto bigram_offset = static_cast<uint32_t>(out.bigrams.size());
+    out.bigrams.insert(out.bigrams.end(), part.bigrams.begin(), part.bigrams.end());
+    for (const uint32_t e : part.bigram_end) out.bigram_end.push_back(e + bigram_offset);
   }
 }
 
 void batch_scanner::apply_facts(std::span<const post> posts, std::span<const stream_facts> facts,
                                 scan_output& out) const {
   if (facts.size() != posts.size()) return;
-  // Only a fact that differs from the default (false) changes a mention.
+  // Only a fact that differs from the default (false) and that one of the
+  // post's topics reads changes a mention.
   std::vector<uint32_t> redo;
   uint64_t query_matches = 0;
   for (const auto& r : out.fact_readers)
-    if (r.post < facts.size() && facts[r.post].any()) {
+    if (r.post < facts.size() && (!facts[r.post].semantic.empty() || (facts[r.post].duplicate && r.reads_duplicate))) {
       redo.push_back(r.post);
       query_matches += r.query_matches;
     }

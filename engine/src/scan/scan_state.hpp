@@ -18,6 +18,7 @@
 #include "scan/post_context.hpp"
 #include "scan/program_evaluator.hpp"
 #include "scan/token_cache.hpp"
+#include "sito/dedup/shingles.hpp"
 #include "sito/morph/stemmer.hpp"
 #include "sito/text/analyzed_text.hpp"
 
@@ -54,6 +55,7 @@ struct post_slot {
 struct thread_scratch {
   std::unique_ptr<hs_scratch_t, hs_scratch_deleter> hs;
   text::analyzer analyzer;
+  dedup::bigram_builder bigrams;  ///< scan_options::near_duplicate_bigrams
   std::vector<post_slot> slots;
 
   // term matching: token → atoms, memoized (morphology and wildcards run

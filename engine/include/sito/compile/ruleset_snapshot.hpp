@@ -74,6 +74,8 @@ struct compiled_topic {
   /// is semantic: a post this topic matches is scanned again when its facts
   /// are known (batch_scanner::apply_facts).
   bool reads_stream_facts = false;
+  /// Of those, a tag or rule condition tests `is:duplicate`.
+  bool reads_duplicate = false;
 };
 
 /// A sentiment lexicon entry bound to an atom (sito/rules/sentiment_lexicon.hpp).

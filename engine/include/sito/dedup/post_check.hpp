@@ -21,6 +21,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -44,5 +46,16 @@ std::string text_of(const post& p);
 /// Preconditions: times_ms.size() == posts.size().
 void check_posts(near_duplicate_index& index, std::span<const post> posts, std::span<const uint32_t> which,
                  std::span<const int64_t> times_ms, std::vector<near_duplicate_match>& results);
+
+/// Where a post's bigrams may already be: given post i, its bigrams (as
+/// shingler::shingle(text_of(posts[i])) would give them), or nullopt.
+using bigram_source = std::function<std::optional<std::span<const uint64_t>>(uint32_t post)>;
+
+/// The same, taking each post's bigrams from `known` where it has them (a
+/// scan made with scan_options::near_duplicate_bigrams: scan_output::bigrams_of)
+/// and shingling its text otherwise.
+void check_posts(near_duplicate_index& index, std::span<const post> posts, std::span<const uint32_t> which,
+                 std::span<const int64_t> times_ms, std::vector<near_duplicate_match>& results,
+                 const bigram_source& known);
 
 }  // namespace sito::dedup

@@ -47,6 +47,32 @@ inline uint64_t bigram_hash(uint64_t first, uint64_t second) {
   return hash_mum(first ^ hash_s0, hash_mum(second ^ hash_s1, hash_s2));
 }
 
+/// The shingler's rule applied to analyses a caller already has: the scan
+/// analyzes every field of a post, and a matched post's bigrams are made
+/// from those tokens (scan_options::near_duplicate_bigrams) instead of
+/// analyzing its text again. Feed the fields in order (title, then text),
+/// then finish(): the result equals shingler::shingle() of the fields
+/// joined by a line break, as dedup::text_of() joins them.
+class bigram_builder {
+ public:
+  void begin() { words_.clear(); }
+  /// Adds the kept words of one field: `a` is the analysis of `utf8`.
+  void add_field(const text::analyzed_text& a, std::string_view utf8);
+  /// The sorted, distinct bigram hashes of the words added since begin(),
+  /// appended to `out`.
+  void finish(std::vector<uint64_t>& out);
+
+ private:
+  friend class shingler;
+  /// Adds the words of `a` outside links, their token indices into `kept`
+  /// and their texts into `texts` when given.
+  void add_words(const text::analyzed_text& a, std::string_view utf8, std::vector<uint32_t>* kept,
+                 std::vector<std::string>* texts);
+  std::vector<uint64_t> words_;
+  std::vector<size_t> link_starts_;
+  std::vector<std::pair<size_t, size_t>> links_;
+};
+
 class shingler {
  public:
   shingler() = default;
@@ -73,16 +99,14 @@ class shingler {
   bool in_link(size_t token_index) const;
 
  private:
-  /// The analyzed words' token hashes in order, into words_ (and their
-  /// token indices into kept_).
+  /// Analyzes `utf8`; its words' token hashes in order go to builder_ (and
+  /// their token indices into kept_).
   status analyze_words(std::string_view utf8, std::vector<std::string>* texts);
 
   text::analyzer analyzer_;
   text::analyzed_text analyzed_;
-  std::vector<uint64_t> words_;
+  bigram_builder builder_;
   std::vector<uint32_t> kept_;
-  std::vector<size_t> link_starts_;
-  std::vector<std::pair<size_t, size_t>> links_;
 };
 
 }  // namespace sito::dedup

@@ -27,7 +27,9 @@
 // from a tbb::enumerable_thread_specific. The snapshot is shared read-only.
 #pragma once
 
+#include <algorithm>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -110,6 +112,7 @@ struct scan_output {
   struct fact_reader {
     uint32_t post;
     uint32_t query_matches;
+    bool reads_duplicate;  ///< one of the matched topics tests `is:duplicate`
   };
   std::vector<fact_reader> fact_readers;
   /// The semantic tags a post's matched topics have, for the posts among
@@ -120,11 +123,27 @@ struct scan_output {
     uint32_t tag;
   };
   std::vector<semantic_want> semantic_wanted;
+  /// With scan_options::near_duplicate_bigrams: each matched post's
+  /// near-duplicate bigrams (sito/dedup/shingles.hpp) from the scan's own
+  /// analysis of its title and text; matched_posts[i]'s end at
+  /// bigram_end[i] and start where matched_posts[i - 1]'s end.
+  std::vector<uint64_t> bigrams;
+  std::vector<uint32_t> bigram_end;
 
   std::span<const highlight> highlights_of(const match& m) const {
     return {highlights.data() + m.hl_begin, m.hl_count};
   }
   std::span<const uint32_t> tags_of(const match& m) const { return {tags.data() + m.tag_begin, m.tag_count}; }
+  /// The bigrams of post `post` (an index into the scanned span), or nullopt
+  /// when it did not match or the scan did not make bigrams.
+  std::optional<std::span<const uint64_t>> bigrams_of(uint32_t post) const {
+    if (bigram_end.size() != matched_posts.size()) return std::nullopt;
+    const auto it = std::lower_bound(matched_posts.begin(), matched_posts.end(), post);
+    if (it == matched_posts.end() || *it != post) return std::nullopt;
+    const size_t i = static_cast<size_t>(it - matched_posts.begin());
+    const uint32_t b = i == 0 ? 0 : bigram_end[i - 1];
+    return std::span<const uint64_t>(bigrams.data() + b, bigram_end[i] - b);
+  }
   void clear() {
     matches.clear();
     highlights.clear();
@@ -135,6 +154,8 @@ struct scan_output {
     matched_posts.clear();
     fact_readers.clear();
     semantic_wanted.clear();
+    bigrams.clear();
+    bigram_end.clear();
   }
 };
 
@@ -144,6 +165,9 @@ struct scan_options {
   size_t chunk_size = 64;
   /// Tokens kept in each thread's token → atoms cache before it is reset.
   size_t token_cache_entries = 1 << 18;
+  /// Make scan_output::bigrams for the matched posts (for the near-duplicate
+  /// detector, which then need not analyze their text again).
+  bool near_duplicate_bigrams = false;
 };
 
 class batch_scanner {
