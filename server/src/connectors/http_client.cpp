@@ -137,18 +137,21 @@ result<http_post_reply> http_client::post(const std::string& url,
                                      std::chrono::milliseconds timeout) {
   auto parsed = parse_http_url(url);
   if (!parsed.ok()) return parsed.error();
-  net::io_context io;
-  {
-    std::lock_guard lock(mutex_);
-    if (cancelled_) return unavailable("stopping");
-    running_ = &io;
-  }
   net::ssl::context ssl(net::ssl::context::tls_client);
   if (parsed->tls) {
     ssl.set_default_verify_paths();
     ssl.set_verify_mode(net::ssl::verify_peer);
   }
   exchange x{*parsed, &headers, &content_type, &body, timeout, std::nullopt, {}};
+  // Declared last, destroyed first: a request cut short by cancel() or the
+  // deadline leaves its coroutine suspended, and the io_context destroys it
+  // while the TLS context and the exchange it refers to still exist.
+  net::io_context io;
+  {
+    std::lock_guard lock(mutex_);
+    if (cancelled_) return unavailable("stopping");
+    running_ = &io;
+  }
   net::co_spawn(io, run_exchange(x, ssl), net::detached);
   // The stream's deadline bounds connect, handshake, write and read; DNS
   // has none of its own, so the whole run gets a little more than it.
