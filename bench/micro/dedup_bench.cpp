@@ -6,6 +6,8 @@
 //                          clusters, eviction) with the window full at C posts held:
 //                          the index is filled with C posts first, then every post
 //                          measured evicts the oldest (a 24 h window whose cap binds)
+//   BM_CheckAndAddBigrams/C the same from the post's bigrams (made beforehand), as
+//                          sitod checks a matched post: MinHash + LSH and the rest
 // Posts: sito-bench's firehose (seed 42; title and text, 374 bytes on average),
 // 300 000 generated once; the stream wraps around after that, by when the first
 // copies are evicted. Authors are the posts' author ids; times 50 ms apart.
@@ -101,6 +103,38 @@ void BM_CheckAndAdd(benchmark::State& state) {
   state.counters["merges_per_post"] = double(after.cluster_merges - before.cluster_merges) / n;
 }
 BENCHMARK(BM_CheckAndAdd)->Arg(20'000)->Arg(100'000)->Arg(200'000)->Unit(benchmark::kNanosecond);
+
+/// The same from bigrams already made, as sitod and `sito match` check a
+/// matched post (the scan's analysis makes them: scan_options::
+/// near_duplicate_bigrams): MinHash, LSH, verification, clusters, eviction.
+void BM_CheckAndAddBigrams(benchmark::State& state) {
+  const auto& ps = posts();
+  static const std::vector<std::vector<uint64_t>> grams = [&] {
+    sito::dedup::shingler sh;
+    std::vector<std::vector<uint64_t>> g(ps.size());
+    for (size_t i = 0; i < ps.size(); ++i) (void)sh.shingle(ps[i].text, g[i]);
+    return g;
+  }();
+  const size_t cap = static_cast<size_t>(state.range(0));
+  sito::dedup::near_duplicate_index index({.max_posts = cap});
+  size_t i = 0;
+  int64_t t = 0;
+  for (; i < cap; ++i, t += 50) (void)index.check_and_add_bigrams(ps[i].id, ps[i].author, t, grams[i]);
+  const auto before = index.stats();
+  for (auto _ : state) {
+    auto m = index.check_and_add_bigrams(ps[i].id, ps[i].author, t, grams[i]);
+    benchmark::DoNotOptimize(m);
+    t += 50;
+    if (++i == ps.size()) i = 0;
+  }
+  const auto& after = index.stats();
+  const double n = double(state.iterations());
+  state.SetItemsProcessed(state.iterations());
+  state.counters["dup_share"] = double(after.duplicates - before.duplicates) / n;
+  state.counters["cand_per_post"] = double(after.candidates - before.candidates) / n;
+  state.counters["visited_per_post"] = double(after.visited - before.visited) / n;
+}
+BENCHMARK(BM_CheckAndAddBigrams)->Arg(20'000)->Arg(100'000)->Arg(200'000)->Unit(benchmark::kNanosecond);
 
 }  // namespace
 
