@@ -77,19 +77,22 @@ void BM_MinHash(benchmark::State& state) {
 }
 BENCHMARK(BM_MinHash);
 
-void BM_CheckAndAdd(benchmark::State& state) {
-  const auto& ps = posts();
+/// The window filled to its cap with posts [0, C), then each post measured
+/// checked and added by `check(index, i, time)`.
+template <typename Check>
+void check_and_add_loop(benchmark::State& state, Check check) {
+  const size_t n_posts = posts().size();
   const size_t cap = static_cast<size_t>(state.range(0));
   sito::dedup::near_duplicate_index index({.max_posts = cap});
   size_t i = 0;
   int64_t t = 0;
-  for (; i < cap; ++i, t += 50) (void)index.check_and_add(ps[i].id, ps[i].author, t, ps[i].text);
+  for (; i < cap; ++i, t += 50) (void)check(index, i, t);
   const auto before = index.stats();
   for (auto _ : state) {
-    auto m = index.check_and_add(ps[i].id, ps[i].author, t, ps[i].text);
+    auto m = check(index, i, t);
     benchmark::DoNotOptimize(m);
     t += 50;
-    if (++i == ps.size()) i = 0;
+    if (++i == n_posts) i = 0;
   }
   const auto& after = index.stats();
   const double n = double(state.iterations());
@@ -101,6 +104,13 @@ void BM_CheckAndAdd(benchmark::State& state) {
   state.counters["bytes_per_post"] = double(index.memory_bytes()) / double(index.size());
   state.counters["held"] = double(index.size());
   state.counters["merges_per_post"] = double(after.cluster_merges - before.cluster_merges) / n;
+}
+
+void BM_CheckAndAdd(benchmark::State& state) {
+  const auto& ps = posts();
+  check_and_add_loop(state, [&](sito::dedup::near_duplicate_index& index, size_t i, int64_t t) {
+    return index.check_and_add(ps[i].id, ps[i].author, t, ps[i].text);
+  });
 }
 BENCHMARK(BM_CheckAndAdd)->Arg(20'000)->Arg(100'000)->Arg(200'000)->Unit(benchmark::kNanosecond);
 
@@ -115,24 +125,9 @@ void BM_CheckAndAddBigrams(benchmark::State& state) {
     for (size_t i = 0; i < ps.size(); ++i) (void)sh.shingle(ps[i].text, g[i]);
     return g;
   }();
-  const size_t cap = static_cast<size_t>(state.range(0));
-  sito::dedup::near_duplicate_index index({.max_posts = cap});
-  size_t i = 0;
-  int64_t t = 0;
-  for (; i < cap; ++i, t += 50) (void)index.check_and_add_bigrams(ps[i].id, ps[i].author, t, grams[i]);
-  const auto before = index.stats();
-  for (auto _ : state) {
-    auto m = index.check_and_add_bigrams(ps[i].id, ps[i].author, t, grams[i]);
-    benchmark::DoNotOptimize(m);
-    t += 50;
-    if (++i == ps.size()) i = 0;
-  }
-  const auto& after = index.stats();
-  const double n = double(state.iterations());
-  state.SetItemsProcessed(state.iterations());
-  state.counters["dup_share"] = double(after.duplicates - before.duplicates) / n;
-  state.counters["cand_per_post"] = double(after.candidates - before.candidates) / n;
-  state.counters["visited_per_post"] = double(after.visited - before.visited) / n;
+  check_and_add_loop(state, [&](sito::dedup::near_duplicate_index& index, size_t i, int64_t t) {
+    return index.check_and_add_bigrams(ps[i].id, ps[i].author, t, grams[i]);
+  });
 }
 BENCHMARK(BM_CheckAndAddBigrams)->Arg(20'000)->Arg(100'000)->Arg(200'000)->Unit(benchmark::kNanosecond);
 
