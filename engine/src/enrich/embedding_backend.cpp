@@ -4,6 +4,7 @@
 // standalone GPU build (kernels/standalone) compiles it as the reference.
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstring>
 
 #include "sito/enrich/backend_registry.hpp"
@@ -52,6 +53,41 @@ status validate_minhash_input(std::span<const uint64_t> bigrams, std::span<const
       !std::is_sorted(offsets.begin(), offsets.end()))
     return invalid_argument("embedding: minhash offsets do not ascend within the bigrams or do not match the output");
   return ok_status();
+}
+
+void embed_segment_fast(std::span<const uint32_t> cps, float* out) {
+  namespace m = embedding_math;
+  std::array<int32_t, embedding_dim> counts{};
+  const uint32_t* cp = cps.data();
+  const int n = static_cast<int>(cps.size());
+  auto add = [&counts](uint32_t h, int weight) { counts[m::bucket_of(h)] += m::sign_of(h) * weight; };
+  for (int b = 0; b < n;) {
+    int e = b;
+    while (e < n && cp[e] != m::word_separator) ++e;
+    if (e > b) {
+      const uint32_t* w = cp + b;
+      const int len = e - b;
+      add(m::feature_hash(w, len, 1), m::word_weight);
+      constexpr uint32_t fnv_basis = 0x811c9dc5u, fnv_prime = 0x01000193u, length_mix = 0x27d4eb2fu;
+      for (int s = 0; s + m::ngram_min <= len; ++s) {
+        uint32_t h = fnv_basis;  // kind 0: an n-gram
+        int k = 0;
+        for (; k < m::ngram_min; ++k) h = (h ^ w[s + k]) * fnv_prime;
+        for (;; ++k) {
+          add(m::fmix32(h ^ static_cast<uint32_t>(k) * length_mix), 1);
+          if (k == m::ngram_max || s + k == len) break;
+          h = (h ^ w[s + k]) * fnv_prime;
+        }
+      }
+    }
+    b = e + 1;
+  }
+  const int64_t ss = m::sum_of_squares(counts.data());
+  std::memset(out, 0, embedding_dim * sizeof(float));
+  if (ss == 0) return;
+  const double norm = std::sqrt(static_cast<double>(ss));
+  for (size_t d = 0; d < embedding_dim; ++d)
+    if (counts[d] != 0) out[d] = static_cast<float>(static_cast<double>(counts[d]) / norm);
 }
 
 namespace reference {
@@ -116,9 +152,9 @@ class cpu_embedding_backend final : public embedding_backend {
     SITO_RETURN_IF_ERROR(validate_batch(batch));
     out.resize(batch.segments() * embedding_dim);
     for (size_t s = 0; s < batch.segments(); ++s)
-      reference::embed_segment(std::span(batch.codepoints).subspan(batch.segment_begin[s],
-                                                                    batch.segment_begin[s + 1] - batch.segment_begin[s]),
-                               out.data() + s * embedding_dim);
+      embed_segment_fast(std::span(batch.codepoints).subspan(batch.segment_begin[s],
+                                                              batch.segment_begin[s + 1] - batch.segment_begin[s]),
+                         out.data() + s * embedding_dim);
     return ok_status();
   }
 

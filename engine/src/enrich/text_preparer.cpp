@@ -28,36 +28,54 @@ bool ends_sentence(std::string_view gap) {
 struct text_preparer::impl {
   segment_options options;
   dedup::shingler shingler;
-  std::vector<std::vector<uint32_t>> words;  ///< bracketed code points of each kept word
+  /// Each kept word's bracketed code points, one after another: word w is
+  /// word_cps[word_end[w - 1], word_end[w]) (from 0 for the first).
+  std::vector<uint32_t> word_cps;
+  std::vector<uint32_t> word_end;
   std::vector<size_t> sentence_start;        ///< word indices where a sentence starts
   std::vector<std::pair<size_t, size_t>> segments;  ///< word ranges
   std::vector<uint32_t> cps;
+  std::string normalized;  ///< one word's text, reused
+
+  size_t words() const { return word_end.size(); }
+  std::span<const uint32_t> word(size_t w) const {
+    const uint32_t b = w == 0 ? 0 : word_end[w - 1];
+    return std::span<const uint32_t>(word_cps).subspan(b, word_end[w] - b);
+  }
 
   status analyze(std::string_view utf8) {
     SITO_RETURN_IF_ERROR(shingler.analyze_kept(utf8));
     const text::analyzed_text& a = shingler.analyzed();
-    words.clear();
+    word_cps.clear();
+    word_end.clear();
     sentence_start.clear();
     bool pending = true;
     size_t next_kept = 0;
+    bool prev_in_link = false;
     for (size_t i = 0; i < a.tokens.size(); ++i) {
-      if (i > 0 && !shingler.in_link(i) && !shingler.in_link(i - 1) &&
+      const bool in_link = shingler.in_link(i);
+      if (i > 0 && !in_link && !prev_in_link &&
           ends_sentence(utf8.substr(a.tokens[i - 1].orig_end, a.tokens[i].orig_begin - a.tokens[i - 1].orig_end)))
         pending = true;
+      prev_in_link = in_link;
       if (next_kept >= shingler.kept().size() || shingler.kept()[next_kept] != i) continue;
       ++next_kept;
-      std::vector<uint32_t> w{embedding_math::word_open};
-      const std::string normalized = text::unfold(a.key(a.tokens[i]));
+      const size_t open = word_cps.size();
+      word_cps.push_back(embedding_math::word_open);
+      text::unfold(a.key(a.tokens[i]), normalized);
       size_t at = 0;
       char32_t cp = 0;
       while (at < normalized.size() && utf8::decode(normalized, at, cp))
         if (cp != embedding_math::word_open && cp != embedding_math::word_close && cp != embedding_math::word_separator)
-          w.push_back(static_cast<uint32_t>(cp));
-      if (w.size() == 1) continue;
-      w.push_back(embedding_math::word_close);
-      if (pending) sentence_start.push_back(words.size());
+          word_cps.push_back(static_cast<uint32_t>(cp));
+      if (word_cps.size() == open + 1) {
+        word_cps.resize(open);
+        continue;
+      }
+      word_cps.push_back(embedding_math::word_close);
+      if (pending) sentence_start.push_back(words());
       pending = false;
-      words.push_back(std::move(w));
+      word_end.push_back(static_cast<uint32_t>(word_cps.size()));
     }
     return ok_status();
   }
@@ -65,14 +83,14 @@ struct text_preparer::impl {
   /// Cuts words into segments (word ranges), per segment_options.
   void cut(bool whole) {
     segments.clear();
-    if (words.empty()) return;
+    if (words() == 0) return;
     if (whole) {
-      segments.emplace_back(0, words.size());
+      segments.emplace_back(0, words());
       return;
     }
     size_t begin = 0;
     for (size_t s = 0; s < sentence_start.size(); ++s) {
-      const size_t end = s + 1 < sentence_start.size() ? sentence_start[s + 1] : words.size();
+      const size_t end = s + 1 < sentence_start.size() ? sentence_start[s + 1] : words();
       for (size_t w = sentence_start[s]; w < end; ++w)
         if (w + 1 - begin == options.max_segment_words) {
           segments.emplace_back(begin, w + 1);
@@ -83,16 +101,16 @@ struct text_preparer::impl {
         begin = end;
       }
     }
-    if (begin < words.size()) {
-      if (!segments.empty() && segments.back().second - segments.back().first + (words.size() - begin) <=
+    if (begin < words()) {
+      if (!segments.empty() && segments.back().second - segments.back().first + (words() - begin) <=
                                    options.max_segment_words)
-        segments.back().second = words.size();
+        segments.back().second = words();
       else
-        segments.emplace_back(begin, words.size());
+        segments.emplace_back(begin, words());
     }
     if (segments.size() > options.max_segments_per_post) {
       segments.resize(options.max_segments_per_post);
-      segments.back().second = words.size();
+      segments.back().second = words();
     }
   }
 
@@ -100,7 +118,8 @@ struct text_preparer::impl {
     for (const auto& [b, e] : segments) {
       cps.clear();
       for (size_t w = b; w < e; ++w) {
-        cps.insert(cps.end(), words[w].begin(), words[w].end());
+        const auto cw = word(w);
+        cps.insert(cps.end(), cw.begin(), cw.end());
         cps.push_back(embedding_math::word_separator);
       }
       out.add_segment(cps);
@@ -144,7 +163,8 @@ result<std::vector<std::string>> text_preparer::segments_of(std::string_view utf
     std::string s;
     for (size_t w = b; w < e; ++w) {
       if (w > b) s += ' ';
-      for (size_t i = 1; i + 1 < impl_->words[w].size(); ++i) utf8::append(s, static_cast<char32_t>(impl_->words[w][i]));
+      const auto cw = impl_->word(w);
+      for (size_t i = 1; i + 1 < cw.size(); ++i) utf8::append(s, static_cast<char32_t>(cw[i]));
     }
     out.push_back(std::move(s));
   }

@@ -17,8 +17,14 @@ std::string fold(std::string_view utf8) {
 }
 
 std::string unfold(std::string_view folded) {
-  static constexpr char32_t kazakh[] = {0x4D9, 0x493, 0x49B, 0x4A3, 0x4E9, 0x4B1, 0x4AF, 0x4BB, 0x456};
   std::string out;
+  unfold(folded, out);
+  return out;
+}
+
+void unfold(std::string_view folded, std::string& out) {
+  static constexpr char32_t kazakh[] = {0x4D9, 0x493, 0x49B, 0x4A3, 0x4E9, 0x4B1, 0x4AF, 0x4BB, 0x456};
+  out.clear();
   out.reserve(folded.size() * 2);
   for (size_t i = 0; i < folded.size();) {
     auto b = static_cast<unsigned char>(folded[i]);
@@ -35,7 +41,6 @@ std::string unfold(std::string_view folded) {
     utf8::append(out, 0xFFFD);
     ++i;
   }
-  return out;
 }
 
 }  // namespace sito::text

@@ -188,6 +188,14 @@ status score_vectors(std::span<const float> segments, std::span<const uint32_t> 
                      const example_matrix& examples, std::vector<float>& out);
 }  // namespace reference
 
+/// The CPU backend's embedding of one segment: the same bits as
+/// reference::embed_segment, with each start's n-grams hashed in one
+/// incremental pass (FNV-1a is sequential, so the 3-, 4- and 5-gram at a
+/// start share their first steps), integer counts in any order (sums of
+/// integers), the norm's square root taken once and only non-zero counts
+/// divided (0 / s is +0 either way).
+void embed_segment_fast(std::span<const uint32_t> cps, float* out);
+
 using embedding_backend_factory = std::function<result<std::unique_ptr<embedding_backend>>()>;
 
 /// Registers (or replaces) a backend; higher priority wins under "auto".

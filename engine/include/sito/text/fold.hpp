@@ -59,5 +59,7 @@ std::string fold(std::string_view utf8);
 
 /// The inverse of fold(): normalized UTF-8 from folded bytes.
 std::string unfold(std::string_view folded);
+/// The same into `out` (cleared first), reusing its storage.
+void unfold(std::string_view folded, std::string& out);
 
 }  // namespace sito::text
