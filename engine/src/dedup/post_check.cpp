@@ -9,11 +9,6 @@ std::string author_of(const post& p) {
 std::string text_of(const post& p) { return p.title.empty() ? p.text : p.title + "\n" + p.text; }
 
 void check_posts(near_duplicate_index& index, std::span<const post> posts, std::span<const uint32_t> which,
-                 std::span<const int64_t> times_ms, std::vector<near_duplicate_match>& results) {
-  check_posts(index, posts, which, times_ms, results, nullptr);
-}
-
-void check_posts(near_duplicate_index& index, std::span<const post> posts, std::span<const uint32_t> which,
                  std::span<const int64_t> times_ms, std::vector<near_duplicate_match>& results,
                  const bigram_source& known) {
   results.assign(posts.size(), near_duplicate_match{});
