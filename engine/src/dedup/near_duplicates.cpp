@@ -46,8 +46,13 @@ struct post_record {
   uint64_t author = 0;                ///< token_hash of the author string
   int64_t time_ms = 0;
   uint64_t next_in_cluster = no_seq;  ///< the next newer member of its cluster
-  uint32_t cluster = no_cluster;      ///< index into clusters_, or none (a cluster of one)
-  uint32_t stamp = 0;                 ///< the call that last verified this post as a candidate
+};
+
+/// What a walk's visit reads of a post, apart from its record: 8 bytes per
+/// slot, so that a visit costs at most this line and the links entry.
+struct visit_record {
+  uint32_t stamp = 0;             ///< the call that last visited this post as a candidate
+  uint32_t cluster = no_cluster;  ///< index into clusters, or none (a cluster of one)
 };
 
 using author_counts = absl::flat_hash_map<uint64_t, uint32_t>;
@@ -112,6 +117,7 @@ struct near_duplicate_index::impl {
   uint64_t first = 0, end = 0;
   size_t capacity = 0, max_capacity = 0;
   std::vector<post_record> posts;
+  std::vector<visit_record> visits;
   std::vector<minhash_signature> sigs;
   std::vector<uint32_t> links;  ///< per slot, lsh_bands distances back to the next older seq (0: none)
   size_t heap_id_bytes = 0;     ///< ids longer than the small-string buffer
@@ -151,16 +157,19 @@ struct near_duplicate_index::impl {
   void grow() {
     const size_t new_capacity = capacity == 0 ? std::min(initial_capacity, max_capacity) : capacity * 2;
     std::vector<post_record> new_posts(new_capacity);
+    std::vector<visit_record> new_visits(new_capacity);
     std::vector<minhash_signature> new_sigs(new_capacity);
     std::vector<uint32_t> new_links(new_capacity * lsh_bands);
     const size_t mask = new_capacity - 1;
     for (uint64_t s = first; s < end; ++s) {
       const size_t from = slot(s), to = static_cast<size_t>(s) & mask;
       new_posts[to] = std::move(posts[from]);
+      new_visits[to] = visits[from];
       new_sigs[to] = sigs[from];
       std::copy_n(&links[from * lsh_bands], lsh_bands, &new_links[to * lsh_bands]);
     }
     posts = std::move(new_posts);
+    visits = std::move(new_visits);
     sigs = std::move(new_sigs);
     links = std::move(new_links);
     capacity = new_capacity;
@@ -184,17 +193,18 @@ struct near_duplicate_index::impl {
     const size_t s = slot(first);
     ++evicted_since_sweep;
     post_record& p = posts[s];
-    if (p.cluster != no_cluster) {
-      cluster_record& c = clusters[p.cluster];
+    visit_record& v = visits[s];
+    if (v.cluster != no_cluster) {
+      cluster_record& c = clusters[v.cluster];
       assert(c.head == first);
       c.head = p.next_in_cluster;
       if (c.head == no_seq) c.tail = no_seq;
       c.remove_author(p.author);
-      if (--c.live == 0) free_cluster(p.cluster);
+      if (--c.live == 0) free_cluster(v.cluster);
     }
     if (p.id.size() > 15) heap_id_bytes -= p.id.capacity() + 1;
     p.id = std::string();
-    p.cluster = no_cluster;
+    v.cluster = no_cluster;
     p.next_in_cluster = no_seq;
     ++first;
   }
@@ -220,7 +230,7 @@ struct near_duplicate_index::impl {
     r.size = 1;
     r.live = 1;
     r.solo_author = p.author;
-    p.cluster = c;
+    visits[slot(seq)].cluster = c;
     p.next_in_cluster = no_seq;
     return c;
   }
@@ -244,7 +254,7 @@ struct near_duplicate_index::impl {
       } else {
         post_record& p = posts[slot(b)];
         const uint64_t next = p.next_in_cluster;
-        p.cluster = t;
+        visits[slot(b)].cluster = t;
         append(b);
         b = next;
       }
@@ -259,8 +269,66 @@ struct near_duplicate_index::impl {
   }
 
   uint64_t cluster_id_of(uint64_t seq) const {
-    const post_record& p = posts[slot(seq)];
-    return p.cluster == no_cluster ? seq + 1 : clusters[p.cluster].id;
+    const uint32_t c = visits[slot(seq)].cluster;
+    return c == no_cluster ? seq + 1 : clusters[c].id;
+  }
+
+  bool cluster_matched(uint32_t c) const {
+    return std::find(matched_clusters.begin(), matched_clusters.end(), c) != matched_clusters.end();
+  }
+
+  /// Walks the bands' buckets from `heads` (the newest live seq of each, or
+  /// no_seq), the newest max_candidates_per_band entries of each, and
+  /// verifies the posts met that are not known yet (compared this call, or
+  /// in a cluster already matched). The walks are independent, so they go
+  /// in step: round k takes step k of every walk still going, its
+  /// candidates' signatures prefetched before any is compared and the next
+  /// step's entries prefetched as the links are read, so that the misses of
+  /// one round overlap. The matched clusters do not depend on the order of
+  /// the visits (a post skipped as known is compared or in a matched
+  /// cluster), so the result is that of one walk after the other; only the
+  /// count of candidates compared may differ.
+  void walk_bands(const minhash_signature& sig, const uint64_t (&heads)[lsh_bands], near_duplicate_match& m) {
+    struct walk {
+      uint32_t band;
+      uint64_t cand;
+    };
+    walk active[lsh_bands];
+    size_t n_active = 0;
+    for (size_t j = 0; j < lsh_bands; ++j)
+      if (heads[j] != no_seq) active[n_active++] = {static_cast<uint32_t>(j), heads[j]};
+    uint64_t to_compare[lsh_bands];
+    for (size_t step = 0; n_active > 0 && step < opts.max_candidates_per_band; ++step) {
+      st.visited += n_active;
+      size_t n_compare = 0, kept = 0;
+      for (size_t w = 0; w < n_active; ++w) {
+        const uint64_t cand = active[w].cand;
+        const size_t s = slot(cand);
+        visit_record& v = visits[s];
+        if (v.stamp != call_stamp && (v.cluster == no_cluster || !cluster_matched(v.cluster))) {
+          v.stamp = call_stamp;
+          to_compare[n_compare++] = cand;
+          const char* line = reinterpret_cast<const char*>(&sigs[s]);
+          for (size_t b = 0; b < sizeof(minhash_signature); b += 64) __builtin_prefetch(line + b);
+        }
+        const uint32_t back = links[s * lsh_bands + active[w].band];
+        if (back == 0 || cand - first < back) continue;
+        const uint64_t next = cand - back;
+        __builtin_prefetch(&visits[slot(next)]);
+        __builtin_prefetch(&links[slot(next) * lsh_bands + active[w].band]);
+        active[kept++] = {active[w].band, next};
+      }
+      n_active = kept;
+      m.candidates += static_cast<uint32_t>(n_compare);
+      for (size_t i = 0; i < n_compare; ++i) {
+        const uint64_t cand = to_compare[i];
+        const size_t s = slot(cand);
+        if (minhash_agreements(sig, sigs[s]) < agreements_needed) continue;
+        const uint32_t c = visits[s].cluster;
+        if (c == no_cluster) matched_singletons.push_back(cand);
+        else if (!cluster_matched(c)) matched_clusters.push_back(c);
+      }
+    }
   }
 
   near_duplicate_match check_and_add(std::string_view post_id, std::string_view author, int64_t time_ms,
@@ -288,7 +356,7 @@ struct near_duplicate_index::impl {
 
     // Candidates: per band, the newest entries of the bucket.
     if (++call_stamp == 0) {
-      for (auto& p : posts) p.stamp = 0;
+      for (auto& v : visits) v.stamp = 0;
       call_stamp = 1;
     }
     matched_singletons.clear();
@@ -297,55 +365,36 @@ struct near_duplicate_index::impl {
     // added below whatever the candidates say), the walk starts from the
     // entry's previous value.
     uint32_t* own_links = &links[slot(seq) * lsh_bands];
-    // A copy: the newest post of the first band's bucket has this very
-    // signature. Every post the walk would find matches it as well and was
-    // found by its walk or by theirs (those that came later, which met it
-    // first), so the post joins the copy's cluster without a walk: a
-    // repost, a pasted campaign text or a copy with emoji appended costs 32
-    // map writes and one compare instead of a walk over the copies held.
-    bool copy = false;
+    uint64_t heads[lsh_bands];
     for (size_t j = 0; j < lsh_bands; ++j) {
       auto [it, inserted] = bands.try_emplace(keys[j], seq);
       own_links[j] = 0;
+      heads[j] = no_seq;
       if (inserted) continue;
-      if (it->second < first) {  // stale: every post of the bucket was evicted
-        it->second = seq;
-        continue;
-      }
-      uint64_t cand = it->second;
+      const uint64_t cand = it->second;
       it->second = seq;
+      if (cand < first) continue;  // stale: every post of the bucket was evicted
       own_links[j] = static_cast<uint32_t>(seq - cand);
-      if (copy) continue;
-      if (j == 0 && sigs[slot(cand)] == sig) {
-        copy = true;
-        ++st.visited;
-        post_record& p = posts[slot(cand)];
-        p.stamp = call_stamp;
-        ++m.candidates;
-        if (p.cluster == no_cluster) matched_singletons.push_back(cand);
-        else matched_clusters.push_back(p.cluster);
-        continue;
-      }
-      for (size_t steps = 0; steps < opts.max_candidates_per_band; ++steps) {
-        const size_t s = slot(cand);
-        post_record& p = posts[s];
-        ++st.visited;
-        const bool known = p.stamp == call_stamp ||
-                           (p.cluster != no_cluster &&
-                            std::find(matched_clusters.begin(), matched_clusters.end(), p.cluster) !=
-                                matched_clusters.end());
-        if (!known) {
-          p.stamp = call_stamp;
-          ++m.candidates;
-          if (minhash_agreements(sig, sigs[s]) >= agreements_needed) {
-            if (p.cluster == no_cluster) matched_singletons.push_back(cand);
-            else matched_clusters.push_back(p.cluster);
-          }
-        }
-        const uint32_t back = links[s * lsh_bands + j];
-        if (back == 0 || cand - first < back) break;
-        cand -= back;
-      }
+      heads[j] = cand;
+      __builtin_prefetch(&visits[slot(cand)]);
+      __builtin_prefetch(&links[slot(cand) * lsh_bands + j]);
+    }
+    // A copy: the newest post of the first band's bucket has this very
+    // signature. Every post the walks would find matches it as well and was
+    // found by its walks or by theirs (those that came later, which met it
+    // first), so the post joins the copy's cluster without a walk: a
+    // repost, a pasted campaign text or a copy with emoji appended costs 32
+    // map writes and one compare instead of a walk over the copies held.
+    if (heads[0] != no_seq && sigs[slot(heads[0])] == sig) {
+      ++st.visited;
+      const uint64_t cand = heads[0];
+      visit_record& v = visits[slot(cand)];
+      v.stamp = call_stamp;
+      ++m.candidates;
+      if (v.cluster == no_cluster) matched_singletons.push_back(cand);
+      else matched_clusters.push_back(v.cluster);
+    } else {
+      walk_bands(sig, heads, m);
     }
     st.candidates += m.candidates;
 
@@ -357,9 +406,8 @@ struct near_duplicate_index::impl {
     if (p.id.size() > 15) heap_id_bytes += p.id.capacity() + 1;
     p.author = text::token_hash(author);
     p.time_ms = time_ms;
-    p.cluster = no_cluster;
     p.next_in_cluster = no_seq;
-    p.stamp = 0;
+    visits[s] = visit_record{};
     sigs[s] = sig;
 
     if (matched_singletons.empty() && matched_clusters.empty()) {
@@ -383,7 +431,7 @@ struct near_duplicate_index::impl {
     c.add_author(p.author);
     posts[slot(c.tail)].next_in_cluster = seq;
     c.tail = seq;
-    p.cluster = target;
+    visits[s].cluster = target;
     ++c.live;
     ++c.size;
 
@@ -420,7 +468,8 @@ const near_duplicate_stats& near_duplicate_index::stats() const { return impl_->
 
 size_t near_duplicate_index::memory_bytes() const {
   const impl& i = *impl_;
-  size_t n = i.posts.capacity() * sizeof(post_record) + i.sigs.capacity() * sizeof(minhash_signature) +
+  size_t n = i.posts.capacity() * sizeof(post_record) + i.visits.capacity() * sizeof(visit_record) +
+             i.sigs.capacity() * sizeof(minhash_signature) +
              i.links.capacity() * sizeof(uint32_t) + i.heap_id_bytes;
   // absl's flat_hash_map: one slot and one control byte per bucket.
   n += i.bands.bucket_count() * (sizeof(std::pair<uint64_t, uint64_t>) + 1);
