@@ -11,9 +11,13 @@
 //     either: an entry whose seq fell out of the window is stale, and the
 //     next post with that key overwrites it as if the bucket were new. The
 //     stale entries of keys that never recur are swept in one pass over the
-//     map once a quarter of the window was evicted. The map's
-//     accesses are its cost (each a cache miss once it outgrows the cache):
-//     one per band per post instead of two (add and evict).
+//     map when its load calls for it (dedup/band_table.hpp: one 8-byte slot
+//     per probe, no tombstones). The map's accesses are its cost (each a
+//     cache miss once it outgrows the cache): one per band per post instead
+//     of two (add and evict), all 32 prefetched together.
+//   * A post's 32 walks (the newest entries of each band's bucket) go in
+//     step, so that their misses overlap (walk_bands); what a visit reads
+//     of a post (stamp, cluster) is kept apart in 8 bytes per slot.
 //   * A post that matched nothing has no cluster record (most posts); its
 //     cluster id is seq + 1. A record is made when a second post joins.
 //     Records keep their members as a list sorted by seq (next_in_cluster),
@@ -32,6 +36,7 @@
 #include <cmath>
 #include <limits>
 
+#include "dedup/band_table.hpp"
 #include "sito/text/token_hash.hpp"
 
 namespace sito::dedup {
@@ -122,19 +127,8 @@ struct near_duplicate_index::impl {
   std::vector<uint32_t> links;  ///< per slot, lsh_bands distances back to the next older seq (0: none)
   size_t heap_id_bytes = 0;     ///< ids longer than the small-string buffer
 
-  absl::flat_hash_map<uint64_t, uint64_t> bands;  ///< band key → newest seq of its bucket (stale when < first)
-  uint64_t evicted_since_sweep = 0;
+  detail::band_table bands;  ///< band key → newest seq of its bucket (stale when < first)
 
-  /// Drops the entries whose bucket has no live post left, once a quarter of
-  /// the window was evicted: stale entries stay under a quarter of the live
-  /// ones (memory), and the sequential pass over the map costs less than the
-  /// random access per eviction it replaces.
-  void sweep_if_due() {
-    if (evicted_since_sweep < std::max<uint64_t>(held() / 4, initial_capacity)) return;
-    absl::erase_if(bands, [this](const std::pair<const uint64_t, uint64_t>& kv) { return kv.second < first; });
-    evicted_since_sweep = 0;
-    ++st.sweeps;
-  }
   std::vector<cluster_record> clusters;
   std::vector<uint32_t> free_clusters;
   int64_t latest_time = std::numeric_limits<int64_t>::min();
@@ -191,7 +185,6 @@ struct near_duplicate_index::impl {
 
   void evict_oldest() {
     const size_t s = slot(first);
-    ++evicted_since_sweep;
     post_record& p = posts[s];
     visit_record& v = visits[s];
     if (v.cluster != no_cluster) {
@@ -343,15 +336,15 @@ struct near_duplicate_index::impl {
     m.indexed = true;
     minhash_signature sig;
     compute_minhash(grams, sig);
-    uint64_t keys[lsh_bands];
-    for (size_t j = 0; j < lsh_bands; ++j) bands.prefetch(keys[j] = lsh_band_key(sig, j));
+    uint64_t keys[lsh_bands];  // band_table::hash of each band's key
+    for (size_t j = 0; j < lsh_bands; ++j) bands.prefetch(keys[j] = detail::band_table::hash(lsh_band_key(sig, j)));
 
     if (held() == opts.max_posts) {
       evict_oldest();
       ++st.evicted_by_cap;
     }
-    sweep_if_due();
     if (held() == capacity) grow();
+    if (bands.prepare(capacity, lsh_bands, first, end)) ++st.sweeps;
     const uint64_t seq = end;
 
     // Candidates: per band, the newest entries of the bucket.
@@ -367,13 +360,10 @@ struct near_duplicate_index::impl {
     uint32_t* own_links = &links[slot(seq) * lsh_bands];
     uint64_t heads[lsh_bands];
     for (size_t j = 0; j < lsh_bands; ++j) {
-      auto [it, inserted] = bands.try_emplace(keys[j], seq);
+      const uint64_t cand = bands.exchange(keys[j], seq, first);
       own_links[j] = 0;
       heads[j] = no_seq;
-      if (inserted) continue;
-      const uint64_t cand = it->second;
-      it->second = seq;
-      if (cand < first) continue;  // stale: every post of the bucket was evicted
+      if (cand == no_seq) continue;  // a new bucket, or a stale one: every post of it was evicted
       own_links[j] = static_cast<uint32_t>(seq - cand);
       heads[j] = cand;
       __builtin_prefetch(&visits[slot(cand)]);
@@ -471,8 +461,7 @@ size_t near_duplicate_index::memory_bytes() const {
   size_t n = i.posts.capacity() * sizeof(post_record) + i.visits.capacity() * sizeof(visit_record) +
              i.sigs.capacity() * sizeof(minhash_signature) +
              i.links.capacity() * sizeof(uint32_t) + i.heap_id_bytes;
-  // absl's flat_hash_map: one slot and one control byte per bucket.
-  n += i.bands.bucket_count() * (sizeof(std::pair<uint64_t, uint64_t>) + 1);
+  n += i.bands.memory_bytes();
   n += i.clusters.capacity() * sizeof(cluster_record) + i.free_clusters.capacity() * sizeof(uint32_t);
   for (const cluster_record& c : i.clusters)
     if (c.authors) n += sizeof(author_counts) + c.authors->bucket_count() * (sizeof(std::pair<uint64_t, uint32_t>) + 1);

@@ -41,12 +41,13 @@
 // max_posts − 1 newest). A stream is expected in (nearly) time order; a late post is
 // held, and evicted when it is the oldest.
 //
-// Memory per held post (K = 96, b = 32): the signature 192 bytes, 32 band
-// links 128 bytes, the post's record 72 bytes plus its id beyond 15 bytes,
-// and 32 band-map entries of 17 bytes at absl's load factor (about 0.44–0.87
-// after growth: 600–1200 bytes): measured by memory_bytes() at 1.24 KiB per
-// post with 100k or 200k held, 1.5 KiB at 5k–20k (bench/RESULTS.md). The
-// default cap of 200 000 posts keeps the index near 250 MiB; a 24 h window of a whole
+// Memory per slot of the post ring (K = 96, b = 32; the ring's capacity is
+// max_posts rounded up to a power of two): the signature 192 bytes, 32 band
+// links 128 bytes, the post's record 64 bytes plus its id beyond 15 bytes,
+// and 64 band-table slots of 8 bytes (512 bytes: room for 32 entries per
+// post at a load of at most 1/2): measured by memory_bytes() at 1.20 KiB per
+// post with 100k or 200k held, 1.49 KiB at 20k (bench/RESULTS.md). The
+// default cap of 200 000 posts keeps the index near 240 MiB; a 24 h window of a whole
 // national firehose (about 3M matched posts a day) needs a larger cap and
 // memory to match, or a shorter window.
 //
