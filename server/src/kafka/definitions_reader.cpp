@@ -22,6 +22,8 @@ std::shared_ptr<const kafka_ruleset> definitions_reader::current() const {
 status definitions_reader::start(int timeout_ms) {
   rd_properties props{{"bootstrap.servers", config_.brokers},
                       {"client.id", config_.node + "-definitions"},
+                      // assign() needs a group.id (librdkafka 2.0.2); this reader never joins or commits.
+                      {"group.id", config_.group + "-definitions"},
                       {"enable.auto.commit", "false"},
                       {"enable.partition.eof", "false"},
                       {"isolation.level", "read_committed"}};

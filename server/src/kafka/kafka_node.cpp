@@ -422,10 +422,12 @@ status kafka_node::publish_topics(const std::string& tenant, const std::vector<t
   admin_errors_ = 0;
   const std::string& topic = options_.config.topics_topic;
   auto send = [&](const std::string& key, const std::vector<uint8_t>* value) -> status {
+    // The RD_KAFKA_V_* macros cast their arguments unparenthesized: plain variables only.
+    uint8_t* data = value ? const_cast<uint8_t*>(value->data()) : nullptr;  // null: a tombstone
+    const size_t size = value ? value->size() : 0;
     const rd_kafka_resp_err_t err = rd_kafka_producev(
         admin_producer_.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_KEY(key.data(), key.size()),
-        RD_KAFKA_V_VALUE(value ? const_cast<uint8_t*>(value->data()) : nullptr, value ? value->size() : 0),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        RD_KAFKA_V_VALUE(data, size), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return unavailable("kafka: produce to " + topic + ": " + rd_kafka_err2str(err));
     return ok_status();
   };
