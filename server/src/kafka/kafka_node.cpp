@@ -195,7 +195,7 @@ void kafka_node::loop() {
       }
       rd_kafka_message_destroy(m);
     }
-    if (stopping_ && !crash_requested_) break;
+    // On stop the batch in hand is finished (committed) before the loop ends.
     if (!next.empty() && !process(batch, first, next)) return;
     update_lag();
   }
