@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kafka/kafka_config.hpp"
 #include "kafka/kafka_node.hpp"
 #include "kafka/mock_cluster.hpp"
 #include "sito_bench/bench_options.hpp"
