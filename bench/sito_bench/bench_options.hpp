@@ -50,6 +50,10 @@ struct bench_options {
   bool dedup = true;                ///< in-process sitod: idempotent ingest (post id check) on
   double update_rate = 5000;        ///< update: offered posts/s during the upserts
   size_t updates = 5;               ///< update: upserts measured per topic count
+  // kafka (kafka_mode.cpp)
+  std::vector<size_t> kafka_nodes = {1, 2};  ///< nodes in the group, one run each
+  size_t kafka_partitions = 6;
+  size_t kafka_posts = 50000;
 };
 
 void run_engine(const bench_options& o, report& r);
@@ -60,5 +64,7 @@ int run_compile_one(const bench_options& o);
 /// Also measures a backfill of one new topic over the posts the runs ingested.
 void run_e2e(const bench_options& o, report& r);
 void run_update(const bench_options& o, report& r);
+/// Kafka mode through librdkafka's in-process mock cluster (README "Scale-out").
+void run_kafka(const bench_options& o, report& r);
 
 }  // namespace sito::bench

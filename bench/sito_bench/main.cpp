@@ -88,7 +88,11 @@ int main(int argc, char** argv) {
   auto* all = app.add_subcommand("all", "engine, compile, e2e and update");
   auto* compile_one = app.add_subcommand("compile-one", "internal: one compile measurement (child process)");
   compile_one->group("");
-  for (auto* s : {engine, compile, e2e, update, all, compile_one}) common(s);
+  auto* kafka = app.add_subcommand("kafka", "Kafka mode: posts/s per node through the in-process mock cluster");
+  kafka->add_option("--nodes", o.kafka_nodes, "kafka: nodes in the group, e.g. 1,2")->delimiter(',')->capture_default_str();
+  kafka->add_option("--partitions", o.kafka_partitions, "kafka: posts topic partitions")->capture_default_str();
+  kafka->add_option("--posts", o.kafka_posts, "kafka: posts per run")->capture_default_str();
+  for (auto* s : {engine, compile, e2e, update, all, compile_one, kafka}) common(s);
   CLI11_PARSE(app, argc, argv);
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress lines show up at once in logs
 
@@ -101,6 +105,7 @@ int main(int argc, char** argv) {
     if (compile->parsed() || all->parsed()) run_compile(o, r, self_exe(argv[0]));
     if (e2e->parsed() || all->parsed()) run_e2e(o, r);
     if (update->parsed() || all->parsed()) run_update(o, r);
+    if (kafka->parsed()) run_kafka(o, r);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "sito-bench: %s\n", e.what());
     for (auto& line : r.write(o.out_dir)) std::printf("wrote %s\n", line.c_str());

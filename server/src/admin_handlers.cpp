@@ -50,6 +50,17 @@ void session::on_delete(uint64_t rid, const DeleteTopics& m) {
     // One write: a store that cannot write deletes none of them.
     std::vector<topic_diagnostic> missing;
     std::vector<std::string> deleted;
+    // Kafka mode: tombstones on the topics topic first (every node drops them).
+    if (self->server_.kafka)
+      if (status st = self->server_.kafka->publish_topics(self->tenant_, {}, *ids); !st.ok()) {
+        net::post(self->strand_, [self, rid, st] {
+          self->busy_ = false;
+          self->send_error(rid, st, "DeleteTopics");
+          self->process_frames();
+          self->read_more();
+        });
+        return;
+      }
     auto absent = self->server_.db->delete_topics(self->tenant_, *ids);
     if (absent.ok()) {
       for (const auto& id : *ids) {

@@ -7,6 +7,7 @@
 
 #include "sito/base/known_keys.hpp"
 #include "connectors/connector_config.hpp"
+#include "kafka/kafka_config.hpp"
 
 #include <fstream>
 #include <sstream>
@@ -81,7 +82,7 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
     if (!root.IsMap()) return invalid_argument(origin + ": the config must be a map");
     SITO_RETURN_IF_ERROR(check_known_keys(root,
                                     {"listen", "tls", "http", "data_dir", "sync_writes", "limits", "ocr", "retention",
-                                     "dedup", "alerts", "stats", "near_duplicates", "embeddings", "tenants"},
+                                     "dedup", "alerts", "stats", "near_duplicates", "embeddings", "tenants", "kafka"},
                                     origin, "the config"));
     if (root["listen"]) SITO_RETURN_IF_ERROR(split_host_port(root["listen"].as<std::string>(), c.listen_host, c.listen_port, origin + ": listen"));
     if (const YAML::Node t = root["tls"]) {
@@ -207,6 +208,7 @@ result<server_config> parse_config(const std::string& yaml_text, const std::stri
         return invalid_argument(origin + ": embeddings: backend must be cpu, cuda or auto, not '" +
                                 c.embeddings.backend + "'");
     }
+    if (const YAML::Node k = root["kafka"]) { SITO_ASSIGN_OR_RETURN(c.kafka, parse_kafka_config(k, origin)); }
     if (const YAML::Node r = root["retention"]) {
       SITO_RETURN_IF_ERROR(check_known_keys(r, {"bytes", "hours"}, origin, "retention"));
       if (r["bytes"]) c.retention_bytes = r["bytes"].as<uint64_t>();

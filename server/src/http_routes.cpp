@@ -30,14 +30,20 @@ namespace {
 http_reply health_reply(sitod::impl& s) {
   // Unhealthy (503) while the store cannot write: ingest is refused and
   // matching waits (store.hpp, "Disk full").
+  // In Kafka mode also while the node is not an active member of its group
+  // (joining, rebalancing, failed): "kafka" says where it stands.
   const store_health h = s.db->health();
-  nlohmann::json j{{"status", h.ok ? "ok" : "unhealthy"}, {"snapshot_version", s.metrics.snapshot_version.load()}};
+  const bool kafka_ok = !s.kafka || s.kafka->healthy();
+  nlohmann::json j{{"status", h.ok && kafka_ok ? "ok" : "unhealthy"}, {"snapshot_version", s.metrics.snapshot_version.load()}};
   if (!h.ok) {
     j["reason"] = h.reason;
     j["since_ms"] = h.since_ms;
+  } else if (!kafka_ok) {
+    j["reason"] = std::string("kafka group: ") + kafka::to_string(s.kafka->state());
   }
+  if (s.kafka) j["kafka"] = nlohmann::json::parse(s.kafka->health_json());
   return http_json(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                   h.ok ? http::status::ok : http::status::service_unavailable);
+                   h.ok && kafka_ok ? http::status::ok : http::status::service_unavailable);
 }
 
 }  // namespace

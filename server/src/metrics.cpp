@@ -233,6 +233,7 @@ std::string sitod::impl::metrics_text() {
     }
   }
   if (connectors) o << connectors->metrics_text();
+  if (kafka) o << kafka->metrics_text();
   return o.str();
 }
 

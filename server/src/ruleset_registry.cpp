@@ -124,6 +124,10 @@ result<sitod::impl::upsert_outcome> sitod::impl::upsert_topics(const std::string
   out.diagnostics.insert(out.diagnostics.end(), report.warnings.begin(), report.warnings.end());
   for (const auto& t : topics)
     if (!t.id.empty() && !bad.count(t.id)) out.stored.push_back(t);
+  // Kafka mode: the compacted topics topic is where definitions live (every
+  // node reads it); they are written there first, then kept here too so
+  // that list and explain answer on this node.
+  if (kafka && !out.stored.empty()) SITO_RETURN_IF_ERROR(kafka->publish_topics(tenant, out.stored, {}));
   // One write: a store that cannot write stores none of them.
   SITO_RETURN_IF_ERROR(db->put_topics(out.stored));
   auto version = apply_changes(tenant, out.stored, {});

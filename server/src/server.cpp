@@ -56,6 +56,19 @@ result<std::unique_ptr<sitod>> sitod::create(const server_config& config) {
   sp.warmup_minutes = config.alerts.warmup_minutes;
   sp.cooldown_ms = int64_t{config.alerts.cooldown_minutes} * 60'000;
   d.stats.set_params(sp);
+  if (config.kafka) {
+    // Kafka mode: the same engine settings as the standalone matcher.
+    kafka::kafka_node_options& ko = d.kafka_options.emplace();
+    ko.config = *config.kafka;
+    ko.spikes = sp;
+    ko.limits.max_field_bytes = config.max_field_bytes;
+    ko.limits.max_images = config.max_images_per_post;
+    ko.limits.max_image_bytes = config.max_image_bytes;
+    ko.near_duplicates = config.near_duplicates.enabled;
+    ko.near_duplicate_options.threshold = config.near_duplicates.threshold;
+    ko.near_duplicate_options.window_ms = config.near_duplicates.window_ms;
+    ko.near_duplicate_options.max_posts = static_cast<size_t>(config.near_duplicates.max_posts);
+  }
   for (const auto& t : config.tenants) {
     for (const auto& tok : t.tokens) d.tokens[tok.sha256_hex] = {t.name, tok.granted};
     std::string lexicon;
@@ -169,6 +182,12 @@ status sitod::start() {
     std::lock_guard lock(d.match_mutex);
     d.sunk_watermark = d.db->matched_watermark();
   }
+  if (d.kafka_options) {
+    d.kafka_options->compile = d.compile_opts;  // complete after create(): the tenants' lexicons, the embedding model
+    auto node = kafka::kafka_node::start(*d.kafka_options);
+    if (!node.ok()) return node.error();
+    d.kafka = std::move(*node);
+  }
   d.matcher_thread = std::thread([&d] { d.matcher_loop(); });
   d.connectors->configure(d.config.tenants);
   for (int i = 0; i < 2; ++i) d.io_threads.emplace_back([&d] { d.io.run(); });
@@ -178,6 +197,8 @@ status sitod::start() {
 void sitod::stop() {
   impl& d = *impl_;
   if (!d.started || d.stopped.exchange(true)) return;
+  // Kafka mode: the node commits its batch in hand and leaves its group.
+  if (d.kafka) d.kafka->stop();
   // 1. No new connections; 2. finish matching what was acknowledged;
   // 3. close sessions; 4. join.
   net::post(d.listen_strand, [&d] {

@@ -29,6 +29,7 @@
 #include "campaign_watch.hpp"
 #include "connectors/connector.hpp"
 #include "ingest_limiter.hpp"
+#include "kafka/kafka_node.hpp"
 #include "near_duplicate_stage.hpp"
 #include "semantic_stage.hpp"
 #include "net.hpp"
@@ -312,6 +313,11 @@ struct sitod::impl {
   /// The tenants' connectors (connectors/connector.hpp): started by start(),
   /// reconfigured by reload(), woken by the mention sink, fed alerts.
   std::unique_ptr<connector_hub> connectors;
+  /// Kafka mode (config `kafka:`, kafka/kafka_node.hpp): what the node is
+  /// started with (create) and the node itself (start; stopped first by
+  /// stop). Null in standalone mode.
+  std::optional<kafka::kafka_node_options> kafka_options;
+  std::unique_ptr<kafka::kafka_node> kafka;
   /// Rebuilds the aggregates and the near-duplicate window from the retained
   /// logs (log_replay.cpp); create() calls it once, before the matcher starts.
   void replay_logs();

@@ -48,6 +48,7 @@
 
 #include "sito/base/status.hpp"
 #include "sito/server/connector_config.hpp"
+#include "sito/server/kafka_config.hpp"
 #include "sito/protocol/role.hpp"
 
 namespace sito::server {
@@ -236,6 +237,9 @@ struct server_config {
   near_duplicates_config near_duplicates;
   embeddings_config embeddings;
   std::vector<tenant_config> tenants;
+  /// `kafka:` (kafka_config.hpp): set, sitod also runs as a node of a Kafka
+  /// consumer group (README "Scale-out"); unset, standalone only.
+  std::optional<kafka_config> kafka;
   /// Fault drills (tests, the soak test): writes to the store fail on
   /// demand (sito/server/store.hpp). Never read from the YAML.
   std::shared_ptr<store_faults> faults;
