@@ -62,6 +62,7 @@ status sitod::impl::run_backfill(const std::string& tenant, const std::string& i
         r.matched_at_ms = now_ms();
         r.backfill = true;
         annotate_mention(r, out, x, *snap);
+        persons->annotate(r, posts[x.post]);
         mentions.push_back(std::move(r));
       }
       produced += mentions.size();

@@ -454,11 +454,90 @@ status connection::subscribe(const subscription_options& o) {
         auto topics = b.CreateVectorOfStrings(o.topics);
         auto tags = b.CreateVectorOfStrings(o.tags);
         return CreateSubscribe(b, name, topics, tags, static_cast<StartFrom>(o.start), o.offset, o.time_ms, o.credit,
-                               o.alerts, o.first_posts_only)
+                               o.alerts, o.first_posts_only, o.history)
             .Union();
       },
       Message::MentionBatch);
   return f.ok() ? ok_status() : f.error();
+}
+
+namespace {
+/// A delivered wire Mention (and its history, one level deep) as a client mention.
+mention mention_from(const Mention& w, int depth = 0) {
+  const Mention* m = &w;
+  mention x;
+  x.offset = m->offset();
+  x.tenant = str(m->tenant());
+  x.topic = str(m->topic());
+  x.post_offset = m->post_offset();
+  x.ingested_at_ms = m->ingested_at_ms();
+  x.matched_at_ms = m->matched_at_ms();
+  x.snapshot_version = m->snapshot_version();
+  x.backfill = m->backfill();
+  x.from_image = m->from_image();
+  x.sentiment = static_cast<uint8_t>(m->sentiment());
+  x.sentiment_source = str(m->sentiment_source());
+  x.priority = m->priority();
+  x.processed = m->processed();
+  x.wom = m->wom();
+  x.duplicate_of = str(m->duplicate_of());
+  x.duplicates = m->duplicates();
+  x.person_id = str(m->person_id());
+  if (m->highlights())
+    for (const auto* h : *m->highlights())
+      if (h) x.highlights.push_back({str(h->field()), h->start(), h->end(), str(h->term())});
+  x.tags = protocol::strings(m->tags());
+  if (m->post()) x.p = protocol::post_from_wire(*m->post());
+  if (m->history() && depth == 0)
+    for (const auto* h : *m->history())
+      if (h) x.history.push_back(mention_from(*h, depth + 1));
+  return x;
+}
+
+person person_from(const AuthorsResult& r) {
+  person out;
+  out.person_id = str(r.person_id());
+  out.members = protocol::strings(r.members());
+  if (r.links())
+    for (const auto* l : *r.links())
+      if (l) out.links.emplace_back(str(l->a()), str(l->b()));
+  if (r.mentions())
+    for (const auto* m : *r.mentions())
+      if (m) out.mentions.push_back(mention_from(*m, 1));
+  return out;
+}
+}  // namespace
+
+result<person> connection::link_authors(const std::string& a, const std::string& b) {
+  SITO_ASSIGN_OR_RETURN(auto f, impl_->request(
+                                    Message::AuthorsLink,
+                                    [&](fb::FlatBufferBuilder& fbb) {
+                                      return CreateAuthorsLinkDirect(fbb, a.c_str(), b.c_str()).Union();
+                                    },
+                                    Message::AuthorsResult));
+  return person_from(*f.envelope()->message_as_AuthorsResult());
+}
+
+result<person> connection::unlink_authors(const std::string& author, const std::string& other) {
+  SITO_ASSIGN_OR_RETURN(auto f, impl_->request(
+                                    Message::AuthorsUnlink,
+                                    [&](fb::FlatBufferBuilder& fbb) {
+                                      return CreateAuthorsUnlinkDirect(fbb, author.c_str(), other.c_str()).Union();
+                                    },
+                                    Message::AuthorsResult));
+  return person_from(*f.envelope()->message_as_AuthorsResult());
+}
+
+result<person> connection::author_history(const std::string& author, const std::string& since, uint32_t limit,
+                                          uint64_t before) {
+  SITO_ASSIGN_OR_RETURN(auto f, impl_->request(
+                                    Message::AuthorsHistory,
+                                    [&](fb::FlatBufferBuilder& fbb) {
+                                      return CreateAuthorsHistoryDirect(fbb, author.c_str(), since.c_str(), limit, before)
+                                          .Union();
+                                    },
+                                    Message::AuthorsResult));
+  return person_from(*f.envelope()->message_as_AuthorsResult());
 }
 
 result<std::vector<mention>> connection::next_mentions(std::chrono::milliseconds timeout) {
@@ -487,31 +566,8 @@ result<std::vector<mention>> connection::next_mentions(std::chrono::milliseconds
   if (env->message_type() != Message::MentionBatch) return out;
   const auto* batch = env->message_as_MentionBatch();
   if (!batch->mentions()) return out;
-  for (const auto* m : *batch->mentions()) {
-    mention x;
-    x.offset = m->offset();
-    x.tenant = str(m->tenant());
-    x.topic = str(m->topic());
-    x.post_offset = m->post_offset();
-    x.ingested_at_ms = m->ingested_at_ms();
-    x.matched_at_ms = m->matched_at_ms();
-    x.snapshot_version = m->snapshot_version();
-    x.backfill = m->backfill();
-    x.from_image = m->from_image();
-    x.sentiment = static_cast<uint8_t>(m->sentiment());
-    x.sentiment_source = str(m->sentiment_source());
-    x.priority = m->priority();
-    x.processed = m->processed();
-    x.wom = m->wom();
-    x.duplicate_of = str(m->duplicate_of());
-    x.duplicates = m->duplicates();
-    if (m->highlights())
-      for (const auto* h : *m->highlights())
-        if (h) x.highlights.push_back({str(h->field()), h->start(), h->end(), str(h->term())});
-    x.tags = protocol::strings(m->tags());
-    if (m->post()) x.p = protocol::post_from_wire(*m->post());
-    out.push_back(std::move(x));
-  }
+  for (const auto* m : *batch->mentions())
+    if (m) out.push_back(mention_from(*m));
   return out;
 }
 

@@ -171,6 +171,13 @@ void sitod::impl::matcher_loop() {
       });
       metrics.mentions_repeated_by_edits += before - mentions.size();
     }
+    // Persons, after the edits' repeats are gone: the links a post records
+    // are written with the mentions that stay (person_directory.hpp).
+    for (auto& m : mentions) {
+      const auto it = std::lower_bound(batch.begin(), batch.end(), m.post_offset,
+                                       [](const stored_post& sp, uint64_t off) { return sp.offset < off; });
+      persons->annotate(m, posts[static_cast<size_t>(it - batch.begin())]);
+    }
     const uint64_t watermark = batch.back().offset + 1;
     // Rollups (store.hpp, "Rollups"): the text mentions of earlier batches,
     // gathered in pending_rollups, are written with this commit every
@@ -351,6 +358,7 @@ void sitod::impl::on_ocr_done(ocr_job& job, std::string image_text) {
       if (job.text_topics.count(key) || ocr_off_tenants.count(t.tenant)) continue;
       mention_record r = record_of(*rs, snap, out, m, job.post_offset, job.ingested_at_ms, done_at);
       r.from_image = true;
+      persons->annotate(r, pair[1]);
       found.push_back(std::move(r));
     }
   };

@@ -49,6 +49,8 @@ result<std::unique_ptr<sitod>> sitod::create(const server_config& config) {
   so.rollup_retention_ms = config.stats.retention_days * 24 * 3600 * 1000;
   so.rollups = config.stats.rollups;
   SITO_ASSIGN_OR_RETURN(d.db, store::open(so));
+  d.persons = std::make_unique<person_directory>(*d.db);
+  SITO_RETURN_IF_ERROR(d.persons->load());
   spike_params sp;
   sp.z = config.alerts.z;
   sp.min_ratio = config.alerts.min_ratio;

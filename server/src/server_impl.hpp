@@ -34,6 +34,7 @@
 #include "semantic_stage.hpp"
 #include "net.hpp"
 #include "ocr_lane.hpp"
+#include "person_directory.hpp"
 #include "recent_posts.hpp"
 
 namespace sito::server {
@@ -171,6 +172,12 @@ struct ruleset_state {
 
 class session;
 
+/// One mention of a person's history, with its post.
+struct history_entry {
+  mention_record m;
+  post p;
+};
+
 struct sitod::impl {
   server_config config;
   std::unique_ptr<store> db;
@@ -306,6 +313,14 @@ struct sitod::impl {
   stream_stats stats;
   /// The near-duplicate detector over the matched posts (near_duplicate_stage.hpp).
   std::unique_ptr<near_duplicate_stage> near_dups;
+  /// Persons across platforms (person_directory.hpp): person_id on mentions, authors admin API.
+  std::unique_ptr<person_directory> persons;
+  /// The mentions of the person of `author` (all its member ids) from the
+  /// history index, newest first: matched at or after since_ms, offsets
+  /// below `before`, at most `limit`, each with its post (empty when the
+  /// log dropped it). Blocking: run it on `workers`.
+  result<std::vector<history_entry>> person_history(const std::string& tenant, const std::string& author,
+                                                    int64_t since_ms, size_t limit, uint64_t before = UINT64_MAX);
   /// Semantic tags decided by their examples (semantic_stage.hpp).
   std::unique_ptr<semantic_stage> semantic;
   /// Campaign alerts over the mentions' clusters (campaign_watch.hpp).
@@ -466,6 +481,8 @@ class session : public std::enable_shared_from_this<session> {
                   const std::vector<stream_stats::row>& rows, const std::vector<stream_alert>& alerts,
                   const std::vector<period_row>& periods, const std::string& zone);
   void on_backfill(uint64_t rid, const sito::wire::Backfill& m);
+  /// AuthorsLink, AuthorsUnlink, AuthorsHistory (authors_handler.cpp).
+  void on_authors(uint64_t rid, const sito::wire::Envelope& env);
   void send_topics_result(uint64_t rid, uint64_t version, const std::vector<topic_diagnostic>& diagnostics,
                           const std::vector<topic_spec>& topics);
   void pump();  ///< on the strand: deliver what credit allows
@@ -490,6 +507,7 @@ class session : public std::enable_shared_from_this<session> {
       return false;
     }
     bool alerts = false;           ///< also push spike alerts of these topics/tags
+    uint32_t history = 0;          ///< with each mention, up to this many previous mentions of its person
     bool first_posts_only = false; ///< skip near-duplicates: the first post of each cluster only
     /// An alert concerns this subscription: its topic is wanted (or all are)
     /// and, with tag filters, the alert's tag is under one of them.

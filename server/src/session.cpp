@@ -293,6 +293,11 @@ void session::handle(const Envelope& env, const std::vector<uint8_t>&) {
     case Message::Backfill:
       if (need(role::admin)) on_backfill(rid, *env.message_as_Backfill());
       return;
+    case Message::AuthorsLink:
+    case Message::AuthorsUnlink:
+    case Message::AuthorsHistory:
+      if (need(role::admin)) on_authors(rid, env);
+      return;
     default:
       send_error(rid, ErrorCode::InvalidArgument, std::string(EnumNameMessage(type)) + " is a server-to-client message",
                  EnumNameMessage(type));

@@ -215,6 +215,48 @@ class id_expiry final : public rocksdb::CompactionFilter {
   int64_t window_ms_;
 };
 
+/// authors' keys (store.hpp): `tenant \0 kind ...`.
+constexpr char k_author_link = 'L';
+constexpr char k_author_block = 'B';
+constexpr char k_author_history = 'H';
+
+std::string author_pair_key(const std::string& tenant, char kind, const std::string& a, const std::string& b) {
+  std::string k = tenant;
+  k.push_back('\0');
+  k.push_back(kind);
+  k += a;
+  k.push_back('\0');
+  k += b;
+  return k;
+}
+
+/// `tenant \0 H author \0`: the prefix of one author's history entries.
+std::string author_history_prefix(const std::string& tenant, const std::string& author) {
+  std::string k = tenant;
+  k.push_back('\0');
+  k.push_back(k_author_history);
+  k += author;
+  k.push_back('\0');
+  return k;
+}
+
+/// Drops history-index entries older than the mention retention (store.hpp).
+class history_expiry final : public rocksdb::CompactionFilter {
+ public:
+  explicit history_expiry(int64_t retention_ms) : retention_ms_(retention_ms) {}
+  bool Filter(int, const rocksdb::Slice& key, const rocksdb::Slice& value, std::string*, bool*) const override {
+    const std::string_view k = view(key);
+    const size_t nul = k.find('\0');
+    if (nul == std::string_view::npos || nul + 1 >= k.size() || k[nul + 1] != k_author_history) return false;
+    if (retention_ms_ <= 0 || value.size() != 8) return false;
+    return static_cast<int64_t>(from_be64(view(value))) < wall_clock_ms() - retention_ms_;
+  }
+  const char* Name() const override { return "sito.history_expiry"; }
+
+ private:
+  int64_t retention_ms_;
+};
+
 struct tenant_state {
   uint64_t first = 0;  ///< oldest retained mention offset
   uint64_t next = 0;   ///< one past the last assigned
@@ -359,6 +401,8 @@ struct store::impl {
   rocksdb::ColumnFamilyHandle* meta = nullptr;
   rocksdb::ColumnFamilyHandle* post_ids = nullptr;
   rocksdb::ColumnFamilyHandle* rollups = nullptr;
+  rocksdb::ColumnFamilyHandle* authors = nullptr;
+  std::unique_ptr<history_expiry> history_filter;  ///< authors' compaction filter; outlives db
   std::shared_ptr<detail::rollup_merge> rollup_merge = std::make_shared<detail::rollup_merge>();
   std::unique_ptr<detail::rollup_expiry> rollup_expiry;  ///< rollups' compaction filter; outlives db
   std::unique_ptr<id_expiry> expiry;  ///< post_ids' compaction filter; outlives db
@@ -401,6 +445,7 @@ struct store::impl {
     meta = handles[5];
     post_ids = handles[6];
     rollups = handles[7];
+    authors = handles[8];
     return ok_status();
   }
 
@@ -598,6 +643,10 @@ result<std::unique_ptr<store>> store::open(const store_options& options) {
   im.rollup_expiry = std::make_unique<detail::rollup_expiry>(options.rollup_retention_ms);
   rolls.compaction_filter = im.rollup_expiry.get();
   im.descs.emplace_back("rollups", rolls);
+  rocksdb::ColumnFamilyOptions auth = cfo;
+  im.history_filter = std::make_unique<history_expiry>(options.retention_ms);
+  auth.compaction_filter = im.history_filter.get();
+  im.descs.emplace_back("authors", auth);
   SITO_RETURN_IF_ERROR(im.open_db(false));
   SITO_RETURN_IF_ERROR(im.recover());
   SITO_RETURN_IF_ERROR(st->replay_rollups());
@@ -816,6 +865,10 @@ status store::impl::write_mentions(std::optional<uint64_t> new_watermark, std::s
     auto value = encode_stored_mention(m);
     added += key.size() + value.size();
     auto s = batch.Put(mentions, key, slice(value));
+    if (s.ok() && !m.author.empty() && m.author.find('\0') == std::string::npos)
+      s = batch.Put(authors, author_history_prefix(m.tenant, m.author) + be64(m.offset), be64(static_cast<uint64_t>(m.matched_at_ms)));
+    for (const auto& [a, b] : m.new_links)
+      if (s.ok()) s = batch.Put(authors, author_pair_key(m.tenant, k_author_link, a, b), rocksdb::Slice());
     if (!s.ok()) return from_rocks(s, "commit mentions");
   }
   if (rollup_cells != nullptr) {
@@ -966,6 +1019,115 @@ status store::read_mentions(const std::string& tenant, uint64_t from, size_t max
   }
   if (!it->status().ok()) return from_rocks(it->status(), "read mentions");
   return ok_status();
+}
+
+result<mention_record> store::read_mention(const std::string& tenant, uint64_t offset) const {
+  std::vector<mention_record> one;
+  SITO_RETURN_IF_ERROR(read_mentions(tenant, offset, 1, one));
+  if (one.empty() || one.front().offset != offset)
+    return not_found("store: mention " + tenant + "/" + std::to_string(offset) + " not retained");
+  return std::move(one.front());
+}
+
+// ---- authors ----------------------------------------------------------------------
+
+status store::write_author_links(const std::string& tenant, const author_link_change& change) {
+  auto& im = *impl_;
+  SITO_RETURN_IF_ERROR(check_tenant(tenant));
+  im.reopen_if_due();
+  std::shared_lock dl(im.db_mu);
+  if (im.db == nullptr) return im.closed();
+  rocksdb::WriteBatch batch;
+  rocksdb::Status s;
+  auto each = [&](const std::vector<std::pair<std::string, std::string>>& pairs, char kind, bool put) {
+    for (const auto& [a, b] : pairs) {
+      if (!s.ok()) return;
+      const std::string key = author_pair_key(tenant, kind, std::min(a, b), std::max(a, b));
+      s = put ? batch.Put(im.authors, key, rocksdb::Slice()) : batch.Delete(im.authors, key);
+    }
+  };
+  for (const auto* v : {&change.add, &change.remove, &change.block, &change.unblock})
+    for (const auto& [a, b] : *v)
+      if (a.find('\0') != std::string::npos || b.find('\0') != std::string::npos)
+        return invalid_argument("store: an author id contains NUL");
+  each(change.remove, k_author_link, false);
+  each(change.unblock, k_author_block, false);
+  each(change.add, k_author_link, true);
+  each(change.block, k_author_block, true);
+  if (!s.ok()) return from_rocks(s, "write author links");
+  if (batch.Count() == 0) return ok_status();
+  return im.write(batch, im.opt.sync_writes, "write author links");
+}
+
+status store::read_author_links(const std::function<void(const std::string& tenant, const std::string& a,
+                                                         const std::string& b, bool blocked)>& fn) const {
+  const auto& im = *impl_;
+  std::shared_lock dl(im.db_mu);
+  if (im.db == nullptr) return im.closed();
+  std::unique_ptr<rocksdb::Iterator> it(im.db->NewIterator(rocksdb::ReadOptions(), im.authors));
+  it->SeekToFirst();
+  while (it->Valid()) {
+    const std::string_view k = view(it->key());
+    const size_t nul = k.find('\0');
+    if (nul == std::string_view::npos || nul + 1 >= k.size()) {
+      it->Next();
+      continue;
+    }
+    const std::string tenant(k.substr(0, nul));
+    const char kind = k[nul + 1];
+    if (kind == k_author_history) {  // skip the tenant's whole history index
+      std::string next = tenant;
+      next.push_back('\0');
+      next.push_back(static_cast<char>(k_author_history + 1));
+      it->Seek(next);
+      continue;
+    }
+    const std::string_view rest = k.substr(nul + 2);
+    const size_t sep = rest.find('\0');
+    if ((kind == k_author_link || kind == k_author_block) && sep != std::string_view::npos)
+      fn(tenant, std::string(rest.substr(0, sep)), std::string(rest.substr(sep + 1)), kind == k_author_block);
+    it->Next();
+  }
+  if (!it->status().ok()) return from_rocks(it->status(), "read author links");
+  return ok_status();
+}
+
+result<std::vector<uint64_t>> store::author_mentions(const std::string& tenant, std::span<const std::string> authors,
+                                                     int64_t since_ms, size_t limit, uint64_t before) const {
+  const auto& im = *impl_;
+  SITO_RETURN_IF_ERROR(check_tenant(tenant));
+  std::shared_lock dl(im.db_mu);
+  if (im.db == nullptr) return im.closed();
+  std::vector<uint64_t> found;
+  if (limit == 0) return found;
+  // Each member's newest `limit` entries, then the newest `limit` of all.
+  const rocksdb::Snapshot* snap = im.db->GetSnapshot();
+  for (const std::string& author : authors) {
+    if (author.find('\0') != std::string::npos) continue;
+    const std::string lower = author_history_prefix(tenant, author);
+    std::string upper = lower;
+    upper.back() = '\1';
+    rocksdb::Slice lb(lower), ub(upper);
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snap;
+    ro.iterate_lower_bound = &lb;
+    ro.iterate_upper_bound = &ub;
+    std::unique_ptr<rocksdb::Iterator> it(im.db->NewIterator(ro, im.authors));
+    size_t n = 0;
+    for (it->SeekForPrev(before == 0 ? lower : lower + be64(before - 1)); it->Valid() && n < limit; it->Prev(), ++n) {
+      if (static_cast<int64_t>(from_be64(view(it->value()))) < since_ms) break;  // older ones follow
+      found.push_back(mention_key_offset(view(it->key())));
+    }
+    if (!it->status().ok()) {
+      im.db->ReleaseSnapshot(snap);
+      return from_rocks(it->status(), "read author history");
+    }
+  }
+  im.db->ReleaseSnapshot(snap);
+  std::sort(found.begin(), found.end(), std::greater<>());
+  found.erase(std::unique(found.begin(), found.end()), found.end());
+  if (found.size() > limit) found.resize(limit);
+  return found;
 }
 
 uint64_t store::next_mention_offset(const std::string& tenant) const {

@@ -49,6 +49,7 @@ void session::on_subscribe(uint64_t rid, const Subscribe& m) {
   s.credit = m.initial_credit();
   s.alerts = m.alerts();
   s.first_posts_only = m.first_posts_only();
+  s.history = std::min<uint32_t>(m.history(), 100);
   const uint64_t start = s.next;
   const std::string name = s.name;
   subs_[name] = std::move(s);
@@ -135,6 +136,8 @@ struct delivered_posts {
   recent_posts::view_type recent;
   std::vector<post> read;
   std::vector<const post*> of;  ///< by mention
+  /// Subscribe.history: by mention, the person's previous mentions.
+  std::vector<std::vector<history_entry>> history;
 };
 }  // namespace
 
@@ -152,7 +155,8 @@ void session::pump() {
     const size_t want = static_cast<size_t>(std::min<uint64_t>(sub.credit, max_mentions_per_frame));
     auto self = shared_from_this();
     const std::string sub_name = name;
-    net::post(server_.workers, [self, sub_name, from, want] {
+    const uint32_t history = sub.history;
+    net::post(server_.workers, [self, sub_name, from, want, history] {
       // Read mentions (some may be filtered out) and their posts, off the I/O threads.
       // A post the matcher committed lately comes from its batch, kept in
       // memory (recent_posts.hpp); older ones, and those with images, from
@@ -178,6 +182,17 @@ void session::pump() {
           }
           posts->of.push_back(p);
         }
+        if (history > 0) {
+          // The history pane: the person's mentions before this one (a
+          // history that cannot be read is left empty, never holding up delivery).
+          posts->history.resize(mentions->size());
+          for (size_t k = 0; k < mentions->size(); ++k) {
+            const auto& m = (*mentions)[k];
+            auto h = self->server_.person_history(self->tenant_, person_directory::author_key(*posts->of[k]), 0,
+                                                  history, m.offset);
+            if (h.ok()) posts->history[k] = std::move(h).value();
+          }
+        }
       }
       net::post(self->strand_, [self, sub_name, mentions, posts, next] {
         auto it = self->subs_.find(sub_name);
@@ -189,7 +204,13 @@ void session::pump() {
         for (size_t k = 0; k < mentions->size(); ++k) {
           const auto& m = (*mentions)[k];
           if (!s.wants(m)) continue;
-          out.push_back(mention_to_wire(b, m, posts->of[k]));
+          mention_history_offset hv;
+          if (!posts->history.empty() && !posts->history[k].empty()) {
+            std::vector<fb::Offset<Mention>> hs;
+            for (const auto& h : posts->history[k]) hs.push_back(mention_to_wire(b, h.m, &h.p));
+            hv = b.CreateVector(hs);
+          }
+          out.push_back(mention_to_wire(b, m, posts->of[k], hv));
         }
         if (next > s.next) {
           s.next = next;

@@ -64,6 +64,7 @@ mention_record mention_from_wire(const sito::wire::Mention& w) {
   m.wom = w.wom();
   m.duplicate_of = str(w.duplicate_of());
   m.duplicates = w.duplicates();
+  m.person_id = str(w.person_id());
   return m;
 }
 
@@ -82,7 +83,7 @@ std::vector<uint8_t> release(flatbuffers::FlatBufferBuilder& b) {
 }  // namespace
 
 flatbuffers::Offset<sito::wire::Mention> mention_to_wire(flatbuffers::FlatBufferBuilder& b, const mention_record& m,
-                                                         const post* p) {
+                                                         const post* p, mention_history_offset history) {
   auto tenant = opt_string(b, m.tenant);
   auto topic = opt_string(b, m.topic);
   flatbuffers::Offset<sito::wire::Post> wp;
@@ -101,6 +102,7 @@ flatbuffers::Offset<sito::wire::Mention> mention_to_wire(flatbuffers::FlatBuffer
   auto tags = opt_strings(b, m.tags);
   auto sentiment_source = opt_string(b, m.sentiment_source);
   auto duplicate_of = opt_string(b, m.duplicate_of);
+  auto person_id = opt_string(b, m.person_id);
   sito::wire::MentionBuilder mb(b);
   mb.add_sentiment(static_cast<sito::wire::Sentiment>(m.sentiment));
   mb.add_sentiment_source(sentiment_source);
@@ -121,6 +123,8 @@ flatbuffers::Offset<sito::wire::Mention> mention_to_wire(flatbuffers::FlatBuffer
   mb.add_snapshot_version(m.snapshot_version);
   mb.add_duplicate_of(duplicate_of);
   mb.add_duplicates(m.duplicates);
+  mb.add_person_id(person_id);
+  if (!history.IsNull()) mb.add_history(history);
   return mb.Finish();
 }
 

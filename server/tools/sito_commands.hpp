@@ -49,7 +49,7 @@ struct remote {
 int run_publish(const remote& r, const std::string& path, size_t batch_size);
 int run_subscribe(const remote& r, const std::string& name, const std::vector<std::string>& topics,
                   const std::vector<std::string>& tags, const std::string& from, uint64_t count, bool commit,
-                  bool alerts, bool first_posts_only);
+                  bool alerts, bool first_posts_only, uint32_t history = 0);
 /// `args`: list | upsert FILE | delete ID...
 int run_topics(const remote& r, const std::vector<std::string>& args);
 /// `sito stats --by …`: one JSON line per bucket.
@@ -58,6 +58,18 @@ int run_stats(const remote& r);
 int run_backfill(const remote& r, const std::string& topic);
 int run_validate_remote(const remote& r, const std::string& query, bool with_channels);
 int run_explain_remote(const remote& r, const std::string& topic, std::string post_arg);
+/// `sito authors link A B` / `unlink A [B]`: the person after, as one JSON
+/// object {"person_id", "members", "links": [[a, b], ...]}.
+int run_authors_link(const remote& r, const std::string& a, const std::string& b);
+int run_authors_unlink(const remote& r, const std::string& author, const std::string& other);
+struct history_request {
+  std::string author;
+  std::string since;   ///< empty: any time
+  uint32_t limit = 100;
+};
+/// `sito authors history`: one JSON line per mention, newest first (the
+/// mention form of `sito subscribe`), after a first line {"person_id", "members", "links"}.
+int run_authors_history(const remote& r, const history_request& q);
 /// Prints "sito: <message>" on stderr; returns 2.
 int fail(const status& st);
 

@@ -12,13 +12,14 @@
 // --tls and --ca FILE when sitod speaks TLS):
 //   sito publish FILE.jsonl [--batch N]
 //   sito subscribe --name N [--topic ID]... [--tag PATH]... [--from latest|committed|offset:N|time:MS]
-//                  [--count N] [--commit] [--alerts] [--first-posts-only]
+//                  [--count N] [--commit] [--alerts] [--first-posts-only] [--history N]
 //   sito topics list | upsert FILE | delete ID...
 //   sito validate --remote 'QUERY' [--with-channels]
 //   sito explain --topic ID --post JSON|@FILE           (no --topics: sitod's topic)
 //   sito stats [--topic ID [--tag PATH]] [--from T --to T --by hour|day|week|month|all]
 //              [--among ID,ID|GROUP] [--tz ZONE]
 //   sito backfill --topic ID
+//   sito authors link A B | unlink A [B] | history --author A [--since T] [--limit N]
 // Mentions go to stdout as JSON lines; problems go to stderr as JSON lines
 // (match, publish) or as caret diagnostics (validate). Exit codes: 0 ok,
 // 1 the query is invalid / a topic failed to compile / a post was rejected,
@@ -129,6 +130,27 @@ int main(int argc, char** argv) {
   auto* backfill = app.add_subcommand("backfill", "run a topic over the retained post log (mentions marked backfill)");
   backfill->add_option("--topic", backfill_topic, "topic id")->required();
   add_remote(backfill);
+  // One author across platforms (README): link, unlink, history.
+  auto* authors = app.add_subcommand("authors", "one person across platforms: link A B | unlink A [B] | history --author A");
+  authors->require_subcommand(1);
+  std::vector<std::string> link_ids, unlink_ids;
+  auto* authors_link = authors->add_subcommand("link", "record that two author ids (platform:id) are one person");
+  authors_link->add_option("ids", link_ids, "A B")->required()->expected(2);
+  add_remote(authors_link);
+  auto* authors_unlink = authors->add_subcommand(
+      "unlink", "split an author id out of its person (every link of A), or remove the one link A-B");
+  authors_unlink->add_option("ids", unlink_ids, "A [B]")->required()->expected(1, 2);
+  add_remote(authors_unlink);
+  sito::tool::history_request history;
+  auto* authors_history = authors->add_subcommand("history", "the person's mentions on every platform, newest first (JSON lines)");
+  authors_history->add_option("--author", history.author, "an author id of the person, platform:id")->required();
+  authors_history->add_option("--since", history.since, "matched since: -7d, -12h, 2026-11-01, 2026-11-01T10:00, Unix seconds");
+  authors_history->add_option("--limit", history.limit, "at most N mentions (default 100)")->check(CLI::Range(1, 10000));
+  add_remote(authors_history);
+  uint32_t sub_history = 0;
+  subscribe->add_option("--history", sub_history,
+                        "with each mention, up to N previous mentions of its person across platforms (\"history\")")
+      ->check(CLI::Range(0, 100));
   CLI11_PARSE(app, argc, argv);
 
   std::optional<tbb::global_control> limit;
@@ -141,7 +163,10 @@ int main(int argc, char** argv) {
   }
   if (*publish) return run_publish(server, publish_path, batch_size);
   if (*subscribe) return run_subscribe(server, sub_name, sub_topics, sub_tags, sub_from, sub_count, sub_commit, sub_alerts,
-                                     sub_first_posts_only);
+                                     sub_first_posts_only, sub_history);
+  if (*authors_link) return run_authors_link(server, link_ids[0], link_ids[1]);
+  if (*authors_unlink) return run_authors_unlink(server, unlink_ids[0], unlink_ids.size() > 1 ? unlink_ids[1] : "");
+  if (*authors_history) return run_authors_history(server, history);
   if (*topics_cmd) return run_topics(server, topics_args);
   if (*stats) {
     if (!period.by.empty()) return run_periods(server, period);

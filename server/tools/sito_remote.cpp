@@ -145,7 +145,7 @@ int run_publish(const remote& r, const std::string& path, size_t batch_size) {
 
 int run_subscribe(const remote& r, const std::string& name, const std::vector<std::string>& topics,
                   const std::vector<std::string>& tags, const std::string& from, uint64_t count, bool commit,
-                  bool alerts, bool first_posts_only) {
+                  bool alerts, bool first_posts_only, uint32_t history) {
   sito::client::connection_options o;
   auto probe = connect_remote(r, sito::client::role::subscriber);  // fail fast with a clear message
   if (!probe.ok()) return fail(probe.error());
@@ -162,6 +162,7 @@ int run_subscribe(const remote& r, const std::string& name, const std::vector<st
   s.tags = tags;
   s.alerts = alerts;
   s.first_posts_only = first_posts_only;
+  s.history = history;
   if (from == "latest") s.start = sito::client::start_from::latest;
   else if (from == "committed") s.start = sito::client::start_from::committed;
   else if (from.rfind("offset:", 0) == 0) { s.start = sito::client::start_from::offset; s.offset = std::strtoull(from.c_str() + 7, nullptr, 10); }
@@ -268,6 +269,43 @@ int run_backfill(const remote& r, const std::string& topic) {
   auto res = (*c)->backfill(topic);
   if (!res.ok()) return fail(res.error());
   std::cout << json{{"topic", topic}, {"posts_scanned", res->first}, {"mentions", res->second}}.dump() << "\n";
+  return 0;
+}
+
+namespace {
+json person_json(const sito::client::person& p) {
+  json links = json::array();
+  for (const auto& [a, b] : p.links) links.push_back(json::array({a, b}));
+  return json{{"person_id", p.person_id}, {"members", p.members}, {"links", links}};
+}
+}  // namespace
+
+int run_authors_link(const remote& r, const std::string& a, const std::string& b) {
+  auto c = connect_remote(r, sito::client::role::admin);
+  if (!c.ok()) return fail(c.error());
+  auto p = (*c)->link_authors(a, b);
+  if (!p.ok()) return fail(p.error());
+  std::cout << person_json(*p).dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+  return 0;
+}
+
+int run_authors_unlink(const remote& r, const std::string& author, const std::string& other) {
+  auto c = connect_remote(r, sito::client::role::admin);
+  if (!c.ok()) return fail(c.error());
+  auto p = (*c)->unlink_authors(author, other);
+  if (!p.ok()) return fail(p.error());
+  std::cout << person_json(*p).dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+  return 0;
+}
+
+int run_authors_history(const remote& r, const history_request& q) {
+  auto c = connect_remote(r, sito::client::role::admin);
+  if (!c.ok()) return fail(c.error());
+  auto p = (*c)->author_history(q.author, q.since, q.limit);
+  if (!p.ok()) return fail(p.error());
+  std::cout << person_json(*p).dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+  for (const auto& m : p->mentions)
+    std::cout << mention_json(m).dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
   return 0;
 }
 

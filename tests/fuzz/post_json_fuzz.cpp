@@ -1,5 +1,7 @@
 // libFuzzer: the JSONL post decoder and the scan path behind it. Any bytes
-// give a post or an error; a decoded post scans without crashing.
+// give a post or an error; a decoded post scans without crashing; its
+// author.links are each well-formed (author_link_error) and survive the
+// JSON round trip.
 #include <cstdint>
 #include <memory>
 #include <string_view>
@@ -19,6 +21,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static sito::batch_scanner scanner(snap);
   auto p = sito::post_from_json(std::string_view(reinterpret_cast<const char*>(data), size));
   if (!p.ok()) return 0;
+  for (const auto& link : p->author.links)
+    if (!sito::author_link_error(link).empty()) __builtin_trap();
+  if (!p->author.links.empty()) {
+    auto back = sito::post_from_json(sito::post_to_json(*p));
+    if (!back.ok() || back->author.links != p->author.links) __builtin_trap();
+  }
   sito::scan_output out;
   scanner.scan_serial(std::span<const sito::post>(&*p, 1), out);
   return 0;

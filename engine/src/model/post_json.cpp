@@ -140,7 +140,7 @@ result<post> post_from_json(std::string_view text, std::vector<std::string>* unk
   if (auto it = obj.find("author"); it != obj.end() && !it->is_null()) {
     if (!it->is_object()) return invalid_argument("field 'author' must be an object");
     const json& a = *it;
-    note_unknown(a, {"id", "handle", "name", "gender", "country", "city", "verified", "followers", "age"}, "author.", p,
+    note_unknown(a, {"id", "handle", "name", "gender", "country", "city", "verified", "followers", "age", "links"}, "author.", p,
                  unknown_names);
     SITO_RETURN_IF_ERROR(read_string(a, "id", p.author.id));
     SITO_RETURN_IF_ERROR(read_string(a, "handle", p.author.handle));
@@ -156,6 +156,19 @@ result<post> post_from_json(std::string_view text, std::vector<std::string>* unk
     if (a.contains("age") && !a["age"].is_null()) {
       if (age < 0 || age > 200) return out_of_range("field 'age' must be between 0 and 200");
       p.author.age = static_cast<int32_t>(age);
+    }
+    if (auto l = a.find("links"); l != a.end() && !l->is_null()) {
+      if (!l->is_array()) return invalid_argument("field 'author.links' must be an array of strings");
+      if (l->size() > max_author_links)
+        return out_of_range("field 'author.links' has " + std::to_string(l->size()) +
+                            " entries, more than the limit of " + std::to_string(max_author_links));
+      for (size_t i = 0; i < l->size(); ++i) {
+        const json& e = (*l)[i];
+        if (!e.is_string()) return invalid_argument("field 'author.links[" + std::to_string(i) + "]' must be a string");
+        p.author.links.push_back(e.get<std::string>());
+        if (auto why = author_link_error(p.author.links.back()); !why.empty())
+          return invalid_argument("field 'author.links[" + std::to_string(i) + "]' " + why);
+      }
     }
   }
   return p;
@@ -191,6 +204,7 @@ std::string post_to_json(const post& p) {
   if (p.author.followers) a["followers"] = *p.author.followers;
   if (p.author.age) a["age"] = *p.author.age;
   if (p.author.verified) a["verified"] = true;
+  if (!p.author.links.empty()) a["links"] = p.author.links;
   if (!a.empty()) obj["author"] = a;
   return obj.dump(-1, ' ', false, json::error_handler_t::replace);
 }

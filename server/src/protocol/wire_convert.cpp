@@ -16,7 +16,7 @@ constexpr uint32_t k_max_wire_images = 65'535;
 
 bool author_is_empty(const author_info& a) {
   return a.id.empty() && a.handle.empty() && a.name.empty() && !a.followers && !a.verified && a.gender.empty() &&
-         !a.age && a.country.empty() && a.city.empty();
+         !a.age && a.country.empty() && a.city.empty() && a.links.empty();
 }
 
 }  // namespace
@@ -57,6 +57,7 @@ post post_from_wire(const sito::wire::Post& w) {
     if (a->age() != -1) p.author.age = a->age();
     p.author.country = str(a->country());
     p.author.city = str(a->city());
+    p.author.links = strings(a->links());
   }
   p.published_at = w.published_at();
   p.lang = str(w.lang());
@@ -96,8 +97,9 @@ flatbuffers::Offset<sito::wire::Post> post_to_wire(flatbuffers::FlatBufferBuilde
     auto gender = opt_string(b, a.gender);
     auto country = opt_string(b, a.country);
     auto city = opt_string(b, a.city);
+    auto links = opt_strings(b, a.links);
     author = sito::wire::CreateAuthor(b, aid, handle, name, a.followers.value_or(-1), a.verified, gender,
-                                      a.age.value_or(-1), country, city);
+                                      a.age.value_or(-1), country, city, links);
   }
   auto lang = opt_string(b, p.lang);
   auto title = opt_string(b, p.title);

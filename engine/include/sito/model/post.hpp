@@ -26,7 +26,21 @@ struct author_info {
   std::optional<int32_t> age;
   std::string country;  ///< e.g. "RU"
   std::string city;
+  /// Ids of the same person on other platforms, as `platform:id` (e.g.
+  /// "tg:555", "crm:8812"): what a vendor or a CRM knows. sitod joins them
+  /// into one person (README "One author across platforms"); validate_post
+  /// checks their form (author_link_error).
+  std::vector<std::string> links;
 };
+
+/// The most links one author may carry, and the longest link.
+inline constexpr size_t max_author_links = 32;
+inline constexpr size_t max_author_link_bytes = 256;
+
+/// Why `link` is not a valid author id of the `platform:id` form (empty
+/// when it is): a platform of [a-z0-9_.-], a colon, then an id of valid
+/// UTF-8 without control characters, at most max_author_link_bytes in all.
+std::string author_link_error(std::string_view link);
 
 /// One inline image of a post (DESIGN §2): PNG, JPEG or WebP bytes. The
 /// engine never decodes them; the OCR lane (sito::enrich) does.
@@ -73,8 +87,9 @@ struct post_limits {
 
 /// Checks the fields a scan relies on: a non-empty id, valid UTF-8 in
 /// every text field, no field above the limit, no more images than
-/// max_images and none larger than max_image_bytes. The message names the
-/// field (`images[3]`) and, for UTF-8, the byte offset.
+/// max_images and none larger than max_image_bytes, at most max_author_links
+/// author links, each of the `platform:id` form. The message names the
+/// field (`images[3]`, `author.links[1]`) and, for UTF-8, the byte offset.
 status validate_post(const post& p, const post_limits& limits = {});
 
 /// Parses one JSON object with the field names of DESIGN §2 (`author` is an

@@ -150,7 +150,21 @@ struct mention {
   /// a cluster (and any post that is not a near-duplicate).
   std::string duplicate_of;
   uint64_t duplicates = 0;        ///< with duplicate_of: the cluster's size so far, this post included
+  /// The person of the post's author when it matched (README "One author
+  /// across platforms"): the smallest author id of the person's set; empty
+  /// when the post has no author.
+  std::string person_id;
   post p;                         ///< the post (image bytes are not delivered; image_text is)
+  /// subscription_options::history: the person's previous mentions, newest first.
+  std::vector<mention> history;
+};
+
+/// A person across platforms and, from author_history, its mentions.
+struct person {
+  std::string person_id;
+  std::vector<std::string> members;                          ///< author ids, sorted
+  std::vector<std::pair<std::string, std::string>> links;    ///< the recorded links among them
+  std::vector<mention> mentions;                             ///< author_history: newest first
 };
 
 /// An alert on the mention stream (sitod's stream_stats.hpp). A spike: a
@@ -220,6 +234,10 @@ struct subscription_options {
   /// Near-duplicates (mentions with duplicate_of) are not delivered: of a
   /// repost wave, only the first post of each cluster arrives.
   bool first_posts_only = false;
+  /// With each mention, up to this many previous mentions of its person
+  /// across platforms (mention::history; at most 100): a support desk's
+  /// history pane.
+  uint32_t history = 0;
 };
 
 /// A tenant's Stats: counters, rolling aggregates per topic and tag, and
@@ -275,6 +293,18 @@ class connection {
   /// in [from_ms, to_ms]); the mentions go to the tenant's stream marked
   /// backfill. Returns (posts scanned, mentions produced).
   result<std::pair<uint64_t, uint64_t>> backfill(const std::string& topic, int64_t from_ms = 0, int64_t to_ms = 0);
+  /// Authors across platforms (README "One author across platforms"), admin:
+  /// records that a and b (`platform:id`) are one person; the person after.
+  result<person> link_authors(const std::string& a, const std::string& b);
+  /// Removes every link of `author` (other empty) or the one link
+  /// author–other, and blocks it against posts; the person of `author` after.
+  result<person> unlink_authors(const std::string& author, const std::string& other = {});
+  /// The person of `author` and its mentions on every platform, newest
+  /// first: matched at or after `since` (empty: any; -7d, 2026-11-01,
+  /// Unix seconds, ... as period_request::from, in the tenant's zone),
+  /// offsets below `before` (0: any), at most `limit` (0: 100).
+  result<person> author_history(const std::string& author, const std::string& since = {}, uint32_t limit = 0,
+                                uint64_t before = 0);
   status ping();
 
   // Low-level subscription calls; prefer `subscriber`.

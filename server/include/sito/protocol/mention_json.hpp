@@ -29,7 +29,10 @@ namespace sito::protocol {
 ///  "sentiment_source", "priority" (one decimal), "processed", "wom",
 ///  "from_image", "highlights": [{"field","start","end","term"}],
 ///  "snapshot_version", "ingested_at_ms", "matched_at_ms", "post": {...}}
-/// and, on a near-duplicate only, "duplicate_of" and "duplicates".
+/// and, on a near-duplicate only, "duplicate_of" and "duplicates"; when the
+/// post has an author, "person_id" (README "One author across platforms");
+/// a client mention delivered with its person's history (Subscribe.history),
+/// "history": [mention, ...], newest first.
 template <class Mention>
 nlohmann::json mention_json(const Mention& m, const post& p) {
   using json = nlohmann::json;
@@ -56,6 +59,14 @@ nlohmann::json mention_json(const Mention& m, const post& p) {
   if (!m.duplicate_of.empty()) {
     j["duplicate_of"] = m.duplicate_of;
     j["duplicates"] = m.duplicates;
+  }
+  if (!m.person_id.empty()) j["person_id"] = m.person_id;
+  if constexpr (requires { m.history; }) {
+    if (!m.history.empty()) {
+      json h = json::array();
+      for (const auto& e : m.history) h.push_back(mention_json(e, e.p));
+      j["history"] = std::move(h);
+    }
   }
   return j;
 }

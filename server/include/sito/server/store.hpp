@@ -8,6 +8,10 @@
 //   meta       "matched_watermark", "next_post", "next_mention/<tenant>", ...
 //   post_ids   producer tenant \0 source \0 post id      → offset, content fingerprint, ingested_at_ms
 //   rollups    tenant, topic, tag (length-prefixed), hour → rollup_cell (merge operands; rollups.hpp)
+//   authors    tenant \0 'L' a \0 b  → "" (a recorded author link, a < b)
+//              tenant \0 'B' a \0 b  → "" (a link an admin removed: blocked)
+//              tenant \0 'H' author \0 mention offset (be64) → matched_at_ms (be64):
+//              the history index, written with the mentions (author_graph.hpp)
 //
 // Guarantees:
 //   * append_posts() returns after a synced WAL write: an acknowledged post
@@ -39,6 +43,13 @@
 //     posts, so a re-send after a crash finds exactly what was acknowledged
 //     or durable. Id records older than the window are dropped by a
 //     compaction filter; a bloom filter keeps the lookup of a new id cheap.
+//
+//   * The history index is keyed by author id, not by person: a merge or a
+//     split of persons re-keys nothing (a person's history reads the index
+//     of each member id). Its entries go in the WriteBatch of the mentions
+//     they index, with the links first recorded by those mentions' posts.
+//     Entries older than retention_ms are dropped by a compaction filter;
+//     one whose mention retention dropped by size is skipped on reading.
 //
 //   * Disk full and I/O errors: a write RocksDB cannot make fails with
 //     `unavailable` (it is not acknowledged) and RocksDB stops taking
@@ -180,6 +191,26 @@ class store {
   uint64_t first_mention_offset(const std::string& tenant) const;  ///< oldest retained
   /// First offset whose matched_at_ms >= time_ms (next_mention_offset when none).
   result<uint64_t> mention_offset_at(const std::string& tenant, int64_t time_ms) const;
+
+  /// The mention at `offset`, not_found when not retained.
+  result<mention_record> read_mention(const std::string& tenant, uint64_t offset) const;
+
+  // ---- authors (README "One author across platforms") -------------------
+  /// One synced write of link changes of a tenant: `add` and `remove` the
+  /// links (a, b), `block` and `unblock` the pairs. Ids must not contain NUL.
+  struct author_link_change {
+    std::vector<std::pair<std::string, std::string>> add, remove, block, unblock;
+  };
+  status write_author_links(const std::string& tenant, const author_link_change& change);
+  /// Every stored link and block, tenant by tenant.
+  status read_author_links(const std::function<void(const std::string& tenant, const std::string& a,
+                                                    const std::string& b, bool blocked)>& fn) const;
+  /// From the history index: the offsets of the mentions of `authors`
+  /// with offset < before and matched_at_ms >= since_ms, newest first, at
+  /// most `limit`.
+  result<std::vector<uint64_t>> author_mentions(const std::string& tenant, std::span<const std::string> authors,
+                                                int64_t since_ms, size_t limit,
+                                                uint64_t before = UINT64_MAX) const;
 
   // ---- subscriptions ----------------------------------------------------
   status commit_offset(const std::string& tenant, const std::string& subscription, uint64_t offset);

@@ -53,6 +53,14 @@ struct mention_record {
   /// empty and 0 for the first post of a cluster and for a post never checked.
   std::string duplicate_of;
   uint64_t duplicates = 0;
+  /// The person of the post's author when matched (author_graph.hpp): the
+  /// smallest author id of its set; empty when the post has no author.
+  std::string person_id;
+  /// In memory only: the author id the history index files the mention
+  /// under (empty: none), and the links its post recorded first for this
+  /// tenant, which the store writes with the mention.
+  std::string author;
+  std::vector<std::pair<std::string, std::string>> new_links;
   /// In memory only (neither stored nor sent): the post's near-duplicate
   /// cluster as campaign alerts count it; id 0 when the post was not indexed.
   struct cluster_ref {
@@ -68,9 +76,11 @@ std::vector<uint8_t> encode_stored_mention(const mention_record& m);
 /// Decodes (and verifies) a store.StoredMention buffer.
 result<mention_record> decode_stored_mention(std::span<const uint8_t> bytes);
 
+/// Mention.history: the person's previous mentions, built before the mention.
+using mention_history_offset = flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<sito::wire::Mention>>>;
 /// A wire Mention for delivery; `p` may be null (post omitted).
 flatbuffers::Offset<sito::wire::Mention> mention_to_wire(flatbuffers::FlatBufferBuilder& b, const mention_record& m,
-                                                         const post* p);
+                                                         const post* p, mention_history_offset history = {});
 
 /// Serializes a post with its log metadata as a finished store.StoredPost buffer.
 std::vector<uint8_t> encode_stored_post(const post& p, uint64_t offset, int64_t ingested_at_ms,
