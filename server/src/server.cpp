@@ -117,6 +117,13 @@ result<std::unique_ptr<sitod>> sitod::create(const server_config& config) {
     if (const post* p = recent_posts::find(recent, offset)) return *p;
     SITO_ASSIGN_OR_RETURN(stored_post stored, dp->db->read_post(offset));
     return std::move(stored.p);
+  }, [dp = &d](const std::string& tenant, const post& p, uint64_t before, uint32_t n) {
+    // A webhook's history pane; one that cannot be read is left empty.
+    std::vector<outgoing_mention> out;
+    auto h = dp->person_history(tenant, person_directory::author_key(p), 0, n, before);
+    if (h.ok())
+      for (auto& e : *h) out.push_back({std::move(e.m), std::move(e.p), {}});
+    return out;
   });
   d.campaigns = std::make_unique<campaign_watch>(config.near_duplicates.window_ms);
   d.campaigns->set_tenants(config.tenants);

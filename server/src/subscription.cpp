@@ -155,8 +155,11 @@ void session::pump() {
     const size_t want = static_cast<size_t>(std::min<uint64_t>(sub.credit, max_mentions_per_frame));
     auto self = shared_from_this();
     const std::string sub_name = name;
-    const uint32_t history = sub.history;
-    net::post(server_.workers, [self, sub_name, from, want, history] {
+    // The history pane reads the index per mention: only for those the
+    // subscription wants (its filters are fixed once subscribed).
+    std::shared_ptr<const subscription> pane;
+    if (sub.history > 0) pane = std::make_shared<const subscription>(sub);
+    net::post(server_.workers, [self, sub_name, from, want, pane] {
       // Read mentions (some may be filtered out) and their posts, off the I/O threads.
       // A post the matcher committed lately comes from its batch, kept in
       // memory (recent_posts.hpp); older ones, and those with images, from
@@ -182,14 +185,15 @@ void session::pump() {
           }
           posts->of.push_back(p);
         }
-        if (history > 0) {
+        if (pane) {
           // The history pane: the person's mentions before this one (a
           // history that cannot be read is left empty, never holding up delivery).
           posts->history.resize(mentions->size());
           for (size_t k = 0; k < mentions->size(); ++k) {
             const auto& m = (*mentions)[k];
+            if (!pane->wants(m)) continue;
             auto h = self->server_.person_history(self->tenant_, person_directory::author_key(*posts->of[k]), 0,
-                                                  history, m.offset);
+                                                  pane->history, m.offset);
             if (h.ok()) posts->history[k] = std::move(h).value();
           }
         }

@@ -193,6 +193,51 @@ TEST_F(Connectors, WebhookGetsEveryMatchingMentionInOrderThrough500And429) {
   EXPECT_TRUE(caught_up) << "the filtered-out mentions at the end are passed too";
 }
 
+TEST_F(Connectors, AWebhooksHistoryPaneCarriesThePersonsEarlierMentionsAcrossPlatforms) {
+  // README "One author across platforms": `history: 2` on a webhook.
+  fake_http_destination dest;
+  auto c = webhook(dest.url("/desk"));
+  c.filter.clear();
+  c.history = 2;
+  connectors_ = {c};
+  start();
+  upsert(courier_topics());
+  auto make = [](const std::string& id, const std::string& source, const std::string& author,
+                 std::vector<std::string> links) {
+    post p;
+    p.id = id;
+    p.source = source;
+    p.text = "курьер опоздал " + id;
+    p.author.id = author;
+    p.author.links = std::move(links);
+    return p;
+  };
+  publish({make("a", "vk", "1", {}), make("b", "tg", "2", {"vk:1"}), make("c", "vk", "3", {}),
+           make("d", "vk", "1", {})});
+  std::vector<json> got;
+  ASSERT_TRUE(dest.wait_for([&] {
+    got.clear();
+    for (const auto& q : dest.requests())
+      if (q.answered / 100 == 2)
+        for (const auto& m : json::parse(q.body)) got.push_back(m);
+    return got.size() >= 4;
+  }, 30s));
+  ASSERT_EQ(got.size(), 4u);
+  auto history_ids = [](const json& m) {
+    std::vector<std::string> ids;
+    if (m.contains("history"))
+      for (const auto& h : m["history"]) ids.push_back(h["post_id"]);
+    return ids;
+  };
+  EXPECT_EQ(got[0]["post_id"], "a");
+  EXPECT_TRUE(history_ids(got[0]).empty());
+  EXPECT_EQ(got[1]["person_id"], "tg:2");
+  EXPECT_EQ(history_ids(got[1]), std::vector<std::string>{"a"}) << "vk:1 is tg:2's other id";
+  EXPECT_TRUE(history_ids(got[2]).empty()) << "vk:3 is someone else";
+  EXPECT_EQ(history_ids(got[3]), (std::vector<std::string>{"b", "a"})) << "newest first, at most 2";
+  EXPECT_EQ(got[3]["history"][0]["post"]["author"]["links"], json::parse(R"(["vk:1"])"));
+}
+
 TEST_F(Connectors, NoMentionLostAcrossARestart) {
   fake_http_destination dest;
   dest.set_default({503, "down"});

@@ -258,6 +258,11 @@ TEST(ConnectorConfig, BadConfigNamesTheKey) {
   expect_error("{name: t, kind: telegram, chat_id: '1', bot_token_env: SITO_TEST_UNSET_VARIABLE}",
                "bot_token_env: the environment variable 'SITO_TEST_UNSET_VARIABLE' is not set");
   expect_error("{name: w, kind: webhook, url: 'http://x/', rate: {messages: 1}}", "tenants[0].connectors[0].rate: expected both");
+  expect_error("{name: w, kind: webhook, url: 'http://x/', history: 101}", "tenants[0].connectors[0].history: expected a whole number 0..100");
+  expect_error("{name: s, kind: slack, url: 'http://x/', history: 2}", "tenants[0].connectors[0].history: not a key of a slack connector");
+  auto pane = parse_config(tenant_yaml("{name: w, kind: webhook, url: 'http://x/', history: 3}"), "sitod.yaml");
+  ASSERT_TRUE(pane.ok()) << pane.error().message();
+  EXPECT_EQ(pane->tenants[0].connectors[0].history, 3u);
   auto dup = parse_config("tenants:\n  - name: acme\n    connectors:\n      - {name: a, kind: webhook, url: 'http://x/'}\n"
                           "      - {name: a, kind: slack, url: 'http://y/'}\n", "sitod.yaml");
   ASSERT_FALSE(dup.ok());

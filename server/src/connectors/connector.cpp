@@ -20,9 +20,11 @@ constexpr std::chrono::milliseconds max_retry_after{3'600'000};
 
 std::string connector_offset_key(const std::string& name) { return std::string(connector_offset_prefix) + name; }
 
-connector::connector(store& db, post_lookup posts, std::string tenant, connector_config config, mention_filter filter)
+connector::connector(store& db, post_lookup posts, std::string tenant, connector_config config, mention_filter filter,
+                     history_lookup history)
     : db_(db),
       posts_(std::move(posts)),
+      history_(std::move(history)),
       tenant_(std::move(tenant)),
       config_(std::move(config)),
       filter_(std::move(filter)),
@@ -184,7 +186,9 @@ bool connector::read_more(std::vector<outgoing_mention>& out, size_t max, uint64
     post body = p.ok() ? std::move(*p) : post{};
     if (!filter_.matches(m, body)) continue;
     body.images.clear();  // not sent; the OCR text stays
-    out.push_back({std::move(m), std::move(body)});
+    std::vector<outgoing_mention> history;
+    if (config_.history > 0 && history_) history = history_(tenant_, body, m.offset, config_.history);
+    out.push_back({std::move(m), std::move(body), std::move(history)});
   }
   return true;
 }
@@ -388,7 +392,7 @@ void connector_hub::configure(const std::vector<tenant_config>& tenants) {
       log_error("connector filter refused").with("tenant", key.first).with("connector", key.second).with("error", filter.error().message());
       continue;
     }
-    fresh.emplace_back(key, std::make_unique<connector>(db_, posts_, key.first, *cfg, std::move(*filter)));
+    fresh.emplace_back(key, std::make_unique<connector>(db_, posts_, key.first, *cfg, std::move(*filter), history_));
   }
   std::lock_guard lock(mutex_);
   for (auto& [key, c] : fresh) {

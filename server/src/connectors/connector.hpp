@@ -58,6 +58,12 @@ namespace sito::server {
 /// The post at an offset of the post log (recent batches first, then the log).
 using post_lookup = std::function<result<post>(uint64_t offset)>;
 
+/// A webhook's history pane (connector_config::history): up to `n` mentions
+/// of the person of p's author in `tenant`, before mention offset `before`,
+/// newest first, with their posts (README "One author across platforms").
+using history_lookup = std::function<std::vector<outgoing_mention>(const std::string& tenant, const post& p,
+                                                                   uint64_t before, uint32_t n)>;
+
 /// The offsets-column name a connector's position is stored under.
 std::string connector_offset_key(const std::string& name);
 /// Subscriptions may not take a name with this prefix.
@@ -75,7 +81,8 @@ struct connector_counters {
 
 class connector {
  public:
-  connector(store& db, post_lookup posts, std::string tenant, connector_config config, mention_filter filter);
+  connector(store& db, post_lookup posts, std::string tenant, connector_config config, mention_filter filter,
+            history_lookup history = {});
   ~connector();
   void start();
   /// Stops the thread: an attempt in flight is cancelled, its mentions
@@ -109,6 +116,7 @@ class connector {
 
   store& db_;
   post_lookup posts_;
+  history_lookup history_;
   const std::string tenant_;
   const connector_config config_;
   const mention_filter filter_;
@@ -130,7 +138,8 @@ class connector {
 /// Every tenant's connectors.
 class connector_hub {
  public:
-  connector_hub(store& db, post_lookup posts) : db_(db), posts_(std::move(posts)) {}
+  connector_hub(store& db, post_lookup posts, history_lookup history = {})
+      : db_(db), posts_(std::move(posts)), history_(std::move(history)) {}
   ~connector_hub() { stop(); }
   /// Starts the connectors `tenants` list and stops those they no longer
   /// list; one whose config changed is restarted (it resumes from its
@@ -145,6 +154,7 @@ class connector_hub {
  private:
   store& db_;
   post_lookup posts_;
+  history_lookup history_;
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, std::string>, std::unique_ptr<connector>> running_;  ///< (tenant, name)
 };

@@ -126,7 +126,7 @@ result<connector_config> parse_connector(const YAML::Node& n, const std::string&
                                         {"name", "kind", "filter", "topics", "alerts", "url", "url_file", "url_env",
                                          "headers", "header_file", "header_env", "chat_id", "bot_token_file",
                                          "bot_token_env", "api_base", "batch", "flush_ms", "rate", "link", "backoff",
-                                         "timeout_ms"},
+                                         "timeout_ms", "history"},
                                         origin, where));
   const reader r(n, prefix);
   connector_config c;
@@ -176,7 +176,7 @@ result<connector_config> parse_connector(const YAML::Node& n, const std::string&
   }
 
   const bool takes_url = c.kind != connector_kind::telegram;
-  for (const char* k : {"url", "url_file", "url_env", "headers", "header_file", "header_env", "batch", "flush_ms"}) {
+  for (const char* k : {"url", "url_file", "url_env", "headers", "header_file", "header_env", "batch", "flush_ms", "history"}) {
     const std::string key = k;
     const bool url_key = key.rfind("url", 0) == 0;
     const bool webhook_only = !url_key;
@@ -215,6 +215,9 @@ result<connector_config> parse_connector(const YAML::Node& n, const std::string&
     }
     if (r.has("flush_ms")) {
       SITO_ASSIGN_OR_RETURN(c.flush_ms, r.number("flush_ms", 0, 3'600'000));
+    }
+    if (r.has("history")) {
+      SITO_ASSIGN_OR_RETURN(c.history, r.number("history", 0, 100));
     }
   }
   if (c.kind == connector_kind::telegram) {

@@ -130,7 +130,15 @@ std::string digest_headline(const digest_summary& d) {
 
 std::string webhook_body(std::span<const outgoing_mention> mentions) {
   json a = json::array();
-  for (const auto& o : mentions) a.push_back(protocol::mention_json(o.m, o.p));
+  for (const auto& o : mentions) {
+    json j = protocol::mention_json(o.m, o.p);
+    if (!o.history.empty()) {
+      json h = json::array();
+      for (const auto& e : o.history) h.push_back(protocol::mention_json(e.m, e.p));
+      j["history"] = std::move(h);
+    }
+    a.push_back(std::move(j));
+  }
   return dump(a);
 }
 

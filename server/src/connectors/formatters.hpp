@@ -33,6 +33,8 @@ namespace sito::server {
 struct outgoing_mention {
   mention_record m;
   post p;
+  /// A webhook's `history: N`: the person's previous mentions, newest first.
+  std::vector<outgoing_mention> history;
 };
 
 /// What a digest sums up: the mentions a rate limit held back.
@@ -44,7 +46,7 @@ struct digest_summary {
 };
 digest_summary summarize(std::span<const outgoing_mention> mentions);
 
-/// The webhook's body: a JSON array of mentions.
+/// The webhook's body: a JSON array of mentions (each with "history" when it has one).
 std::string webhook_body(std::span<const outgoing_mention> mentions);
 /// The webhook's body for one alert: [{"alert": {...}}].
 std::string webhook_alert_body(const stream_alert& a);

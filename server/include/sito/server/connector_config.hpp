@@ -69,6 +69,7 @@ struct connector_config {
   std::string api_base = "https://api.telegram.org";  ///< telegram
   uint32_t batch = 50;              ///< webhook: mentions per request, 1..10000
   uint32_t flush_ms = 1000;         ///< webhook: a partial batch waits at most this long
+  uint32_t history = 0;             ///< webhook: with each mention, up to this many previous mentions of its person (0..100)
   uint32_t rate_messages = 0;       ///< 0: no rate limit
   uint32_t rate_seconds = 1;
   std::string link;                 ///< digest messages point here when set
