@@ -98,7 +98,8 @@ sito_figures measure_sito(const batch_scanner& scanner, const std::vector<post>&
 
 /// The issue-12 lanes after each scan, as sitod runs them: the matched posts
 /// through the near-duplicate detector, the semantic tags decided, the facts
-/// applied (1 thread, CPU backend). Stream time advances 5 ms a post (200
+/// applied (1 thread, CPU backend). The steps of sito::batch_enricher, spelled
+/// out here because the detector gets salted bigrams (below). Stream time advances 5 ms a post (200
 /// posts/s), so the 24 h window's cap (max_posts), not its time, binds.
 ///
 /// Steady state, not a warm-up: fill_window() fills the window to its cap

@@ -13,14 +13,13 @@
 #include "sito_commands.hpp"
 #include "sito/compile/compiler.hpp"
 #include "sito/compile/validate.hpp"
-#include "sito/dedup/post_check.hpp"
 #include "sito/model/post.hpp"
 #include "sito/model/topic.hpp"
 #include "sito/query/parser.hpp"
 #include "sito/query/printer.hpp"
 #include "sito/scan/batch_scanner.hpp"
 #include "sito/enrich/fasttext_embedder.hpp"
-#include "sito/scan/semantic_facts.hpp"
+#include "sito/scan/batch_enricher.hpp"
 #if SITO_HAVE_CUDA_KERNELS
 #include "sito/kernels/cuda_embedding.hpp"
 #endif
@@ -139,33 +138,21 @@ int run_match(const std::string& topics_path, const std::string& posts_path, siz
   // Near-duplicates among the posts that matched a topic, in file order, as
   // sitod will check them in stream order (sito/dedup/near_duplicates.hpp):
   // a near-duplicate's mentions carry the cluster's first post and its size.
-  sito::dedup::near_duplicate_index near_duplicates;
-  std::vector<sito::dedup::near_duplicate_match> duplicate_of;
-  std::vector<int64_t> times_ms;
-  std::vector<sito::stream_facts> facts;
   // Semantic tags: the posts their topics matched, embedded once per batch.
+  sito::batch_enricher enricher;
+  std::vector<int64_t> times_ms;
   std::unique_ptr<sito::enrich::embedding_backend> backend;
-  std::optional<sito::semantic_tagger> tagger;
-  if ((*snap)->semantic_tags) {
-    if (!(backend = semantic_backend(embeddings.backend))) return 2;
-    tagger.emplace(*backend);
-  }
+  if ((*snap)->semantic_tags && !(backend = semantic_backend(embeddings.backend))) return 2;
   bool failed = false;
   auto flush = [&] {
     scanner.scan(batch, out);
     times_ms.clear();
     for (const auto& p : batch) times_ms.push_back(p.published_at * 1000);
-    sito::dedup::check_posts(near_duplicates, batch, out.matched_posts, times_ms, duplicate_of,
-                             [&](uint32_t i) { return out.bigrams_of(i); });
-    // is:duplicate in tags and rules: known now, before those mentions are final.
-    facts.assign(batch.size(), {});
-    for (const uint32_t i : out.matched_posts) facts[i].duplicate = duplicate_of[i].duplicate;
-    if (tagger)
-      if (auto st = tagger->decide(**snap, batch, out, facts); !st.ok()) {
-        std::cerr << "sito: semantic tags: " << st.message() << "\n";
-        failed = true;
-      }
-    scanner.apply_facts(batch, facts, out);
+    if (auto st = enricher.apply(scanner, batch, times_ms, out, backend.get()); !st.ok()) {
+      std::cerr << "sito: semantic tags: " << st.message() << "\n";
+      failed = true;
+    }
+    const auto& duplicate_of = enricher.duplicates();
     for (const auto& m : out.matches) {
       json j = mention_json(**snap, batch[m.post], out, m);
       if (const auto& d = duplicate_of[m.post]; d.duplicate) {

@@ -1,7 +1,7 @@
 // Private: one batch of posts through the engine, as `sito match` does it
-// (server/tools/sito_local.cpp): scan, near-duplicates among the matched
-// posts, semantic tags, the stream facts applied, then one mention_record per
-// match. The Kafka node's only matching code; one ruleset per batch.
+// (server/tools/sito_local.cpp): the scan and sito::batch_enricher
+// (near-duplicates among the matched posts, semantic tags, the stream facts
+// applied), then one mention_record per match. The Kafka node's only matching code; one ruleset per batch.
 //
 // Near-duplicates are found among the posts this node matched (its own
 // window): a copy whose original went to another node's partition is not
@@ -14,9 +14,8 @@
 #include <vector>
 
 #include "kafka/definitions_reader.hpp"
-#include "sito/dedup/near_duplicates.hpp"
 #include "sito/enrich/embedding.hpp"
-#include "sito/scan/semantic_facts.hpp"
+#include "sito/scan/batch_enricher.hpp"
 #include "sito/server/wire_convert.hpp"
 
 namespace sito::server::kafka {
@@ -40,13 +39,9 @@ class match_stage {
   uint64_t dropped_by_rules() const { return dropped_; }
 
  private:
-  bool near_duplicates_;
-  dedup::near_duplicate_index index_;
+  batch_enricher enricher_;
   std::unique_ptr<enrich::embedding_backend> backend_;  ///< made on the first batch with semantic tags
-  std::unique_ptr<semantic_tagger> tagger_;
   scan_output scan_;
-  std::vector<dedup::near_duplicate_match> duplicates_;
-  std::vector<stream_facts> facts_;
   uint64_t dropped_ = 0;
 };
 
